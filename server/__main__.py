@@ -1,0 +1,59 @@
+"""Command line: ``python -m server`` (or ``speedmeet``) serves; ``--demo`` adds a demo event."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from . import demo
+from .app import create_app, new_token
+from .http.keys import ADMIN_TOKEN, EVENTS
+from .settings import SettingsError, load
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the flags, load the settings and serve until interrupted."""
+    parser = argparse.ArgumentParser(prog="speedmeet", description=__doc__)
+    parser.add_argument("--config", default=None, help="settings file (default: ./config.yaml)")
+    parser.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None, help="port (default 8080)")
+    parser.add_argument(
+        "--demo", action="store_true", help="create a demo event and print its links"
+    )
+    args = parser.parse_args(argv)
+    path = args.config
+    if path is None:
+        from pathlib import Path
+
+        path = "config.yaml" if Path("config.yaml").exists() else None
+    try:
+        settings = load(path, host=args.host, port=args.port)
+    except SettingsError as exc:
+        sys.exit(f"speedmeet: {exc}")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    admin = settings.admin_token
+    if not admin:
+        admin = new_token()
+        print(f"Admin token (set SPEEDMEET_ADMIN_TOKEN to keep one): {admin}", flush=True)
+    app = create_app(settings)
+    app[ADMIN_TOKEN] = admin
+    if args.demo:
+
+        async def make_demo(app: web.Application) -> AsyncIterator[None]:
+            for line in await demo.create(app[EVENTS], settings.base_url(), new_token):
+                print(line, flush=True)
+            yield
+
+        app.cleanup_ctx.append(make_demo)
+    print(f"Speedmeet on {settings.base_url()}  (Ctrl+C to stop)", flush=True)
+    web.run_app(app, host=settings.host, port=settings.port, print=None)
+
+
+if __name__ == "__main__":
+    main()

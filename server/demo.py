@@ -1,0 +1,70 @@
+"""A demo event (6 municipalities, 6 solution makers, short rounds) to try everything at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import roster
+from .model import EventState, Matching, Settings
+from .service import Events
+
+MUNICIPALITIES = [
+    ("Claire Martin", "Mairie de Lyon"),
+    ("Hugo Bernard", "Ville de Nantes"),
+    ("Inès Dubois", "Commune de Villeurbanne"),
+    ("Paul Moreau", "Ville de Grenoble"),
+    ("Sophie Laurent", "Mairie d'Annecy"),
+    ("Karim Haddad", "Ville de Rennes"),
+]
+SOLUTIONS = [
+    ("Léa Garnier", "Mobilis (shared e-bikes)"),
+    ("Thomas Petit", "Lumio (smart street lights)"),
+    ("Amélie Roux", "Aquasense (water leak sensors)"),
+    ("Julien Fontaine", "Cantine Verte (school meals)"),
+    ("Nadia Benali", "Civix (citizen participation)"),
+    ("Marc Lefèvre", "Thermo+ (building retrofits)"),
+]
+
+
+async def create(events: Events, base_url: str, new_token: Callable[[], str]) -> list[str]:
+    """Create the demo event; return the lines to print (its links)."""
+    state = EventState(
+        id="demo" + new_token()[:4].replace("-", "x").replace("_", "y"),
+        settings=Settings(
+            title="Mayors meet innovators (demo)",
+            round_seconds=120,
+            break_seconds=30,
+            rounds=4,
+            matching=Matching(mode="bipartite", sides=("commune", "solution"), odd="trio"),
+            no_show_seconds=45,
+        ),
+        host_token=new_token(),
+        moderator_token=new_token(),
+        created_at=events.now(),
+    )
+    from msgspec.structs import replace
+
+    state = replace(state, clock=replace(state.clock, rounds=state.settings.rounds))
+    await events.create(state)
+    rows = [roster.Row(n, o, "commune", "", []) for n, o in MUNICIPALITIES]
+    rows += [roster.Row(n, o, "solution", "", []) for n, o in SOLUTIONS]
+    rows[0].wishes = ["must:Léa Garnier"]
+    rows[6].wishes = ["like:Claire Martin"]
+    rows[1].wishes = ["like:Thomas Petit"]
+    tokens = [new_token() for _ in rows]
+    people: list[object] = []
+
+    def change(s: EventState) -> EventState:
+        new, created = roster.register(s, rows, tokens)
+        people.extend(created)
+        return new
+
+    done = await events.update(state.id, change)
+    lines = [
+        f"Demo event {done.settings.title!r}",
+        f"  host:      {base_url}/e/{done.id}/host/{done.host_token}",
+        f"  moderator: {base_url}/e/{done.id}/mod/{done.moderator_token}",
+    ]
+    for p in done.participants.values():
+        lines.append(f"  {p.side:<9} {p.name:<16} {base_url}/e/{done.id}/p/{p.token}")
+    return lines

@@ -1,0 +1,312 @@
+"""The event's rules: apply one command to an event's state, get the new state and what to send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from . import clock as clk
+from . import matching, rooms
+from .errors import NotFound, ProtocolError, UserError
+from .model import (
+    AuditEntry,
+    EventState,
+    Feedback,
+    HelpRequest,
+    Participant,
+    Phase,
+    Room,
+    Wish,
+)
+
+# Targets of a message: every participant, the staff (host and moderators), or one participant.
+PARTICIPANTS = "participants"
+STAFF = "staff"
+
+
+def to_participant(pid: str) -> str:
+    """The target naming one participant."""
+    return f"p:{pid}"
+
+
+class Message(msgspec.Struct, frozen=True):
+    """One server→client event the transport must deliver."""
+
+    to: str
+    event: str
+    data: dict[str, Any]
+
+
+class Outcome(msgspec.Struct, frozen=True):
+    """The new state and the messages a command produced."""
+
+    state: EventState
+    messages: list[Message]
+    result: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+def clock_payload(state: EventState, now: int) -> dict[str, Any]:
+    """The ``clock`` event: phase, round and deadline, with the state's sequence number."""
+    c = state.clock
+    return {
+        "phase": c.phase.value,
+        "round": c.round,
+        "rounds": c.rounds,
+        "ends_at": c.ends_at,
+        "remaining_ms": clk.remaining(c, now),
+        "paused": c.paused,
+        "opened": c.opened,
+        "seq": state.version,
+        "server_ms": now,
+    }
+
+
+def person_payload(p: Participant) -> dict[str, Any]:
+    """A participant as others may see them."""
+    return {"id": p.id, "name": p.name, "organization": p.organization, "side": p.side}
+
+
+def assignment_payload(state: EventState, pid: str) -> dict[str, Any]:
+    """Where ``pid`` is this round: their room and peers (``room`` is ``None`` while waiting)."""
+    room = state.room_of(pid)
+    base: dict[str, Any] = {"round": state.clock.round, "seq": state.version}
+    if room is None:
+        return {**base, "room": None, "peers": [], "polite": False, "reason": None}
+    mine = room.members.index(pid)
+    peers = [
+        {**person_payload(state.participants[m]), "polite": mine > i}
+        for i, m in enumerate(room.members)
+        if m != pid
+    ]
+    return {
+        **base,
+        "room": room.id,
+        "peers": peers,
+        "polite": mine > 0,
+        "reason": room.reason,
+    }
+
+
+def preview_payload(state: EventState, plan: matching.RoundPlan, pid: str) -> dict[str, Any]:
+    """The ``next`` event: whom ``pid`` will probably meet in the coming round."""
+    for room in plan.rooms:
+        if pid in room.members:
+            peers = [person_payload(state.participants[m]) for m in room.members if m != pid]
+            return {
+                "round": state.clock.round + 1,
+                "peers": peers,
+                "reason": room.reason,
+            }
+    return {"round": state.clock.round + 1, "peers": [], "reason": None}
+
+
+def summary_payload(state: EventState, pid: str) -> dict[str, Any]:
+    """The ``summary`` event: every meeting of ``pid`` with ratings and mutual follow-ups."""
+    mine = {f.room: f for f in state.feedback if f.participant == pid}
+    wants = {(f.participant, f.room) for f in state.feedback if f.follow_up}
+    meetings = []
+    for record in state.history:
+        for room in record.rooms:
+            if pid not in room.members:
+                continue
+            peers = []
+            for other in room.members:
+                if other == pid:
+                    continue
+                peer = person_payload(state.participants[other])
+                mutual = (pid, room.id) in wants and (other, room.id) in wants
+                peer["mutual_follow_up"] = mutual
+                if mutual:
+                    peer["email"] = state.participants[other].email
+                peers.append(peer)
+            f = mine.get(room.id)
+            meetings.append(
+                {
+                    "round": record.round,
+                    "room": room.id,
+                    "peers": peers,
+                    "rating": f.rating if f else None,
+                    "follow_up": f.follow_up if f else False,
+                }
+            )
+    return {"meetings": meetings, "seq": state.version}
+
+
+def _bump(state: EventState, **changes: Any) -> EventState:
+    return msgspec.structs.replace(state, version=state.version + 1, **changes)
+
+
+def _audit(
+    state: EventState, now: int, actor: str, action: str, detail: str = ""
+) -> tuple[AuditEntry, ...]:
+    return (*state.audit, AuditEntry(at=now, actor=actor, action=action, detail=detail))
+
+
+def _assignments(state: EventState, pids: set[str] | None = None) -> list[Message]:
+    everyone = [p for p in state.participants.values() if not p.stopped]
+    return [
+        Message(to_participant(p.id), "assignment", assignment_payload(state, p.id))
+        for p in everyone
+        if pids is None or p.id in pids
+    ]
+
+
+def _clock_messages(state: EventState, now: int) -> list[Message]:
+    payload = clock_payload(state, now)
+    return [Message(PARTICIPANTS, "clock", payload), Message(STAFF, "clock", payload)]
+
+
+def _start_round(state: EventState, number: int, now: int, online: frozenset[str]) -> EventState:
+    plan = matching.pair_round(rooms.match_input(state, online))
+    record = rooms.build_round(number, plan, now)
+    return msgspec.structs.replace(state, history=(*state.history, record))
+
+
+def move_clock(
+    state: EventState,
+    command: clk.ClockCommand,
+    now: int,
+    online: frozenset[str],
+    actor: str,
+    extend_seconds: int = 0,
+) -> Outcome:
+    """Apply a clock command, starting a round's rooms or sending summaries as the phase changes."""
+    s = state.settings
+    before = state.clock
+    after = clk.advance(
+        before,
+        command,
+        now,
+        round_ms=s.round_seconds * 1000,
+        break_ms=s.break_seconds * 1000,
+        extend_ms=extend_seconds * 1000,
+    )
+    detail = f"{extend_seconds}s" if command is clk.ClockCommand.EXTEND else ""
+    new = _bump(state, clock=after, audit=_audit(state, now, actor, command.value, detail))
+    messages = _clock_messages(new, now)
+    if after.phase is Phase.ROUND and after.round != before.round:
+        started = before.ends_at if command is clk.ClockCommand.DEADLINE and before.ends_at else now
+        new = _start_round(new, after.round, started, online)
+        messages += _assignments(new)
+    elif after.phase is not Phase.ROUND and before.phase is Phase.ROUND:
+        messages += _assignments(new)
+    if after.phase is Phase.ENDED:
+        messages += [
+            Message(to_participant(pid), "summary", summary_payload(new, pid))
+            for pid in new.participants
+        ]
+    return Outcome(new, messages, {"clock": clock_payload(new, now)})
+
+
+def notice(state: EventState, text: str, now: int, actor: str) -> Outcome:
+    """Broadcast a notice from the host to everyone."""
+    text = text.strip()
+    if not text:
+        raise ProtocolError("bad_payload", "A notice needs some text.")
+    entry = AuditEntry(at=now, actor=actor, action="notice", detail=text)
+    new = _bump(state, notices=(*state.notices, entry), audit=(*state.audit, entry))
+    data = {"text": text, "at": now, "from": actor}
+    return Outcome(new, [Message(PARTICIPANTS, "notice", data), Message(STAFF, "notice", data)])
+
+
+def move(state: EventState, pid: str, room_id: str | None, now: int, actor: str) -> Outcome:
+    """Put one participant in a room by hand (or in the waiting list)."""
+    moved, affected = rooms.move(state, pid, room_id)
+    new = _bump(moved, audit=_audit(state, now, actor, "move", f"{pid} -> {room_id}"))
+    return Outcome(new, _assignments(new, affected), {"affected": sorted(affected)})
+
+
+def repair(state: EventState, online: frozenset[str], now: int, actor: str) -> Outcome:
+    """Pair this round's orphans together."""
+    repaired, moved = rooms.repair(state, online)
+    new = _bump(repaired, audit=_audit(state, now, actor, "repair", ",".join(sorted(moved))))
+    return Outcome(new, _assignments(new, moved), {"paired": sorted(moved)})
+
+
+def ask_help(state: EventState, pid: str, text: str, now: int) -> Outcome:
+    """A participant asks the moderators for help."""
+    room = state.room_of(pid)
+    request = HelpRequest(
+        participant=pid, room=room.id if room else None, text=text.strip(), at=now
+    )
+    new = _bump(state, help=(*tuple(h for h in state.help if h.participant != pid), request))
+    p = state.participants[pid]
+    data = {
+        "participant": pid,
+        "name": p.name,
+        "room": request.room,
+        "text": request.text,
+        "at": now,
+    }
+    return Outcome(new, [Message(STAFF, "help", data)])
+
+
+def resolve_help(state: EventState, pid: str, now: int, actor: str) -> Outcome:
+    """A moderator marks a participant's help request as dealt with."""
+    if not any(h.participant == pid for h in state.help):
+        raise NotFound("no_help_request", f"{pid!r} has no open help request.")
+    new = _bump(
+        state,
+        help=tuple(h for h in state.help if h.participant != pid),
+        audit=_audit(state, now, actor, "resolve_help", pid),
+    )
+    return Outcome(
+        new,
+        [
+            Message(
+                to_participant(pid),
+                "notice",
+                {"text": "", "at": now, "from": "moderator", "kind": "help_resolved"},
+            )
+        ],
+    )
+
+
+def give_feedback(
+    state: EventState,
+    pid: str,
+    room_id: str,
+    rating: int,
+    follow_up: bool,
+    note: str,
+    now: int,
+) -> Outcome:
+    """Record (or replace) a participant's rating of one of their meetings."""
+    room: Room | None = state.find_room(room_id)
+    if room is None or pid not in room.members:
+        raise UserError("not_your_room", f"You were not in room {room_id!r}.")
+    if not 1 <= rating <= 5:
+        raise ProtocolError("bad_payload", "rating must be a whole number from 1 to 5.")
+    entry = Feedback(
+        participant=pid,
+        room=room_id,
+        rating=rating,
+        follow_up=follow_up,
+        note=note,
+        at=now,
+    )
+    kept = tuple(f for f in state.feedback if (f.participant, f.room) != (pid, room_id))
+    return Outcome(_bump(state, feedback=(*kept, entry)), [])
+
+
+def add_participants(state: EventState, people: list[Participant]) -> EventState:
+    """Register people; ids must be new."""
+    known = dict(state.participants)
+    for p in people:
+        if p.id in known:
+            raise UserError("duplicate", f"Participant id {p.id!r} already exists.")
+        known[p.id] = p
+    return _bump(state, participants=known)
+
+
+def add_wishes(state: EventState, wishes: list[Wish]) -> EventState:
+    """Record checked wishes; a later wish between the same two people replaces the earlier one."""
+    fresh = {(w.source, w.target) for w in wishes}
+    kept = tuple(w for w in state.wishes if (w.source, w.target) not in fresh)
+    return _bump(state, wishes=(*kept, *wishes))
+
+
+def squash(state: EventState, base_version: int) -> EventState:
+    """Count several changes made in one go as a single new version."""
+    return msgspec.structs.replace(state, version=base_version + 1)

@@ -1,0 +1,51 @@
+"""Errors typed by who sees them: the person (``UserError``) or a broken client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SpeedmeetError(Exception):
+    """Base of every error we translate to the wire."""
+
+    status = 500
+
+    def __init__(self, code: str, message: str, **detail: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.detail = detail
+
+    def to_wire(self) -> dict[str, Any]:
+        """The ``error`` object of an ack or an HTTP body."""
+        return {"code": self.code, "message": self.message, **self.detail}
+
+
+class UserError(SpeedmeetError):
+    """Something the person asked for cannot be done now; the message tells them why."""
+
+    status = 409
+
+
+class ProtocolError(SpeedmeetError):
+    """The client broke the wire contract (bad payload, unknown field, wrong type)."""
+
+    status = 400
+
+
+class NotFound(SpeedmeetError):
+    """The event, participant or room does not exist."""
+
+    status = 404
+
+
+class Unauthorized(SpeedmeetError):
+    """A missing or wrong token."""
+
+    status = 401
+
+
+class Conflict(SpeedmeetError):
+    """Another writer changed the event first; retry."""
+
+    status = 409

@@ -1,0 +1,1 @@
+"""HTTP transport: the JSON API, the pages, health and metrics."""

@@ -1,0 +1,284 @@
+"""The JSON API: events, participants (JSON or CSV), wishes, schedule, results."""
+
+from __future__ import annotations
+
+import csv
+import hmac
+import io
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from .. import engine, matching, rooms, roster, views
+from ..errors import ProtocolError, SpeedmeetError, Unauthorized
+from ..model import EventState, Matching, Phase, Settings
+from .inputs import EventIn, ParticipantIn, WishIn, convert_one, convert_rows, csv_rows
+from .keys import ADMIN_TOKEN, EVENTS, NEW_TOKEN, SETTINGS
+
+routes = web.RouteTableDef()
+MAX_BODY = 5 * 1024 * 1024
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    """A JSON body encoded with msgspec (handles our structs)."""
+    return web.Response(
+        body=msgspec.json.encode(data), status=status, content_type="application/json"
+    )
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Translate our errors to ``{error: {code, message, ...}}`` with the right status."""
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    except SpeedmeetError as exc:
+        return json_response({"error": exc.to_wire()}, status=exc.status)
+
+
+def require_admin(request: web.Request) -> None:
+    """Check ``Authorization: Bearer <admin token>``."""
+    header = request.headers.get("Authorization", "")
+    given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    if not given or not hmac.compare_digest(given, request.app[ADMIN_TOKEN]):
+        raise Unauthorized(
+            "unauthorized", "Send the admin token as 'Authorization: Bearer <token>'."
+        )
+
+
+async def body_json(request: web.Request) -> Any:
+    """The request's JSON body, or a clear 400."""
+    try:
+        return msgspec.json.decode(await request.read())
+    except msgspec.DecodeError as exc:
+        raise ProtocolError("bad_json", f"The body is not valid JSON: {exc}.") from exc
+
+
+def links(request: web.Request, state: EventState) -> dict[str, str]:
+    """The secret links of the host and the moderators."""
+    base = request.app[SETTINGS].base_url()
+    return {
+        "host_url": f"{base}/e/{state.id}/host/{state.host_token}",
+        "moderator_url": f"{base}/e/{state.id}/mod/{state.moderator_token}",
+    }
+
+
+def event_body(request: web.Request, state: EventState, online: frozenset[str]) -> dict[str, Any]:
+    """``GET /api/events/{id}``: settings, clock, counts and links."""
+    now = request.app[EVENTS].now()
+    return {
+        **views.event_payload(state),
+        **links(request, state),
+        "clock": engine.clock_payload(state, now),
+        "participants": len(state.participants),
+        "online": len(online),
+        "created_at": state.created_at,
+    }
+
+
+@routes.post("/api/events")
+async def create_event(request: web.Request) -> web.Response:
+    """Create an event; answer with its id and the host and moderator links."""
+    require_admin(request)
+    body = convert_one(await body_json(request), EventIn, "event")
+    m = body.matching
+    if m.mode == "bipartite" and (len(m.sides) != 2 or m.sides[0] == m.sides[1]):
+        raise ProtocolError(
+            "bad_request",
+            'Bipartite matching needs exactly two different sides, e.g. ["commune", "solution"].',
+            field="sides",
+        )
+    settings = request.app[SETTINGS]
+    new_token = request.app[NEW_TOKEN]
+    events = request.app[EVENTS]
+    state = EventState(
+        id=new_token()[:8].replace("-", "x").replace("_", "y"),
+        settings=Settings(
+            title=body.title,
+            round_seconds=body.round_seconds,
+            break_seconds=body.break_seconds,
+            rounds=body.rounds,
+            matching=Matching(mode=m.mode, sides=tuple(m.sides), odd=m.odd or settings.odd),
+            no_show_seconds=body.no_show_seconds or settings.no_show_seconds,
+            language=body.language or settings.language,
+        ),
+        host_token=new_token(),
+        moderator_token=new_token(),
+        created_at=events.now(),
+    )
+    state = msgspec.structs.replace(
+        state, clock=msgspec.structs.replace(state.clock, rounds=body.rounds)
+    )
+    await events.create(state)
+    return json_response(event_body(request, state, frozenset()), status=201)
+
+
+@routes.get("/api/events")
+async def list_events(request: web.Request) -> web.Response:
+    """Every event, oldest first."""
+    require_admin(request)
+    events = request.app[EVENTS]
+    out = []
+    for event_id in await events.store.event_ids():
+        state = await events.get(event_id)
+        out.append(event_body(request, state, await events.store.online(event_id)))
+    return json_response(out)
+
+
+@routes.get("/api/events/{id}")
+async def get_event(request: web.Request) -> web.Response:
+    """The event and its clock."""
+    require_admin(request)
+    events = request.app[EVENTS]
+    state = await events.get(request.match_info["id"])
+    return json_response(event_body(request, state, await events.store.online(state.id)))
+
+
+@routes.post("/api/events/{id}/participants")
+async def add_participants(request: web.Request) -> web.Response:
+    """Register people from a JSON list or a CSV file, all or nothing."""
+    require_admin(request)
+    events = request.app[EVENTS]
+    event_id = request.match_info["id"]
+    await events.get(event_id)
+    if request.content_type in ("text/csv", "application/csv"):
+        raw: Any = csv_rows((await request.read()).decode("utf-8", errors="replace"))
+    else:
+        raw = await body_json(request)
+    given = convert_rows(raw, ParticipantIn)
+    if not given:
+        raise ProtocolError("bad_request", "The list is empty: nobody to register.")
+    rows = [roster.Row(p.name, p.organization, p.side, p.email, p.wishes) for p in given]
+    tokens = [request.app[NEW_TOKEN]() for _ in rows]
+    created: list[Any] = []
+
+    def change(state: EventState) -> EventState:
+        new, people = roster.register(state, rows, tokens)
+        created.extend(people)
+        return new
+
+    await events.update(event_id, change)
+    base = request.app[SETTINGS].base_url()
+    return json_response(
+        [
+            {
+                **engine.person_payload(p),
+                "email": p.email,
+                "join_url": f"{base}/e/{event_id}/p/{p.token}",
+            }
+            for p in created
+        ],
+        status=201,
+    )
+
+
+@routes.get("/api/events/{id}/participants")
+async def list_participants(request: web.Request) -> web.Response:
+    """Everyone registered, with their links and whether they are online."""
+    require_admin(request)
+    events = request.app[EVENTS]
+    state = await events.get(request.match_info["id"])
+    online = await events.store.online(state.id)
+    base = request.app[SETTINGS].base_url()
+    return json_response(
+        [
+            {
+                **engine.person_payload(p),
+                "email": p.email,
+                "online": p.id in online,
+                "stopped": p.stopped,
+                "join_url": f"{base}/e/{state.id}/p/{p.token}",
+            }
+            for p in state.participants.values()
+        ]
+    )
+
+
+@routes.post("/api/events/{id}/wishes")
+async def add_wishes(request: web.Request) -> web.Response:
+    """Record whom people want (``must``, ``like``) or do not want (``no``) to meet."""
+    require_admin(request)
+    given = convert_rows(await body_json(request), WishIn)
+    events = request.app[EVENTS]
+    state = await events.update(
+        request.match_info["id"],
+        lambda s: engine.add_wishes(
+            s, roster.wishes_from_rows(s, [(w.source, w.target, w.level) for w in given])
+        ),
+    )
+    return json_response({"wishes": len(state.wishes)}, status=201)
+
+
+def schedule(state: EventState, online: frozenset[str]) -> dict[str, Any]:
+    """Rounds played so far, then a plan for the rest (everyone registered before the start)."""
+    played = [
+        matching.RoundPlan(
+            rooms=tuple(matching.PlannedRoom(members=r.members, reason=r.reason) for r in h.rooms),
+            waiting=h.waiting,
+        )
+        for h in state.history
+    ]
+    if state.clock.phase is Phase.LOBBY:
+        present = [p.id for p in state.participants.values() if not p.stopped]
+    else:
+        present = list(online)
+    left = 0 if state.clock.phase is Phase.ENDED else state.settings.rounds - len(played)
+    plans = matching.plan_event(rooms.match_input(state, present), max(left, 0))
+    out = views.schedule_payload([*played, *plans], 1)
+    for i, r in enumerate(out["rounds"]):
+        r["played"] = i < len(played)
+    return out
+
+
+@routes.get("/api/events/{id}/schedule")
+async def get_schedule(request: web.Request) -> web.Response:
+    """The plan for everyone registered (before the start) or present (after)."""
+    require_admin(request)
+    events = request.app[EVENTS]
+    state = await events.get(request.match_info["id"])
+    return json_response(schedule(state, await events.store.online(state.id)))
+
+
+def meetings_csv(state: EventState) -> str:
+    """One row per person and meeting: who, with whom, the rating and the follow-up wish."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "round", "room", "reason", "participant_id", "name", "organization", "side",
+            "email", "peer_id", "peer_name", "peer_organization", "peer_side", "rating",
+            "follow_up", "note",
+        ]
+    )  # fmt: skip
+    feedback = {(f.participant, f.room): f for f in state.feedback}
+    for record in state.history:
+        for room in record.rooms:
+            for pid in room.members:
+                me = state.participants[pid]
+                for other in room.members:
+                    if other == pid:
+                        continue
+                    peer = state.participants[other]
+                    f = feedback.get((pid, room.id))
+                    writer.writerow(
+                        [
+                            record.round, room.id, room.reason, me.id, me.name, me.organization,
+                            me.side, me.email, peer.id, peer.name, peer.organization, peer.side,
+                            f.rating if f else "", ("yes" if f.follow_up else "no") if f else "",
+                            f.note if f else "",
+                        ]
+                    )  # fmt: skip
+    return out.getvalue()
+
+
+@routes.get("/api/events/{id}/meetings.csv")
+async def get_meetings(request: web.Request) -> web.Response:
+    """The results, as CSV."""
+    require_admin(request)
+    state = await request.app[EVENTS].get(request.match_info["id"])
+    return web.Response(
+        text=meetings_csv(state),
+        content_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="meetings-{state.id}.csv"'},
+    )

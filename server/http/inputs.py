@@ -1,0 +1,122 @@
+"""HTTP request bodies (see docs/protocol.md), validated with errors that name the row and field."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Annotated, Any, Literal, TypeVar
+
+import msgspec
+
+from ..errors import ProtocolError
+from ..model import WishLevel
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Short = Annotated[str, msgspec.Meta(max_length=200)]
+T = TypeVar("T")
+
+
+class MatchingIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``matching`` of a new event."""
+
+    mode: Literal["bipartite", "open"] = "open"
+    sides: list[Name] = msgspec.field(default_factory=list)
+    odd: Literal["trio", "wait"] | None = None
+
+
+class EventIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``POST /api/events``."""
+
+    title: Name
+    round_seconds: Annotated[int, msgspec.Meta(ge=10, le=7200)]
+    rounds: Annotated[int, msgspec.Meta(ge=1, le=200)]
+    break_seconds: Annotated[int, msgspec.Meta(ge=0, le=7200)] = 60
+    matching: MatchingIn = MatchingIn()
+    no_show_seconds: Annotated[int, msgspec.Meta(ge=5, le=3600)] | None = None
+    language: Literal["en", "fr"] | None = None
+
+
+class ParticipantIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One row of ``POST /api/events/{id}/participants``."""
+
+    name: Name
+    organization: Short = ""
+    side: Short = ""
+    email: Short = ""
+    wishes: list[Short] = msgspec.field(default_factory=list)
+
+
+class WishIn(
+    msgspec.Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    rename={"source": "from", "target": "to"},
+):
+    """One row of ``POST /api/events/{id}/wishes``."""
+
+    source: Annotated[str, msgspec.Meta(min_length=1)]
+    target: Annotated[str, msgspec.Meta(min_length=1)]
+    level: WishLevel = "like"
+
+
+_FIELD = re.compile(r"at `\$\.(\w+)")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def convert_one(data: Any, kind: type[T], what: str) -> T:
+    """Validate one object; the error names the field."""
+    try:
+        return msgspec.convert(data, kind)
+    except msgspec.ValidationError as exc:
+        match = _FIELD.search(str(exc))
+        detail = {"field": match.group(1)} if match else {}
+        raise ProtocolError("bad_request", f"{what}: {exc}.", **detail) from exc
+
+
+def convert_rows(rows: Any, kind: type[T]) -> list[T]:
+    """Validate a list of objects; the error names the row (from 1) and the field."""
+    if not isinstance(rows, list):
+        raise ProtocolError("bad_request", "Send a JSON list of objects.")
+    out: list[T] = []
+    for i, row in enumerate(rows, start=1):
+        try:
+            out.append(msgspec.convert(row, kind))
+        except msgspec.ValidationError as exc:
+            match = _FIELD.search(str(exc))
+            field = match.group(1) if match else None
+            where = f"row {i}, field {field!r}" if field else f"row {i}"
+            raise ProtocolError(
+                "bad_row", f"{where}: {exc}. Nothing was stored.", row=i, field=field
+            ) from exc
+    return out
+
+
+def csv_rows(text: str) -> list[dict[str, Any]]:
+    """Participants from CSV with a header row (name, organization, side, email, wishes).
+
+    ``wishes`` holds references separated by ``;``; empty cells are left out.
+    """
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if reader.fieldnames is None or "name" not in [f.strip().lower() for f in reader.fieldnames]:
+        raise ProtocolError(
+            "bad_csv", "The CSV needs a header row with at least a 'name' column.", row=0
+        )
+    rows: list[dict[str, Any]] = []
+    for raw in reader:
+        row: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key is None:
+                raise ProtocolError(
+                    "bad_row",
+                    f"row {len(rows) + 1}: more cells than header columns. Nothing was stored.",
+                    row=len(rows) + 1,
+                )
+            name = key.strip().lower()
+            value = (value or "").strip()
+            if name == "wishes":
+                row[name] = [w.strip() for w in value.split(";") if w.strip()]
+            elif value:
+                row[name] = value
+        rows.append(row)
+    return rows

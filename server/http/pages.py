@@ -1,0 +1,149 @@
+"""Pages: the participant room, the host console, the moderator board, the self-test."""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from .. import i18n, views
+from ..model import EventState
+from .api import json_response, schedule
+from .keys import EVENTS, SETTINGS
+
+routes = web.RouteTableDef()
+WEB = Path(__file__).resolve().parent.parent.parent / "web"
+VENDOR = WEB.parent / "node_modules" / "socket.io-client" / "dist"
+JINJA = web.AppKey("jinja", jinja2.Environment)
+
+
+def environment() -> jinja2.Environment:
+    """The page templates, autoescaped."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(WEB / "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _lang(request: web.Request, default: str) -> str:
+    return i18n.choose(request.query.get("lang"), request.headers.get("Accept-Language"), default)
+
+
+def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+    """A page in the person's language."""
+    html = request.app[JINJA].get_template(template).render(**context)
+    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+
+def bad_link(request: web.Request, lang: str) -> web.Response:
+    """A friendly 404 for a wrong or outdated link."""
+    t = i18n.strings(lang)
+    return render(
+        request,
+        "error.html",
+        status=404,
+        t=t,
+        lang=lang,
+        title=t.get("error_title", "Link not valid"),
+        message=t.get("error_bad_link", "This link is not valid. Ask the organiser for yours."),
+    )
+
+
+async def _page(request: web.Request, role: str) -> web.Response:
+    events = request.app[EVENTS]
+    state = await events.store.load(request.match_info["event"])
+    lang = _lang(request, state.settings.language if state else request.app[SETTINGS].language)
+    token = request.match_info["token"]
+    ref = await events.store.resolve(token) if state is not None else None
+    if state is None or ref is None or ref.event_id != state.id or ref.role != role:
+        return bad_link(request, lang)
+    t = i18n.strings(lang)
+    boot: dict[str, Any] = {
+        "role": role,
+        "token": token,
+        "lang": lang,
+        "strings": t,
+        "event": views.event_payload(state),
+    }
+    if ref.participant_id is not None:
+        p = state.participants[ref.participant_id]
+        boot["me"] = {"id": p.id, "name": p.name, "organization": p.organization, "side": p.side}
+    return render(request, f"{role}.html", t=t, lang=lang, boot=boot, title=state.settings.title)
+
+
+@routes.get("/e/{event}/p/{token}")
+async def participant_page(request: web.Request) -> web.Response:
+    """A participant's personal page."""
+    return await _page(request, "participant")
+
+
+@routes.get("/e/{event}/host/{token}")
+async def host_page(request: web.Request) -> web.Response:
+    """The host console."""
+    return await _page(request, "host")
+
+
+@routes.get("/e/{event}/mod/{token}")
+async def moderator_page(request: web.Request) -> web.Response:
+    """The moderator board."""
+    return await _page(request, "moderator")
+
+
+async def _host_state(request: web.Request) -> EventState | None:
+    events = request.app[EVENTS]
+    state = await events.store.load(request.match_info["event"])
+    if state is None or not hmac.compare_digest(state.host_token, request.match_info["token"]):
+        return None
+    return state
+
+
+@routes.get("/e/{event}/host/{token}/schedule")
+async def host_schedule(request: web.Request) -> web.Response:
+    """The schedule for the host console (authorised by the host link)."""
+    state = await _host_state(request)
+    if state is None:
+        return json_response({"error": {"code": "bad_token", "message": "Not a host link."}}, 404)
+    online = await request.app[EVENTS].store.online(state.id)
+    return json_response(schedule(state, online))
+
+
+@routes.get("/check")
+async def check_page(request: web.Request) -> web.Response:
+    """The camera and network self-test."""
+    lang = _lang(request, request.app[SETTINGS].language)
+    t = i18n.strings(lang)
+    boot = {"role": "check", "token": "", "lang": lang, "strings": t, "event": None}
+    return render(
+        request, "check.html", t=t, lang=lang, boot=boot, title=t.get("check_title", "Self-test")
+    )
+
+
+@routes.get("/static/vendor/socket.io.esm.min.js")
+async def socketio_client(request: web.Request) -> web.StreamResponse:
+    """socket.io-client, installed from the npm registry by the setup command."""
+    path = VENDOR / "socket.io.esm.min.js"
+    if not path.exists():
+        return web.Response(
+            status=503,
+            text="socket.io-client is not installed: run the setup command (npm install).",
+        )
+    return web.FileResponse(path, headers={"Content-Type": "text/javascript"})
+
+
+@routes.get("/")
+async def home(request: web.Request) -> web.Response:
+    """A short page saying what this is."""
+    lang = _lang(request, request.app[SETTINGS].language)
+    t = i18n.strings(lang)
+    return render(
+        request,
+        "error.html",
+        t=t,
+        lang=lang,
+        title="Speedmeet",
+        message=t.get("home_message", "Open the link you were given to join an event."),
+    )

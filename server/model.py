@@ -1,0 +1,188 @@
+"""The event model: immutable records that the core transforms and the store persists."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+import msgspec
+
+MatchingMode = Literal["bipartite", "open"]
+OddPolicy = Literal["trio", "wait"]
+WishLevel = Literal["must", "like", "no"]
+RoomReason = Literal["mutual_wish", "wish", "fill", "moved", "repaired"]
+
+
+class Phase(StrEnum):
+    """Where the event's clock stands."""
+
+    LOBBY = "lobby"
+    ROUND = "round"
+    BREAK = "break"
+    ENDED = "ended"
+
+
+class Clock(msgspec.Struct, frozen=True, kw_only=True):
+    """The server-authoritative clock: a deadline while running, a remainder when paused."""
+
+    phase: Phase = Phase.LOBBY
+    round: int = 0
+    rounds: int = 1
+    ends_at: int | None = None
+    remaining_ms: int | None = None
+    paused: bool = False
+    opened: bool = False
+    started_at: int | None = None
+
+
+class Matching(msgspec.Struct, frozen=True, kw_only=True):
+    """How people are paired: two sides (cross-side pairs only) or anyone with anyone."""
+
+    mode: MatchingMode = "open"
+    sides: tuple[str, ...] = ()
+    odd: OddPolicy = "trio"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """The event's timing and matching, as the organiser set them."""
+
+    title: str
+    round_seconds: int
+    break_seconds: int
+    rounds: int
+    matching: Matching = Matching()
+    no_show_seconds: int = 45
+    language: str = "en"
+
+
+class Participant(msgspec.Struct, frozen=True, kw_only=True):
+    """One registered person."""
+
+    id: str
+    name: str
+    token: str
+    organization: str = ""
+    side: str = ""
+    email: str = ""
+    stopped: bool = False
+
+
+class Wish(msgspec.Struct, frozen=True, kw_only=True):
+    """``source`` wants (or does not want) to meet ``target``."""
+
+    source: str
+    target: str
+    level: WishLevel
+
+
+class Room(msgspec.Struct, frozen=True, kw_only=True):
+    """Who meets whom in one round, and why they were put together."""
+
+    id: str
+    round: int
+    members: tuple[str, ...]
+    reason: RoomReason = "fill"
+
+
+class RoundRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """The rooms of one round as it was actually played."""
+
+    round: int
+    started_at: int
+    rooms: tuple[Room, ...] = ()
+    waiting: tuple[str, ...] = ()
+
+
+class Feedback(msgspec.Struct, frozen=True, kw_only=True):
+    """A participant's rating of one meeting."""
+
+    participant: str
+    room: str
+    rating: int
+    follow_up: bool = False
+    note: str = ""
+    at: int = 0
+
+
+class HelpRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """A participant asked the moderators for help."""
+
+    participant: str
+    room: str | None
+    text: str
+    at: int
+
+
+class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """Who did what, and when."""
+
+    at: int
+    actor: str
+    action: str
+    detail: str = ""
+
+
+class EventState(msgspec.Struct, frozen=True, kw_only=True):
+    """The whole aggregate of one event: every change to an event produces a new one."""
+
+    id: str
+    settings: Settings
+    host_token: str
+    moderator_token: str
+    created_at: int
+    version: int = 0
+    clock: Clock = Clock()
+    participants: dict[str, Participant] = msgspec.field(default_factory=dict)
+    wishes: tuple[Wish, ...] = ()
+    history: tuple[RoundRecord, ...] = ()
+    feedback: tuple[Feedback, ...] = ()
+    help: tuple[HelpRequest, ...] = ()
+    notices: tuple[AuditEntry, ...] = ()
+    audit: tuple[AuditEntry, ...] = ()
+
+    def participant(self, pid: str) -> Participant | None:
+        """The participant with this id, if registered."""
+        return self.participants.get(pid)
+
+    def current(self) -> RoundRecord | None:
+        """The round being played (or the last one played, during a break)."""
+        if self.history and self.history[-1].round == self.clock.round:
+            return self.history[-1]
+        return None
+
+    def room_of(self, pid: str) -> Room | None:
+        """The room of ``pid`` in the current round, while a round is on."""
+        record = self.current()
+        if record is None or self.clock.phase is not Phase.ROUND:
+            return None
+        for room in record.rooms:
+            if pid in room.members:
+                return room
+        return None
+
+    def find_room(self, room_id: str) -> Room | None:
+        """Any room ever played in this event, by id."""
+        for record in self.history:
+            for room in record.rooms:
+                if room.id == room_id:
+                    return room
+        return None
+
+
+class TokenRef(msgspec.Struct, frozen=True, kw_only=True):
+    """What a secret link's token opens."""
+
+    event_id: str
+    role: Literal["participant", "host", "moderator"]
+    participant_id: str | None = None
+
+
+class LinkStats(msgspec.Struct, frozen=True, kw_only=True):
+    """What a participant's browser last reported about its call."""
+
+    room: str | None = None
+    ice: str = "new"
+    rtt_ms: float | None = None
+    loss: float | None = None
+    kbps: float | None = None
+    at: int = 0

@@ -1,0 +1,101 @@
+"""Client→server payloads of the Socket.IO contract (see docs/protocol.md), validated on arrival."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+import msgspec
+
+from .errors import ProtocolError
+
+Text = Annotated[str, msgspec.Meta(max_length=500)]
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class Empty(msgspec.Struct, frozen=True):
+    """No arguments (``{}``)."""
+
+
+class Signal(msgspec.Struct, frozen=True):
+    """``signal {to, data}``: an SDP description or ICE candidate for a peer of the same room."""
+
+    to: Id
+    data: dict[str, Any]
+
+
+class Stats(msgspec.Struct, frozen=True):
+    """``stats {room, ice, rtt_ms, loss, kbps}``: the browser's view of its call."""
+
+    room: str | None = None
+    ice: Annotated[str, msgspec.Meta(max_length=20)] = "new"
+    rtt_ms: Annotated[float, msgspec.Meta(ge=0)] | None = None
+    loss: Annotated[float, msgspec.Meta(ge=0, le=1)] | None = None
+    kbps: Annotated[float, msgspec.Meta(ge=0)] | None = None
+
+
+class Help(msgspec.Struct, frozen=True):
+    """``help {text}``."""
+
+    text: Text = ""
+
+
+class Feedback(msgspec.Struct, frozen=True):
+    """``feedback {room, rating, follow_up, note}``."""
+
+    room: Id
+    rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    follow_up: bool = False
+    note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class Extend(msgspec.Struct, frozen=True):
+    """``extend {seconds}``."""
+
+    seconds: Annotated[int, msgspec.Meta(gt=0, le=3600)]
+
+
+class Notice(msgspec.Struct, frozen=True):
+    """``notice {text}``."""
+
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class Move(msgspec.Struct, frozen=True):
+    """``move {participant, room}``; ``room`` ``null`` puts the participant in the waiting list."""
+
+    participant: Id
+    room: Id | None
+
+
+class JoinRoom(msgspec.Struct, frozen=True):
+    """``join_room {room}``."""
+
+    room: Id
+
+
+class ResolveHelp(msgspec.Struct, frozen=True):
+    """``resolve_help {participant}``."""
+
+    participant: Id
+
+
+class Stop(msgspec.Struct, frozen=True):
+    """``stop {}``: the participant does not want to be paired again."""
+
+
+Kind = Literal["participant", "host", "moderator"]
+
+MAX_SIGNAL_BYTES = 64 * 1024
+T = TypeVar("T")
+
+
+def parse(data: Any, kind: type[T]) -> T:
+    """Validate one payload; a ``ProtocolError`` says which field is wrong."""
+    if not isinstance(data, dict):
+        raise ProtocolError(
+            "bad_payload", "Send exactly one JSON object as the payload ({} when there is nothing)."
+        )
+    try:
+        return msgspec.convert(data, kind)
+    except msgspec.ValidationError as exc:
+        raise ProtocolError("bad_payload", f"Invalid payload: {exc}.") from exc

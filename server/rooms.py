@@ -1,0 +1,237 @@
+"""Rooms of a round: built from a plan, people moved, orphans re-paired, the board view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import msgspec
+
+from . import matching
+from .errors import NotFound, UserError
+from .model import EventState, LinkStats, Phase, Room, RoundRecord
+
+MAX_ROOM = 3
+POOR_RTT_MS = 400.0
+POOR_LOSS = 0.05
+
+
+def match_input(state: EventState, present: Iterable[str]) -> matching.MatchInput:
+    """The matcher's view of ``state`` for the people in ``present``."""
+    active = [
+        pid for pid in present if (p := state.participants.get(pid)) is not None and not p.stopped
+    ]
+    waits: dict[str, int] = {}
+    for record in state.history:
+        for pid in record.waiting:
+            waits[pid] = waits.get(pid, 0) + 1
+    m = state.settings.matching
+    return matching.MatchInput(
+        present=tuple(sorted(active)),
+        sides={pid: p.side for pid, p in state.participants.items()},
+        mode=m.mode,
+        odd=m.odd,
+        met=frozenset(
+            matching.met_pairs(room.members for record in state.history for room in record.rooms)
+        ),
+        wishes=matching.wish_map(state.wishes),
+        waits=waits,
+    )
+
+
+def build_round(
+    number: int, plan: matching.RoundPlan, now: int, first_index: int = 1
+) -> RoundRecord:
+    """Turn a plan into the round's rooms, with ids ``r<round>-<n>``."""
+    rooms = tuple(
+        Room(
+            id=f"r{number}-{first_index + i}",
+            round=number,
+            members=p.members,
+            reason=p.reason,
+        )
+        for i, p in enumerate(plan.rooms)
+    )
+    return RoundRecord(round=number, started_at=now, rooms=rooms, waiting=plan.waiting)
+
+
+def _replace_current(state: EventState, record: RoundRecord) -> EventState:
+    return msgspec.structs.replace(state, history=(*state.history[:-1], record))
+
+
+def move(state: EventState, pid: str, room_id: str | None) -> tuple[EventState, set[str]]:
+    """Place ``pid`` in ``room_id`` (``None``: waiting); return the new state and who changed."""
+    record = state.current()
+    if state.clock.phase is not Phase.ROUND or record is None:
+        raise UserError("bad_phase", "People can only be moved while a round is running.")
+    person = state.participants.get(pid)
+    if person is None:
+        raise NotFound("unknown_participant", f"No participant {pid!r} in this event.")
+    if person.stopped:
+        raise UserError("stopped", f"{person.name} asked to stop meeting people.")
+    source = next((r for r in record.rooms if pid in r.members), None)
+    if source is not None and source.id == room_id:
+        raise UserError("same_room", f"{person.name} is already in room {room_id}.")
+    target = None
+    if room_id is not None:
+        target = next((r for r in record.rooms if r.id == room_id), None)
+        if target is None:
+            raise NotFound("unknown_room", f"No room {room_id!r} in round {record.round}.")
+        _check_join(state, pid, target)
+    affected = {pid}
+    rooms: list[Room] = []
+    for room in record.rooms:
+        if source is not None and room.id == source.id:
+            affected.update(room.members)
+            room = msgspec.structs.replace(room, members=tuple(m for m in room.members if m != pid))
+        if target is not None and room.id == target.id:
+            affected.update(room.members)
+            room = msgspec.structs.replace(room, members=(*room.members, pid), reason="moved")
+        rooms.append(room)
+    waiting = tuple(w for w in record.waiting if w != pid)
+    if target is None:
+        waiting = (*waiting, pid)
+    new = msgspec.structs.replace(record, rooms=tuple(rooms), waiting=waiting)
+    return _replace_current(state, new), affected
+
+
+def _check_join(state: EventState, pid: str, target: Room) -> None:
+    person = state.participants[pid]
+    if len(target.members) >= MAX_ROOM:
+        raise UserError("room_full", f"Room {target.id} already has {MAX_ROOM} people.")
+    inp = match_input(state, ())
+    for other in target.members:
+        name = state.participants[other].name
+        if frozenset((pid, other)) in inp.met:
+            raise UserError("repeat", f"{person.name} has already met {name}.")
+        if "no" in (inp.wishes.get((pid, other)), inp.wishes.get((other, pid))):
+            raise UserError("declined", f"{person.name} and {name} asked not to meet.")
+        if inp.mode == "bipartite" and state.participants[other].side == person.side:
+            raise UserError(
+                "same_side",
+                f"{person.name} and {name} are both on side {person.side!r}.",
+            )
+
+
+def orphans(state: EventState, online: frozenset[str]) -> list[str]:
+    """People online this round with nobody online to meet: waiting, or alone in their room."""
+    record = state.current()
+    if record is None:
+        return []
+    out = [p for p in record.waiting if p in online]
+    for room in record.rooms:
+        here = [m for m in room.members if m in online]
+        if len(here) == 1:
+            out.append(here[0])
+    return [p for p in out if not state.participants[p].stopped]
+
+
+def repair(state: EventState, online: frozenset[str]) -> tuple[EventState, set[str]]:
+    """Pair this round's orphans with each other; return the new state and who got a new room."""
+    record = state.current()
+    if state.clock.phase is not Phase.ROUND or record is None:
+        raise UserError("bad_phase", "Re-pairing happens during a round.")
+    lonely = orphans(state, online)
+    if not lonely:
+        return state, set()
+    plan = matching.pair_round(match_input(state, lonely))
+    if not plan.rooms:
+        return state, set()
+    moved = {p for room in plan.rooms for p in room.members}
+    kept = tuple(
+        msgspec.structs.replace(room, members=tuple(m for m in room.members if m not in moved))
+        for room in record.rooms
+    )
+    fresh = build_round(record.round, plan, record.started_at, first_index=len(record.rooms) + 1)
+    rooms = tuple(msgspec.structs.replace(r, reason="repaired") for r in fresh.rooms)
+    new = msgspec.structs.replace(
+        record,
+        rooms=tuple(r for r in kept if r.members) + rooms,
+        waiting=tuple(w for w in record.waiting if w not in moved),
+    )
+    return _replace_current(state, new), moved
+
+
+class MemberView(msgspec.Struct, frozen=True, kw_only=True):
+    """One member of a room as the moderators see them."""
+
+    id: str
+    name: str
+    organization: str
+    side: str
+    online: bool
+    ice: str
+    rtt_ms: float | None
+    loss: float | None
+    kbps: float | None
+
+
+class RoomView(msgspec.Struct, frozen=True, kw_only=True):
+    """One room on the moderator board."""
+
+    id: str
+    round: int
+    reason: str
+    members: tuple[MemberView, ...]
+    flags: tuple[str, ...]
+
+
+def board(
+    state: EventState,
+    online: frozenset[str],
+    stats: Mapping[str, LinkStats],
+    helped: Iterable[str] = (),
+) -> list[RoomView]:
+    """The rooms of the current round with their members' link state and flags."""
+    record = state.current()
+    if record is None or state.clock.phase is not Phase.ROUND:
+        return []
+    asking = set(helped)
+    views: list[RoomView] = []
+    for room in record.rooms:
+        members = []
+        for pid in room.members:
+            p = state.participants[pid]
+            s = stats.get(pid) if pid in online else None
+            fresh = s is not None and s.room == room.id
+            members.append(
+                MemberView(
+                    id=pid,
+                    name=p.name,
+                    organization=p.organization,
+                    side=p.side,
+                    online=pid in online,
+                    ice=s.ice if s is not None and fresh else ("new" if pid in online else "gone"),
+                    rtt_ms=s.rtt_ms if s is not None and fresh else None,
+                    loss=s.loss if s is not None and fresh else None,
+                    kbps=s.kbps if s is not None and fresh else None,
+                )
+            )
+        flags = _flags(members, asking & set(room.members))
+        views.append(
+            RoomView(
+                id=room.id,
+                round=room.round,
+                reason=room.reason,
+                members=tuple(members),
+                flags=flags,
+            )
+        )
+    return views
+
+
+def _flags(members: list[MemberView], asking: set[str]) -> tuple[str, ...]:
+    flags: list[str] = []
+    here = [m for m in members if m.online]
+    if len(here) <= 1:
+        flags.append("alone")
+    if len(here) >= 2 and any(m.ice not in ("connected", "completed") for m in here):
+        flags.append("no_video")
+    if any(
+        (m.rtt_ms is not None and m.rtt_ms > POOR_RTT_MS)
+        or (m.loss is not None and m.loss > POOR_LOSS)
+        for m in here
+    ):
+        flags.append("poor_link")
+    if asking:
+        flags.append("help")
+    return tuple(flags)

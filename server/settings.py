@@ -1,0 +1,86 @@
+"""Settings: ``config.yaml`` read once into a frozen object; ``SPEEDMEET_<KEY>`` overrides."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+import yaml
+
+ENV_PREFIX = "SPEEDMEET_"
+
+
+class IceServer(msgspec.Struct, frozen=True, omit_defaults=True):
+    """One STUN or TURN server handed to the browsers (an ``RTCIceServer``)."""
+
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Every setting of the server; ``config.yaml`` documents each one."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    admin_token: str = ""
+    store: Literal["memory", "redis"] = "memory"
+    data_dir: str = "data"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    ice_servers: list[IceServer] = msgspec.field(default_factory=list)
+    language: Literal["en", "fr"] = "en"
+    no_show_seconds: int = 45
+    odd: Literal["trio", "wait"] = "trio"
+    restart_grace_seconds: float = 10.0
+    board_interval_ms: int = 1000
+    log_level: str = "INFO"
+
+    def base_url(self) -> str:
+        """Where people reach this server: ``public_url`` or ``http://host:port``."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message names the key."""
+
+
+def _env_value(raw: str) -> Any:
+    # YAML parses numbers, booleans and lists (``[...]``) the way config.yaml would.
+    return yaml.safe_load(raw) if raw.strip() else ""
+
+
+def load(
+    path: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Read ``path`` (if any), apply ``SPEEDMEET_*`` variables, then ``overrides``."""
+    env = os.environ if env is None else env
+    data: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        if not p.exists():
+            raise SettingsError(f"config file {p} does not exist")
+        loaded = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise SettingsError(f"{p}: expected a mapping of settings at the top level")
+        data.update(loaded)
+    known = {f.name for f in msgspec.structs.fields(Settings)}
+    for key, raw in env.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX) :].lower()
+        if name not in known:
+            continue  # other tools may use the prefix (e.g. SPEEDMEET_REQUIRE_BROWSER)
+        data[name] = raw if name in ("admin_token", "public_url", "redis_url") else _env_value(raw)
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return msgspec.convert(data, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(
+            f"bad setting: {exc} (see config.yaml for what each key takes)"
+        ) from exc

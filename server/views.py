@@ -1,0 +1,94 @@
+"""What the host and moderators see: the event at a glance, built from state and presence."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from . import engine, rooms
+from .model import EventState, LinkStats
+
+
+def event_payload(state: EventState) -> dict[str, Any]:
+    """The event's settings as the pages and API show them."""
+    s = state.settings
+    return {
+        "id": state.id,
+        "title": s.title,
+        "rounds": s.rounds,
+        "round_seconds": s.round_seconds,
+        "break_seconds": s.break_seconds,
+        "mode": s.matching.mode,
+        "sides": list(s.matching.sides),
+        "odd": s.matching.odd,
+        "no_show_seconds": s.no_show_seconds,
+        "language": s.language,
+    }
+
+
+def board_payload(
+    state: EventState, online: frozenset[str], stats: Mapping[str, LinkStats]
+) -> dict[str, Any]:
+    """The ``rooms`` update: rooms with flags, who waits, open help requests, the roster."""
+    asking = [h.participant for h in state.help]
+    record = state.current()
+    waiting_ids = (
+        record.waiting if record is not None and state.clock.phase.value == "round" else ()
+    )
+    room_of: dict[str, str] = {}
+    if record is not None and state.clock.phase.value == "round":
+        room_of = {m: room.id for room in record.rooms for m in room.members}
+    return {
+        "rooms": msgspec.to_builtins(rooms.board(state, online, stats, asking)),
+        "waiting": [
+            {"id": pid, "name": state.participants[pid].name, "online": pid in online}
+            for pid in waiting_ids
+        ],
+        "help": [
+            {
+                "participant": h.participant,
+                "name": state.participants[h.participant].name,
+                "room": h.room,
+                "text": h.text,
+                "at": h.at,
+            }
+            for h in state.help
+        ],
+        "participants": [
+            {
+                **engine.person_payload(p),
+                "online": p.id in online,
+                "room": room_of.get(p.id),
+                "stopped": p.stopped,
+            }
+            for p in state.participants.values()
+        ],
+        "seq": state.version,
+    }
+
+
+def snapshot_payload(
+    state: EventState, online: frozenset[str], stats: Mapping[str, LinkStats], now: int
+) -> dict[str, Any]:
+    """The ``snapshot`` a host or moderator gets on connect: everything at once."""
+    return {
+        **board_payload(state, online, stats),
+        "clock": engine.clock_payload(state, now),
+        "event": event_payload(state),
+    }
+
+
+def schedule_payload(plans: list[Any], first_round: int) -> dict[str, Any]:
+    """``GET /schedule``: the rooms of each round, planned or played."""
+    return {
+        "rounds": [
+            {
+                "round": first_round + i,
+                "rooms": [{"members": list(r.members), "reason": r.reason} for r in plan.rooms],
+                "waiting": list(plan.waiting),
+            }
+            for i, plan in enumerate(plans)
+        ]
+    }

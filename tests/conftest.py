@@ -1,0 +1,196 @@
+"""Shared fixtures: a real server on a free port, the admin API, real Socket.IO clients."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import socketio
+from aiohttp.test_utils import TestServer
+
+from server.app import create_app
+from server.settings import Settings, load
+
+ADMIN = "test-admin-token"
+
+
+@dataclass
+class Running:
+    """A server started by a test: its URL and an admin session."""
+
+    url: str
+    http: aiohttp.ClientSession
+    server: TestServer
+    clients: list[socketio.AsyncClient] = field(default_factory=list)
+
+    async def api(self, method: str, path: str, **kw: Any) -> tuple[int, Any]:
+        """Call the JSON API as the admin."""
+        headers = {"Authorization": f"Bearer {ADMIN}", **kw.pop("headers", {})}
+        async with self.http.request(method, self.url + path, headers=headers, **kw) as r:
+            body = await r.json() if r.content_type == "application/json" else await r.text()
+            return r.status, body
+
+    async def event(self, people: list[dict[str, Any]] | None = None, **overrides: Any) -> Event:
+        """Create an event (bipartite, 2 sides by default) and register ``people``."""
+        spec = {
+            "title": "Test event",
+            "round_seconds": 300,
+            "break_seconds": 60,
+            "rounds": 3,
+            "matching": {"mode": "bipartite", "sides": ["commune", "solution"]},
+            **overrides,
+        }
+        status, created = await self.api("POST", "/api/events", json=spec)
+        assert status == 201, created
+        ev = Event(created)
+        if people:
+            status, rows = await self.api(
+                "POST", f"/api/events/{ev.id}/participants", json=people
+            )
+            assert status == 201, rows
+            ev.people = rows
+        return ev
+
+    async def connect(self, namespace: str, token: str) -> Client:
+        """A real Socket.IO client connected to ``namespace`` with ``token``."""
+        client = Client(namespace)
+        await client.connect(self.url, token)
+        self.clients.append(client.sio)
+        return client
+
+
+@dataclass
+class Event:
+    """An event created through the API."""
+
+    body: dict[str, Any]
+    people: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return str(self.body["id"])
+
+    def token(self, url_key: str) -> str:
+        return str(self.body[url_key]).rsplit("/", 1)[1]
+
+    @property
+    def host_token(self) -> str:
+        return self.token("host_url")
+
+    @property
+    def moderator_token(self) -> str:
+        return self.token("moderator_url")
+
+    def person(self, index: int) -> tuple[str, str]:
+        """(id, token) of the index-th registered person."""
+        p = self.people[index]
+        return str(p["id"]), str(p["join_url"]).rsplit("/", 1)[1]
+
+
+class Client:
+    """A Socket.IO client that records every server event, with waits instead of sleeps."""
+
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.received: list[tuple[str, Any]] = []
+        self._arrived = asyncio.Condition()
+
+        async def record(event: str, *args: Any) -> None:
+            async with self._arrived:
+                self.received.append((event, args[0] if args else None))
+                self._arrived.notify_all()
+
+        self.sio.on("*", record, namespace=namespace)
+
+    async def connect(self, url: str, token: str) -> None:
+        await self.sio.connect(
+            url, namespaces=[self.namespace], auth={"token": token}, transports=["websocket"],
+            wait_timeout=10,
+        )  # fmt: skip
+
+    async def call(self, event: str, payload: Any = None, **kw: Any) -> Any:
+        """Emit with an ack and return the ack."""
+        data = {} if payload is None else payload
+        return await self.sio.call(event, data, namespace=self.namespace, timeout=10, **kw)
+
+    async def wait_for(
+        self, event: str, where: Callable[[Any], bool] = lambda _: True, timeout: float = 10
+    ) -> Any:
+        """The first recorded ``event`` whose payload satisfies ``where`` (waiting if needed)."""
+
+        def found() -> Any:
+            for name, data in self.received:
+                if name == event and where(data):
+                    return data
+            return None
+
+        async with asyncio.timeout(timeout):
+            async with self._arrived:
+                await self._arrived.wait_for(lambda: found() is not None)
+        return found()
+
+    def last(self, event: str) -> Any:
+        """The latest payload of ``event`` received so far."""
+        for name, data in reversed(self.received):
+            if name == event:
+                return data
+        return None
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+def settings_for(tmp: Path, **overrides: Any) -> Settings:
+    """Test settings: admin token fixed, store file in the test's folder."""
+    return load(
+        None, env={}, admin_token=ADMIN, data_dir=str(tmp), restart_grace_seconds=0, **overrides
+    )
+
+
+@pytest.fixture
+async def start(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    """Start servers on free ports (``await start(**settings)``); all are stopped at the end."""
+    running: list[Running] = []
+
+    async def _start(**overrides: Any) -> Running:
+        app = create_app(settings_for(tmp_path, **overrides))
+        server = TestServer(app, host="127.0.0.1", port=0)
+        await server.start_server()
+        url = f"http://127.0.0.1:{server.port}"
+        r = Running(url=url, http=aiohttp.ClientSession(), server=server)
+        running.append(r)
+        return r
+
+    yield _start
+    for r in running:
+        await stop(r)
+
+
+async def stop(r: Running) -> None:
+    """Disconnect the clients and stop the server (idempotent)."""
+    for c in r.clients:
+        if c.connected:
+            await c.disconnect()
+    r.clients.clear()
+    await r.http.close()
+    await r.server.close()
+
+
+@pytest.fixture
+async def server(start: Callable[..., Any]) -> Running:
+    """One running server with default test settings."""
+    return await start()  # type: ignore[no-any-return]
+
+
+PEOPLE = [
+    {"name": "Claire Martin", "organization": "Mairie de Lyon", "side": "commune", "email": "claire@lyon.example"},
+    {"name": "Hugo Bernard", "organization": "Ville de Nantes", "side": "commune", "email": "hugo@nantes.example"},
+    {"name": "Léa Garnier", "organization": "Mobilis", "side": "solution", "email": "lea@mobilis.example"},
+    {"name": "Thomas Petit", "organization": "Lumio", "side": "solution", "email": "thomas@lumio.example"},
+]  # fmt: skip
