@@ -1,0 +1,57 @@
+"""Headless Chromium (Debian's) driven by Playwright, with a fake camera and microphone."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("SPEEDMEET_CHROMIUM", "/usr/bin/chromium"))
+REQUIRED = os.environ.get("SPEEDMEET_REQUIRE_BROWSER") == "1"
+FLAGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} not found (Debian: apt-get install chromium)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (scripts/setup --test installs it)"
+    return None
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[object]:
+    """A Chromium process for one test."""
+    reason = _missing()
+    if reason is not None:
+        if REQUIRED:
+            pytest.fail(f"browser tests are mandatory here (SPEEDMEET_REQUIRE_BROWSER=1): {reason}")
+        message = f"BROWSER TESTS SKIPPED: {reason}"
+        print(f"\n{'!' * 70}\n{message}\n{'!' * 70}")
+        pytest.skip(message)
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        chromium = await pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=FLAGS
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()

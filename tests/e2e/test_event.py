@@ -1,0 +1,99 @@
+"""Four participants and a host run two rounds in real browsers with live video."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import PEOPLE, Running
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+async def _screen(page: Any, name: str, timeout: float = 20_000) -> None:
+    await page.wait_for_selector(f'[data-testid="screen"][data-screen="{name}"]', timeout=timeout)
+
+
+async def _live_video_from(page: Any, peer: str, timeout: float = 30_000) -> None:
+    """Wait until the remote video of ``peer`` plays frames (videoWidth > 0)."""
+    await page.wait_for_function(
+        """(peer) => [...document.querySelectorAll('[data-testid="remote-video"]')]
+              .some(v => v.dataset.peer === peer && v.videoWidth > 0 && !v.paused)""",
+        arg=peer,
+        timeout=timeout,
+    )
+
+
+async def _deadline(page: Any) -> float:
+    """Where this page's countdown says the phase ends, on the machine's clock."""
+    return float(
+        await page.evaluate(
+            """() => Date.now() + Number(
+                 document.querySelector('[data-testid="countdown"]').dataset.remainingMs)"""
+        )
+    )
+
+
+async def _rooms(server: Running, event_id: str, round_no: int) -> dict[str, str]:
+    status, sched = await server.api("GET", f"/api/events/{event_id}/schedule")
+    assert status == 200, sched
+    partner: dict[str, str] = {}
+    for room in sched["rounds"][round_no - 1]["rooms"]:
+        a, b = room["members"]
+        partner[a], partner[b] = b, a
+    return partner
+
+
+async def test_two_rounds_in_browsers(server: Running, browser: Any) -> None:
+    DOCS.mkdir(parents=True, exist_ok=True)
+    ev = await server.event(PEOPLE, round_seconds=300, break_seconds=60, rounds=2)
+    pages: dict[str, Any] = {}
+    for i in range(4):
+        pid, token = ev.person(i)
+        context = await browser.new_context(viewport={"width": 1280, "height": 800})
+        page = await context.new_page()
+        page.on("pageerror", lambda exc, who=pid: print(f"[{who}] page error: {exc}"))
+        await page.goto(f"{server.url}/e/{ev.id}/p/{token}")
+        pages[pid] = page
+    for page in pages.values():
+        await _screen(page, "lobby")
+    host_ctx = await browser.new_context(viewport={"width": 1400, "height": 900})
+    host = await host_ctx.new_page()
+    await host.goto(f"{server.url}/e/{ev.id}/host/{ev.host_token}")
+    await host.click('[data-testid="cmd-open"]')
+    first = next(iter(pages.values()))
+    await first.wait_for_function(
+        "() => document.querySelector('[data-testid=\"countdown\"]') !== null", timeout=10_000
+    )
+    await first.screenshot(path=str(DOCS / "lobby.png"))
+
+    for round_no in (1, 2):
+        if round_no == 1:
+            await host.click('[data-testid="cmd-start"]')
+        else:
+            await host.click('[data-testid="cmd-end_round"]')
+            for page in pages.values():
+                await _screen(page, "break")
+            await host.click('[data-testid="cmd-next"]')
+        partner = await _rooms(server, ev.id, round_no)
+        assert set(partner) == set(pages), partner
+        for pid, page in pages.items():
+            await _screen(page, "room")
+            await _live_video_from(page, partner[pid])
+            names = await page.locator('[data-testid="partner-name"]').all_inner_texts()
+            expected = next(p["name"] for p in ev.people if p["id"] == partner[pid])
+            assert any(expected in n for n in names), (pid, names, expected)
+        deadlines = [await _deadline(page) for page in pages.values()]
+        assert max(deadlines) - min(deadlines) < 1000, deadlines
+        if round_no == 1:
+            await first.screenshot(path=str(DOCS / "room.png"))
+            mod_ctx = await browser.new_context(viewport={"width": 1400, "height": 900})
+            mod = await mod_ctx.new_page()
+            await mod.goto(f"{server.url}/e/{ev.id}/mod/{ev.moderator_token}")
+            await mod.wait_for_selector('[data-testid="room-card"]', timeout=10_000)
+            await mod.screenshot(path=str(DOCS / "moderator.png"))
+            await host.screenshot(path=str(DOCS / "host.png"))
+
+    await host.click('[data-testid="cmd-end_round"]')
+    for page in pages.values():
+        await _screen(page, "ended")
