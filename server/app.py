@@ -38,6 +38,7 @@ CONDUCTOR = web.AppKey("conductor", Conductor)
 BOARD = web.AppKey("board", Board)
 ECHO = web.AppKey("echo", Echo)
 SIO = web.AppKey("sio", socketio.AsyncServer)
+PARTICIPANTS = web.AppKey("participants", ParticipantNamespace)
 
 
 def wall_clock_ms() -> int:
@@ -78,8 +79,14 @@ def create_app(
         json=_Json,
     )
     sio.attach(app)
-    for namespace in (ParticipantNamespace, HostNamespace, ModeratorNamespace):
-        sio.register_namespace(namespace(events, settings, metrics))
+    participants = ParticipantNamespace(events, settings, metrics)
+    for namespace in (
+        participants,
+        HostNamespace(events, settings, metrics),
+        ModeratorNamespace(events, settings, metrics),
+    ):
+        sio.register_namespace(namespace)
+    app[PARTICIPANTS] = participants
     events.emitter = SocketEmitter(sio, settings)
     app[SETTINGS] = settings
     app[EVENTS] = events
@@ -120,6 +127,7 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
     events.listeners += [conductor, board]
     app[CONDUCTOR] = conductor
     app[BOARD] = board
+    app[PARTICIPANTS].on_greeted = board.forget
     await conductor.load()
     tasks = [
         asyncio.create_task(conductor.run(), name="conductor"),

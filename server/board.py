@@ -69,6 +69,6 @@ class Board:
                     "next", payload, room=person_room(state.id, pid), namespace="/participant"
                 )
 
-    def preview_of(self, event_id: str, pid: str) -> dict[str, Any] | None:
-        """The last ``next`` card sent to a participant (re-sent when they reconnect)."""
-        return self._previews.get(event_id, {}).get(pid)
+    def forget(self, event_id: str, pid: str) -> None:
+        """A participant (re)connected: their ``next`` card goes out again on the next push."""
+        self._previews.get(event_id, {}).pop(pid, None)

@@ -20,14 +20,36 @@ def due_at(state: EventState, not_before: int) -> int | None:
     """When this event next needs the conductor (``None``: nothing scheduled).
 
     A break that ends starts a round, which is paired for the people present: after a restart
-    that waits until ``not_before`` so that browsers have had time to reconnect.
+    that waits until ``not_before`` so that browsers have had time to reconnect. A round also
+    needs its no-show check ``no_show_seconds`` after it started.
     """
     c = state.clock
     if c.paused or c.ends_at is None or c.phase not in (Phase.ROUND, Phase.BREAK):
         return None
     if c.phase is Phase.BREAK:
         return max(c.ends_at, not_before)
-    return c.ends_at
+    no_show = _no_show_due(state)
+    return c.ends_at if no_show is None else min(c.ends_at, max(no_show, not_before))
+
+
+def _no_show_due(state: EventState) -> int | None:
+    record = state.current()
+    if record is None or record.no_shows_checked:
+        return None
+    return record.started_at + state.settings.no_show_seconds * 1000
+
+
+def due_command(state: EventState, now: int) -> str | None:
+    """What is due at ``now``: ``"no_shows"``, ``"deadline"`` or nothing."""
+    c = state.clock
+    if c.paused or c.ends_at is None:
+        return None
+    no_show = _no_show_due(state) if c.phase is Phase.ROUND else None
+    if c.ends_at <= now:
+        return "deadline"
+    if no_show is not None and no_show <= now:
+        return "no_shows"
+    return None
 
 
 class Conductor:
@@ -74,6 +96,8 @@ class Conductor:
 
     async def _fire(self, event_id: str) -> None:
         def command(state: EventState, now: int, online: frozenset[str]) -> engine.Outcome:
+            if due_command(state, now) == "no_shows":
+                return engine.check_no_shows(state, online, now)
             return engine.move_clock(state, ClockCommand.DEADLINE, now, online, "clock")
 
         try:

@@ -224,6 +224,43 @@ def repair(state: EventState, online: frozenset[str], now: int, actor: str) -> O
     return Outcome(new, _assignments(new, moved), {"paired": sorted(moved)})
 
 
+def check_no_shows(state: EventState, online: frozenset[str], now: int) -> Outcome:
+    """After the grace period: pair the people whose partner never came; tell the rest."""
+    record = state.current()
+    if state.clock.phase is not Phase.ROUND or record is None or record.no_shows_checked:
+        raise UserError("not_due", "No round is waiting for its no-show check.")
+    lonely = set(rooms.orphans(state, online))
+    repaired, moved = rooms.repair(state, online) if lonely else (state, set())
+    current = repaired.current()
+    assert current is not None
+    checked = msgspec.structs.replace(current, no_shows_checked=True)
+    new = _bump(
+        repaired,
+        history=(*repaired.history[:-1], checked),
+        audit=_audit(state, now, "clock", "no_show_check", ",".join(sorted(moved))),
+    )
+    messages = _assignments(new, moved)
+    messages += [
+        Message(
+            to_participant(pid),
+            "notice",
+            {"text": "", "at": now, "from": "host", "kind": "no_partner"},
+        )
+        for pid in sorted(lonely - moved)
+    ]
+    return Outcome(new, messages, {"paired": sorted(moved), "alone": sorted(lonely - moved)})
+
+
+def stop(state: EventState, pid: str, now: int) -> Outcome:
+    """A participant asks not to be paired again (their current meeting is left as it is)."""
+    person = state.participants[pid]
+    if person.stopped:
+        return Outcome(state, [])
+    people = {**state.participants, pid: msgspec.structs.replace(person, stopped=True)}
+    new = _bump(state, participants=people, audit=_audit(state, now, pid, "stop"))
+    return Outcome(new, [])
+
+
 def ask_help(state: EventState, pid: str, text: str, now: int) -> Outcome:
     """A participant asks the moderators for help."""
     room = state.room_of(pid)

@@ -91,6 +91,7 @@ class RoundRecord(msgspec.Struct, frozen=True, kw_only=True):
     started_at: int
     rooms: tuple[Room, ...] = ()
     waiting: tuple[str, ...] = ()
+    no_shows_checked: bool = False
 
 
 class Feedback(msgspec.Struct, frozen=True, kw_only=True):

@@ -79,10 +79,6 @@ class ResolveHelp(msgspec.Struct, frozen=True):
     participant: Id
 
 
-class Stop(msgspec.Struct, frozen=True):
-    """``stop {}``: the participant does not want to be paired again."""
-
-
 Kind = Literal["participant", "host", "moderator"]
 
 MAX_SIGNAL_BYTES = 64 * 1024

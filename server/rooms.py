@@ -113,16 +113,21 @@ def _check_join(state: EventState, pid: str, target: Room) -> None:
 
 
 def orphans(state: EventState, online: frozenset[str]) -> list[str]:
-    """People online this round with nobody online to meet: waiting, or alone in their room."""
+    """People online this round with nobody online to meet.
+
+    They wait, sit alone in their room, or arrived after the round was paired.
+    """
     record = state.current()
     if record is None:
         return []
+    placed = {m for room in record.rooms for m in room.members}
     out = [p for p in record.waiting if p in online]
     for room in record.rooms:
         here = [m for m in room.members if m in online]
         if len(here) == 1:
             out.append(here[0])
-    return [p for p in out if not state.participants[p].stopped]
+    out += sorted(p for p in online if p not in placed and p not in record.waiting)
+    return [p for p in out if p in state.participants and not state.participants[p].stopped]
 
 
 def repair(state: EventState, online: frozenset[str]) -> tuple[EventState, set[str]]:

@@ -163,6 +163,8 @@ class ParticipantNamespace(Role):
     """``/participant``: signaling, link stats, help, feedback."""
 
     role = "participant"
+    #: Called with (event id, participant id) on every (re)connect; the board re-sends "next".
+    on_greeted: Callable[[str, str], None] | None = None
 
     def pid(self, sid: str) -> str:
         """The participant id of a socket."""
@@ -182,6 +184,8 @@ class ParticipantNamespace(Role):
             await self.emit("summary", engine.summary_payload(state, pid), to=sid)
         if await self.events.store.connect(state.id, pid, sid):
             await self._announce(state, pid, online=True)
+        if self.on_greeted is not None:
+            self.on_greeted(state.id, pid)
         self.events.touch(state)
 
     def _with_ice(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -262,6 +266,13 @@ class ParticipantNamespace(Role):
                 s, pid, body.room, body.rating, body.follow_up, body.note, now
             ),
         )
+        return {}
+
+    @acked(Empty)
+    async def on_stop(self, sid: str, body: Empty) -> dict[str, Any]:
+        """Ask not to be paired again (the current meeting goes on)."""
+        pid = self.pid(sid)
+        await self.events.apply(self.ref(sid).event_id, lambda s, now, _o: engine.stop(s, pid, now))
         return {}
 
 
