@@ -18,6 +18,7 @@ from .model import (
     Phase,
     Room,
     Wish,
+    WishLevel,
 )
 
 # Targets of a message: every participant, the staff (host and moderators), or one participant.
@@ -342,6 +343,42 @@ def add_wishes(state: EventState, wishes: list[Wish]) -> EventState:
     fresh = {(w.source, w.target) for w in wishes}
     kept = tuple(w for w in state.wishes if (w.source, w.target) not in fresh)
     return _bump(state, wishes=(*kept, *wishes))
+
+
+def set_wish(state: EventState, pid: str, target: str, level: WishLevel | None) -> Outcome:
+    """A participant sets (or, with ``None``, clears) their own wish about someone."""
+    if state.clock.phase is Phase.ENDED:
+        raise UserError("ended", "The event has ended.")
+    other = state.participants.get(target)
+    if other is None or target == pid:
+        raise UserError("unknown_participant", f"No other participant {target!r} in this event.")
+    m = state.settings.matching
+    me = state.participants[pid]
+    if level in ("must", "like") and m.mode == "bipartite" and other.side == me.side:
+        raise UserError(
+            "same_side", f"{other.name} is on your side ({me.side}); you meet the other side."
+        )
+    kept = tuple(w for w in state.wishes if (w.source, w.target) != (pid, target))
+    if level is not None:
+        kept = (*kept, Wish(source=pid, target=target, level=level))
+    new = _bump(state, wishes=kept)
+    return Outcome(new, [], {"wishes": own_wishes(new, pid)})
+
+
+def own_wishes(state: EventState, pid: str) -> list[dict[str, str]]:
+    """The wishes a participant made."""
+    return [{"to": w.target, "level": w.level} for w in state.wishes if w.source == pid]
+
+
+def wish_candidates(state: EventState, pid: str) -> list[dict[str, Any]]:
+    """Whom a participant may express wishes about (the other side, in bipartite mode)."""
+    me = state.participants[pid]
+    bipartite = state.settings.matching.mode == "bipartite"
+    return [
+        person_payload(p)
+        for p in state.participants.values()
+        if p.id != pid and not p.stopped and (not bipartite or p.side != me.side)
+    ]
 
 
 def squash(state: EventState, base_version: int) -> EventState:

@@ -48,6 +48,13 @@ class Feedback(msgspec.Struct, frozen=True):
     note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
 
 
+class SetWish(msgspec.Struct, frozen=True):
+    """``wish {to, level}``: ``must``, ``like``, ``no``, or ``null`` to clear."""
+
+    to: Id
+    level: Literal["must", "like", "no"] | None
+
+
 class Extend(msgspec.Struct, frozen=True):
     """``extend {seconds}``."""
 

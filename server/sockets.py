@@ -26,6 +26,7 @@ from .payloads import (
     Move,
     Notice,
     ResolveHelp,
+    SetWish,
     Signal,
     Stats,
     parse,
@@ -267,6 +268,25 @@ class ParticipantNamespace(Role):
             ),
         )
         return {}
+
+    @acked(Empty)
+    async def on_wishes(self, sid: str, body: Empty) -> dict[str, Any]:
+        """Whom I may wish to meet, and my wishes so far."""
+        pid = self.pid(sid)
+        state = await self.events.get(self.ref(sid).event_id)
+        return {
+            "candidates": engine.wish_candidates(state, pid),
+            "wishes": engine.own_wishes(state, pid),
+        }
+
+    @acked(SetWish)
+    async def on_wish(self, sid: str, body: SetWish) -> dict[str, Any]:
+        """Set or clear my wish about one person."""
+        pid = self.pid(sid)
+        outcome = await self.events.apply(
+            self.ref(sid).event_id, lambda s, _n, _o: engine.set_wish(s, pid, body.to, body.level)
+        )
+        return outcome.result
 
     @acked(Empty)
     async def on_stop(self, sid: str, body: Empty) -> dict[str, Any]:
