@@ -49,9 +49,7 @@ class Running:
         assert status == 201, created
         ev = Event(created)
         if people:
-            status, rows = await self.api(
-                "POST", f"/api/events/{ev.id}/participants", json=people
-            )
+            status, rows = await self.api("POST", f"/api/events/{ev.id}/participants", json=people)
             assert status == 201, rows
             ev.people = rows
         return ev
