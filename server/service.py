@@ -59,7 +59,10 @@ class Events:
         async with self.lock(event_id):
             state = await self.get(event_id)
             online = await self.store.online(event_id)
-            outcome = command(state, self.now(), online)
+            # The core is pure, so it can run in a worker thread: pairing a big round must not
+            # stall the event loop (sockets would miss their pings).
+            loop = asyncio.get_running_loop()
+            outcome = await loop.run_in_executor(None, command, state, self.now(), online)
             if outcome.state is not state:
                 await self.store.save(outcome.state)
                 self._notify(outcome.state)
