@@ -59,7 +59,10 @@ class Board:
             await self._preview(state, online)
 
     async def _preview(self, state: EventState, online: frozenset[str]) -> None:
-        plan = matching.pair_round(rooms.match_input(state, online))
+        loop = asyncio.get_running_loop()
+        plan = await loop.run_in_executor(
+            None, lambda: matching.pair_round(rooms.match_input(state, online))
+        )
         sent = self._previews.setdefault(state.id, {})
         for pid in online:
             payload = engine.preview_payload(state, plan, pid)
