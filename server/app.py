@@ -94,7 +94,7 @@ def create_app(
     app[SIO] = sio
     app[ADMIN_TOKEN] = settings.admin_token
     app[NEW_TOKEN] = new_token
-    app[ECHO] = Echo()
+    app[ECHO] = Echo(ice_servers=settings.ice_servers)
     app[pages.JINJA] = pages.environment()
     app.router.add_routes(api.routes)
     app.router.add_routes(pages.routes)

@@ -5,11 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 
-from aiortc import MediaStreamTrack, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCDataChannel,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
 from aiortc.contrib.media import MediaBlackhole
 
 from .errors import ProtocolError, UserError
+from .settings import IceServer
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +29,14 @@ class Echo:
     Media is decoded and re-encoded per connection, so few run at once and none for long.
     """
 
-    def __init__(self, limit: int = 4, lifetime_s: float = 120.0) -> None:
+    def __init__(
+        self, limit: int = 4, lifetime_s: float = 120.0, ice_servers: Sequence[IceServer] = ()
+    ) -> None:
+        # Only the configured servers: left alone, aiortc would ask a public STUN server, which a
+        # closed network cannot reach (gathering then waits for it to time out).
+        self._config = RTCConfiguration(
+            iceServers=[RTCIceServer(s.urls, s.username, s.credential) for s in ice_servers]
+        )
         self._limit = limit
         self._lifetime = lifetime_s
         self._peers: dict[RTCPeerConnection, float] = {}
@@ -28,12 +44,14 @@ class Echo:
 
     async def answer(self, sdp: str, kind: str) -> RTCSessionDescription:
         """Accept an offer (complete, non-trickled) and return the answer."""
-        if kind != "offer" or not sdp:
-            raise ProtocolError("bad_request", "Send {sdp, type: 'offer'} from the browser.")
+        if kind != "offer" or "\nm=" not in sdp:
+            raise ProtocolError(
+                "bad_request", "Send {sdp, type: 'offer'} with at least one media or data line."
+            )
         await self.sweep()
         if len(self._peers) >= self._limit:
             raise UserError("busy", "Too many self-tests are running; try again in a minute.")
-        pc = RTCPeerConnection()
+        pc = RTCPeerConnection(self._config)
         self._peers[pc] = time.monotonic() + self._lifetime
         hole = MediaBlackhole()
         self._holes[pc] = hole

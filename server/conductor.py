@@ -71,6 +71,10 @@ class Conductor:
             self._due[state.id] = when
         self._wake.set()
 
+    def poke(self) -> None:
+        """Look at the time again now (the clock jumped, or a test moved its fake clock)."""
+        self._wake.set()
+
     async def load(self) -> None:
         """Arm every stored event (at start, and after a restart)."""
         for event_id in await self._events.store.event_ids():

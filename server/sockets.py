@@ -89,6 +89,12 @@ def acked(kind: type[P]) -> Callable[[Handler[P]], Callable[..., Awaitable[dict[
     return wrap
 
 
+def _refused(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
+    # Two arguments: the packet is {message, data}; socket.io-client shows ``message`` as the
+    # error and ``data`` as ``err.data`` (one argument would arrive as a Python repr string).
+    return socketio.exceptions.ConnectionRefusedError(message, {"code": code, "message": message})
+
+
 class Role(socketio.AsyncNamespace):  # type: ignore[misc]
     """What every namespace shares: token auth at connect, ``time``, the acked contract."""
 
@@ -120,16 +126,11 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
         ref = await self.events.store.resolve(token) if isinstance(token, str) else None
         if ref is None:
             self.metrics.refused.labels("bad_token").inc()
-            raise socketio.exceptions.ConnectionRefusedError(
-                {"code": "bad_token", "message": "This link is not valid. Ask the organiser."}
-            )
+            raise _refused("bad_token", "This link is not valid. Ask the organiser.")
         if ref.role != self.role:
             self.metrics.refused.labels("wrong_role").inc()
-            raise socketio.exceptions.ConnectionRefusedError(
-                {
-                    "code": "wrong_role",
-                    "message": f"This is a {ref.role} link; it cannot open {self.namespace}.",
-                }
+            raise _refused(
+                "wrong_role", f"This is a {ref.role} link; it cannot open {self.namespace}."
             )
         self.who[sid] = ref
 
@@ -178,12 +179,14 @@ class ParticipantNamespace(Role):
         pid = ref.participant_id
         assert pid is not None
         await self.enter_room(sid, person_room(state.id, pid))
+        # Online first: a round that starts from now on pairs this person.
+        came = await self.events.store.connect(state.id, pid, sid)
         now = self.events.now()
         await self.emit("clock", engine.clock_payload(state, now), to=sid)
         await self.emit("assignment", self._with_ice(engine.assignment_payload(state, pid)), to=sid)
         if state.clock.phase is Phase.ENDED:
             await self.emit("summary", engine.summary_payload(state, pid), to=sid)
-        if await self.events.store.connect(state.id, pid, sid):
+        if came:
             await self._announce(state, pid, online=True)
         if self.on_greeted is not None:
             self.on_greeted(state.id, pid)

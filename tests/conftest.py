@@ -153,11 +153,15 @@ def settings_for(tmp: Path, **overrides: Any) -> Settings:
 
 @pytest.fixture
 async def start(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
-    """Start servers on free ports (``await start(**settings)``); all are stopped at the end."""
+    """Start servers on free ports (``await start(**settings)``); all are stopped at the end.
+
+    ``now`` replaces the server's clock (epoch milliseconds), for tests that move time by hand.
+    """
     running: list[Running] = []
 
-    async def _start(**overrides: Any) -> Running:
-        app = create_app(settings_for(tmp_path, **overrides))
+    async def _start(now: Callable[[], int] | None = None, **overrides: Any) -> Running:
+        settings = settings_for(tmp_path, **overrides)
+        app = create_app(settings) if now is None else create_app(settings, now=now)
         server = TestServer(app, host="127.0.0.1", port=0)
         await server.start_server()
         url = f"http://127.0.0.1:{server.port}"

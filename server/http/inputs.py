@@ -61,7 +61,13 @@ class WishIn(
 
 
 _FIELD = re.compile(r"at `\$\.(\w+)")
+_NAMED = re.compile(r"field `(\w+)`")  # "missing required field `name`", "unknown field `x`"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _field(exc: msgspec.ValidationError) -> str | None:
+    match = _FIELD.search(str(exc)) or _NAMED.search(str(exc))
+    return match.group(1) if match else None
 
 
 def convert_one(data: Any, kind: type[T], what: str) -> T:
@@ -69,8 +75,8 @@ def convert_one(data: Any, kind: type[T], what: str) -> T:
     try:
         return msgspec.convert(data, kind)
     except msgspec.ValidationError as exc:
-        match = _FIELD.search(str(exc))
-        detail = {"field": match.group(1)} if match else {}
+        field = _field(exc)
+        detail = {"field": field} if field else {}
         raise ProtocolError("bad_request", f"{what}: {exc}.", **detail) from exc
 
 
@@ -83,8 +89,7 @@ def convert_rows(rows: Any, kind: type[T]) -> list[T]:
         try:
             out.append(msgspec.convert(row, kind))
         except msgspec.ValidationError as exc:
-            match = _FIELD.search(str(exc))
-            field = match.group(1) if match else None
+            field = _field(exc)
             where = f"row {i}, field {field!r}" if field else f"row {i}"
             raise ProtocolError(
                 "bad_row", f"{where}: {exc}. Nothing was stored.", row=i, field=field

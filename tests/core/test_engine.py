@@ -1,0 +1,297 @@
+"""The event's rules: clock commands with their rooms and messages, feedback, help, notices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+
+from server import engine
+from server.clock import ClockCommand
+from server.engine import PARTICIPANTS, STAFF, Message, to_participant
+from server.errors import NotFound, ProtocolError, SpeedmeetError, UserError
+from server.model import EventState, Phase
+from tests.core.states import BREAK_S, ROUND_S, T0, event, in_break, in_round, members
+
+C = ClockCommand
+FOUR = ["c1", "c2", "s1", "s2"]
+
+
+def by_kind(messages: list[Message]) -> dict[str, list[Message]]:
+    out: dict[str, list[Message]] = {}
+    for m in messages:
+        out.setdefault(m.event, []).append(m)
+    return out
+
+
+def assignments(messages: list[Message]) -> dict[str, dict[str, Any]]:
+    """Each participant's assignment payload, by id."""
+    return {m.to.removeprefix("p:"): m.data for m in messages if m.event == "assignment"}
+
+
+def move(
+    state: EventState, command: ClockCommand, now: int, online: set[str], **kw: Any
+) -> engine.Outcome:
+    return engine.move_clock(state, command, now, frozenset(online), "host", **kw)
+
+
+@pytest.mark.parametrize("odd", ["trio", "wait"])
+def test_start_pairs_only_the_people_online(odd: str) -> None:
+    state = event(FOUR, odd=odd)  # type: ignore[arg-type]
+    out = move(state, C.START, T0, {"c1", "s1"})
+    assert members(out.state) == {"r1-1": ("c1", "s1")}
+    current = out.state.current()
+    assert current is not None
+    assert (current.round, current.started_at, current.waiting) == (1, T0, ())
+    assert out.state.version == state.version + 1
+    assert out.state.audit[-1].action == "start" and out.state.audit[-1].actor == "host"
+
+
+def test_start_messages() -> None:
+    state = event([*FOUR, "c3"], stopped=["c3"])
+    out = move(state, C.START, T0, {"c1", "s1", "s2"})
+    kinds = by_kind(out.messages)
+    assert [(m.to, m.data["phase"]) for m in kinds["clock"]] == [
+        (PARTICIPANTS, "round"),
+        (STAFF, "round"),
+    ]
+    clock = kinds["clock"][0].data
+    assert clock["ends_at"] == T0 + ROUND_S * 1000
+    assert (clock["round"], clock["rounds"], clock["paused"], clock["seq"]) == (1, 3, False, 1)
+    assert out.result == {"clock": clock}
+    got = assignments(out.messages)
+    # everyone who did not stop hears where they are; offline people are in no room
+    assert set(got) == {"c1", "c2", "s1", "s2"}
+    assert got["c2"]["room"] is None and got["c2"]["peers"] == []
+    room = got["c1"]["room"]
+    assert room is not None
+    placed = {pid for pid, a in got.items() if a["room"] == room}
+    assert placed == {"c1", "s1", "s2"}  # a trio: the odd one is not left alone
+    assert {p["id"] for p in got["c1"]["peers"]} == {"s1", "s2"}
+    assert got["c1"]["peers"][0]["name"] == "Name " + got["c1"]["peers"][0]["id"]
+    # exactly one member of a room is impolite (the first); everyone else rolls back on glare
+    assert sorted(got[pid]["polite"] for pid in placed) == [False, True, True]
+    assert "summary" not in kinds
+
+
+def test_start_with_odd_wait_leaves_someone_waiting() -> None:
+    out = move(event(FOUR, odd="wait"), C.START, T0, {"c1", "s1", "s2"})
+    got = assignments(out.messages)
+    waiting = [pid for pid in ("s1", "s2") if got[pid]["room"] is None]
+    assert len(waiting) == 1
+    assert out.state.current().waiting == tuple(waiting)  # type: ignore[union-attr]
+
+
+def test_round_end_takes_everyone_out_of_their_room() -> None:
+    state = move(event(FOUR), C.START, T0, set(FOUR)).state
+    out = move(state, C.END_ROUND, T0 + 1000, set(FOUR))
+    assert out.state.clock.phase is Phase.BREAK
+    assert {pid: a["room"] for pid, a in assignments(out.messages).items()} == dict.fromkeys(FOUR)
+    assert out.state.history == state.history  # the played round is kept as it was
+
+
+def test_next_round_pairs_new_partners() -> None:
+    state = move(event(FOUR), C.START, T0, set(FOUR)).state
+    state = move(state, C.END_ROUND, T0 + 1, set(FOUR)).state
+    out = move(state, C.NEXT, T0 + 2, set(FOUR))
+    assert out.state.clock.round == 2
+    first = {frozenset(m) for m in members(state).values()}
+    second = {frozenset(m) for m in members(out.state).values()}
+    assert len(second) == 2 and not first & second
+    assert {a["round"] for a in assignments(out.messages).values()} == {2}
+
+
+def test_a_late_break_deadline_starts_the_round_at_the_logical_deadline() -> None:
+    state = move(event(FOUR), C.START, T0, set(FOUR)).state
+    state = move(state, C.END_ROUND, T0 + 1000, set(FOUR)).state
+    deadline = T0 + 1000 + BREAK_S * 1000
+    out = engine.move_clock(state, C.DEADLINE, deadline + 8_000, frozenset(FOUR), "clock")
+    current = out.state.current()
+    assert current is not None
+    assert (current.round, current.started_at) == (2, deadline)
+    assert out.state.clock.ends_at == deadline + ROUND_S * 1000
+    assert out.state.audit[-1].actor == "clock"
+
+
+def test_pause_resume_extend_send_only_the_clock() -> None:
+    state = move(event(FOUR), C.START, T0, set(FOUR)).state
+    for command, kw in ((C.PAUSE, {}), (C.EXTEND, {"extend_seconds": 30}), (C.RESUME, {})):
+        out = move(state, command, T0 + 5000, set(FOUR), **kw)
+        assert {m.event for m in out.messages} == {"clock"}
+        state = out.state
+    assert state.clock.ends_at == T0 + 5000 + (ROUND_S * 1000 - 5000) + 30_000
+    assert [a.detail for a in state.audit if a.action == "extend"] == ["30s"]
+
+
+def test_end_sends_everyone_a_summary() -> None:
+    state = move(event(FOUR), C.START, T0, set(FOUR)).state
+    out = move(state, C.END, T0 + 1000, {"c1"})
+    summaries = {m.to: m.data for m in out.messages if m.event == "summary"}
+    assert set(summaries) == {to_participant(pid) for pid in FOUR}
+    for pid in FOUR:
+        (meeting,) = summaries[to_participant(pid)]["meetings"]
+        assert meeting["round"] == 1 and meeting["rating"] is None
+    assert out.state.clock.phase is Phase.ENDED
+
+
+def test_summary_reveals_email_only_on_mutual_follow_up() -> None:
+    state = in_round(event(["c1", "c2", "s1", "s2"]), [("c1", "s1"), ("c2", "s2")])
+    for pid, room, follow in (("c1", "r1-1", True), ("s1", "r1-1", True), ("c2", "r1-2", True)):
+        state = engine.give_feedback(state, pid, room, 4, follow, "", T0).state
+    s1 = engine.summary_payload(state, "c1")["meetings"][0]["peers"][0]
+    assert (s1["id"], s1["mutual_follow_up"], s1["email"]) == ("s1", True, "s1@example.org")
+    s2 = engine.summary_payload(state, "c2")["meetings"][0]["peers"][0]
+    assert s2["mutual_follow_up"] is False and "email" not in s2
+    assert engine.summary_payload(state, "c1")["meetings"][0]["rating"] == 4
+
+
+def test_a_refused_clock_command_raises() -> None:
+    with pytest.raises(UserError) as info:
+        move(event(FOUR), C.NEXT, T0, set(FOUR))
+    assert info.value.code == "bad_phase"
+
+
+def test_engine_move_tells_only_the_affected() -> None:
+    state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
+    out = engine.move(state, "s2", None, T0, "host")
+    assert set(assignments(out.messages)) == {"c2", "s2"}
+    assert assignments(out.messages)["s2"]["room"] is None
+    assert out.result == {"affected": ["c2", "s2"]}
+    assert out.state.audit[-1].detail == "s2 -> None"
+
+
+def test_engine_repair_tells_only_the_repaired() -> None:
+    state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
+    out = engine.repair(state, frozenset({"c1", "s2"}), T0, "host")
+    got = assignments(out.messages)
+    assert set(got) == {"c1", "s2"}
+    assert got["c1"]["room"] == got["s2"]["room"] == "r1-3"
+    assert got["c1"]["reason"] == "repaired"
+    assert out.result == {"paired": ["c1", "s2"]}
+
+
+def test_no_show_check_pairs_orphans_and_tells_the_rest() -> None:
+    people = event(["c1", "c2", "c3", "s1", "s2"], odd="wait")
+    state = in_round(people, [("c1", "s1"), ("c2", "s2"), ("c3",)])
+    out = engine.check_no_shows(state, frozenset({"c1", "s2", "c3"}), T0 + 45_000)
+    assert out.result["paired"] in (["c1", "s2"], ["c3", "s2"])
+    (alone,) = out.result["alone"]
+    notices = [m for m in out.messages if m.event == "notice"]
+    assert [(m.to, m.data["kind"]) for m in notices] == [(to_participant(alone), "no_partner")]
+    assert out.state.current().no_shows_checked  # type: ignore[union-attr]
+    with pytest.raises(UserError) as info:
+        engine.check_no_shows(out.state, frozenset(), T0 + 46_000)
+    assert info.value.code == "not_due"
+
+
+FEEDBACK = [
+    # (who, room, rating, error code or None)
+    ("c1", "r1-1", 5, None),
+    ("c1", "r1-1", 1, None),
+    ("c1", "r1-2", 4, "not_your_room"),
+    ("c1", "r7-1", 4, "not_your_room"),
+    ("c1", "r1-1", 0, "bad_payload"),
+    ("c1", "r1-1", 6, "bad_payload"),
+]
+
+
+@pytest.mark.parametrize(("pid", "room", "rating", "code"), FEEDBACK)
+def test_feedback(pid: str, room: str, rating: int, code: str | None) -> None:
+    state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
+    if code is None:
+        out = engine.give_feedback(state, pid, room, rating, True, "great", T0)
+        (f,) = out.state.feedback
+        assert (f.participant, f.room, f.rating, f.follow_up, f.note) == (
+            pid,
+            room,
+            rating,
+            True,
+            "great",
+        )
+        assert out.messages == []
+    else:
+        with pytest.raises(SpeedmeetError) as info:
+            engine.give_feedback(state, pid, room, rating, False, "", T0)
+        assert info.value.code == code
+        assert isinstance(info.value, ProtocolError if code == "bad_payload" else UserError)
+
+
+def test_feedback_replaces_an_earlier_rating_and_survives_the_round() -> None:
+    state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
+    state = engine.give_feedback(state, "c1", "r1-1", 2, False, "", T0).state
+    state = in_break(state)  # rating after the round is over is fine
+    state = engine.give_feedback(state, "c1", "r1-1", 5, True, "again", T0).state
+    assert [(f.rating, f.follow_up) for f in state.feedback] == [(5, True)]
+
+
+def test_help_during_a_round_names_the_room() -> None:
+    state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
+    out = engine.ask_help(state, "s2", "  my camera is black ", T0)
+    (request,) = out.state.help
+    assert (request.participant, request.room, request.text) == ("s2", "r1-2", "my camera is black")
+    (message,) = out.messages
+    assert (message.to, message.event) == (STAFF, "help")
+    assert message.data == {
+        "participant": "s2",
+        "name": "Name s2",
+        "room": "r1-2",
+        "text": "my camera is black",
+        "at": T0,
+    }
+    again = engine.ask_help(out.state, "s2", "still black", T0 + 1).state
+    assert [h.text for h in again.help] == ["still black"]  # one open request a person
+
+
+def test_help_in_the_lobby_has_no_room() -> None:
+    out = engine.ask_help(event(FOUR), "c1", "", T0)
+    assert out.state.help[0].room is None
+
+
+def test_resolve_help() -> None:
+    state = engine.ask_help(event(FOUR), "c1", "hello?", T0).state
+    out = engine.resolve_help(state, "c1", T0 + 1, "moderator")
+    assert out.state.help == ()
+    (message,) = out.messages
+    assert (message.to, message.event, message.data["kind"]) == (
+        to_participant("c1"),
+        "notice",
+        "help_resolved",
+    )
+    with pytest.raises(NotFound) as info:
+        engine.resolve_help(out.state, "c1", T0 + 2, "moderator")
+    assert info.value.code == "no_help_request"
+
+
+def test_notice_goes_to_everyone() -> None:
+    out = engine.notice(event(FOUR), " Coffee at 10:30 ", T0, "host")
+    assert [(m.to, m.event, m.data["text"]) for m in out.messages] == [
+        (PARTICIPANTS, "notice", "Coffee at 10:30"),
+        (STAFF, "notice", "Coffee at 10:30"),
+    ]
+    assert out.state.notices[-1].detail == "Coffee at 10:30"
+
+
+def test_empty_notice_is_refused() -> None:
+    with pytest.raises(ProtocolError) as info:
+        engine.notice(event(FOUR), "   ", T0, "host")
+    assert info.value.code == "bad_payload"
+
+
+def test_stop_is_idempotent() -> None:
+    state = event(FOUR)
+    once = engine.stop(state, "c1", T0).state
+    assert once.participants["c1"].stopped and once.version == state.version + 1
+    assert engine.stop(once, "c1", T0).state is once
+
+
+def test_every_change_is_one_version() -> None:
+    """The store's optimistic versioning relies on each command adding exactly one."""
+    state = msgspec.structs.replace(event(FOUR), version=7)
+    outcomes = [
+        move(state, C.START, T0, set(FOUR)),
+        engine.notice(state, "hi", T0, "host"),
+        engine.ask_help(state, "c1", "", T0),
+        engine.stop(state, "c1", T0),
+    ]
+    assert [o.state.version for o in outcomes] == [8, 8, 8, 8]

@@ -1,0 +1,49 @@
+"""Dependencies point inward: the core imports no transport, store, network or event loop."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SERVER = Path(__file__).resolve().parents[2] / "server"
+CORE = ["clock", "matching", "rooms", "model", "engine", "roster", "views"]
+# what the core may import from the package itself
+INSIDE = {*CORE, "errors"}
+FORBIDDEN = {"aiohttp", "socketio", "engineio", "redis", "aiortc", "aioice", "av", "asyncio"}
+
+
+def imports(module: str) -> list[tuple[int, str]]:
+    """(level, module name) of every import statement; level > 0 for relative imports."""
+    tree = ast.parse((SERVER / f"{module}.py").read_text(encoding="utf-8"))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(0, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level and node.module is None:
+                found += [(node.level, alias.name) for alias in node.names]
+            else:
+                found.append((node.level, node.module or ""))
+    return found
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_core_imports_no_io(module: str) -> None:
+    absolute = {name.split(".")[0] for level, name in imports(module) if level == 0}
+    assert not absolute & FORBIDDEN
+    assert "server" not in absolute  # inside the package, relative imports only
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_core_imports_only_the_core(module: str) -> None:
+    relative = {name.split(".")[0] for level, name in imports(module) if level > 0}
+    assert relative <= INSIDE, f"{module} imports {relative - INSIDE}"
+    assert all(level == 1 for level, _ in imports(module) if level > 0)
+
+
+def test_the_check_sees_imports() -> None:
+    """Guard the guard: the parser finds a transport module's imports."""
+    names = {name for _, name in imports("sockets")}
+    assert {"socketio", "msgspec"} <= names

@@ -1,0 +1,86 @@
+"""An event with its host, a moderator and four participants connected, for the transport tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tests.conftest import PEOPLE, Client, Event, Running
+
+
+@dataclass
+class Gathering:
+    """Everyone of one event, connected; ``rooms`` holds each participant's round assignment."""
+
+    server: Running
+    ev: Event
+    host: Client
+    mod: Client
+    people: dict[str, Client]
+    tokens: dict[str, str]
+    rooms: dict[str, dict[str, Any]]
+
+    def room(self, pid: str) -> str:
+        return str(self.rooms[pid]["room"])
+
+    def partner(self, pid: str) -> str:
+        """The (first) peer of ``pid`` this round."""
+        return str(self.rooms[pid]["peers"][0]["id"])
+
+    def stranger(self, pid: str) -> str:
+        """Someone in another room this round."""
+        return next(
+            other for other, a in self.rooms.items() if a["room"] != self.rooms[pid]["room"]
+        )
+
+    def side(self, pid: str) -> str:
+        return next(str(p["side"]) for p in self.ev.people if p["id"] == pid)
+
+    async def reconnect(self, pid: str) -> Client:
+        """Open a new socket for ``pid`` (the old one, if any, stays as it is)."""
+        client = await self.server.connect("/participant", self.tokens[pid])
+        self.people[pid] = client
+        return client
+
+    async def start(self) -> None:
+        """The host starts round 1; wait until everyone has their room."""
+        ack = await self.host.call("start")
+        assert ack["ok"], ack
+        await self.assigned(1)
+
+    async def assigned(self, round_: int) -> None:
+        """Wait for everyone's assignment of ``round_`` and keep it."""
+        for pid, client in self.people.items():
+            self.rooms[pid] = await client.wait_for(
+                "assignment", lambda a: a["round"] == round_ and a["room"] is not None
+            )
+
+
+async def gather(
+    server: Running,
+    people: list[dict[str, Any]] = PEOPLE,
+    *,
+    started: bool = True,
+    **overrides: Any,
+) -> Gathering:
+    """Create an event, connect its host, a moderator and every participant; maybe start."""
+    ev = await server.event(people, **overrides)
+    host = await server.connect("/host", ev.host_token)
+    mod = await server.connect("/moderator", ev.moderator_token)
+    await host.wait_for("snapshot")
+    await mod.wait_for("snapshot")
+    clients: dict[str, Client] = {}
+    tokens: dict[str, str] = {}
+    for i in range(len(people)):
+        pid, token = ev.person(i)
+        tokens[pid] = token
+        clients[pid] = await server.connect("/participant", token)
+        await clients[pid].wait_for("assignment")
+    g = Gathering(server, ev, host, mod, clients, tokens, {})
+    if started:
+        # the board knows everyone is online before the round is paired
+        await mod.wait_for(
+            "rooms", lambda d: sum(p["online"] for p in d["participants"]) == len(people)
+        )
+        await g.start()
+    return g
