@@ -91,6 +91,14 @@ async def test_two_rounds_in_browsers(server: Running, browser: Any) -> None:
             mod = await mod_ctx.new_page()
             await mod.goto(f"{server.url}/e/{ev.id}/mod/{ev.moderator_token}")
             await mod.wait_for_selector('[data-testid="room-card"]', timeout=10_000)
+            # Every browser reports its link every few seconds: wait until all rooms show video.
+            await mod.wait_for_function(
+                """() => {
+                  const cards = [...document.querySelectorAll('[data-testid="room-card"]')];
+                  return cards.length === 2 && cards.every(c => c.dataset.flags === '');
+                }""",
+                timeout=20_000,
+            )
             await mod.screenshot(path=str(DOCS / "moderator.png"))
             await host.screenshot(path=str(DOCS / "host.png"))
 
