@@ -1,0 +1,229 @@
+/**
+ * The self-test: camera and microphone, then a WebRTC call to the server, which sends our video
+ * back and echoes "ping" messages. Shows the echoed video, its resolution, the round trip, a verdict.
+ */
+
+import { t } from './i18n.js';
+import { $, say } from './ui.js';
+import * as media from './media.js';
+
+const RUN_MS = 30_000;
+const GATHER_MS = 5000;
+const PING_MS = 1000;
+const NO_VIDEO_MS = 15_000;
+
+const local = $('#check-local');
+const echo = $('#check-echo');
+const message = $('#message');
+const again = $('#check-again');
+let current = null;
+let audio = null;
+
+function show(id, text) {
+  $(id).textContent = text;
+}
+
+function median(values) {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Wait until ICE gathering is complete (the server does not trickle), at most `ms`. */
+function gathered(pc, ms) {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      if (pc.iceGatheringState !== 'complete') return;
+      pc.removeEventListener('icegatheringstatechange', done);
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      pc.removeEventListener('icegatheringstatechange', done);
+      resolve();
+    }, ms);
+    pc.addEventListener('icegatheringstatechange', done);
+  });
+}
+
+/** A small microphone level meter. */
+function meter(stream) {
+  if (audio || !stream.getAudioTracks().length || !window.AudioContext) return;
+  const ctx = new AudioContext();
+  const analyser = ctx.createAnalyser();
+  analyser.fftSize = 512;
+  ctx.createMediaStreamSource(stream).connect(analyser);
+  const data = new Uint8Array(analyser.fftSize);
+  const fill = $('#mic-level');
+  const draw = () => {
+    analyser.getByteTimeDomainData(data);
+    let sum = 0;
+    for (const v of data) sum += ((v - 128) / 128) ** 2;
+    const level = Math.min(1, Math.sqrt(sum / data.length) * 4);
+    fill.style.width = `${Math.round(level * 100)}%`;
+    requestAnimationFrame(draw);
+  };
+  draw();
+  audio = ctx;
+  // Browsers start audio only after a gesture.
+  document.addEventListener('click', () => ctx.resume(), { once: true });
+}
+
+function verdictOf(m, elapsed) {
+  if (!m.width) return elapsed > NO_VIDEO_MS ? 'poor' : 'pending';
+  const rtt = m.ping !== null ? m.ping : m.rtt;
+  if (rtt === null) return 'pending';
+  if (rtt <= 150 && m.height >= 360) return 'good';
+  if (rtt <= 400 && m.height >= 240) return 'fair';
+  return 'poor';
+}
+
+function renderVerdict(verdict) {
+  const node = $('#check-verdict');
+  node.dataset.verdict = verdict;
+  node.textContent = t(`check_verdict_${verdict}`);
+  show('#check-advice', verdict === 'pending' ? '' : t(`check_advice_${verdict}`));
+}
+
+class Test {
+  constructor() {
+    this.pc = null;
+    this.timers = [];
+    this.started = performance.now();
+    this.pings = [];
+    this.m = { width: 0, height: 0, rtt: null, ping: null };
+  }
+
+  async run() {
+    show('#check-step', t('check_step_camera'));
+    let stream;
+    try {
+      stream = await media.start();
+    } catch (err) {
+      throw new Error(t(media.errorKey(err)));
+    }
+    local.srcObject = stream;
+    meter(stream);
+
+    show('#check-step', t('check_step_connect'));
+    const pc = new RTCPeerConnection();
+    this.pc = pc;
+    for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    if (!stream.getVideoTracks().length) pc.addTransceiver('video', { direction: 'recvonly' });
+    const channel = pc.createDataChannel('ping');
+    pc.ontrack = ({ track, streams }) => {
+      if (track.kind !== 'video') return;
+      echo.srcObject = streams[0] || new MediaStream([track]);
+      echo.play().catch(() => {});
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'failed') this.fail(new Error(t('check_failed_connect')));
+    };
+    channel.onopen = () => {
+      this.every(PING_MS, () => channel.send(JSON.stringify({ t: performance.now() })));
+    };
+    channel.onmessage = ({ data }) => {
+      try {
+        const sent = JSON.parse(data).t;
+        if (typeof sent === 'number') this.pings.push(performance.now() - sent);
+        this.pings = this.pings.slice(-20);
+      } catch {
+        // not ours
+      }
+    };
+
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc, GATHER_MS);
+    const res = await fetch('/api/check', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ sdp: pc.localDescription.sdp, type: pc.localDescription.type }),
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error((body.error && body.error.message) || t('error_http', { status: res.status }));
+    await pc.setRemoteDescription({ sdp: body.sdp, type: body.type });
+
+    show('#check-step', t('check_step_measure'));
+    this.every(1000, () => this.measure());
+    this.timers.push(setTimeout(() => this.finish(), RUN_MS));
+  }
+
+  every(ms, fn) {
+    this.timers.push(setInterval(fn, ms));
+  }
+
+  async measure() {
+    if (!this.pc) return;
+    const stats = await this.pc.getStats();
+    let pairId = null;
+    stats.forEach((s) => {
+      if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+    });
+    stats.forEach((s) => {
+      if (s.type === 'candidate-pair' && typeof s.currentRoundTripTime === 'number'
+          && (pairId ? s.id === pairId : s.nominated && s.state === 'succeeded')) {
+        this.m.rtt = s.currentRoundTripTime * 1000;
+      }
+    });
+    this.m.ping = median(this.pings);
+    this.m.width = echo.videoWidth;
+    this.m.height = echo.videoHeight;
+    this.render();
+  }
+
+  render() {
+    const { width, height, rtt, ping } = this.m;
+    show('#check-resolution', width ? t('check_resolution_value', { width, height }) : '–');
+    show('#check-rtt', rtt === null ? '–' : t('ms', { ms: Math.round(rtt) }));
+    show('#check-ping', ping === null ? '–' : t('ms', { ms: Math.round(ping) }));
+    renderVerdict(verdictOf(this.m, performance.now() - this.started));
+  }
+
+  fail(err) {
+    this.stop();
+    show('#check-step', t('check_step_failed'));
+    say(message, err.message || String(err), 'error');
+    renderVerdict('poor');
+    again.disabled = false;
+  }
+
+  finish() {
+    this.stop();
+    show('#check-step', t('check_step_done'));
+    renderVerdict(verdictOf(this.m, Infinity));
+    again.disabled = false;
+  }
+
+  stop() {
+    for (const id of this.timers) {
+      clearInterval(id);
+      clearTimeout(id);
+    }
+    this.timers = [];
+    if (this.pc) {
+      this.pc.onconnectionstatechange = null;
+      this.pc.close();
+      this.pc = null;
+    }
+  }
+}
+
+function start() {
+  if (current) current.stop();
+  again.disabled = true;
+  say(message, '');
+  renderVerdict('pending');
+  for (const id of ['#check-resolution', '#check-rtt', '#check-ping']) show(id, '–');
+  echo.srcObject = null;
+  current = new Test();
+  const test = current;
+  test.run().catch((err) => test.fail(err));
+}
+
+again.addEventListener('click', () => {
+  if (audio) audio.resume();
+  start();
+});
+window.addEventListener('pagehide', () => current && current.stop());
+start();

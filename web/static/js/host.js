@@ -1,0 +1,223 @@
+/** The host console: run the clock, broadcast notices, move people, watch rooms, see the schedule. */
+
+import { boot } from './boot.js';
+import { t } from './i18n.js';
+import { $, $$, el, say } from './ui.js';
+import * as clock from './clock.js';
+import { renderHelp, renderRooms, renderWaiting } from './board.js';
+import { startStaff } from './staff.js';
+
+const running = (c) => c.phase === 'round' || c.phase === 'break';
+const ALLOWED = {
+  open: (c) => c.phase === 'lobby' && !c.opened,
+  start: (c) => c.phase === 'lobby',
+  pause: (c) => running(c) && !c.paused,
+  resume: (c) => running(c) && c.paused,
+  extend: running,
+  end_round: (c) => c.phase === 'round',
+  next: (c) => c.phase === 'break',
+  repair: (c) => c.phase === 'round',
+  end: (c) => c.phase !== 'ended',
+  notice: (c) => c.phase !== 'ended',
+};
+const busy = new Set();
+
+const staff = startStaff('/host', {
+  render,
+  onHelp: (h) => say(staff.message, t('help_new', { name: h.name }), 'warn'),
+});
+const { ask, board, message } = staff;
+
+function render() {
+  renderCommands();
+  renderCounts();
+  renderParticipants();
+  renderRooms($('#rooms'), board.rooms);
+  renderHelp($('#help'), board.help, resolve);
+  renderWaiting($('#waiting'), board.waiting);
+}
+
+function renderCommands() {
+  const c = clock.currentClock();
+  for (const button of $$('[data-command]')) {
+    const allowed = ALLOWED[button.dataset.command];
+    button.disabled = busy.has(button) || !c || !allowed || !allowed(c);
+  }
+}
+
+function renderCounts() {
+  const people = board.participants || [];
+  const set = (id, n) => { $(`[data-testid="${id}"]`).textContent = String(n); };
+  set('count-registered', people.length);
+  set('count-online', people.filter((p) => p.online).length);
+  set('count-in-rooms', people.filter((p) => p.room).length);
+  set('count-waiting', (board.waiting || []).length);
+  set('count-help', (board.help || []).length);
+}
+
+// --- commands ----------------------------------------------------------------------------------
+
+const DONE = {
+  repair: (ack) => t('repair_done', { count: (ack.paired || []).length }),
+  notice: () => t('notice_sent'),
+};
+
+async function run(button, payload = {}) {
+  const command = button.dataset.command;
+  if (command === 'end' && !window.confirm(t('confirm_end'))) return null;
+  busy.add(button);
+  renderCommands();
+  try {
+    const ack = await ask(command, payload);
+    if (ack.clock) clock.applyClock(ack.clock);
+    const done = DONE[command];
+    say(message, done ? done(ack) : t('cmd_done', { command: button.textContent.trim() }), 'success');
+    return ack;
+  } catch (err) {
+    say(message, t('cmd_failed', { command: button.textContent.trim(), message: err.message }), 'error');
+    return null;
+  } finally {
+    busy.delete(button);
+    staff.renderPhase();
+    renderCommands();
+  }
+}
+
+for (const button of $$('button[data-command]')) {
+  if (button.dataset.command === 'notice') continue;  // the form below
+  button.addEventListener('click', () => {
+    const payload = button.dataset.command === 'extend' ? { seconds: Number(button.dataset.seconds) } : {};
+    run(button, payload);
+  });
+}
+
+$('#notice-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const input = $('#notice-text');
+  const text = input.value.trim();
+  if (!text) return;
+  if (await run($('[data-testid="cmd-notice"]'), { text })) input.value = '';
+});
+
+async function resolve(participant, button) {
+  button.disabled = true;
+  try {
+    await ask('resolve_help', { participant });
+    board.help = board.help.filter((h) => h.participant !== participant);
+    render();
+  } catch (err) {
+    say(message, err.message, 'error');
+    button.disabled = false;
+  }
+}
+
+// --- participants and moving people ------------------------------------------------------------
+
+function roomText(p, c) {
+  if (p.stopped) return t('participant_stopped');
+  if (p.room) return p.room;
+  const sitsOut = c && c.phase === 'round' && (board.waiting || []).some((w) => w.id === p.id);
+  return sitsOut ? t('room_waiting') : '–';
+}
+
+async function move(p, select, button) {
+  const room = select.value || null;
+  button.disabled = true;
+  try {
+    await ask('move', { participant: p.id, room });
+    say(message, t('move_done', { name: p.name, room: room || t('room_waiting') }), 'success');
+  } catch (err) {
+    say(message, t('move_failed', { name: p.name, message: err.message }), 'error');
+    select.value = p.room || '';
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function participantRow(p, rooms, canMove) {
+  const c = clock.currentClock();
+  let moveCell = el('td', { class: 'muted', text: '–' });
+  if (canMove && !p.stopped) {
+    const select = el('select', { 'aria-label': t('move_label', { name: p.name }), 'data-testid': 'move-select' },
+      el('option', { value: '', text: t('move_to_waiting') }),
+      rooms.map((r) => el('option', { value: r.id, text: t('room_label', { room: r.id }) })));
+    select.value = p.room || '';
+    const button = el('button', { type: 'button', class: 'secondary small-button', text: t('move_button'),
+      'data-testid': 'move-button' });
+    button.addEventListener('click', () => move(p, select, button));
+    moveCell = el('td', {}, el('div', { class: 'inline' }, select, button));
+  }
+  return el('tr', { dataset: { participant: p.id, online: String(Boolean(p.online)) } },
+    el('td', { text: p.name }),
+    el('td', { text: p.organization || '' }),
+    el('td', { text: p.side || '' }),
+    el('td', {}, el('span', { class: 'dot', 'aria-label': p.online ? t('online') : t('offline') }),
+      ' ', p.online ? t('online') : t('offline')),
+    el('td', { text: roomText(p, c) }),
+    moveCell);
+}
+
+function renderParticipants() {
+  const body = $('#participants');
+  const c = clock.currentClock();
+  const canMove = Boolean(c && c.phase === 'round');
+  const rooms = (board.rooms || []).map((r) => ({ id: r.id }));
+  const old = new Map([...body.rows].map((row) => [row.dataset.participant, row]));
+  const people = board.participants || [];
+  const rows = people.map((p) => {
+    const signature = JSON.stringify([p, rooms, canMove, c && c.phase, roomText(p, c)]);
+    const row = old.get(p.id);
+    // Keep a row the host is using (focus inside), and rows that did not change.
+    if (row && (row.dataset.signature === signature || row.contains(document.activeElement))) return row;
+    const fresh = participantRow(p, rooms, canMove);
+    fresh.dataset.signature = signature;
+    return fresh;
+  });
+  const same = rows.length === body.rows.length && rows.every((r, i) => body.rows[i] === r);
+  if (!same) body.replaceChildren(...rows);
+  if (!people.length) body.replaceChildren(el('tr', {}, el('td', { colspan: 6, class: 'muted', text: t('participants_none') })));
+}
+
+// --- schedule ----------------------------------------------------------------------------------
+
+function nameOf(id) {
+  const p = (board.participants || []).find((x) => x.id === id);
+  return p ? p.name : id;
+}
+
+function renderSchedule(schedule) {
+  const rounds = Array.isArray(schedule.rounds) ? schedule.rounds : [];
+  if (!rounds.length) return el('p', { class: 'muted', text: t('schedule_empty') });
+  return el('table', { class: 'table schedule' },
+    el('thead', {}, el('tr', {},
+      el('th', { scope: 'col', text: t('col_round') }),
+      el('th', { scope: 'col', text: t('col_meetings') }),
+      el('th', { scope: 'col', text: t('col_sits_out') }))),
+    el('tbody', {}, rounds.map((r) => el('tr', { dataset: { round: String(r.round) } },
+      el('td', {}, String(r.round), r.played ? el('span', { class: 'badge', text: t('schedule_played') }) : null),
+      el('td', {}, el('ul', { class: 'plain-list' }, (r.rooms || []).map((room) => el('li', {},
+        room.members.map(nameOf).join(' & '),
+        room.reason && room.reason !== 'fill'
+          ? el('span', { class: 'muted small', text: ` (${t(`reason_short_${room.reason}`)})` }) : null)))),
+      el('td', { text: (r.waiting || []).map(nameOf).join(', ') || '–' })))));
+}
+
+$('#schedule-load').addEventListener('click', async (event) => {
+  const button = event.currentTarget;
+  const box = $('#schedule');
+  const url = `/e/${encodeURIComponent(boot.event.id)}/host/${encodeURIComponent(boot.token)}/schedule`;
+  button.disabled = true;
+  box.replaceChildren(el('p', { class: 'muted', text: t('loading') }));
+  try {
+    const res = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error((body.error && body.error.message) || t('error_http', { status: res.status }));
+    box.replaceChildren(renderSchedule(body));
+  } catch (err) {
+    box.replaceChildren(el('p', { class: 'alert alert-error', text: err.message }));
+  } finally {
+    button.disabled = false;
+  }
+});
+
+render();

@@ -1,0 +1,24 @@
+/** Page strings (English or French) from the boot data: t('key', {name: 'x'}) fills {name}. */
+
+import { boot } from './boot.js';
+
+const strings = boot.strings || {};
+
+/** The lang code the server chose for this page. */
+export const lang = boot.lang || 'en';
+
+/** The string `key` with its {placeholders} filled from `vars`; the key itself if missing. */
+export function t(key, vars = {}) {
+  const text = strings[key];
+  if (typeof text !== 'string') {
+    console.warn(`speedmeet: missing string ${key}`);
+    return key;
+  }
+  return text.replace(/\{(\w+)\}/g, (whole, name) =>
+    Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : whole);
+}
+
+/** A local clock time (hh:mm) for an epoch-millisecond timestamp. */
+export function timeOfDay(ms) {
+  return new Date(ms).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+}

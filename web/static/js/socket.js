@@ -1,0 +1,36 @@
+/** Socket.IO connection to one namespace, and `call`: emit with an ack, reject on {ok: false}. */
+
+import { io } from '/static/vendor/socket.io.esm.min.js';
+import { t } from './i18n.js';
+
+export const ACK_TIMEOUT_MS = 8000;
+
+/** A refused or unanswered call: `code` and `message` as the server sent them. */
+export class CallError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = 'CallError';
+    this.code = code;
+  }
+}
+
+/** Connect to `namespace` ("/participant", "/host", "/moderator") with the link's token. */
+export function connect(namespace, token) {
+  return io(namespace, { auth: { token }, transports: ['websocket'] });
+}
+
+/**
+ * Emit `event` with exactly one JSON object and wait for its ack (8 s at most).
+ * Resolves with the ack `{ok: true, ...}`; rejects with a CallError `{code, message}`.
+ */
+export async function call(socket, event, payload = {}) {
+  let ack;
+  try {
+    ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload);
+  } catch {
+    throw new CallError('timeout', t('error_timeout'));
+  }
+  if (ack && ack.ok === true) return ack;
+  const error = ack && typeof ack.error === 'object' && ack.error !== null ? ack.error : {};
+  throw new CallError(String(error.code || 'bad_ack'), String(error.message || t('error_unknown')));
+}

@@ -1,0 +1,83 @@
+/** Small DOM helpers: build elements without innerHTML, show messages, the connection dot. */
+
+import { t } from './i18n.js';
+
+/**
+ * A new element. `props`: class, text, dataset, on<event> handlers, other attributes
+ * (true → empty attribute; null/undefined/false → left out). Children: nodes or strings.
+ */
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === 'class') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else if (key === 'dataset') Object.assign(node.dataset, value);
+    else if (key.startsWith('on') && typeof value === 'function') {
+      node.addEventListener(key.slice(2), value);
+    } else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+/** The first element matching `selector` (throws if missing: a template and its script disagree). */
+export function $(selector, root = document) {
+  const node = root.querySelector(selector);
+  if (!node) throw new Error(`speedmeet: no element ${selector}`);
+  return node;
+}
+
+/** Every element matching `selector`. */
+export function $$(selector, root = document) {
+  return [...root.querySelectorAll(selector)];
+}
+
+const timers = new WeakMap();
+
+/**
+ * Show `text` in a message area (`kind`: info, success, warn, error). Info and success fade
+ * after a while; errors stay until replaced.
+ */
+export function say(area, text, kind = 'info') {
+  clearTimeout(timers.get(area));
+  area.textContent = text;
+  area.className = `alert alert-${kind}`;
+  area.hidden = !text;
+  if (text && (kind === 'info' || kind === 'success')) {
+    timers.set(area, setTimeout(() => { area.hidden = true; }, 8000));
+  }
+}
+
+/** Keep the header's connection indicator in step with `socket`. `onRefused(message)`: bad link. */
+export function watchConnection(socket, onRefused) {
+  const node = document.getElementById('conn');
+  const set = (state, key) => {
+    if (!node) return;
+    node.dataset.state = state;
+    node.querySelector('.conn-text').textContent = t(key);
+  };
+  socket.on('connect', () => set('online', 'conn_online'));
+  socket.on('disconnect', (reason) => {
+    set('reconnecting', 'conn_reconnecting');
+    // The server closed us on purpose: socket.io will not retry by itself.
+    if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 2000);
+  });
+  socket.on('connect_error', (err) => {
+    if (socket.active) {
+      set('reconnecting', 'conn_reconnecting');
+      return;
+    }
+    set('refused', 'conn_refused');
+    const message = (err && err.data && err.data.message) || (err && err.message) || '';
+    if (onRefused) onRefused(message);
+  });
+}
+
+/** A "–" for missing numbers, else the number rounded to `digits`. */
+export function num(value, digits = 0) {
+  return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '–';
+}
