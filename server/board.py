@@ -60,8 +60,9 @@ class Board:
 
     async def _preview(self, state: EventState, online: frozenset[str]) -> None:
         loop = asyncio.get_running_loop()
+        left = state.settings.rounds - state.clock.round
         plan = await loop.run_in_executor(
-            None, lambda: matching.pair_round(rooms.match_input(state, online))
+            None, lambda: matching.pair_round(rooms.match_input(state, online, left))
         )
         sent = self._previews.setdefault(state.id, {})
         for pid in online:

@@ -159,7 +159,8 @@ def _clock_messages(state: EventState, now: int) -> list[Message]:
 
 
 def _start_round(state: EventState, number: int, now: int, online: frozenset[str]) -> EventState:
-    plan = matching.pair_round(rooms.match_input(state, online))
+    left = state.settings.rounds - number + 1
+    plan = matching.pair_round(rooms.match_input(state, online, left))
     record = rooms.build_round(number, plan, now)
     return msgspec.structs.replace(state, history=(*state.history, record))
 

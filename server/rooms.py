@@ -15,8 +15,14 @@ POOR_RTT_MS = 400.0
 POOR_LOSS = 0.05
 
 
-def match_input(state: EventState, present: Iterable[str]) -> matching.MatchInput:
-    """The matcher's view of ``state`` for the people in ``present``."""
+def match_input(
+    state: EventState, present: Iterable[str], rounds_left: int = 1
+) -> matching.MatchInput:
+    """The matcher's view of ``state`` for the people in ``present``.
+
+    ``rounds_left`` counts the round being paired and those after it, so that the matcher keeps
+    the rest of the event's plan possible.
+    """
     active = [
         pid for pid in present if (p := state.participants.get(pid)) is not None and not p.stopped
     ]
@@ -35,6 +41,7 @@ def match_input(state: EventState, present: Iterable[str]) -> matching.MatchInpu
         ),
         wishes=matching.wish_map(state.wishes),
         waits=waits,
+        rounds_left=max(rounds_left, 1),
     )
 
 
@@ -138,7 +145,8 @@ def repair(state: EventState, online: frozenset[str]) -> tuple[EventState, set[s
     lonely = orphans(state, online)
     if not lonely:
         return state, set()
-    plan = matching.pair_round(match_input(state, lonely))
+    left = state.settings.rounds - record.round + 1
+    plan = matching.pair_round(match_input(state, lonely, left))
     if not plan.rooms:
         return state, set()
     moved = {p for room in plan.rooms for p in room.members}
