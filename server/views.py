@@ -80,15 +80,35 @@ def snapshot_payload(
     }
 
 
-def schedule_payload(plans: list[Any], first_round: int) -> dict[str, Any]:
-    """``GET /schedule``: the rooms of each round, planned or played."""
-    return {
-        "rounds": [
+def schedule_payload(
+    plans: list[Any], first_round: int, wishes: Mapping[tuple[str, str], str]
+) -> dict[str, Any]:
+    """``GET /schedule``: the rooms of each round, planned or played, and the wishes they meet.
+
+    A wish counts once per person who made it (``must`` or ``like``); ``wishes`` totals every
+    such wish of the event, whether or not the plan can meet it.
+    """
+    wanted = {pair for pair, level in wishes.items() if level in ("must", "like")}
+    rounds = []
+    met_total = 0
+    for i, plan in enumerate(plans):
+        met = mutual = 0
+        for room in plan.rooms:
+            members = list(room.members)
+            for a in members:
+                for b in members:
+                    if a != b and (a, b) in wanted:
+                        met += 1
+                        if a < b and (b, a) in wanted:
+                            mutual += 1
+        met_total += met
+        rounds.append(
             {
                 "round": first_round + i,
                 "rooms": [{"members": list(r.members), "reason": r.reason} for r in plan.rooms],
                 "waiting": list(plan.waiting),
+                "wishes_met": met,
+                "mutual_met": mutual,
             }
-            for i, plan in enumerate(plans)
-        ]
-    }
+        )
+    return {"rounds": rounds, "wishes": len(wanted), "wishes_met": met_total}

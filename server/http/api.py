@@ -225,7 +225,7 @@ def schedule(state: EventState, online: frozenset[str]) -> dict[str, Any]:
         present = list(online)
     left = 0 if state.clock.phase is Phase.ENDED else state.settings.rounds - len(played)
     plans = matching.plan_event(rooms.match_input(state, present), max(left, 0))
-    out = views.schedule_payload([*played, *plans], 1)
+    out = views.schedule_payload([*played, *plans], 1, matching.wish_map(state.wishes))
     for i, r in enumerate(out["rounds"]):
         r["played"] = i < len(played)
     return out

@@ -47,6 +47,12 @@ async def _rooms(server: Running, event_id: str, round_no: int) -> dict[str, str
 async def test_two_rounds_in_browsers(server: Running, browser: Any) -> None:
     DOCS.mkdir(parents=True, exist_ok=True)
     ev = await server.event(PEOPLE, round_seconds=300, break_seconds=60, rounds=2)
+    wishes = [
+        {"from": "p1", "to": "p4", "level": "must"},
+        {"from": "p4", "to": "p1", "level": "like"},
+        {"from": "p2", "to": "p4", "level": "like"},
+    ]
+    assert (await server.api("POST", f"/api/events/{ev.id}/wishes", json=wishes))[0] == 201
     pages: dict[str, Any] = {}
     for i in range(4):
         pid, token = ev.person(i)
@@ -61,6 +67,8 @@ async def test_two_rounds_in_browsers(server: Running, browser: Any) -> None:
     host = await host_ctx.new_page()
     await host.goto(f"{server.url}/e/{ev.id}/host/{ev.host_token}")
     await host.click('[data-testid="cmd-open"]')
+    await host.click('[data-testid="schedule-load"]')
+    await host.wait_for_selector('[data-testid="schedule-wishes"]', timeout=10_000)
     first = next(iter(pages.values()))
     await first.wait_for_function(
         "() => document.querySelector('[data-testid=\"countdown\"]') !== null", timeout=10_000
@@ -100,7 +108,7 @@ async def test_two_rounds_in_browsers(server: Running, browser: Any) -> None:
                 timeout=20_000,
             )
             await mod.screenshot(path=str(DOCS / "moderator.png"))
-            await host.screenshot(path=str(DOCS / "host.png"))
+            await host.screenshot(path=str(DOCS / "host.png"), full_page=True)
 
     await host.click('[data-testid="cmd-end_round"]')
     for page in pages.values():

@@ -293,6 +293,9 @@ async def test_mutual_wishes_show_in_the_schedule(server: Running) -> None:
     assert status == 200
     rooms = {tuple(sorted(r["members"])): r["reason"] for r in plan["rounds"][0]["rooms"]}
     assert rooms[("p1", "p4")] == "mutual_wish"
+    assert (plan["wishes"], plan["wishes_met"]) == (2, 2)
+    assert (plan["rounds"][0]["wishes_met"], plan["rounds"][0]["mutual_met"]) == (2, 1)
+    assert all(r["wishes_met"] == 0 for r in plan["rounds"][1:])
 
 
 @pytest.mark.parametrize(

@@ -188,10 +188,13 @@ function nameOf(id) {
 function renderSchedule(schedule) {
   const rounds = Array.isArray(schedule.rounds) ? schedule.rounds : [];
   if (!rounds.length) return el('p', { class: 'muted', text: t('schedule_empty') });
-  return el('table', { class: 'table schedule' },
+  const total = el('p', { class: 'muted', dataset: { testid: 'schedule-wishes' },
+    text: t('schedule_wishes_total', { met: schedule.wishes_met ?? 0, total: schedule.wishes ?? 0 }) });
+  return el('div', {}, total, el('table', { class: 'table schedule' },
     el('thead', {}, el('tr', {},
       el('th', { scope: 'col', text: t('col_round') }),
       el('th', { scope: 'col', text: t('col_meetings') }),
+      el('th', { scope: 'col', text: t('col_wishes_met') }),
       el('th', { scope: 'col', text: t('col_sits_out') }))),
     el('tbody', {}, rounds.map((r) => el('tr', { dataset: { round: String(r.round) } },
       el('td', {}, String(r.round), r.played ? el('span', { class: 'badge', text: t('schedule_played') }) : null),
@@ -199,7 +202,8 @@ function renderSchedule(schedule) {
         room.members.map(nameOf).join(' & '),
         room.reason && room.reason !== 'fill'
           ? el('span', { class: 'muted small', text: ` (${t(`reason_short_${room.reason}`)})` }) : null)))),
-      el('td', { text: (r.waiting || []).map(nameOf).join(', ') || '–' })))));
+      el('td', { text: r.mutual_met ? t('wishes_met_cell', { met: r.wishes_met ?? 0, mutual: r.mutual_met }) : String(r.wishes_met ?? 0) }),
+      el('td', { text: (r.waiting || []).map(nameOf).join(', ') || '–' }))))));
 }
 
 $('#schedule-load').addEventListener('click', async (event) => {
