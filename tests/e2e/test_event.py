@@ -82,6 +82,7 @@ async def test_two_rounds_in_browsers(server: Running, browser: Any) -> None:
             await host.click('[data-testid="cmd-end_round"]')
             for page in pages.values():
                 await _screen(page, "break")
+            await first.screenshot(path=str(DOCS / "break.png"))
             await host.click('[data-testid="cmd-next"]')
         partner = await _rooms(server, ev.id, round_no)
         assert set(partner) == set(pages), partner
@@ -113,3 +114,21 @@ async def test_two_rounds_in_browsers(server: Running, browser: Any) -> None:
     await host.click('[data-testid="cmd-end_round"]')
     for page in pages.values():
         await _screen(page, "ended")
+    await first.wait_for_selector('[data-testid="summary-meeting"]', timeout=10_000)
+    await first.screenshot(path=str(DOCS / "ended.png"), full_page=True)
+
+
+async def test_self_test_page_echoes_the_camera(server: Running, browser: Any) -> None:
+    DOCS.mkdir(parents=True, exist_ok=True)
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    await page.goto(f"{server.url}/check")
+    await page.wait_for_function(
+        """() => { const v = document.querySelector('[data-testid="echo-video"]');
+                   return v && v.videoWidth > 0; }""",
+        timeout=30_000,
+    )
+    await page.wait_for_selector(
+        '[data-testid="check-verdict"]:not([data-verdict="pending"])', timeout=30_000
+    )
+    await page.screenshot(path=str(DOCS / "check.png"))
