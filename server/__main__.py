@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from aiohttp import web
 
@@ -27,8 +28,6 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     path = args.config
     if path is None:
-        from pathlib import Path
-
         path = "config.yaml" if Path("config.yaml").exists() else None
     try:
         settings = load(path, host=args.host, port=args.port)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from msgspec.structs import replace
+
 from . import roster
 from .model import EventState, Matching, Settings
 from .service import Events
@@ -42,8 +44,6 @@ async def create(events: Events, base_url: str, new_token: Callable[[], str]) ->
         moderator_token=new_token(),
         created_at=events.now(),
     )
-    from msgspec.structs import replace
-
     state = replace(state, clock=replace(state.clock, rounds=state.settings.rounds))
     await events.create(state)
     rows = [roster.Row(n, o, "commune", "", []) for n, o in MUNICIPALITIES]
