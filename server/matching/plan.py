@@ -1,0 +1,135 @@
+"""Each person's meetings for the rounds left: wishes first (b-matching), then plain fill."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse import coo_array, csr_array
+from scipy.sparse.csgraph import maximum_flow
+
+from .rules import DENSE_UP_TO, JOINT_PLAN_UP_TO, MatchInput
+from .tables import Ints, Tables, random_pairs
+
+_PLAN_NODE_LIMIT = 2000  # branch-and-bound nodes for the open-mode plan (bipartite needs none)
+
+
+def _caps(t: Tables, inp: MatchInput) -> Ints:
+    """How many more meetings each person can have, if waits stay fair."""
+    left = max(inp.rounds_left, 1)
+    caps = np.full(t.n, left, dtype=np.int64)
+    if not t.two_sides:
+        return caps
+    counts = np.bincount(t.side, minlength=2)
+    big = int(np.argmax(counts))
+    room_for = int(counts[1 - big]) * (2 if inp.odd == "trio" else 1)
+    idle = left * max(int(counts[big]) - room_for, 0)  # waits the larger side will share
+    if idle == 0:
+        return caps
+    members = np.flatnonzero(t.side == big)
+    waited = t.seat[members]
+    level = int(waited.min())
+    while int(np.maximum(level - waited, 0).sum()) < idle:
+        level += 1
+    # everyone below level - 1 surely waits up to it; the last wait falls on some of the rest
+    caps[members] = np.maximum(left - np.maximum(level - 1 - waited, 0), 0)
+    return caps
+
+
+def plan_meetings(t: Tables, inp: MatchInput) -> tuple[Ints, Ints, Ints, Ints]:
+    """Each person's meetings for the rounds left: the pairs ``(i, j)``, degrees and caps.
+
+    First the wishes: a maximum-weight b-matching, each person in at most ``cap`` of them (an
+    integer program; in bipartite mode its LP is integral). Then, in bipartite mode, plain
+    meetings fill everyone up to their cap (a maximum flow). The wishes kept are the most any
+    plan can meet; when the fill reaches every cap, the smaller side has ``d`` meetings each and,
+    by König's theorem, the plan splits into ``d`` rounds that seat them all. When it cannot,
+    small events choose wishes and fill together, in one LP.
+    """
+    caps = _caps(t, inp)
+    ii, jj = _kept_wishes(t, caps)
+    if t.two_sides:
+        degree = np.bincount(np.concatenate([ii, jj]), minlength=t.n).astype(np.int64)
+        fi, fj, full = _fill_plan(t, caps - degree, ii, jj)
+        if full or t.n > JOINT_PLAN_UP_TO:
+            ii, jj = np.concatenate([ii, fi]), np.concatenate([jj, fj])
+        else:
+            ii, jj = _joint_plan(t, caps)
+    degree = np.bincount(np.concatenate([ii, jj]), minlength=t.n).astype(np.int64)
+    return ii, jj, degree, caps
+
+
+def _incidence(n: int, ii: Ints, jj: Ints) -> csr_array:
+    m = len(ii)
+    columns = np.concatenate([np.arange(m), np.arange(m)])
+    return coo_array((np.ones(2 * m), (np.concatenate([ii, jj]), columns)), shape=(n, m)).tocsr()
+
+
+def _kept_wishes(t: Tables, caps: Ints) -> tuple[Ints, Ints]:
+    if len(t.wi) == 0:
+        return t.wi, t.wj
+    result = milp(
+        c=-t.wv.astype(float),
+        integrality=np.ones(len(t.wi)),
+        bounds=Bounds(0, 1),
+        constraints=LinearConstraint(_incidence(t.n, t.wi, t.wj), -np.inf, caps.astype(float)),
+        options={"node_limit": _PLAN_NODE_LIMIT},
+    )
+    if result.x is None:  # no answer within the node limit: keep no wish ahead
+        return t.wi[:0], t.wj[:0]
+    keep = np.asarray(result.x) > 0.5
+    return t.wi[keep], t.wj[keep]
+
+
+def _joint_plan(t: Tables, caps: Ints) -> tuple[Ints, Ints]:
+    """As many meetings as caps allow, then the most wish points: one LP over every pair.
+
+    The constraint matrix of a bipartite b-matching is totally unimodular, so the LP's basic
+    optimum is integral.
+    """
+    ii, jj = np.nonzero(np.triu(t.ok, 1))
+    if len(ii) == 0:
+        return ii, jj
+    points = t.points[ii, jj].astype(float)
+    meeting = float(points.max()) * float(caps.sum()) + 1.0  # one more meeting beats any wishes
+    result = linprog(
+        -(meeting + points),
+        A_ub=_incidence(t.n, ii, jj),
+        b_ub=caps.astype(float),
+        bounds=(0, 1),
+        method="highs-ds",
+    )
+    keep = np.asarray(result.x) > 0.5
+    return ii[keep], jj[keep]
+
+
+def _fill_plan(t: Tables, deficit: Ints, ki: Ints, kj: Ints) -> tuple[Ints, Ints, bool]:
+    """Plain meetings up to each cap, as many as can be: a maximum flow, sparse candidates first.
+
+    Also says whether they reach every cap on one side, the most any plan could.
+    """
+    left, right = np.flatnonzero(t.side == 0), np.flatnonzero(t.side == 1)
+    need = min(int(deficit[left].sum()), int(deficit[right].sum()))
+    if need <= 0:
+        return ki[:0], kj[:0], True
+    kept = set((np.minimum(ki, kj) * t.n + np.maximum(ki, kj)).tolist())
+    tries = [random_pairs(t, left, right), None]
+    if t.n <= DENSE_UP_TO:
+        tries = tries[1:]
+    for offered in tries:
+        li, rj = offered if offered is not None else np.nonzero(t.ok[np.ix_(left, right)])
+        if offered is None:
+            li, rj = left[li], right[rj]
+        spare = t.ok[li, rj] & ~np.isin(np.minimum(li, rj) * t.n + np.maximum(li, rj), list(kept))
+        li, rj = li[spare], rj[spare]
+        source, sink = t.n, t.n + 1
+        heads = np.concatenate([np.full(len(left), source), li, right])
+        tails = np.concatenate([left, rj, np.full(len(right), sink)])
+        capacity = np.concatenate([deficit[left], np.ones(len(li), np.int64), deficit[right]])
+        graph = csr_array((capacity.astype(np.int32), (heads, tails)), shape=(t.n + 2,) * 2)
+        flow = maximum_flow(graph, source, sink)
+        if flow.flow_value >= need or offered is None:
+            used = flow.flow.tocoo()
+            meets = (used.data > 0) & (used.row < t.n) & (used.col < t.n)
+            fi, fj = used.row[meets].astype(np.int64), used.col[meets].astype(np.int64)
+            return fi, fj, bool(flow.flow_value >= need)
+    return ki[:0], kj[:0], False
