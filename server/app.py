@@ -18,7 +18,7 @@ from prometheus_client import generate_latest
 from .board import Board
 from .check import Echo
 from .conductor import Conductor
-from .http import api, pages
+from .http import api, join, pages
 from .http.keys import ADMIN_TOKEN, EVENTS, METRICS, NEW_TOKEN, SETTINGS
 from .metrics import Metrics
 from .service import Events
@@ -98,6 +98,7 @@ def create_app(
     app[pages.JINJA] = pages.environment()
     app.router.add_routes(api.routes)
     app.router.add_routes(pages.routes)
+    app.router.add_routes(join.routes)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
     app.router.add_post("/api/check", check_offer)

@@ -42,6 +42,7 @@ async def create(events: Events, base_url: str, new_token: Callable[[], str]) ->
         ),
         host_token=new_token(),
         moderator_token=new_token(),
+        registration_token=new_token(),
         created_at=events.now(),
     )
     state = replace(state, clock=replace(state.clock, rounds=state.settings.rounds))
@@ -64,6 +65,7 @@ async def create(events: Events, base_url: str, new_token: Callable[[], str]) ->
         f"Demo event {done.settings.title!r}",
         f"  host:      {base_url}/e/{done.id}/host/{done.host_token}",
         f"  moderator: {base_url}/e/{done.id}/mod/{done.moderator_token}",
+        f"  sign-up:   {base_url}/e/{done.id}/join/{done.registration_token}",
     ]
     for p in done.participants.values():
         lines.append(f"  {p.side:<9} {p.name:<16} {base_url}/e/{done.id}/p/{p.token}")

@@ -131,6 +131,7 @@ class EventState(msgspec.Struct, frozen=True, kw_only=True):
     host_token: str
     moderator_token: str
     created_at: int
+    registration_token: str = ""  # the event's self sign-up link ("" when closed)
     version: int = 0
     clock: Clock = Clock()
     participants: dict[str, Participant] = msgspec.field(default_factory=dict)

@@ -58,10 +58,13 @@ async def body_json(request: web.Request) -> Any:
 def links(request: web.Request, state: EventState) -> dict[str, str]:
     """The secret links of the host and the moderators."""
     base = request.app[SETTINGS].base_url()
-    return {
+    out = {
         "host_url": f"{base}/e/{state.id}/host/{state.host_token}",
         "moderator_url": f"{base}/e/{state.id}/mod/{state.moderator_token}",
     }
+    if state.registration_token:
+        out["registration_url"] = f"{base}/e/{state.id}/join/{state.registration_token}"
+    return out
 
 
 def event_body(request: web.Request, state: EventState, online: frozenset[str]) -> dict[str, Any]:
@@ -105,6 +108,7 @@ async def create_event(request: web.Request) -> web.Response:
         ),
         host_token=new_token(),
         moderator_token=new_token(),
+        registration_token=new_token(),
         created_at=events.now(),
     )
     state = msgspec.structs.replace(

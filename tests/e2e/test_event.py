@@ -132,3 +132,19 @@ async def test_self_test_page_echoes_the_camera(server: Running, browser: Any) -
         '[data-testid="check-verdict"]:not([data-verdict="pending"])', timeout=30_000
     )
     await page.screenshot(path=str(DOCS / "check.png"))
+
+
+async def test_sign_up_page(server: Running, browser: Any) -> None:
+    DOCS.mkdir(parents=True, exist_ok=True)
+    ev = await server.event()
+    path = ev.body["registration_url"].split("/", 3)[3]
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    await page.goto(f"{server.url}/{path}")
+    await page.fill("#join-name", "Ana Pereira")
+    await page.fill("#join-organization", "Ville de Brest")
+    await page.select_option("#join-side", "commune")
+    await page.screenshot(path=str(DOCS / "join.png"))
+    await page.click('[data-testid="join-submit"]')
+    await _screen(page, "lobby")
+    assert "Ana Pereira" in await page.inner_text('[data-testid="my-name"]')
