@@ -52,7 +52,7 @@ class Board:
             return
         online = await self._events.store.online(event_id)
         stats = await self._events.store.stats(event_id)
-        payload = views.board_payload(state, online, stats)
+        payload = views.board_payload(state, online, stats, self._events.now())
         for ns in ("/host", "/moderator"):
             await self._sio.emit("rooms", payload, room=event_room(event_id), namespace=ns)
         if state.clock.phase in (Phase.LOBBY, Phase.BREAK):

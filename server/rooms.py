@@ -13,6 +13,9 @@ from .model import EventState, LinkStats, Phase, Room, RoundRecord
 MAX_ROOM = 3
 POOR_RTT_MS = 400.0
 POOR_LOSS = 0.05
+SETTLE_MS = 15_000  # time a call gets to connect before a room is flagged no_video
+SETTING_UP_ICE = frozenset({"new", "checking"})
+BROKEN_ICE = frozenset({"failed", "disconnected", "closed"})
 
 
 def match_input(
@@ -193,12 +196,18 @@ def board(
     online: frozenset[str],
     stats: Mapping[str, LinkStats],
     helped: Iterable[str] = (),
+    now: int | None = None,
 ) -> list[RoomView]:
-    """The rooms of the current round with their members' link state and flags."""
+    """The rooms of the current round with their members' link state and flags.
+
+    For ``SETTLE_MS`` after the round starts (when ``now`` is given), calls still being set up
+    are not flagged ``no_video``; a failed or dropped call is flagged at once.
+    """
     record = state.current()
     if record is None or state.clock.phase is not Phase.ROUND:
         return []
     asking = set(helped)
+    settling = now is not None and now - record.started_at < SETTLE_MS
     views: list[RoomView] = []
     for room in record.rooms:
         members = []
@@ -219,7 +228,7 @@ def board(
                     kbps=s.kbps if s is not None and fresh else None,
                 )
             )
-        flags = _flags(members, asking & set(room.members))
+        flags = _flags(members, asking & set(room.members), settling)
         views.append(
             RoomView(
                 id=room.id,
@@ -232,12 +241,13 @@ def board(
     return views
 
 
-def _flags(members: list[MemberView], asking: set[str]) -> tuple[str, ...]:
+def _flags(members: list[MemberView], asking: set[str], settling: bool) -> tuple[str, ...]:
     flags: list[str] = []
     here = [m for m in members if m.online]
     if len(here) <= 1:
         flags.append("alone")
-    if len(here) >= 2 and any(m.ice not in ("connected", "completed") for m in here):
+    late = BROKEN_ICE if settling else BROKEN_ICE | SETTING_UP_ICE
+    if len(here) >= 2 and any(m.ice in late for m in here):
         flags.append("no_video")
     if any(
         (m.rtt_ms is not None and m.rtt_ms > POOR_RTT_MS)

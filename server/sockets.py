@@ -333,7 +333,7 @@ class ModeratorNamespace(Staff):
         state = await self.events.get(ref.event_id)
         online = await self.events.store.online(state.id)
         stats = await self.events.store.stats(state.id)
-        board = views.board_payload(state, online, stats)
+        board = views.board_payload(state, online, stats, self.events.now())
         room = next((r for r in board["rooms"] if r["id"] == body.room), None)
         if room is None:
             raise UserError("unknown_room", f"No room {body.room!r} in the current round.")

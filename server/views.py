@@ -29,7 +29,10 @@ def event_payload(state: EventState) -> dict[str, Any]:
 
 
 def board_payload(
-    state: EventState, online: frozenset[str], stats: Mapping[str, LinkStats]
+    state: EventState,
+    online: frozenset[str],
+    stats: Mapping[str, LinkStats],
+    now: int | None = None,
 ) -> dict[str, Any]:
     """The ``rooms`` update: rooms with flags, who waits, open help requests, the roster."""
     asking = [h.participant for h in state.help]
@@ -41,7 +44,7 @@ def board_payload(
     if record is not None and state.clock.phase.value == "round":
         room_of = {m: room.id for room in record.rooms for m in room.members}
     return {
-        "rooms": msgspec.to_builtins(rooms.board(state, online, stats, asking)),
+        "rooms": msgspec.to_builtins(rooms.board(state, online, stats, asking, now)),
         "waiting": [
             {"id": pid, "name": state.participants[pid].name, "online": pid in online}
             for pid in waiting_ids
@@ -74,7 +77,7 @@ def snapshot_payload(
 ) -> dict[str, Any]:
     """The ``snapshot`` a host or moderator gets on connect: everything at once."""
     return {
-        **board_payload(state, online, stats),
+        **board_payload(state, online, stats, now),
         "clock": engine.clock_payload(state, now),
         "event": event_payload(state),
     }

@@ -201,6 +201,27 @@ def test_board_flags(
     assert {m.id: m.online for m in view.members} == {"c1": "c1" in online, "s1": "s1" in online}
 
 
+@pytest.mark.parametrize(
+    ("ice", "after_ms", "flagged"),
+    [
+        ("new", 1_000, False),
+        ("checking", 14_999, False),
+        ("checking", 15_000, True),
+        ("new", 60_000, True),
+        ("failed", 1_000, True),
+        ("disconnected", 1_000, True),
+        ("connected", 60_000, False),
+    ],
+)
+def test_no_video_waits_for_calls_to_settle(ice: str, after_ms: int, flagged: bool) -> None:
+    state = in_round(event(["c1", "s1"]), [("c1", "s1")])
+    record = state.current()
+    assert record is not None
+    stats = {"c1": _stats(), "s1": _stats(ice=ice)}
+    (view,) = rooms.board(state, frozenset({"c1", "s1"}), stats, now=record.started_at + after_ms)
+    assert ("no_video" in view.flags) is flagged
+
+
 def test_board_ignores_stats_of_an_earlier_room_and_offline_people() -> None:
     state = in_round(event(["c1", "s1"]), [("c1", "s1")])
     old = LinkStats(room="r0-9", ice="connected", rtt_ms=10.0)

@@ -341,7 +341,10 @@ async def test_board_follows_presence_help_and_stats(server: Running) -> None:
     board = await g.mod.wait_for("rooms", lambda d: len(d["rooms"]) == 2)
     assert {"id", "round", "reason", "members", "flags"} <= set(mine(board))
     assert all(m["online"] for m in mine(board)["members"])
-    assert "alone" not in mine(board)["flags"] and "no_video" in mine(board)["flags"]
+    # calls get a moment to connect before a room is flagged, but a failed call shows at once
+    assert "alone" not in mine(board)["flags"] and "no_video" not in mine(board)["flags"]
+    assert await g.people[pid].call("stats", {"room": room, "ice": "failed"}) == {"ok": True}
+    await g.mod.wait_for("rooms", lambda d: "no_video" in mine(d)["flags"])
 
     # link reports: both connected, one slow
     for who, rtt in ((pid, 35.0), (partner, 800.0)):
