@@ -109,6 +109,17 @@ async def test_two_rounds_in_browsers(server: Running, browser: Any) -> None:
                 timeout=20_000,
             )
             await mod.screenshot(path=str(DOCS / "moderator.png"))
+
+            async def describe(dialog: Any) -> None:
+                await dialog.accept("No sound")
+
+            first.once("dialog", describe)
+            await first.click('[data-testid="help-button"]')
+            await mod.wait_for_selector('[data-testid="help-item"]', timeout=10_000)
+            await mod.click('[data-testid="resolve-help"]')
+            await mod.wait_for_selector(
+                '[data-testid="help-item"]', state="detached", timeout=10_000
+            )
             await host.screenshot(path=str(DOCS / "host.png"), full_page=True)
 
     await host.click('[data-testid="cmd-end_round"]')

@@ -99,16 +99,8 @@ $('#notice-form').addEventListener('submit', async (event) => {
   if (await run($('[data-testid="cmd-notice"]'), { text })) input.value = '';
 });
 
-async function resolve(participant, button) {
-  button.disabled = true;
-  try {
-    await ask('resolve_help', { participant });
-    board.help = board.help.filter((h) => h.participant !== participant);
-    render();
-  } catch (err) {
-    say(message, err.message, 'error');
-    button.disabled = false;
-  }
+function resolve(participant, button) {
+  return staff.resolve(participant, button);
 }
 
 // --- participants and moving people ------------------------------------------------------------

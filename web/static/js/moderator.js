@@ -44,16 +44,8 @@ async function join(roomId, button) {
   }
 }
 
-async function resolve(participant, button) {
-  button.disabled = true;
-  try {
-    await ask('resolve_help', { participant });
-    board.help = board.help.filter((h) => h.participant !== participant);
-    render();
-  } catch (err) {
-    say(message, err.message, 'error');
-    button.disabled = false;
-  }
+function resolve(participant, button) {
+  return staff.resolve(participant, button);
 }
 
 onlyFlagged.addEventListener('change', render);

@@ -10,7 +10,7 @@ import { SeqGate, phaseLabel } from './board.js';
 /**
  * Connect to `namespace` and keep `board` ({rooms, waiting, help, participants, event}) current
  * from `snapshot` and `rooms`. Calls `render()` after every change; `onHelp(h)` and
- * `onNotice(n)` for those events. Returns {socket, ask, board, message}.
+ * `onNotice(n)` for those events. Returns {socket, ask, board, message, renderPhase, resolve}.
  */
 export function startStaff(namespace, { render, onHelp = () => {}, onNotice = () => {} }) {
   const socket = connect(namespace, boot.token);
@@ -57,5 +57,17 @@ export function startStaff(namespace, { render, onHelp = () => {}, onNotice = ()
   watchConnection(socket, (text) => say(message, text || t('error_bad_link'), 'error'));
   clock.keepInSync(socket);
   clock.startRenderer();
-  return { socket, ask, board, message, renderPhase };
+  /** Mark a help request as dealt with (the button stays usable if the server says no). */
+  const resolve = async (participant, button) => {
+    button.disabled = true;
+    try {
+      await ask('resolve_help', { participant });
+      board.help = board.help.filter((h) => h.participant !== participant);
+      render();
+    } catch (err) {
+      say(message, err.message, 'error');
+      button.disabled = false;
+    }
+  };
+  return { socket, ask, board, message, renderPhase, resolve };
 }
