@@ -126,6 +126,7 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
     conductor = Conductor(events, events.now, int(settings.restart_grace_seconds * 1000))
     board = Board(events, app[SIO], settings.board_interval_ms)
     events.listeners += [conductor, board]
+    events.watchers.append(board)
     app[CONDUCTOR] = conductor
     app[BOARD] = board
     app[PARTICIPANTS].on_greeted = board.forget

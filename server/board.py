@@ -31,8 +31,12 @@ class Board:
         self._previews: dict[str, dict[str, Any]] = {}
 
     def changed(self, state: EventState) -> None:
-        """Mark an event for the next push."""
-        self._dirty.add(state.id)
+        """The event changed: mark it for the next push."""
+        self.touched(state.id)
+
+    def touched(self, event_id: str) -> None:
+        """Presence or link stats changed: mark the event for the next push."""
+        self._dirty.add(event_id)
         self._wake.set()
 
     async def run(self) -> None:

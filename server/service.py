@@ -32,6 +32,13 @@ class Listener(Protocol):
         """``state`` is the event's newest version."""
 
 
+class Watcher(Protocol):
+    """Told when who is online or their link reports change (the board refresher only)."""
+
+    def touched(self, event_id: str) -> None:
+        """Something outside the event's state changed."""
+
+
 class Events:
     """Every change to an event goes through ``apply``, one at a time per event."""
 
@@ -41,6 +48,7 @@ class Events:
         self.now = now
         self.emitter: Emitter | None = None
         self.listeners: list[Listener] = []
+        self.watchers: list[Watcher] = []
         self._locks: dict[str, asyncio.Lock] = {}
 
     def lock(self, event_id: str) -> asyncio.Lock:
@@ -85,9 +93,10 @@ class Events:
         for listener in self.listeners:
             listener.changed(state)
 
-    def touch(self, state: EventState) -> None:
-        """Tell listeners something changed outside the state (presence, link stats)."""
-        self._notify(state)
+    def touch(self, event_id: str) -> None:
+        """Tell watchers that presence or link stats changed (the state itself did not)."""
+        for watcher in self.watchers:
+            watcher.touched(event_id)
 
 
 async def guarded(name: str, body: Callable[[], Awaitable[Any]]) -> None:

@@ -190,7 +190,7 @@ class ParticipantNamespace(Role):
             await self._announce(state, pid, online=True)
         if self.on_greeted is not None:
             self.on_greeted(state.id, pid)
-        self.events.touch(state)
+        self.events.touch(state.id)
 
     def _with_ice(self, payload: dict[str, Any]) -> dict[str, Any]:
         return {**payload, "ice_servers": msgspec.to_builtins(self.settings.ice_servers)}
@@ -213,7 +213,7 @@ class ParticipantNamespace(Role):
             state = await self.events.store.load(ref.event_id)
             if state is not None:
                 await self._announce(state, ref.participant_id, online=False)
-                self.events.touch(state)
+            self.events.touch(ref.event_id)
 
     @acked(Signal)
     async def on_signal(self, sid: str, body: Signal) -> dict[str, Any]:
@@ -248,7 +248,7 @@ class ParticipantNamespace(Role):
             at=self.events.now(),
         )
         await self.events.store.put_stats(ref.event_id, self.pid(sid), stats)
-        self.events.touch(await self.events.get(ref.event_id))
+        self.events.touch(ref.event_id)
         return {}
 
     @acked(Help)
