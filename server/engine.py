@@ -231,8 +231,8 @@ def check_no_shows(state: EventState, online: frozenset[str], now: int) -> Outco
     record = state.current()
     if state.clock.phase is not Phase.ROUND or record is None or record.no_shows_checked:
         raise UserError("not_due", "No round is waiting for its no-show check.")
-    lonely = set(rooms.orphans(state, online))
-    repaired, moved = rooms.repair(state, online) if lonely else (state, set())
+    lonely = rooms.orphans(state, online)
+    repaired, moved = rooms.pair_orphans(state, lonely)
     current = repaired.current()
     assert current is not None
     checked = msgspec.structs.replace(current, no_shows_checked=True)
@@ -241,16 +241,11 @@ def check_no_shows(state: EventState, online: frozenset[str], now: int) -> Outco
         history=(*repaired.history[:-1], checked),
         audit=_audit(state, now, "clock", "no_show_check", ",".join(sorted(moved))),
     )
+    alone = sorted(set(lonely) - moved)
+    notice = {"text": "", "at": now, "from": "host", "kind": "no_partner"}
     messages = _assignments(new, moved)
-    messages += [
-        Message(
-            to_participant(pid),
-            "notice",
-            {"text": "", "at": now, "from": "host", "kind": "no_partner"},
-        )
-        for pid in sorted(lonely - moved)
-    ]
-    return Outcome(new, messages, {"paired": sorted(moved), "alone": sorted(lonely - moved)})
+    messages += [Message(to_participant(pid), "notice", notice) for pid in alone]
+    return Outcome(new, messages, {"paired": sorted(moved), "alone": alone})
 
 
 def stop(state: EventState, pid: str, now: int) -> Outcome:

@@ -142,10 +142,14 @@ def orphans(state: EventState, online: frozenset[str]) -> list[str]:
 
 def repair(state: EventState, online: frozenset[str]) -> tuple[EventState, set[str]]:
     """Pair this round's orphans with each other; return the new state and who got a new room."""
+    return pair_orphans(state, orphans(state, online))
+
+
+def pair_orphans(state: EventState, lonely: list[str]) -> tuple[EventState, set[str]]:
+    """Pair ``lonely`` (this round's orphans, see ``orphans``) with each other, in new rooms."""
     record = state.current()
     if state.clock.phase is not Phase.ROUND or record is None:
         raise UserError("bad_phase", "Re-pairing happens during a round.")
-    lonely = orphans(state, online)
     if not lonely:
         return state, set()
     left = state.settings.rounds - record.round + 1
@@ -157,7 +161,7 @@ def repair(state: EventState, online: frozenset[str]) -> tuple[EventState, set[s
         msgspec.structs.replace(room, members=tuple(m for m in room.members if m not in moved))
         for room in record.rooms
     )
-    fresh = build_round(record.round, plan, record.started_at, first_index=len(record.rooms) + 1)
+    fresh = build_round(record.round, plan, record.started_at, first_index=_next_index(record))
     rooms = tuple(msgspec.structs.replace(r, reason="repaired") for r in fresh.rooms)
     new = msgspec.structs.replace(
         record,
@@ -165,6 +169,12 @@ def repair(state: EventState, online: frozenset[str]) -> tuple[EventState, set[s
         waiting=tuple(w for w in record.waiting if w not in moved),
     )
     return _replace_current(state, new), moved
+
+
+def _next_index(record: RoundRecord) -> int:
+    # Rooms left empty are dropped, so the count of rooms may reuse an id: continue after the
+    # highest one instead (ids are ``r<round>-<n>``, see build_round).
+    return 1 + max((int(room.id.rsplit("-", 1)[1]) for room in record.rooms), default=0)
 
 
 class MemberView(msgspec.Struct, frozen=True, kw_only=True):

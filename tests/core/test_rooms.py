@@ -127,6 +127,18 @@ def test_repair_pairs_the_orphans_together() -> None:
     assert {r.id: r.reason for r in current.rooms}["r1-3"] == "repaired"
 
 
+def test_repair_never_reuses_a_room_id() -> None:
+    """A room emptied by a repair is dropped; the next repair's rooms still get new ids."""
+    state = in_round(event(["c1", "c2", "s1", "s2"]), [("c1", "s1"), ("c2", "s2")])
+    state, _ = rooms.move(state, "s1", None)  # r1-1 holds c1 alone, s1 waits
+    state, moved = rooms.repair(state, frozenset({"c1", "s1"}))
+    assert moved == {"c1", "s1"}
+    assert members(state) == {"r1-2": ("c2", "s2"), "r1-3": ("c1", "s1")}
+    state, moved = rooms.repair(state, frozenset({"c2", "s1"}))
+    assert moved == {"c2", "s1"}
+    assert members(state) == {"r1-2": ("s2",), "r1-3": ("c1",), "r1-4": ("c2", "s1")}
+
+
 def test_repair_pairs_waiting_people_and_late_arrivals() -> None:
     state = in_round(
         event(["c1", "c2", "c3", "s1", "s2", "s3"]), [("c1", "s1"), ("c2", "s2")], waiting=["c3"]
