@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import permutations
 from typing import Any
 
 import msgspec
@@ -95,15 +96,9 @@ def schedule_payload(
     rounds = []
     met_total = 0
     for i, plan in enumerate(plans):
-        met = mutual = 0
-        for room in plan.rooms:
-            members = list(room.members)
-            for a in members:
-                for b in members:
-                    if a != b and (a, b) in wanted:
-                        met += 1
-                        if a < b and (b, a) in wanted:
-                            mutual += 1
+        pairs = [pair for room in plan.rooms for pair in permutations(room.members, 2)]
+        met = sum(pair in wanted for pair in pairs)
+        mutual = sum(a < b and (a, b) in wanted and (b, a) in wanted for a, b in pairs)
         met_total += met
         rounds.append(
             {

@@ -17,14 +17,19 @@ routes = web.RouteTableDef()
 FIELDS = ("name", "organization", "side", "email")
 
 
-async def _event(request: web.Request) -> EventState | None:
+async def _open(request: web.Request) -> tuple[EventState, str]:
+    """The event of a valid registration link and the person's language; else a 404 page."""
     state = await request.app[EVENTS].store.load(request.match_info["event"])
+    lang = language(request, state.settings.language if state else None)
     token = request.match_info["token"]
-    if state is None or not state.registration_token:
-        return None
-    if not hmac.compare_digest(state.registration_token, token):
-        return None
-    return state
+    if (
+        state is None
+        or not state.registration_token
+        or not hmac.compare_digest(state.registration_token, token)
+    ):
+        page = bad_link(request, lang)
+        raise web.HTTPNotFound(text=page.text, content_type="text/html")
+    return state, lang
 
 
 def _form(
@@ -53,20 +58,14 @@ def _form(
 @routes.get("/e/{event}/join/{token}")
 async def join_form(request: web.Request) -> web.Response:
     """The sign-up form."""
-    state = await _event(request)
-    lang = language(request, state.settings.language if state else None)
-    if state is None:
-        return bad_link(request, lang)
+    state, lang = await _open(request)
     return _form(request, state, lang, {})
 
 
 @routes.post("/e/{event}/join/{token}")
 async def join(request: web.Request) -> web.Response:
     """Register the person (the same checks as the API) and send them to their page."""
-    state = await _event(request)
-    lang = language(request, state.settings.language if state else None)
-    if state is None:
-        return bad_link(request, lang)
+    state, lang = await _open(request)
     form = await request.post()
     values = {k: str(form.get(k, "")).strip()[:200] for k in FIELDS}
     if state.clock.phase is Phase.ENDED:
