@@ -42,6 +42,23 @@ class Gathering:
         self.people[pid] = client
         return client
 
+    async def orphan_two(self) -> tuple[str, str]:
+        """Two people leave so that two others sit alone: return those two, ``(pid, lonely)``.
+
+        ``pid``'s partner and a stranger on ``pid``'s side disconnect; the stranger's partner
+        is ``lonely``. Waits until the board flags both rooms ``alone``.
+        """
+        pid = next(iter(self.people))
+        gone_partner = self.partner(pid)
+        gone_stranger = next(o for o in self.people if o != pid and self.side(o) == self.side(pid))
+        lonely = self.partner(gone_stranger)
+        for gone in (gone_partner, gone_stranger):
+            await self.people[gone].close()
+        await self.mod.wait_for(
+            "rooms", lambda d: sum("alone" in r["flags"] for r in d["rooms"]) == 2
+        )
+        return pid, lonely
+
     async def start(self) -> None:
         """The host starts round 1; wait until everyone has their room."""
         ack = await self.host.call("start")

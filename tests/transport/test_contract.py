@@ -308,14 +308,7 @@ async def test_move_refuses_a_repeat(server: Running) -> None:
 
 async def test_repair(server: Running) -> None:
     g = await gather(server)
-    pid = next(iter(g.people))
-    # pid's partner and a stranger on pid's side leave: pid and the stranger's partner are alone
-    gone_partner = g.partner(pid)
-    gone_stranger = next(o for o in g.people if o != pid and g.side(o) == g.side(pid))
-    lonely = g.partner(gone_stranger)
-    for gone in (gone_partner, gone_stranger):
-        await g.people[gone].close()
-    await g.mod.wait_for("rooms", lambda d: sum("alone" in r["flags"] for r in d["rooms"]) == 2)
+    pid, lonely = await g.orphan_two()
     ack = await g.host.call("repair")
     assert ack == {"ok": True, "paired": sorted([pid, lonely])}
     a = await g.people[pid].wait_for("assignment", lambda a: a["reason"] == "repaired")

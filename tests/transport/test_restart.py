@@ -107,13 +107,7 @@ async def test_the_conductor_pairs_no_shows_after_the_grace_period(
     now = FakeClock()
     server = await start(now=now, board_interval_ms=20)
     g = await gather(server)
-    pid = next(iter(g.people))
-    gone_partner = g.partner(pid)
-    gone_stranger = next(o for o in g.people if o != pid and g.side(o) == g.side(pid))
-    lonely = g.partner(gone_stranger)
-    for gone in (gone_partner, gone_stranger):
-        await g.people[gone].close()
-    await g.mod.wait_for("rooms", lambda d: sum("alone" in r["flags"] for r in d["rooms"]) == 2)
+    pid, lonely = await g.orphan_two()
 
     now.ms += 46_000  # past no_show_seconds (45 by default)
     server.server.app[CONDUCTOR].poke()
