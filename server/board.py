@@ -69,8 +69,10 @@ class Board:
             None, lambda: matching.pair_round(rooms.match_input(state, online, left))
         )
         sent = self._previews.setdefault(state.id, {})
+        payloads = engine.preview_payloads(state, plan)
+        nobody = {"round": state.clock.round + 1, "peers": [], "reason": None}
         for pid in online:
-            payload = engine.preview_payload(state, plan, pid)
+            payload = payloads.get(pid, nobody)  # e.g. someone who asked to stop
             if sent.get(pid) != payload:
                 sent[pid] = payload
                 await self._sio.emit(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -68,9 +69,14 @@ def person_payload(p: Participant) -> dict[str, Any]:
     return {"id": p.id, "name": p.name, "organization": p.organization, "side": p.side}
 
 
-def assignment_payload(state: EventState, pid: str) -> dict[str, Any]:
-    """Where ``pid`` is this round: their room and peers (``room`` is ``None`` while waiting)."""
-    room = state.room_of(pid)
+def assignment_payload(
+    state: EventState, pid: str, rooms_by_person: Mapping[str, Room] | None = None
+) -> dict[str, Any]:
+    """Where ``pid`` is this round: their room and peers (``room`` is ``None`` while waiting).
+
+    Give ``rooms_by_person`` (``state.rooms_by_person()``) when building many of them.
+    """
+    room = state.room_of(pid) if rooms_by_person is None else rooms_by_person.get(pid)
     base: dict[str, Any] = {"round": state.clock.round, "seq": state.version}
     if room is None:
         return {**base, "room": None, "peers": [], "polite": False, "reason": None}
@@ -89,17 +95,17 @@ def assignment_payload(state: EventState, pid: str) -> dict[str, Any]:
     }
 
 
-def preview_payload(state: EventState, plan: matching.RoundPlan, pid: str) -> dict[str, Any]:
-    """The ``next`` event: whom ``pid`` will probably meet in the coming round."""
+def preview_payloads(state: EventState, plan: matching.RoundPlan) -> dict[str, dict[str, Any]]:
+    """The ``next`` event of everyone in ``plan``: whom they will probably meet next round."""
+    upcoming = state.clock.round + 1
+    out: dict[str, dict[str, Any]] = {
+        pid: {"round": upcoming, "peers": [], "reason": None} for pid in plan.waiting
+    }
     for room in plan.rooms:
-        if pid in room.members:
+        for pid in room.members:
             peers = [person_payload(state.participants[m]) for m in room.members if m != pid]
-            return {
-                "round": state.clock.round + 1,
-                "peers": peers,
-                "reason": room.reason,
-            }
-    return {"round": state.clock.round + 1, "peers": [], "reason": None}
+            out[pid] = {"round": upcoming, "peers": peers, "reason": room.reason}
+    return out
 
 
 def summary_payload(state: EventState, pid: str) -> dict[str, Any]:
@@ -145,11 +151,11 @@ def _audit(
 
 
 def _assignments(state: EventState, pids: set[str] | None = None) -> list[Message]:
-    everyone = [p for p in state.participants.values() if not p.stopped]
+    index = state.rooms_by_person()
     return [
-        Message(to_participant(p.id), "assignment", assignment_payload(state, p.id))
-        for p in everyone
-        if pids is None or p.id in pids
+        Message(to_participant(p.id), "assignment", assignment_payload(state, p.id, index))
+        for p in state.participants.values()
+        if not p.stopped and (pids is None or p.id in pids)
     ]
 
 

@@ -162,6 +162,13 @@ class EventState(msgspec.Struct, frozen=True, kw_only=True):
                 return room
         return None
 
+    def rooms_by_person(self) -> dict[str, Room]:
+        """Everyone's room in the current round, while a round is on (one pass over the rooms)."""
+        record = self.current()
+        if record is None or self.clock.phase is not Phase.ROUND:
+            return {}
+        return {pid: room for room in record.rooms for pid in room.members}
+
     def find_room(self, room_id: str) -> Room | None:
         """Any room ever played in this event, by id."""
         for record in self.history:

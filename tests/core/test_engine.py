@@ -11,6 +11,7 @@ from server import engine
 from server.clock import ClockCommand
 from server.engine import PARTICIPANTS, STAFF, Message, to_participant
 from server.errors import NotFound, ProtocolError, SpeedmeetError, UserError
+from server.matching import PlannedRoom, RoundPlan
 from server.model import EventState, Phase
 from tests.core.states import BREAK_S, ROUND_S, T0, event, in_break, in_round, members
 
@@ -295,3 +296,24 @@ def test_every_change_is_one_version() -> None:
         engine.stop(state, "c1", T0),
     ]
     assert [o.state.version for o in outcomes] == [8, 8, 8, 8]
+
+
+def test_assignments_built_from_the_index_match_one_by_one() -> None:
+    state = in_round(event(["c1", "c2", "c3", "s1", "s2"]), [("c1", "s1"), ("c2", "s2")])
+    index = state.rooms_by_person()
+    assert set(index) == {"c1", "s1", "c2", "s2"}
+    for pid in state.participants:
+        assert engine.assignment_payload(state, pid, index) == engine.assignment_payload(state, pid)
+
+
+def test_preview_payloads_cover_rooms_and_waits() -> None:
+    state = event(["c1", "c2", "s1"])
+    plan = RoundPlan(rooms=(PlannedRoom(members=("c1", "s1"), reason="wish"),), waiting=("c2",))
+    cards = engine.preview_payloads(state, plan)
+    assert cards["c1"] == {
+        "round": 1,
+        "peers": [engine.person_payload(state.participants["s1"])],
+        "reason": "wish",
+    }
+    assert cards["c2"] == {"round": 1, "peers": [], "reason": None}
+    assert set(cards) == {"c1", "c2", "s1"}
