@@ -38,7 +38,6 @@ CONDUCTOR = web.AppKey("conductor", Conductor)
 BOARD = web.AppKey("board", Board)
 ECHO = web.AppKey("echo", Echo)
 SIO = web.AppKey("sio", socketio.AsyncServer)
-PARTICIPANTS = web.AppKey("participants", ParticipantNamespace)
 
 
 def wall_clock_ms() -> int:
@@ -79,15 +78,19 @@ def create_app(
         json=_Json,
     )
     sio.attach(app)
+    board = Board(events, sio, settings.board_interval_ms)
     participants = ParticipantNamespace(events, settings, metrics)
+    participants.on_greeted = board.forget
     for namespace in (
         participants,
         HostNamespace(events, settings, metrics),
         ModeratorNamespace(events, settings, metrics),
     ):
         sio.register_namespace(namespace)
-    app[PARTICIPANTS] = participants
     events.emitter = SocketEmitter(sio, settings)
+    events.listeners.append(board)
+    events.watchers.append(board)
+    app[BOARD] = board
     app[SETTINGS] = settings
     app[EVENTS] = events
     app[METRICS] = metrics
@@ -120,20 +123,16 @@ class _Json:
 
 
 async def _run(app: web.Application) -> AsyncIterator[None]:
-    """Open the store, start the conductor and the board; stop them all on shutdown."""
+    """Open the store, start the conductor and the board's task; stop them all on shutdown."""
     settings, events = app[SETTINGS], app[EVENTS]
     await events.store.open()
     conductor = Conductor(events, events.now, int(settings.restart_grace_seconds * 1000))
-    board = Board(events, app[SIO], settings.board_interval_ms)
-    events.listeners += [conductor, board]
-    events.watchers.append(board)
+    events.listeners.append(conductor)
     app[CONDUCTOR] = conductor
-    app[BOARD] = board
-    app[PARTICIPANTS].on_greeted = board.forget
     await conductor.load()
     tasks = [
         asyncio.create_task(conductor.run(), name="conductor"),
-        asyncio.create_task(board.run(), name="board"),
+        asyncio.create_task(app[BOARD].run(), name="board"),
     ]
     try:
         yield

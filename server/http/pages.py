@@ -58,7 +58,7 @@ def bad_link(request: web.Request, lang: str) -> web.Response:
 async def _page(request: web.Request, role: str) -> web.Response:
     events = request.app[EVENTS]
     state = await events.store.load(request.match_info["event"])
-    lang = language(request, state.settings.language if state else request.app[SETTINGS].language)
+    lang = language(request, state.settings.language if state else None)
     token = request.match_info["token"]
     ref = await events.store.resolve(token) if state is not None else None
     if state is None or ref is None or ref.event_id != state.id or ref.role != role:
@@ -116,7 +116,7 @@ async def host_schedule(request: web.Request) -> web.Response:
 @routes.get("/check")
 async def check_page(request: web.Request) -> web.Response:
     """The camera and network self-test."""
-    lang = language(request, request.app[SETTINGS].language)
+    lang = language(request)
     t = i18n.strings(lang)
     boot = {"role": "check", "token": "", "lang": lang, "strings": t, "event": None}
     return render(
@@ -139,7 +139,7 @@ async def socketio_client(request: web.Request) -> web.StreamResponse:
 @routes.get("/")
 async def home(request: web.Request) -> web.Response:
     """A short page saying what this is."""
-    lang = language(request, request.app[SETTINGS].language)
+    lang = language(request)
     t = i18n.strings(lang)
     return render(
         request,
