@@ -12,7 +12,8 @@ from aiohttp import web
 
 from . import demo
 from .app import create_app, new_token
-from .http.keys import ADMIN_TOKEN, EVENTS
+from .errors import StartupRefused
+from .http.keys import ADMIN_TOKEN, OWNER
 from .settings import SettingsError, load
 
 
@@ -45,13 +46,16 @@ def main(argv: list[str] | None = None) -> None:
     if args.demo:
 
         async def make_demo(app: web.Application) -> AsyncIterator[None]:
-            for line in await demo.create(app[EVENTS], settings.base_url(), new_token):
+            for line in await demo.create(app[OWNER], settings.base_url(), new_token):
                 print(line, flush=True)
             yield
 
         app.cleanup_ctx.append(make_demo)
     print(f"Speedmeet on {settings.base_url()}  (Ctrl+C to stop)", flush=True)
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    try:
+        web.run_app(app, host=settings.host, port=settings.port, print=None)
+    except StartupRefused as exc:
+        sys.exit(f"speedmeet: {exc}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The application factory: wires the store, the core's owner, the transports and the tasks."""
+"""The application factory: wires the store, the owner, the transports and the background tasks."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import logging
 import secrets
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -18,19 +19,19 @@ from prometheus_client import generate_latest
 from .board import Board
 from .check import Echo
 from .conductor import Conductor
+from .delivery import Delivery
+from .feed import Feed
 from .http import api, join, pages
-from .http.keys import ADMIN_TOKEN, EVENTS, METRICS, NEW_TOKEN, SETTINGS
+from .http.keys import ADMIN_TOKEN, LEASES, METRICS, NEW_TOKEN, OWNER, SETTINGS
+from .leases import Leases
 from .metrics import Metrics
-from .service import Events
+from .presence import Presence
+from .service import Owner
 from .settings import Settings
-from .sockets import (
-    GreetingManager,
-    HostNamespace,
-    ModeratorNamespace,
-    ParticipantNamespace,
-    SocketEmitter,
-)
-from .store import MemoryStore, Store
+from .signaling import Signaling
+from .sockets import HostNamespace, ModeratorNamespace, Namespaces, ParticipantNamespace
+from .store import EmbeddedStore, Store
+from .tasks import Tasks, stop
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ CONDUCTOR = web.AppKey("conductor", Conductor)
 BOARD = web.AppKey("board", Board)
 ECHO = web.AppKey("echo", Echo)
 SIO = web.AppKey("sio", socketio.AsyncServer)
+NAMESPACES = web.AppKey("namespaces", Namespaces)
+PRESENCE = web.AppKey("presence", Presence)
 
 
 def wall_clock_ms() -> int:
@@ -45,12 +48,36 @@ def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def make_store(settings: Settings) -> Store:
+def make_store(settings: Settings, proc: str) -> Store:
     """The store ``settings.store`` names."""
-    if settings.store == "memory":
-        return MemoryStore(Path(settings.data_dir) / "speedmeet.sqlite3")
-    raise SystemExit(
-        f"store {settings.store!r} is not available in this version; use store: memory"
+    if settings.store == "redis":
+        from .store.redis import RedisStore
+
+        return RedisStore(
+            settings.redis_url,
+            proc=proc,
+            prefix=settings.redis_prefix,
+            presence_timeout_ms=int(settings.presence_timeout_seconds * 1000),
+        )
+    return EmbeddedStore(Path(settings.data_dir) / "speedmeet.sqlite3", proc=proc)
+
+
+def make_manager(settings: Settings, proc: str) -> socketio.AsyncManager:
+    """python-socketio's client manager: in process, or on Redis across processes."""
+    if settings.store != "redis":
+        return socketio.AsyncManager()
+    return socketio.AsyncRedisManager(
+        settings.redis_url,
+        channel=f"{settings.redis_prefix}:sio",
+        redis_options={
+            # redis-py 8 puts a timeout on sockets by default: on the listener every quiet
+            # moment would become a reconnection loop. Keepalive and health checks instead.
+            "socket_timeout": None,
+            "socket_connect_timeout": 5,
+            "socket_keepalive": True,
+            "health_check_interval": 10,
+            "client_name": f"{settings.redis_prefix}:sio:{proc}",
+        },
     )
 
 
@@ -66,33 +93,42 @@ def create_app(
     now: Callable[[], int] = wall_clock_ms,
 ) -> web.Application:
     """Build the server; nothing runs until aiohttp starts the app."""
+    proc = uuid.uuid4().hex[:12]
     app = web.Application(middlewares=[api.errors], client_max_size=api.MAX_BODY)
     metrics = Metrics()
-    events = Events(store or make_store(settings), settings, now)
+    store = store or make_store(settings, proc)
+    owner = Owner(store, now, metrics)
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
-        client_manager=GreetingManager(),
+        client_manager=make_manager(settings, proc),
         cors_allowed_origins=[],
         logger=False,
         engineio_logger=False,
         json=_Json,
+        # several processes: websocket only, so that no sticky balancing is needed
+        transports=["websocket"] if settings.store == "redis" else ["polling", "websocket"],
     )
     sio.attach(app)
-    board = Board(events, sio, settings.board_interval_ms)
-    participants = ParticipantNamespace(events, settings, metrics)
-    participants.on_greeted = board.forget
-    for namespace in (
-        participants,
-        HostNamespace(events, settings, metrics),
-        ModeratorNamespace(events, settings, metrics),
-    ):
+    signaling = Signaling(store, sio, settings, metrics)
+    delivery = Delivery(sio, signaling)
+    participants = ParticipantNamespace(owner, metrics, signaling, delivery)
+    namespaces = Namespaces(
+        participants, HostNamespace(owner, metrics), ModeratorNamespace(owner, metrics), sio
+    )
+    for namespace in namespaces.all:
         sio.register_namespace(namespace)
-    events.emitter = SocketEmitter(sio, settings)
-    events.listeners.append(board)
-    events.watchers.append(board)
+    conductor = Conductor(owner, now, int(settings.restart_grace_seconds * 1000), metrics)
+    board = Board(owner, settings.board_interval_ms)
+    leases = Leases(store, int(settings.lease_seconds * 1000), metrics)
+    leases.stewards += [conductor, board]
+    store.subscribe(Feed([signaling, delivery, conductor, board, namespaces], metrics))
     app[BOARD] = board
+    app[CONDUCTOR] = conductor
+    app[LEASES] = leases
+    app[NAMESPACES] = namespaces
+    app[PRESENCE] = Presence(store, settings.presence_timeout_seconds / 4, participants)
     app[SETTINGS] = settings
-    app[EVENTS] = events
+    app[OWNER] = owner
     app[METRICS] = metrics
     app[SIO] = sio
     app[ADMIN_TOKEN] = settings.admin_token
@@ -123,30 +159,43 @@ class _Json:
 
 
 async def _run(app: web.Application) -> AsyncIterator[None]:
-    """Open the store, start the conductor and the board's task; stop them all on shutdown."""
-    settings, events = app[SETTINGS], app[EVENTS]
-    await events.store.open()
-    conductor = Conductor(events, events.now, int(settings.restart_grace_seconds * 1000))
-    events.listeners.append(conductor)
-    app[CONDUCTOR] = conductor
-    await conductor.load()
-    tasks = [
-        asyncio.create_task(conductor.run(), name="conductor"),
-        asyncio.create_task(app[BOARD].run(), name="board"),
-    ]
+    """Open the store, start the background loops; stop them all and close on shutdown."""
+    owner, leases = app[OWNER], app[LEASES]
+    await owner.store.open()
+    tasks = Tasks()
     try:
+        await app[PRESENCE].beat()
+        await leases.renew()
+        tasks.start(leases.run(), name="leases")
+        tasks.start(app[CONDUCTOR].run(), name="conductor")
+        tasks.start(app[BOARD].run(), name="board")
+        tasks.start(app[PRESENCE].run(), name="presence")
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await tasks.close()
+        await app[NAMESPACES].close()
+        await leases.close()
         await app[ECHO].close()
-        await events.store.close()
+        await _close_manager(app[SIO])
+        await owner.store.close()
+
+
+async def _close_manager(sio: socketio.AsyncServer) -> None:
+    """Stop the Redis manager's listener and close its connections (python-socketio leaves
+    them running at shutdown)."""
+    manager = sio.manager
+    thread = getattr(manager, "thread", None)
+    if isinstance(thread, asyncio.Task):
+        await stop([thread])
+    for name in ("pubsub", "redis"):
+        conn = getattr(manager, name, None)
+        if conn is not None and hasattr(conn, "aclose"):
+            await conn.aclose()
 
 
 async def healthz(request: web.Request) -> web.Response:
     """Liveness: the process answers and its store is open."""
-    await request.app[EVENTS].store.event_ids()
+    await request.app[OWNER].store.event_ids()
     return api.json_response({"ok": True})
 
 

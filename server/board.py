@@ -1,84 +1,110 @@
-"""Keeps the host and moderator boards, and each participant's "next partner" card, up to date."""
+"""The staff boards and everyone's next-partner card, computed once per event by the process that
+holds its lease, at most once per ``board_interval_ms``, and published on the feed."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
-import socketio
-
-from . import engine, matching, rooms, views
-from .model import EventState, Phase
-from .service import Events, guarded
-from .sockets import event_room, person_room
+from . import engine, logs, matching, rooms, views
+from .engine import STAFF, Message, to_participant
+from .model import Entry, EventState, HelpRequest, Phase
+from .service import Owner, guarded
+from .store import Note
 
 log = logging.getLogger(__name__)
 
+OWN = frozenset({"rooms", "next"})  # what the board itself publishes
+
+
+@dataclass
+class _Watch:
+    """What the board keeps of one event it holds."""
+
+    dirty: bool = True
+    sent: dict[str, dict[str, Any]] = field(default_factory=dict)  # the last `next` of each
+    help_log: list[Entry] = field(default_factory=list)  # read incrementally
+
 
 class Board:
-    """Collects changes and pushes at most one ``rooms`` update per event per interval.
+    """Pushes ``rooms`` to the staff and ``next`` to the participants of the events it holds."""
 
-    Presence and link stats change often; the boards only need to be fresh to a second.
-    """
-
-    def __init__(self, events: Events, sio: socketio.AsyncServer, interval_ms: int) -> None:
-        self._events = events
-        self._sio = sio
+    def __init__(self, owner: Owner, interval_ms: int) -> None:
+        self._owner = owner
         self._interval = interval_ms / 1000
-        self._dirty: set[str] = set()
-        self._wake = asyncio.Event()
-        self._previews: dict[str, dict[str, Any]] = {}
+        self._watched: dict[str, _Watch] = {}
 
-    def changed(self, state: EventState) -> None:
-        """The event changed: mark it for the next push."""
-        self.touched(state.id)
+    async def gained(self, event_id: str) -> None:
+        """Start pushing the event's board (every preview goes out again)."""
+        self._watched[event_id] = _Watch()
 
-    def touched(self, event_id: str) -> None:
-        """Presence or link stats changed: mark the event for the next push."""
-        self._dirty.add(event_id)
-        self._wake.set()
+    def lost(self, event_id: str) -> None:
+        """Another process pushes it now."""
+        self._watched.pop(event_id, None)
+
+    async def on_note(self, note: Note) -> None:
+        """The event changed: push at the next interval."""
+        watch = self._watched.get(note.event_id)
+        # anything but the board's own pushes (help asked or resolved, a notice) may show on it
+        if watch is not None and (note.changed or any(m.event not in OWN for m in note.messages)):
+            watch.dirty = True
+
+    async def on_link(self, up: bool) -> None:
+        """Notes may have been missed: push everything again."""
+        for event_id in self._watched:
+            self._watched[event_id] = _Watch()
 
     async def run(self) -> None:
-        """Push updates until cancelled."""
+        """Push until cancelled."""
         while True:
-            await self._wake.wait()
-            self._wake.clear()
-            dirty, self._dirty = self._dirty, set()
-            for event_id in dirty:
-                await guarded(f"board of {event_id}", lambda e=event_id: self.push(e))  # type: ignore[misc]
-            await asyncio.sleep(self._interval)  # at most one push per interval
+            for event_id, watch in list(self._watched.items()):
+                await guarded(f"board of {event_id}", lambda e=event_id, w=watch: self._maybe(e, w))  # type: ignore[misc]
+            await asyncio.sleep(self._interval)
 
-    async def push(self, event_id: str) -> None:
+    async def _maybe(self, event_id: str, watch: _Watch) -> None:
+        touched = await self._owner.store.take_touched(event_id)
+        if watch.dirty or touched:
+            watch.dirty = False
+            await self.push(event_id, watch)
+
+    async def open_help(self, event_id: str, watch: _Watch) -> list[HelpRequest]:
+        """Open help requests, reading only the entries added since last time."""
+        watch.help_log += await self._owner.store.entries(event_id, "help", len(watch.help_log))
+        return logs.open_help(watch.help_log)
+
+    async def push(self, event_id: str, watch: _Watch) -> None:
         """Send the board to the staff and refresh the previews of the next round."""
-        state = await self._events.store.load(event_id)
+        store = self._owner.store
+        state = await store.load(event_id)
         if state is None:
             return
-        online = await self._events.store.online(event_id)
-        stats = await self._events.store.stats(event_id)
-        payload = views.board_payload(state, online, stats, self._events.now())
-        for ns in ("/host", "/moderator"):
-            await self._sio.emit("rooms", payload, room=event_room(event_id), namespace=ns)
+        online = await store.online(event_id)
+        stats = await store.stats(event_id)
+        helped = await self.open_help(event_id, watch)
+        payload = views.board_payload(state, online, stats, helped, self._owner.now())
+        messages = [Message(STAFF, "rooms", payload)]
         if state.clock.phase in (Phase.LOBBY, Phase.BREAK):
-            await self._preview(state, online)
+            messages += await self._previews(state, online, watch)
+        await self._owner.publish(state, messages)
 
-    async def _preview(self, state: EventState, online: frozenset[str]) -> None:
+    async def _previews(
+        self, state: EventState, online: frozenset[str], watch: _Watch
+    ) -> list[Message]:
         loop = asyncio.get_running_loop()
         left = state.settings.rounds - state.clock.round
         plan = await loop.run_in_executor(
             None, lambda: matching.pair_round(rooms.match_input(state, online, left))
         )
-        sent = self._previews.setdefault(state.id, {})
         payloads = engine.preview_payloads(state, plan)
         nobody = {"round": state.clock.round + 1, "peers": [], "reason": None}
+        changed: dict[str, dict[str, Any]] = {}
         for pid in online:
-            payload = payloads.get(pid, nobody)  # e.g. someone who asked to stop
-            if sent.get(pid) != payload:
-                sent[pid] = payload
-                await self._sio.emit(
-                    "next", payload, room=person_room(state.id, pid), namespace="/participant"
-                )
-
-    def forget(self, event_id: str, pid: str) -> None:
-        """A participant (re)connected: their ``next`` card goes out again on the next push."""
-        self._previews.get(event_id, {}).pop(pid, None)
+            payload = payloads.get(pid, nobody)  # nobody: e.g. someone who stopped
+            if watch.sent.get(pid) != payload:
+                watch.sent[pid] = payload
+                changed[pid] = {**payload, "seq": state.version}
+        if changed:
+            await self._owner.store.put_previews(state.id, dict(changed))
+        return [Message(to_participant(pid), "next", p) for pid, p in changed.items()]

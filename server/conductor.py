@@ -1,96 +1,99 @@
-"""The conductor: fires each event's deadlines (round end, break end) from the stored clock."""
+"""The conductor: fires the deadlines (round end, break end, no-show check) of the events whose
+lease this process holds.
+
+It sleeps until the earliest deadline. Any process's change re-arms it through the change
+notices (which carry the event's new ``Timer``). A deadline that fails (the store is away) is
+retried with a capped backoff and counted, never dropped.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
-from functools import partial
 
-from . import engine
+from . import deadlines, engine
 from .clock import ClockCommand
+from .deadlines import Timer, timer_of
 from .errors import SpeedmeetError
-from .model import EventState, Phase
-from .service import Events, guarded
+from .metrics import Metrics
+from .model import EventState
+from .service import ONLINE, Context, Owner
+from .store import Note
 
 log = logging.getLogger(__name__)
 
-
-def due_at(state: EventState, not_before: int) -> int | None:
-    """When this event next needs the conductor (``None``: nothing scheduled).
-
-    A break that ends starts a round, which is paired for the people present: after a restart
-    that waits until ``not_before`` so that browsers have had time to reconnect. A round also
-    needs its no-show check ``no_show_seconds`` after it started.
-    """
-    c = state.clock
-    if c.paused or c.ends_at is None or c.phase not in (Phase.ROUND, Phase.BREAK):
-        return None
-    if c.phase is Phase.BREAK:
-        return max(c.ends_at, not_before)
-    no_show = _no_show_due(state)
-    return c.ends_at if no_show is None else min(c.ends_at, max(no_show, not_before))
+RETRY_MS = (500, 1_000, 2_000, 5_000, 10_000)
 
 
-def _no_show_due(state: EventState) -> int | None:
-    record = state.current()
-    if record is None or record.no_shows_checked:
-        return None
-    return record.started_at + state.settings.no_show_seconds * 1000
-
-
-def due_command(state: EventState, now: int) -> str | None:
-    """What is due at ``now``: ``"no_shows"``, ``"deadline"`` or nothing."""
-    c = state.clock
-    if c.paused or c.ends_at is None:
-        return None
-    no_show = _no_show_due(state) if c.phase is Phase.ROUND else None
-    if c.ends_at <= now:
-        return "deadline"
-    if no_show is not None and no_show <= now:
-        return "no_shows"
-    return None
+def _command(state: EventState, ctx: Context) -> engine.Outcome:
+    if deadlines.due(timer_of(state), ctx.now) == "no_shows":
+        return engine.check_no_shows(state, ctx.online, ctx.now)
+    return engine.move_clock(state, ClockCommand.DEADLINE, ctx.now, ctx.online, "clock")
 
 
 class Conductor:
-    """One task for every event of this process: sleeps until the earliest deadline, fires it."""
+    """One task for the events this process holds: fires each one's due deadline."""
 
-    def __init__(self, events: Events, now: Callable[[], int], grace_ms: int) -> None:
-        self._events = events
+    def __init__(
+        self, owner: Owner, now: Callable[[], int], grace_ms: int, metrics: Metrics
+    ) -> None:
+        self._owner = owner
         self._now = now
+        self._metrics = metrics
         self._not_before = now() + grace_ms
+        self._held: dict[str, int] = {}  # event → the version its timer comes from
         self._due: dict[str, int] = {}
+        self._failures: dict[str, int] = {}
         self._wake = asyncio.Event()
 
-    def changed(self, state: EventState) -> None:
-        """Re-arm for an event whose clock may have moved."""
-        when = due_at(state, self._not_before)
+    def _arm(self, event_id: str, version: int, timer: Timer | None) -> None:
+        if event_id not in self._held or version < self._held[event_id]:
+            return  # not ours, or older than what we know
+        self._held[event_id] = version
+        when = deadlines.due_at(timer, self._not_before)
         if when is None:
-            self._due.pop(state.id, None)
+            self._due.pop(event_id, None)
         else:
-            self._due[state.id] = when
+            self._due[event_id] = when
         self._wake.set()
+
+    async def gained(self, event_id: str) -> None:
+        """This process now runs the event's deadlines: arm them from the stored clock."""
+        self._held[event_id] = -1
+        state = await self._owner.store.load(event_id)
+        if state is not None:
+            self._arm(event_id, state.version, timer_of(state))
+
+    def lost(self, event_id: str) -> None:
+        """Another process runs the event's deadlines now."""
+        self._held.pop(event_id, None)
+        self._due.pop(event_id, None)
+        self._failures.pop(event_id, None)
+
+    async def on_note(self, note: Note) -> None:
+        """A change anywhere re-arms the event's deadline."""
+        if note.changed:
+            self._arm(note.event_id, note.version, note.timer)
+
+    async def on_link(self, up: bool) -> None:
+        """Notes may have been missed: re-read the clock of every event we hold."""
+        if up:
+            for event_id in list(self._held):
+                self._held[event_id] = -1
+                await self.gained(event_id)
 
     def poke(self) -> None:
         """Look at the time again now (the clock jumped, or a test moved its fake clock)."""
         self._wake.set()
-
-    async def load(self) -> None:
-        """Arm every stored event (at start, and after a restart)."""
-        for event_id in await self._events.store.event_ids():
-            state = await self._events.store.load(event_id)
-            if state is not None:
-                self.changed(state)
 
     async def run(self) -> None:
         """Fire deadlines until cancelled."""
         while True:
             self._wake.clear()
             now = self._now()
-            for event_id, when in [(e, w) for e, w in self._due.items() if w <= now]:
-                await guarded(f"deadline of {event_id}", partial(self._fire, event_id))
-                if self._due.get(event_id) == when:
-                    del self._due[event_id]  # it failed: do not spin on it
+            for event_id in [e for e, when in self._due.items() if when <= now]:
+                await self._fire(event_id)
             delay = (min(self._due.values()) - self._now()) / 1000 if self._due else None
             if delay is None or delay > 0:
                 try:
@@ -99,18 +102,37 @@ class Conductor:
                     pass
 
     async def _fire(self, event_id: str) -> None:
-        def command(state: EventState, now: int, online: frozenset[str]) -> engine.Outcome:
-            if due_command(state, now) == "no_shows":
-                return engine.check_no_shows(state, online, now)
-            return engine.move_clock(state, ClockCommand.DEADLINE, now, online, "clock")
-
         try:
-            await self._events.apply(event_id, command)
+            outcome = await self._owner.apply(event_id, _command, needs=(ONLINE,))
+        except asyncio.CancelledError:
+            raise
         except SpeedmeetError as exc:
-            # Someone moved the clock first (pause, end): re-read and re-arm.
-            log.debug("deadline of %s skipped: %s", event_id, exc.message)
-            state = await self._events.store.load(event_id)
-            if state is None:
-                self._due.pop(event_id, None)
-            else:
-                self.changed(state)
+            if exc.code in ("not_due", "ended", "bad_phase"):
+                # someone moved the clock first (pause, end): re-read and re-arm
+                log.debug("deadline of %s skipped: %s", event_id, exc.message)
+                self._failures.pop(event_id, None)
+                if event_id in self._held:
+                    await self.gained(event_id)
+                return
+            self._retry(event_id, exc)
+            return
+        except Exception as exc:
+            self._retry(event_id, exc)
+            return
+        self._failures.pop(event_id, None)
+        self._arm(event_id, outcome.state.version, timer_of(outcome.state))
+
+    def _retry(self, event_id: str, exc: Exception) -> None:
+        count = self._failures.get(event_id, 0)
+        self._failures[event_id] = count + 1
+        delay = RETRY_MS[min(count, len(RETRY_MS) - 1)]
+        self._metrics.deadline_failures.inc()
+        log.warning(
+            "deadline of event %s failed (%s); trying again in %d ms",
+            event_id,
+            exc,
+            delay,
+            exc_info=not isinstance(exc, SpeedmeetError),
+        )
+        if event_id in self._due:
+            self._due[event_id] = self._now() + delay

@@ -8,7 +8,7 @@ from msgspec.structs import replace
 
 from . import roster
 from .model import EventState, Matching, Settings
-from .service import Events
+from .service import Owner
 
 MUNICIPALITIES = [
     ("Claire Martin", "Mairie de Lyon"),
@@ -28,7 +28,7 @@ SOLUTIONS = [
 ]
 
 
-async def create(events: Events, base_url: str, new_token: Callable[[], str]) -> list[str]:
+async def create(events: Owner, base_url: str, new_token: Callable[[], str]) -> list[str]:
     """Create the demo event; return the lines to print (its links)."""
     state = EventState(
         id="demo" + new_token()[:4].replace("-", "x").replace("_", "y"),

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import msgspec
 
 from . import clock as clk
-from . import matching, rooms
+from . import logs, matching, rooms
 from .errors import NotFound, ProtocolError, UserError
 from .model import (
     AuditEntry,
+    Entry,
     EventState,
     Feedback,
     HelpRequest,
+    HelpResolved,
+    Notice,
     Participant,
     Phase,
     Room,
     Wish,
     WishLevel,
+    wish_key,
 )
 
 # Targets of a message: every participant, the staff (host and moderators), or one participant.
@@ -41,11 +45,14 @@ class Message(msgspec.Struct, frozen=True):
 
 
 class Outcome(msgspec.Struct, frozen=True):
-    """The new state and the messages a command produced."""
+    """What a command produced: the new state (the same object when nothing decided changed),
+    the messages to send, the ack's extra fields and the entries to append to the event's logs.
+    """
 
     state: EventState
     messages: list[Message]
     result: dict[str, Any] = msgspec.field(default_factory=dict)
+    entries: list[Entry] = msgspec.field(default_factory=list)
 
 
 def clock_payload(state: EventState, now: int) -> dict[str, Any]:
@@ -74,25 +81,15 @@ def assignment_payload(
 ) -> dict[str, Any]:
     """Where ``pid`` is this round: their room and peers (``room`` is ``None`` while waiting).
 
-    Give ``rooms_by_person`` (``state.rooms_by_person()``) when building many of them.
+    Give ``rooms_by_person`` (``state.rooms_by_person()``) when building many of them. The
+    signaling roles and ICE servers are added on delivery (``server.signaling``).
     """
     room = state.room_of(pid) if rooms_by_person is None else rooms_by_person.get(pid)
     base: dict[str, Any] = {"round": state.clock.round, "seq": state.version}
     if room is None:
-        return {**base, "room": None, "peers": [], "polite": False, "reason": None}
-    mine = room.members.index(pid)
-    peers = [
-        {**person_payload(state.participants[m]), "polite": mine > i}
-        for i, m in enumerate(room.members)
-        if m != pid
-    ]
-    return {
-        **base,
-        "room": room.id,
-        "peers": peers,
-        "polite": mine > 0,
-        "reason": room.reason,
-    }
+        return {**base, "room": None, "peers": [], "reason": None}
+    peers = [person_payload(state.participants[m]) for m in room.members if m != pid]
+    return {**base, "room": room.id, "peers": peers, "reason": room.reason}
 
 
 def preview_payloads(state: EventState, plan: matching.RoundPlan) -> dict[str, dict[str, Any]]:
@@ -108,10 +105,15 @@ def preview_payloads(state: EventState, plan: matching.RoundPlan) -> dict[str, d
     return out
 
 
-def summary_payload(state: EventState, pid: str) -> dict[str, Any]:
-    """The ``summary`` event: every meeting of ``pid`` with ratings and mutual follow-ups."""
-    mine = {f.room: f for f in state.feedback if f.participant == pid}
-    wants = {(f.participant, f.room) for f in state.feedback if f.follow_up}
+def summary_payload(
+    state: EventState, rated: Mapping[tuple[str, str], Feedback], pid: str
+) -> dict[str, Any]:
+    """The ``summary`` event: every meeting of ``pid`` with ratings and mutual follow-ups.
+
+    ``rated`` is the event's ratings by ``(participant, room)`` (``logs.ratings``).
+    """
+    mine = {room: f for (who, room), f in rated.items() if who == pid}
+    wants = {key for key, f in rated.items() if f.follow_up}
     meetings = []
     for record in state.history:
         for room in record.rooms:
@@ -140,14 +142,21 @@ def summary_payload(state: EventState, pid: str) -> dict[str, Any]:
     return {"meetings": meetings, "seq": state.version}
 
 
+def summaries(state: EventState, entries: Iterable[Entry]) -> list[Message]:
+    """Everyone's ``summary`` (sent when the event ends), from the event's feedback log."""
+    rated = logs.ratings(entries)
+    return [
+        Message(to_participant(pid), "summary", summary_payload(state, rated, pid))
+        for pid in state.participants
+    ]
+
+
 def _bump(state: EventState, **changes: Any) -> EventState:
     return msgspec.structs.replace(state, version=state.version + 1, **changes)
 
 
-def _audit(
-    state: EventState, now: int, actor: str, action: str, detail: str = ""
-) -> tuple[AuditEntry, ...]:
-    return (*state.audit, AuditEntry(at=now, actor=actor, action=action, detail=detail))
+def _audit(now: int, actor: str, action: str, detail: str = "") -> AuditEntry:
+    return AuditEntry(at=now, actor=actor, action=action, detail=detail)
 
 
 def _assignments(state: EventState, pids: set[str] | None = None) -> list[Message]:
@@ -179,7 +188,10 @@ def move_clock(
     actor: str,
     extend_seconds: int = 0,
 ) -> Outcome:
-    """Apply a clock command, starting a round's rooms or sending summaries as the phase changes."""
+    """Apply a clock command, starting a round's rooms as the phase changes.
+
+    When it ends the event, the owner sends the summaries (they need the feedback log).
+    """
     s = state.settings
     before = state.clock
     after = clk.advance(
@@ -191,7 +203,7 @@ def move_clock(
         extend_ms=extend_seconds * 1000,
     )
     detail = f"{extend_seconds}s" if command is clk.ClockCommand.EXTEND else ""
-    new = _bump(state, clock=after, audit=_audit(state, now, actor, command.value, detail))
+    new = _bump(state, clock=after)
     messages = _clock_messages(new, now)
     if after.phase is Phase.ROUND and after.round != before.round:
         started = before.ends_at if command is clk.ClockCommand.DEADLINE and before.ends_at else now
@@ -199,12 +211,8 @@ def move_clock(
         messages += _assignments(new)
     elif after.phase is not Phase.ROUND and before.phase is Phase.ROUND:
         messages += _assignments(new)
-    if after.phase is Phase.ENDED:
-        messages += [
-            Message(to_participant(pid), "summary", summary_payload(new, pid))
-            for pid in new.participants
-        ]
-    return Outcome(new, messages, {"clock": clock_payload(new, now)})
+    entry = _audit(now, actor, command.value, detail)
+    return Outcome(new, messages, {"clock": clock_payload(new, now)}, [entry])
 
 
 def notice(state: EventState, text: str, now: int, actor: str) -> Outcome:
@@ -212,24 +220,28 @@ def notice(state: EventState, text: str, now: int, actor: str) -> Outcome:
     text = text.strip()
     if not text:
         raise ProtocolError("bad_payload", "A notice needs some text.")
-    entry = AuditEntry(at=now, actor=actor, action="notice", detail=text)
-    new = _bump(state, notices=(*state.notices, entry), audit=(*state.audit, entry))
     data = {"text": text, "at": now, "from": actor}
-    return Outcome(new, [Message(PARTICIPANTS, "notice", data), Message(STAFF, "notice", data)])
+    return Outcome(
+        state,
+        [Message(PARTICIPANTS, "notice", data), Message(STAFF, "notice", data)],
+        entries=[Notice(text=text, at=now, actor=actor), _audit(now, actor, "notice", text)],
+    )
 
 
 def move(state: EventState, pid: str, room_id: str | None, now: int, actor: str) -> Outcome:
     """Put one participant in a room by hand (or in the waiting list)."""
     moved, affected = rooms.move(state, pid, room_id)
-    new = _bump(moved, audit=_audit(state, now, actor, "move", f"{pid} -> {room_id}"))
-    return Outcome(new, _assignments(new, affected), {"affected": sorted(affected)})
+    new = _bump(moved)
+    entry = _audit(now, actor, "move", f"{pid} -> {room_id}")
+    return Outcome(new, _assignments(new, affected), {"affected": sorted(affected)}, [entry])
 
 
 def repair(state: EventState, online: frozenset[str], now: int, actor: str) -> Outcome:
     """Pair this round's orphans together."""
     repaired, moved = rooms.repair(state, online)
-    new = _bump(repaired, audit=_audit(state, now, actor, "repair", ",".join(sorted(moved))))
-    return Outcome(new, _assignments(new, moved), {"paired": sorted(moved)})
+    new = _bump(repaired)
+    entry = _audit(now, actor, "repair", ",".join(sorted(moved)))
+    return Outcome(new, _assignments(new, moved), {"paired": sorted(moved)}, [entry])
 
 
 def check_no_shows(state: EventState, online: frozenset[str], now: int) -> Outcome:
@@ -242,16 +254,13 @@ def check_no_shows(state: EventState, online: frozenset[str], now: int) -> Outco
     current = repaired.current()
     assert current is not None
     checked = msgspec.structs.replace(current, no_shows_checked=True)
-    new = _bump(
-        repaired,
-        history=(*repaired.history[:-1], checked),
-        audit=_audit(state, now, "clock", "no_show_check", ",".join(sorted(moved))),
-    )
+    new = _bump(repaired, history=(*repaired.history[:-1], checked))
     alone = sorted(set(lonely) - moved)
     notice = {"text": "", "at": now, "from": "host", "kind": "no_partner"}
     messages = _assignments(new, moved)
     messages += [Message(to_participant(pid), "notice", notice) for pid in alone]
-    return Outcome(new, messages, {"paired": sorted(moved), "alone": alone})
+    entry = _audit(now, "clock", "no_show_check", ",".join(sorted(moved)))
+    return Outcome(new, messages, {"paired": sorted(moved), "alone": alone}, [entry])
 
 
 def stop(state: EventState, pid: str, now: int) -> Outcome:
@@ -260,17 +269,16 @@ def stop(state: EventState, pid: str, now: int) -> Outcome:
     if person.stopped:
         return Outcome(state, [])
     people = {**state.participants, pid: msgspec.structs.replace(person, stopped=True)}
-    new = _bump(state, participants=people, audit=_audit(state, now, pid, "stop"))
-    return Outcome(new, [])
+    new = _bump(state, participants=people)
+    return Outcome(new, [], entries=[_audit(now, pid, "stop")])
 
 
 def ask_help(state: EventState, pid: str, text: str, now: int) -> Outcome:
-    """A participant asks the moderators for help."""
+    """A participant asks the moderators for help (a new request replaces their open one)."""
     room = state.room_of(pid)
     request = HelpRequest(
         participant=pid, room=room.id if room else None, text=text.strip(), at=now
     )
-    new = _bump(state, help=(*tuple(h for h in state.help if h.participant != pid), request))
     p = state.participants[pid]
     data = {
         "participant": pid,
@@ -279,26 +287,22 @@ def ask_help(state: EventState, pid: str, text: str, now: int) -> Outcome:
         "text": request.text,
         "at": now,
     }
-    return Outcome(new, [Message(STAFF, "help", data)])
+    return Outcome(state, [Message(STAFF, "help", data)], entries=[request])
 
 
-def resolve_help(state: EventState, pid: str, now: int, actor: str) -> Outcome:
+def resolve_help(
+    state: EventState, help_log: Iterable[Entry], pid: str, now: int, actor: str
+) -> Outcome:
     """A moderator marks a participant's help request as dealt with."""
-    if not any(h.participant == pid for h in state.help):
+    if not any(h.participant == pid for h in logs.open_help(help_log)):
         raise NotFound("no_help_request", f"{pid!r} has no open help request.")
-    new = _bump(
-        state,
-        help=tuple(h for h in state.help if h.participant != pid),
-        audit=_audit(state, now, actor, "resolve_help", pid),
-    )
+    notice = {"text": "", "at": now, "from": "moderator", "kind": "help_resolved"}
     return Outcome(
-        new,
-        [
-            Message(
-                to_participant(pid),
-                "notice",
-                {"text": "", "at": now, "from": "moderator", "kind": "help_resolved"},
-            )
+        state,
+        [Message(to_participant(pid), "notice", notice)],
+        entries=[
+            HelpResolved(participant=pid, at=now, actor=actor),
+            _audit(now, actor, "resolve_help", pid),
         ],
     )
 
@@ -312,7 +316,7 @@ def give_feedback(
     note: str,
     now: int,
 ) -> Outcome:
-    """Record (or replace) a participant's rating of one of their meetings."""
+    """Record a participant's rating of one of their meetings (a later one replaces it)."""
     room: Room | None = state.find_room(room_id)
     if room is None or pid not in room.members:
         raise UserError("not_your_room", f"You were not in room {room_id!r}.")
@@ -326,8 +330,7 @@ def give_feedback(
         note=note,
         at=now,
     )
-    kept = tuple(f for f in state.feedback if (f.participant, f.room) != (pid, room_id))
-    return Outcome(_bump(state, feedback=(*kept, entry)), [])
+    return Outcome(state, [], entries=[entry])
 
 
 def add_participants(state: EventState, people: list[Participant]) -> EventState:
@@ -342,9 +345,8 @@ def add_participants(state: EventState, people: list[Participant]) -> EventState
 
 def add_wishes(state: EventState, wishes: list[Wish]) -> EventState:
     """Record checked wishes; a later wish between the same two people replaces the earlier one."""
-    fresh = {(w.source, w.target) for w in wishes}
-    kept = tuple(w for w in state.wishes if (w.source, w.target) not in fresh)
-    return _bump(state, wishes=(*kept, *wishes))
+    fresh = {wish_key(w.source, w.target): w for w in wishes}
+    return _bump(state, wishes={**state.wishes, **fresh})
 
 
 def set_wish(state: EventState, pid: str, target: str, level: WishLevel | None) -> Outcome:
@@ -360,16 +362,19 @@ def set_wish(state: EventState, pid: str, target: str, level: WishLevel | None) 
         raise UserError(
             "same_side", f"{other.name} is on your side ({me.side}); you meet the other side."
         )
-    kept = tuple(w for w in state.wishes if (w.source, w.target) != (pid, target))
-    if level is not None:
-        kept = (*kept, Wish(source=pid, target=target, level=level))
+    kept = dict(state.wishes)
+    key = wish_key(pid, target)
+    if level is None:
+        kept.pop(key, None)
+    else:
+        kept[key] = Wish(source=pid, target=target, level=level)
     new = _bump(state, wishes=kept)
     return Outcome(new, [], {"wishes": own_wishes(new, pid)})
 
 
 def own_wishes(state: EventState, pid: str) -> list[dict[str, str]]:
     """The wishes a participant made."""
-    return [{"to": w.target, "level": w.level} for w in state.wishes if w.source == pid]
+    return [{"to": w.target, "level": w.level} for w in state.wishes.values() if w.source == pid]
 
 
 def wish_candidates(state: EventState, pid: str) -> list[dict[str, Any]]:

@@ -49,3 +49,13 @@ class Conflict(SpeedmeetError):
     """Another writer changed the event first; retry."""
 
     status = 409
+
+
+class Unavailable(SpeedmeetError):
+    """The store cannot be reached right now; nothing was changed, the person may try again."""
+
+    status = 503
+
+
+class StartupRefused(Exception):
+    """The server must not start as configured; the message says why and what to do."""

@@ -31,6 +31,29 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.conflicts = Counter(
+            "speedmeet_conflicts_total",
+            "Changes retried because another process changed the event first",
+            registry=self.registry,
+        )
+        self.deadline_failures = Counter(
+            "speedmeet_deadline_failures_total",
+            "Deadlines (round end, break end, no-show check) that failed and were retried",
+            registry=self.registry,
+        )
+        self.leases = Counter(
+            "speedmeet_leases_taken_total",
+            "Event leases this process took (it runs their conductor and board)",
+            registry=self.registry,
+        )
+        self.notes = Counter(
+            "speedmeet_notes_total", "Change notices heard on the feed", registry=self.registry
+        )
+        self.degraded = Gauge(
+            "speedmeet_degraded",
+            "1 while this process has lost the feed (Redis) and its clients are told so",
+            registry=self.registry,
+        )
         self.handler_seconds = Histogram(
             "speedmeet_handler_seconds",
             "Time spent in a client event handler",

@@ -75,6 +75,11 @@ class Wish(msgspec.Struct, frozen=True, kw_only=True):
     level: WishLevel
 
 
+def wish_key(source: str, target: str) -> str:
+    """The key of the one wish ``source`` may hold about ``target``."""
+    return f"{source}>{target}"
+
+
 class Room(msgspec.Struct, frozen=True, kw_only=True):
     """Who meets whom in one round, and why they were put together."""
 
@@ -94,8 +99,8 @@ class RoundRecord(msgspec.Struct, frozen=True, kw_only=True):
     no_shows_checked: bool = False
 
 
-class Feedback(msgspec.Struct, frozen=True, kw_only=True):
-    """A participant's rating of one meeting."""
+class Feedback(msgspec.Struct, frozen=True, kw_only=True, tag="feedback"):
+    """A participant's rating of one meeting (a later one for the same room replaces it)."""
 
     participant: str
     room: str
@@ -105,8 +110,8 @@ class Feedback(msgspec.Struct, frozen=True, kw_only=True):
     at: int = 0
 
 
-class HelpRequest(msgspec.Struct, frozen=True, kw_only=True):
-    """A participant asked the moderators for help."""
+class HelpRequest(msgspec.Struct, frozen=True, kw_only=True, tag="help"):
+    """A participant asked the moderators for help (a later one replaces it)."""
 
     participant: str
     room: str | None
@@ -114,7 +119,23 @@ class HelpRequest(msgspec.Struct, frozen=True, kw_only=True):
     at: int
 
 
-class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
+class HelpResolved(msgspec.Struct, frozen=True, kw_only=True, tag="help_resolved"):
+    """A moderator or the host dealt with a participant's help request."""
+
+    participant: str
+    at: int
+    actor: str
+
+
+class Notice(msgspec.Struct, frozen=True, kw_only=True, tag="notice"):
+    """Something the host said to everyone."""
+
+    text: str
+    at: int
+    actor: str
+
+
+class AuditEntry(msgspec.Struct, frozen=True, kw_only=True, tag="audit"):
     """Who did what, and when."""
 
     at: int
@@ -123,8 +144,16 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
     detail: str = ""
 
 
+# What only accumulates: kept in append-only logs of the event, beside the decided record.
+Entry = Feedback | HelpRequest | HelpResolved | Notice | AuditEntry
+
+
 class EventState(msgspec.Struct, frozen=True, kw_only=True):
-    """The whole aggregate of one event: every change to an event produces a new one."""
+    """What the core decides on: clock, roster, rounds and rooms, wishes (one versioned record).
+
+    Every change produces a new one with ``version + 1``; what only accumulates (ratings, help
+    requests, notices, the audit log) is kept apart, as ``Entry`` records of the event's logs.
+    """
 
     id: str
     settings: Settings
@@ -135,12 +164,8 @@ class EventState(msgspec.Struct, frozen=True, kw_only=True):
     version: int = 0
     clock: Clock = Clock()
     participants: dict[str, Participant] = msgspec.field(default_factory=dict)
-    wishes: tuple[Wish, ...] = ()
+    wishes: dict[str, Wish] = msgspec.field(default_factory=dict)  # by wish_key(source, target)
     history: tuple[RoundRecord, ...] = ()
-    feedback: tuple[Feedback, ...] = ()
-    help: tuple[HelpRequest, ...] = ()
-    notices: tuple[AuditEntry, ...] = ()
-    audit: tuple[AuditEntry, ...] = ()
 
     def participant(self, pid: str) -> Participant | None:
         """The participant with this id, if registered."""

@@ -42,7 +42,7 @@ def match_input(
         met=frozenset(
             matching.met_pairs(room.members for record in state.history for room in record.rooms)
         ),
-        wishes=matching.wish_map(state.wishes),
+        wishes=matching.wish_map(state.wishes.values()),
         waits=waits,
         rounds_left=max(rounds_left, 1),
     )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import get_args
 
 from . import engine
-from .errors import ProtocolError
+from .errors import ProtocolError, UserError
 from .model import EventState, Participant, Wish, WishLevel
 
 LEVELS: tuple[str, ...] = get_args(WishLevel)
@@ -35,15 +35,24 @@ def _bad(row: int, field: str, message: str) -> ProtocolError:
 
 
 def register(
-    state: EventState, rows: Sequence[Row], tokens: Sequence[str]
+    state: EventState, rows: Sequence[Row], tokens: Sequence[str], cap: int | None = None
 ) -> tuple[EventState, list[Participant]]:
-    """Add every row or none: ids ``p<n>``, each with its own secret token.
+    """Add every row or none: ids ``p<n>``, each with its own secret token; at most ``cap``
+    people in the event.
 
     A wish is ``[level:]reference`` where the reference is an id, an email or an exact name of
     someone already registered or in the same batch, and the level ``must``, ``like`` (the
     default) or ``no``.
     """
     m = state.settings.matching
+    if cap is not None and len(state.participants) + len(rows) > cap:
+        raise UserError(
+            "too_many_participants",
+            f"An event holds at most {cap} participants (the server's max_participants); "
+            f"it has {len(state.participants)}, and {len(rows)} more would pass it. Nothing was "
+            "stored.",
+            limit=cap,
+        )
     start = len(state.participants) + 1
     people: list[Participant] = []
     for i, row in enumerate(rows, start=1):
@@ -82,6 +91,11 @@ def register(
         new = engine.add_wishes(new, wishes)
         new = engine.squash(new, state.version)
     return new, people
+
+
+def order(pid: str) -> tuple[int, str]:
+    """Sort key of registration order: ids are ``p1``, ``p2``, … ``p10`` as people register."""
+    return len(pid), pid
 
 
 def _find(people: Sequence[Participant], ref: str) -> Participant | None:

@@ -1,58 +1,57 @@
-"""The one owner of every live event: load, apply a core command, persist, deliver."""
+"""The owner of every live event: load, apply a core command, commit, and the feed delivers.
+
+Any process may change any event: a change is committed only on top of the version it read
+(optimistic concurrency), so when two processes race, the later one reloads and runs its
+command again, a few times at most; people never see the race. Within one process a lock per
+event keeps such retries rare.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+import random
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from . import engine
-from .errors import NotFound
-from .model import EventState
-from .settings import Settings
-from .store import Store
+from .errors import Conflict, NotFound, UserError
+from .logs import LOGS, Log
+from .metrics import Metrics
+from .model import Entry, EventState, Phase
+from .store import Change, Note, Store
+from .store.base import note_of
 
 log = logging.getLogger(__name__)
 
-Command = Callable[[EventState, int, frozenset[str]], engine.Outcome]
+ATTEMPTS = 6
+ONLINE = "online"  # a command's need: who is online (besides the logs it reads)
 
 
-class Emitter(Protocol):
-    """Delivers the core's messages (implemented over Socket.IO by ``server.sockets``)."""
+@dataclass(frozen=True)
+class Context:
+    """What a command may read besides the event: the time, who is online, some logs."""
 
-    async def deliver(self, event_id: str, messages: list[engine.Message]) -> None:
-        """Send each message to its target."""
-
-
-class Listener(Protocol):
-    """Told after every change of an event (the conductor and the board refresher)."""
-
-    def changed(self, state: EventState) -> None:
-        """``state`` is the event's newest version."""
+    now: int
+    online: frozenset[str] = frozenset()
+    logs: Mapping[Log, Sequence[Entry]] = field(default_factory=dict)
 
 
-class Watcher(Protocol):
-    """Told when who is online or their link reports change (the board refresher only)."""
-
-    def touched(self, event_id: str) -> None:
-        """Something outside the event's state changed."""
+Command = Callable[[EventState, Context], engine.Outcome]
 
 
-class Events:
-    """Every change to an event goes through ``apply``, one at a time per event."""
+class Owner:
+    """Every change to an event goes through ``apply``."""
 
-    def __init__(self, store: Store, settings: Settings, now: Callable[[], int]) -> None:
+    def __init__(self, store: Store, now: Callable[[], int], metrics: Metrics) -> None:
         self.store = store
-        self.settings = settings
         self.now = now
-        self.emitter: Emitter | None = None
-        self.listeners: list[Listener] = []
-        self.watchers: list[Watcher] = []
+        self.metrics = metrics
         self._locks: dict[str, asyncio.Lock] = {}
 
     def lock(self, event_id: str) -> asyncio.Lock:
-        """The lock that serialises changes to one event."""
+        """The lock that serialises this process's changes to one event."""
         return self._locks.setdefault(event_id, asyncio.Lock())
 
     async def get(self, event_id: str) -> EventState:
@@ -62,41 +61,80 @@ class Events:
             raise NotFound("unknown_event", f"No event {event_id!r}.")
         return state
 
-    async def apply(self, event_id: str, command: Command) -> engine.Outcome:
-        """Run ``command`` on the latest state, store the result, then deliver its messages."""
+    async def apply(
+        self, event_id: str, command: Command, needs: Collection[str] = ()
+    ) -> engine.Outcome:
+        """Run ``command`` on the latest state and commit what it produced.
+
+        ``needs``: ``"online"`` and the logs (``"help"``, ``"feedback"``…) the command reads.
+        The command runs in a worker thread: pairing a big round must not stall the loop.
+        """
+        loop = asyncio.get_running_loop()
         async with self.lock(event_id):
-            state = await self.get(event_id)
-            online = await self.store.online(event_id)
-            # The core is pure, so it can run in a worker thread: pairing a big round must not
-            # stall the event loop (sockets would miss their pings).
-            loop = asyncio.get_running_loop()
-            outcome = await loop.run_in_executor(None, command, state, self.now(), online)
-            if outcome.state is not state:
-                await self.store.save(outcome.state)
-                self._notify(outcome.state)
-            # Delivered under the lock so that clients see changes in the order they happened.
-            if self.emitter is not None and outcome.messages:
-                await self.emitter.deliver(event_id, outcome.messages)
-        return outcome
+            for attempt in range(ATTEMPTS):
+                state = await self.get(event_id)
+                ctx = await self._context(event_id, needs)
+                outcome = await loop.run_in_executor(None, command, state, ctx)
+                try:
+                    await self._commit(state, outcome)
+                except Conflict:
+                    if outcome.state is state:
+                        raise
+                    self.metrics.conflicts.inc()
+                    log.info("event %s changed under us (attempt %d); again", event_id, attempt + 1)
+                    await asyncio.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
+                    continue
+                if _ended(state, outcome.state):
+                    await self._send_summaries(outcome.state)
+                return outcome
+        raise UserError("busy", "The event is changing quickly right now; please try again.")
+
+    async def _context(self, event_id: str, needs: Collection[str]) -> Context:
+        unknown = set(needs) - {ONLINE, *LOGS}
+        assert not unknown, f"unknown needs {unknown}"
+        online = await self.store.online(event_id) if ONLINE in needs else frozenset()
+        logs = {name: await self.store.entries(event_id, name) for name in LOGS if name in needs}
+        return Context(now=self.now(), online=online, logs=logs)
+
+    async def _commit(self, state: EventState, outcome: engine.Outcome) -> None:
+        changed = outcome.state is not state
+        if not changed and not outcome.entries and not outcome.messages:
+            return
+        # only log entries: nobody needs to hear of it
+        heard = changed or bool(outcome.messages)
+        note = note_of(state, outcome.state, outcome.messages) if heard else None
+        await self.store.commit(
+            Change(
+                base=state,
+                state=outcome.state if changed else None,
+                entries=outcome.entries,
+                note=note,
+            )
+        )
+
+    async def _send_summaries(self, state: EventState) -> None:
+        feedback = await self.store.entries(state.id, "feedback")
+        await self.publish(state, engine.summaries(state, feedback))
 
     async def update(self, event_id: str, change: Callable[[EventState], EventState]) -> EventState:
         """Apply a change that sends nothing (registration, wishes)."""
-        outcome = await self.apply(event_id, lambda s, _now, _online: engine.Outcome(change(s), []))
+        outcome = await self.apply(event_id, lambda s, _ctx: engine.Outcome(change(s), []))
         return outcome.state
 
     async def create(self, state: EventState) -> None:
         """Store a new event."""
         await self.store.create(state)
-        self._notify(state)
 
-    def _notify(self, state: EventState) -> None:
-        for listener in self.listeners:
-            listener.changed(state)
+    async def publish(self, state: EventState, messages: list[engine.Message]) -> None:
+        """Send messages of an event that change nothing (previews, summaries, boards)."""
+        if messages:
+            await self.store.publish(
+                Note(event_id=state.id, version=state.version, messages=messages)
+            )
 
-    def touch(self, event_id: str) -> None:
-        """Tell watchers that presence or link stats changed (the state itself did not)."""
-        for watcher in self.watchers:
-            watcher.touched(event_id)
+
+def _ended(before: EventState, after: EventState) -> bool:
+    return after.clock.phase is Phase.ENDED and before.clock.phase is not Phase.ENDED
 
 
 async def guarded(name: str, body: Callable[[], Awaitable[Any]]) -> None:

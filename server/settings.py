@@ -31,6 +31,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     store: Literal["memory", "redis"] = "memory"
     data_dir: str = "data"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "speedmeet"
+    workers: int = 1
+    lease_seconds: float = 4.0
+    presence_timeout_seconds: float = 5.0
+    max_participants: int = 3000
     ice_servers: list[IceServer] = msgspec.field(default_factory=list)
     language: Literal["en", "fr"] = "en"
     no_show_seconds: int = 45
@@ -38,6 +43,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     restart_grace_seconds: float = 10.0
     board_interval_ms: int = 1000
     log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ValueError("workers must be at least 1")
+        if self.workers > 1 and self.store != "redis":
+            raise ValueError(
+                "workers above 1 need store: redis (the embedded store is one process's)"
+            )
+        if not 0.5 <= self.lease_seconds <= 60:
+            raise ValueError("lease_seconds must be between 0.5 and 60")
+        if not 0.5 <= self.presence_timeout_seconds <= 120:
+            raise ValueError("presence_timeout_seconds must be between 0.5 and 120")
+        if self.max_participants < 2:
+            raise ValueError("max_participants must be at least 2")
 
     def base_url(self) -> str:
         """Where people reach this server: ``public_url`` or ``http://host:port``."""
@@ -76,7 +95,8 @@ def load(
         name = key[len(ENV_PREFIX) :].lower()
         if name not in known:
             continue  # other tools may use the prefix (e.g. SPEEDMEET_REQUIRE_BROWSER)
-        data[name] = raw if name in ("admin_token", "public_url", "redis_url") else _env_value(raw)
+        text = ("admin_token", "public_url", "redis_url", "redis_prefix", "data_dir")
+        data[name] = raw if name in text else _env_value(raw)
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return msgspec.convert(data, Settings, strict=False)

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import msgspec
 import socketio
 
-from . import engine, views
+from . import engine, logs, views
 from .clock import ClockCommand
+from .delivery import Delivery
 from .errors import ProtocolError, SpeedmeetError, UserError
 from .metrics import Metrics
 from .model import EventState, LinkStats, Phase, TokenRef
 from .payloads import (
-    MAX_SIGNAL_BYTES,
     Empty,
     Extend,
     Feedback,
@@ -31,8 +31,11 @@ from .payloads import (
     Stats,
     parse,
 )
-from .service import Events
-from .settings import Settings
+from .service import ONLINE, Owner
+from .signaling import Signaling
+from .store import Note
+from .targets import PARTICIPANT_NS, event_room, person_room
+from .tasks import Tasks
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +46,7 @@ INTERNAL = {
     "code": "internal",
     "message": "Something went wrong on the server; it has been logged. Please try again.",
 }
-
-
-def event_room(event_id: str) -> str:
-    """The Socket.IO room of every client of one event in a namespace."""
-    return f"ev:{event_id}"
-
-
-def person_room(event_id: str, pid: str) -> str:
-    """The Socket.IO room of one participant's sockets."""
-    return f"p:{event_id}:{pid}"
+GREET_WAIT_S = 10.0
 
 
 def acked(kind: type[P]) -> Callable[[Handler[P]], Callable[..., Awaitable[dict[str, Any]]]]:
@@ -96,16 +90,16 @@ def _refused(code: str, message: str) -> socketio.exceptions.ConnectionRefusedEr
 
 
 class Role(socketio.AsyncNamespace):  # type: ignore[misc]
-    """What every namespace shares: token auth at connect, ``time``, the acked contract."""
+    """What every namespace shares: token auth at connect, the greeting, ``time``, the acks."""
 
     role: str = ""
 
-    def __init__(self, events: Events, settings: Settings, metrics: Metrics) -> None:
+    def __init__(self, owner: Owner, metrics: Metrics) -> None:
         super().__init__(f"/{self.role}")
-        self.events = events
-        self.settings = settings
+        self.owner = owner
         self.metrics = metrics
         self.who: dict[str, TokenRef] = {}
+        self.greetings = Tasks()
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Dispatch to ``on_<event>``; answer an unknown event with an error instead of silence."""
@@ -121,9 +115,9 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
         }
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        """Accept the connection only with a token of this namespace's role."""
+        """Accept the connection only with a token of this namespace's role, then greet it."""
         token = auth.get("token") if isinstance(auth, dict) else None
-        ref = await self.events.store.resolve(token) if isinstance(token, str) else None
+        ref = await self.owner.store.resolve(token) if isinstance(token, str) else None
         if ref is None:
             self.metrics.refused.labels("bad_token").inc()
             raise _refused("bad_token", "This link is not valid. Ask the organiser.")
@@ -133,18 +127,40 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
                 "wrong_role", f"This is a {ref.role} link; it cannot open {self.namespace}."
             )
         self.who[sid] = ref
+        self.metrics.sockets.labels(self.namespace).inc()
+        # python-socketio accepts the connection (its CONNECT packet) only after this handler
+        # returns, and anything sent before would arrive first: greet once it is accepted.
+        self.greetings.start(self._greet(sid), name=f"greet {sid}")
 
-    async def greet(self, sid: str) -> None:
-        """Right after the connection is accepted: join rooms and send the current state."""
+    async def _greet(self, sid: str) -> None:
+        manager = self.server.manager
+        async with asyncio.timeout(GREET_WAIT_S):
+            while not manager.is_connected(sid, self.namespace):
+                if sid not in self.who:
+                    return  # gone before it was accepted
+                await asyncio.sleep(0.001)
         ref = self.who.get(sid)
         if ref is None:
             return
-        self.metrics.sockets.labels(self.namespace).inc()
-        await self.enter_room(sid, event_room(ref.event_id))
-        await self.welcome(sid, ref, await self.events.get(ref.event_id))
+        try:
+            await self.enter_room(sid, event_room(ref.event_id))
+            await self.arrive(sid, ref)
+            await self.welcome(sid, ref, await self.owner.get(ref.event_id))
+        except Exception:
+            log.exception("greeting %s on %s failed", sid, self.namespace)
+
+    async def arrive(self, sid: str, ref: TokenRef) -> None:
+        """Join this role's rooms and record presence (once per connection)."""
 
     async def welcome(self, sid: str, ref: TokenRef, state: EventState) -> None:
-        """Send what a client of this role needs on (re)connect."""
+        """Send what a client of this role needs on (re)connect: the current state."""
+
+    async def resync(self) -> None:
+        """Send every socket of this process its current state again (notes may be lost)."""
+        for sid, ref in list(self.who.items()):
+            state = await self.owner.store.load(ref.event_id)
+            if state is not None and sid in self.who:
+                await self.welcome(sid, ref, state)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         """Forget the socket."""
@@ -158,15 +174,20 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
     @acked(Empty)
     async def on_time(self, sid: str, body: Empty) -> dict[str, Any]:
         """Clock sync: the server's time in epoch milliseconds."""
-        return {"server_ms": self.events.now()}
+        return {"server_ms": self.owner.now()}
 
 
 class ParticipantNamespace(Role):
-    """``/participant``: signaling, link stats, help, feedback."""
+    """``/participant``: signaling, link stats, help, feedback, wishes."""
 
     role = "participant"
-    #: Called with (event id, participant id) on every (re)connect; the board re-sends "next".
-    on_greeted: Callable[[str, str], None] | None = None
+
+    def __init__(
+        self, owner: Owner, metrics: Metrics, signaling: Signaling, delivery: Delivery
+    ) -> None:
+        super().__init__(owner, metrics)
+        self.signaling = signaling
+        self.delivery = delivery
 
     def pid(self, sid: str) -> str:
         """The participant id of a socket."""
@@ -174,33 +195,42 @@ class ParticipantNamespace(Role):
         assert pid is not None
         return pid
 
-    async def welcome(self, sid: str, ref: TokenRef, state: EventState) -> None:
-        """Join the personal room, go online, send clock, assignment, summary."""
+    async def arrive(self, sid: str, ref: TokenRef) -> None:
+        """Join the personal room and go online (a round that starts from now on pairs them)."""
         pid = ref.participant_id
         assert pid is not None
-        await self.enter_room(sid, person_room(state.id, pid))
-        # Online first: a round that starts from now on pairs this person.
-        came = await self.events.store.connect(state.id, pid, sid)
-        now = self.events.now()
+        await self.enter_room(sid, person_room(ref.event_id, pid))
+        self.delivery.arrived(ref.event_id, pid)
+        if await self.owner.store.connect(ref.event_id, pid, sid):
+            state = await self.owner.store.load(ref.event_id)
+            if state is not None:
+                await self.announce(state, pid, online=True)
+
+    async def welcome(self, sid: str, ref: TokenRef, state: EventState) -> None:
+        """Send clock, assignment, the next-round card, and the summary once ended."""
+        pid = ref.participant_id
+        assert pid is not None
+        now = self.owner.now()
         await self.emit("clock", engine.clock_payload(state, now), to=sid)
-        await self.emit("assignment", self._with_ice(engine.assignment_payload(state, pid)), to=sid)
+        assignment = self.signaling.complete(engine.assignment_payload(state, pid), pid)
+        await self.emit("assignment", assignment, to=sid)
+        preview = await self.owner.store.preview(state.id, pid)
+        if preview is not None and state.clock.phase in (Phase.LOBBY, Phase.BREAK):
+            await self.emit("next", preview, to=sid)
         if state.clock.phase is Phase.ENDED:
-            await self.emit("summary", engine.summary_payload(state, pid), to=sid)
-        if came:
-            await self._announce(state, pid, online=True)
-        if self.on_greeted is not None:
-            self.on_greeted(state.id, pid)
-        self.events.touch(state.id)
+            rated = logs.ratings(await self.owner.store.entries(state.id, "feedback"))
+            await self.emit("summary", engine.summary_payload(state, rated, pid), to=sid)
 
-    def _with_ice(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return {**payload, "ice_servers": msgspec.to_builtins(self.settings.ice_servers)}
-
-    async def _announce(self, state: EventState, pid: str, online: bool) -> None:
+    async def announce(self, state: EventState, pid: str, online: bool) -> None:
+        """Tell the others of ``pid``'s room that they came or went (on any process)."""
         room = state.room_of(pid)
         for other in room.members if room else ():
             if other != pid:
-                await self.emit(
-                    "peer", {"id": pid, "online": online}, room=person_room(state.id, other)
+                await self.server.emit(
+                    "peer",
+                    {"id": pid, "online": online},
+                    room=person_room(state.id, other),
+                    namespace=PARTICIPANT_NS,
                 )
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
@@ -209,54 +239,44 @@ class ParticipantNamespace(Role):
         await super().on_disconnect(sid, reason)
         if ref is None or ref.participant_id is None:
             return
-        if await self.events.store.disconnect(ref.event_id, ref.participant_id, sid):
-            state = await self.events.store.load(ref.event_id)
+        self.delivery.left(ref.event_id, ref.participant_id)
+        if await self.owner.store.disconnect(ref.event_id, ref.participant_id, sid):
+            state = await self.owner.store.load(ref.event_id)
             if state is not None:
-                await self._announce(state, ref.participant_id, online=False)
-            self.events.touch(ref.event_id)
+                await self.announce(state, ref.participant_id, online=False)
+
+    async def present_again(self) -> None:
+        """This process had been given up for dead: record every socket it holds again."""
+        for sid, ref in list(self.who.items()):
+            if ref.participant_id is not None:
+                await self.owner.store.connect(ref.event_id, ref.participant_id, sid)
 
     @acked(Signal)
     async def on_signal(self, sid: str, body: Signal) -> dict[str, Any]:
         """Relay an SDP description or ICE candidate to a peer of the same room, nobody else."""
-        ref, pid = self.ref(sid), self.pid(sid)
-        state = await self.events.get(ref.event_id)
-        if state.clock.phase is not Phase.ROUND:
-            raise UserError("no_round", "No round is running: there is nobody to call.")
-        room = state.room_of(pid)
-        if room is None:
-            raise UserError("not_in_room", "You are not in a room this round.")
-        if body.to == pid or body.to not in room.members:
-            raise UserError("not_your_peer", f"{body.to!r} is not in your room {room.id}.")
-        if len(msgspec.json.encode(body.data)) > MAX_SIGNAL_BYTES:
-            raise ProtocolError("too_big", f"Signal data is limited to {MAX_SIGNAL_BYTES} bytes.")
-        await self.emit(
-            "signal", {"from": pid, "data": body.data}, room=person_room(state.id, body.to)
-        )
-        self.metrics.signals.inc()
+        await self.signaling.relay(self.ref(sid).event_id, self.pid(sid), body.to, body.data)
         return {}
 
     @acked(Stats)
     async def on_stats(self, sid: str, body: Stats) -> dict[str, Any]:
         """Keep the browser's link report for the moderator board."""
-        ref = self.ref(sid)
         stats = LinkStats(
             room=body.room,
             ice=body.ice,
             rtt_ms=body.rtt_ms,
             loss=body.loss,
             kbps=body.kbps,
-            at=self.events.now(),
+            at=self.owner.now(),
         )
-        await self.events.store.put_stats(ref.event_id, self.pid(sid), stats)
-        self.events.touch(ref.event_id)
+        await self.owner.store.put_stats(self.ref(sid).event_id, self.pid(sid), stats)
         return {}
 
     @acked(Help)
     async def on_help(self, sid: str, body: Help) -> dict[str, Any]:
         """Ask the moderators for help."""
         pid = self.pid(sid)
-        await self.events.apply(
-            self.ref(sid).event_id, lambda s, now, _o: engine.ask_help(s, pid, body.text, now)
+        await self.owner.apply(
+            self.ref(sid).event_id, lambda s, c: engine.ask_help(s, pid, body.text, c.now)
         )
         return {}
 
@@ -264,10 +284,10 @@ class ParticipantNamespace(Role):
     async def on_feedback(self, sid: str, body: Feedback) -> dict[str, Any]:
         """Rate a meeting and say whether to follow up."""
         pid = self.pid(sid)
-        await self.events.apply(
+        await self.owner.apply(
             self.ref(sid).event_id,
-            lambda s, now, _o: engine.give_feedback(
-                s, pid, body.room, body.rating, body.follow_up, body.note, now
+            lambda s, c: engine.give_feedback(
+                s, pid, body.room, body.rating, body.follow_up, body.note, c.now
             ),
         )
         return {}
@@ -276,7 +296,7 @@ class ParticipantNamespace(Role):
     async def on_wishes(self, sid: str, body: Empty) -> dict[str, Any]:
         """Whom I may wish to meet, and my wishes so far."""
         pid = self.pid(sid)
-        state = await self.events.get(self.ref(sid).event_id)
+        state = await self.owner.get(self.ref(sid).event_id)
         return {
             "candidates": engine.wish_candidates(state, pid),
             "wishes": engine.own_wishes(state, pid),
@@ -286,8 +306,8 @@ class ParticipantNamespace(Role):
     async def on_wish(self, sid: str, body: SetWish) -> dict[str, Any]:
         """Set or clear my wish about one person."""
         pid = self.pid(sid)
-        outcome = await self.events.apply(
-            self.ref(sid).event_id, lambda s, _n, _o: engine.set_wish(s, pid, body.to, body.level)
+        outcome = await self.owner.apply(
+            self.ref(sid).event_id, lambda s, _c: engine.set_wish(s, pid, body.to, body.level)
         )
         return outcome.result
 
@@ -295,28 +315,32 @@ class ParticipantNamespace(Role):
     async def on_stop(self, sid: str, body: Empty) -> dict[str, Any]:
         """Ask not to be paired again (the current meeting goes on)."""
         pid = self.pid(sid)
-        await self.events.apply(self.ref(sid).event_id, lambda s, now, _o: engine.stop(s, pid, now))
+        await self.owner.apply(self.ref(sid).event_id, lambda s, c: engine.stop(s, pid, c.now))
         return {}
 
 
 class Staff(Role):
-    """What the host and moderators share: the snapshot on connect."""
+    """What the host and moderators share: the snapshot on connect, resolving help."""
 
     async def welcome(self, sid: str, ref: TokenRef, state: EventState) -> None:
         """Send the whole board."""
-        online = await self.events.store.online(state.id)
-        stats = await self.events.store.stats(state.id)
-        now = self.events.now()
+        store = self.owner.store
+        online = await store.online(state.id)
+        stats = await store.stats(state.id)
+        helped = logs.open_help(await store.entries(state.id, "help"))
+        now = self.owner.now()
         await self.emit("clock", engine.clock_payload(state, now), to=sid)
-        await self.emit("snapshot", views.snapshot_payload(state, online, stats, now), to=sid)
+        snapshot = views.snapshot_payload(state, online, stats, helped, now)
+        await self.emit("snapshot", snapshot, to=sid)
 
     @acked(ResolveHelp)
     async def on_resolve_help(self, sid: str, body: ResolveHelp) -> dict[str, Any]:
         """Mark a participant's help request as dealt with."""
         actor = self.role
-        await self.events.apply(
+        await self.owner.apply(
             self.ref(sid).event_id,
-            lambda s, now, _o: engine.resolve_help(s, body.participant, now, actor),
+            lambda s, c: engine.resolve_help(s, c.logs["help"], body.participant, c.now, actor),
+            needs=("help",),
         )
         return {}
 
@@ -329,23 +353,24 @@ class ModeratorNamespace(Staff):
     @acked(JoinRoom)
     async def on_join_room(self, sid: str, body: JoinRoom) -> dict[str, Any]:
         """Step into a room: its details now, and its members are told a moderator is coming."""
-        ref = self.ref(sid)
-        state = await self.events.get(ref.event_id)
-        online = await self.events.store.online(state.id)
-        stats = await self.events.store.stats(state.id)
-        board = views.board_payload(state, online, stats, self.events.now())
+        store = self.owner.store
+        state = await self.owner.get(self.ref(sid).event_id)
+        online = await store.online(state.id)
+        stats = await store.stats(state.id)
+        helped = logs.open_help(await store.entries(state.id, "help"))
+        board = views.board_payload(state, online, stats, helped, self.owner.now())
         room = next((r for r in board["rooms"] if r["id"] == body.room), None)
         if room is None:
             raise UserError("unknown_room", f"No room {body.room!r} in the current round.")
         notice = {
             "text": "",
-            "at": self.events.now(),
+            "at": self.owner.now(),
             "from": "moderator",
             "kind": "moderator_joining",
         }
         for member in room["members"]:
             await self.server.emit(
-                "notice", notice, room=person_room(state.id, member["id"]), namespace="/participant"
+                "notice", notice, room=person_room(state.id, member["id"]), namespace=PARTICIPANT_NS
             )
         return {"room": room}
 
@@ -366,9 +391,10 @@ class HostNamespace(Staff):
 
     async def clock(self, sid: str, command: ClockCommand, seconds: int = 0) -> dict[str, Any]:
         """Apply a clock command and answer with the new clock."""
-        outcome = await self.events.apply(
+        outcome = await self.owner.apply(
             self.ref(sid).event_id,
-            lambda s, now, online: engine.move_clock(s, command, now, online, "host", seconds),
+            lambda s, c: engine.move_clock(s, command, c.now, c.online, "host", seconds),
+            needs=(ONLINE,),
         )
         return outcome.result
 
@@ -388,68 +414,58 @@ class HostNamespace(Staff):
     @acked(Notice)
     async def on_notice(self, sid: str, body: Notice) -> dict[str, Any]:
         """Broadcast a notice to every participant."""
-        await self.events.apply(
-            self.ref(sid).event_id, lambda s, now, _o: engine.notice(s, body.text, now, "host")
+        await self.owner.apply(
+            self.ref(sid).event_id, lambda s, c: engine.notice(s, body.text, c.now, "host")
         )
         return {}
 
     @acked(Move)
     async def on_move(self, sid: str, body: Move) -> dict[str, Any]:
         """Place one participant in a room (or the waiting list) by hand."""
-        outcome = await self.events.apply(
+        outcome = await self.owner.apply(
             self.ref(sid).event_id,
-            lambda s, now, _o: engine.move(s, body.participant, body.room, now, "host"),
+            lambda s, c: engine.move(s, body.participant, body.room, c.now, "host"),
         )
         return outcome.result
 
     @acked(Empty)
     async def on_repair(self, sid: str, body: Empty) -> dict[str, Any]:
         """Pair the people left alone this round."""
-        outcome = await self.events.apply(
-            self.ref(sid).event_id, lambda s, now, online: engine.repair(s, online, now, "host")
+        outcome = await self.owner.apply(
+            self.ref(sid).event_id,
+            lambda s, c: engine.repair(s, c.online, c.now, "host"),
+            needs=(ONLINE,),
         )
         return outcome.result
 
 
-class SocketEmitter:
-    """Delivers the core's messages over Socket.IO rooms."""
+class Namespaces:
+    """The three namespaces of this process, and what they do when the feed comes and goes."""
 
-    def __init__(self, sio: socketio.AsyncServer, settings: Settings) -> None:
+    def __init__(
+        self,
+        participants: ParticipantNamespace,
+        host: HostNamespace,
+        moderators: ModeratorNamespace,
+        sio: socketio.AsyncServer,
+    ) -> None:
+        self.participants = participants
+        self.all: tuple[Role, ...] = (participants, host, moderators)
         self._sio = sio
-        self._ice = msgspec.to_builtins(settings.ice_servers)
 
-    async def deliver(self, event_id: str, messages: list[engine.Message]) -> None:
-        """Send each message to its target namespace and room."""
-        for m in messages:
-            data = {**m.data, "ice_servers": self._ice} if m.event == "assignment" else m.data
-            if m.to == engine.PARTICIPANTS:
-                await self._sio.emit(
-                    m.event, data, room=event_room(event_id), namespace="/participant"
-                )
-            elif m.to == engine.STAFF:
-                for ns in ("/host", "/moderator"):
-                    await self._sio.emit(m.event, data, room=event_room(event_id), namespace=ns)
-            else:
-                pid = m.to.removeprefix("p:")
-                await self._sio.emit(
-                    m.event, data, room=person_room(event_id, pid), namespace="/participant"
-                )
+    async def on_note(self, note: Note) -> None:
+        """Notes are delivered by ``Delivery``."""
 
+    async def on_link(self, up: bool) -> None:
+        """Tell this process's clients the event is degraded, or resynchronise them."""
+        for ns in self.all:
+            await self._sio.emit(
+                "status", {"degraded": not up}, namespace=ns.namespace, ignore_queue=True
+            )
+            if up:
+                await ns.resync()
 
-class GreetingManager(socketio.AsyncManager):  # type: ignore[misc]
-    """The default manager, plus a call to the namespace's ``greet`` once a client is connected.
-
-    python-socketio sends the CONNECT packet after the connect handler returns, so anything the
-    handler emitted would be lost; ``connect`` here runs after that packet.
-    """
-
-    async def connect(self, sid: str, namespace: str) -> str:
-        """Register the connection, then greet it."""
-        sid = await super().connect(sid, namespace)
-        handler = self.server.namespace_handlers.get(namespace)
-        if isinstance(handler, Role):
-            try:
-                await handler.greet(sid)
-            except Exception:
-                log.exception("greeting %s on %s failed", sid, namespace)
-        return sid
+    async def close(self) -> None:
+        """Stop the greetings still waiting."""
+        for ns in self.all:
+            await ns.greetings.close()

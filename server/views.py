@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from itertools import permutations
 from typing import Any
 
 import msgspec
 
 from . import engine, rooms
-from .model import EventState, LinkStats
+from .model import EventState, HelpRequest, LinkStats
 
 
 def event_payload(state: EventState) -> dict[str, Any]:
@@ -33,10 +33,14 @@ def board_payload(
     state: EventState,
     online: frozenset[str],
     stats: Mapping[str, LinkStats],
+    helped: Sequence[HelpRequest],
     now: int | None = None,
 ) -> dict[str, Any]:
-    """The ``rooms`` update: rooms with flags, who waits, open help requests, the roster."""
-    asking = [h.participant for h in state.help]
+    """The ``rooms`` update: rooms with flags, who waits, open help requests, the roster.
+
+    ``helped`` is the open help requests (``logs.open_help`` of the help log).
+    """
+    asking = [h.participant for h in helped]
     record = state.current()
     waiting_ids = (
         record.waiting if record is not None and state.clock.phase.value == "round" else ()
@@ -58,7 +62,7 @@ def board_payload(
                 "text": h.text,
                 "at": h.at,
             }
-            for h in state.help
+            for h in helped
         ],
         "participants": [
             {
@@ -74,11 +78,15 @@ def board_payload(
 
 
 def snapshot_payload(
-    state: EventState, online: frozenset[str], stats: Mapping[str, LinkStats], now: int
+    state: EventState,
+    online: frozenset[str],
+    stats: Mapping[str, LinkStats],
+    helped: Sequence[HelpRequest],
+    now: int,
 ) -> dict[str, Any]:
     """The ``snapshot`` a host or moderator gets on connect: everything at once."""
     return {
-        **board_payload(state, online, stats, now),
+        **board_payload(state, online, stats, helped, now),
         "clock": engine.clock_payload(state, now),
         "event": event_payload(state),
     }

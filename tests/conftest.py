@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,42 @@ from server.app import create_app
 from server.settings import Settings, load
 
 ADMIN = "test-admin-token"
+REDIS_REQUIRED = os.environ.get("SPEEDMEET_REQUIRE_REDIS") == "1"
+
+
+def need_redis() -> None:
+    """Skip (loudly) without a redis-server binary; fail instead where Redis is mandatory."""
+    if shutil.which("redis-server") is not None:
+        return
+    reason = "redis-server not found (Debian: apt-get install redis-server)"
+    if REDIS_REQUIRED:
+        pytest.fail(f"Redis tests are mandatory here (SPEEDMEET_REQUIRE_REDIS=1): {reason}")
+    message = f"REDIS TESTS SKIPPED: {reason}"
+    print(f"\n{'!' * 70}\n{message}\n{'!' * 70}")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One redis-server of the test session's own, on a free port (tests use own prefixes)."""
+    need_redis()
+    from tests.procs import Redis
+
+    server = Redis(tmp_path_factory.mktemp("redis")).launch()
+    yield server
+    server.halt()
+
+
+@pytest.fixture
+def redis_url(redis_server: Any) -> str:
+    """The session's Redis; each test keeps its keys under a prefix of its own."""
+    return str(redis_server.url)
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A key prefix no other test uses."""
+    return f"t{uuid.uuid4().hex[:10]}"
 
 
 @dataclass
@@ -151,17 +190,40 @@ def settings_for(tmp: Path, **overrides: Any) -> Settings:
     )
 
 
+def redis_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Settings of a server on the session's Redis, with keys of the test's own."""
+    return {
+        "store": "redis",
+        "redis_url": request.getfixturevalue("redis_url"),
+        "redis_prefix": request.getfixturevalue("redis_prefix"),
+    }
+
+
 @pytest.fixture
-async def start(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+async def start(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Callable[..., Any]]:
     """Start servers on free ports (``await start(**settings)``); all are stopped at the end.
 
-    ``now`` replaces the server's clock (epoch milliseconds), for tests that move time by hand.
+    ``now`` replaces the server's clock (epoch milliseconds), for tests that move time by hand;
+    ``store`` replaces the store the settings name; ``redis=True`` runs it on the session's
+    Redis (with the Redis manager), under a key prefix of the test's own.
     """
     running: list[Running] = []
 
-    async def _start(now: Callable[[], int] | None = None, **overrides: Any) -> Running:
+    async def _start(
+        now: Callable[[], int] | None = None,
+        store: Any = None,
+        redis: bool = False,
+        **overrides: Any,
+    ) -> Running:
+        if redis:
+            overrides = {**redis_settings(request), **overrides}
         settings = settings_for(tmp_path, **overrides)
-        app = create_app(settings) if now is None else create_app(settings, now=now)
+        extra: dict[str, Any] = {"store": store} if store is not None else {}
+        if now is not None:
+            extra["now"] = now
+        app = create_app(settings, **extra)
         server = TestServer(app, host="127.0.0.1", port=0)
         await server.start_server()
         url = f"http://127.0.0.1:{server.port}"

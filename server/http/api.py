@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hmac
 import io
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 from aiohttp import web
 
-from .. import engine, matching, rooms, roster, views
+from .. import engine, logs, matching, rooms, roster, views
 from ..errors import ProtocolError, SpeedmeetError, Unauthorized
-from ..model import EventState, Matching, Phase, Settings
+from ..model import Entry, EventState, Matching, Phase, Settings
 from .inputs import EventIn, ParticipantIn, WishIn, convert_one, convert_rows, csv_rows
-from .keys import ADMIN_TOKEN, EVENTS, NEW_TOKEN, SETTINGS
+from .keys import ADMIN_TOKEN, LEASES, NEW_TOKEN, OWNER, SETTINGS
 
 routes = web.RouteTableDef()
 MAX_BODY = 5 * 1024 * 1024
@@ -69,7 +71,7 @@ def links(request: web.Request, state: EventState) -> dict[str, str]:
 
 def event_body(request: web.Request, state: EventState, online: frozenset[str]) -> dict[str, Any]:
     """``GET /api/events/{id}``: settings, clock, counts and links."""
-    now = request.app[EVENTS].now()
+    now = request.app[OWNER].now()
     return {
         **views.event_payload(state),
         **links(request, state),
@@ -94,7 +96,7 @@ async def create_event(request: web.Request) -> web.Response:
         )
     settings = request.app[SETTINGS]
     new_token = request.app[NEW_TOKEN]
-    events = request.app[EVENTS]
+    owner = request.app[OWNER]
     state = EventState(
         id=new_token()[:8].replace("-", "x").replace("_", "y"),
         settings=Settings(
@@ -109,12 +111,13 @@ async def create_event(request: web.Request) -> web.Response:
         host_token=new_token(),
         moderator_token=new_token(),
         registration_token=new_token(),
-        created_at=events.now(),
+        created_at=owner.now(),
     )
     state = msgspec.structs.replace(
         state, clock=msgspec.structs.replace(state.clock, rounds=body.rounds)
     )
-    await events.create(state)
+    await owner.create(state)
+    request.app[LEASES].poke()
     return json_response(event_body(request, state, frozenset()), status=201)
 
 
@@ -122,11 +125,11 @@ async def create_event(request: web.Request) -> web.Response:
 async def list_events(request: web.Request) -> web.Response:
     """Every event, oldest first."""
     require_admin(request)
-    events = request.app[EVENTS]
+    owner = request.app[OWNER]
     out = []
-    for event_id in await events.store.event_ids():
-        state = await events.get(event_id)
-        out.append(event_body(request, state, await events.store.online(event_id)))
+    for event_id in await owner.store.event_ids():
+        state = await owner.get(event_id)
+        out.append(event_body(request, state, await owner.store.online(event_id)))
     return json_response(out)
 
 
@@ -134,18 +137,18 @@ async def list_events(request: web.Request) -> web.Response:
 async def get_event(request: web.Request) -> web.Response:
     """The event and its clock."""
     require_admin(request)
-    events = request.app[EVENTS]
-    state = await events.get(request.match_info["id"])
-    return json_response(event_body(request, state, await events.store.online(state.id)))
+    owner = request.app[OWNER]
+    state = await owner.get(request.match_info["id"])
+    return json_response(event_body(request, state, await owner.store.online(state.id)))
 
 
 @routes.post("/api/events/{id}/participants")
 async def add_participants(request: web.Request) -> web.Response:
     """Register people from a JSON list or a CSV file, all or nothing."""
     require_admin(request)
-    events = request.app[EVENTS]
+    owner = request.app[OWNER]
     event_id = request.match_info["id"]
-    await events.get(event_id)
+    await owner.get(event_id)
     if request.content_type in ("text/csv", "application/csv"):
         raw: Any = csv_rows((await request.read()).decode("utf-8", errors="replace"))
     else:
@@ -155,14 +158,15 @@ async def add_participants(request: web.Request) -> web.Response:
         raise ProtocolError("bad_request", "The list is empty: nobody to register.")
     rows = [roster.Row(p.name, p.organization, p.side, p.email, p.wishes) for p in given]
     tokens = [request.app[NEW_TOKEN]() for _ in rows]
+    cap = request.app[SETTINGS].max_participants
     created: list[Any] = []
 
     def change(state: EventState) -> EventState:
-        new, people = roster.register(state, rows, tokens)
+        new, people = roster.register(state, rows, tokens, cap)
         created.extend(people)
         return new
 
-    await events.update(event_id, change)
+    await owner.update(event_id, change)
     base = request.app[SETTINGS].base_url()
     return json_response(
         [
@@ -181,9 +185,9 @@ async def add_participants(request: web.Request) -> web.Response:
 async def list_participants(request: web.Request) -> web.Response:
     """Everyone registered, with their links and whether they are online."""
     require_admin(request)
-    events = request.app[EVENTS]
-    state = await events.get(request.match_info["id"])
-    online = await events.store.online(state.id)
+    owner = request.app[OWNER]
+    state = await owner.get(request.match_info["id"])
+    online = await owner.store.online(state.id)
     base = request.app[SETTINGS].base_url()
     return json_response(
         [
@@ -204,8 +208,8 @@ async def add_wishes(request: web.Request) -> web.Response:
     """Record whom people want (``must``, ``like``) or do not want (``no``) to meet."""
     require_admin(request)
     given = convert_rows(await body_json(request), WishIn)
-    events = request.app[EVENTS]
-    state = await events.update(
+    owner = request.app[OWNER]
+    state = await owner.update(
         request.match_info["id"],
         lambda s: engine.add_wishes(
             s, roster.wishes_from_rows(s, [(w.source, w.target, w.level) for w in given])
@@ -229,22 +233,27 @@ def schedule(state: EventState, online: frozenset[str]) -> dict[str, Any]:
         present = list(online)
     left = 0 if state.clock.phase is Phase.ENDED else state.settings.rounds - len(played)
     plans = matching.plan_event(rooms.match_input(state, present), max(left, 0))
-    out = views.schedule_payload([*played, *plans], 1, matching.wish_map(state.wishes))
+    out = views.schedule_payload([*played, *plans], 1, matching.wish_map(state.wishes.values()))
     for i, r in enumerate(out["rounds"]):
         r["played"] = i < len(played)
     return out
+
+
+async def planned(request: web.Request, state: EventState) -> dict[str, Any]:
+    """``schedule`` computed in a worker thread (a whole plan of a big event takes seconds)."""
+    online = await request.app[OWNER].store.online(state.id)
+    return await asyncio.get_running_loop().run_in_executor(None, schedule, state, online)
 
 
 @routes.get("/api/events/{id}/schedule")
 async def get_schedule(request: web.Request) -> web.Response:
     """The plan for everyone registered (before the start) or present (after)."""
     require_admin(request)
-    events = request.app[EVENTS]
-    state = await events.get(request.match_info["id"])
-    return json_response(schedule(state, await events.store.online(state.id)))
+    state = await request.app[OWNER].get(request.match_info["id"])
+    return json_response(await planned(request, state))
 
 
-def meetings_csv(state: EventState) -> str:
+def meetings_csv(state: EventState, feedback: Sequence[Entry]) -> str:
     """One row per person and meeting: who, with whom, the rating and the follow-up wish."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -255,7 +264,7 @@ def meetings_csv(state: EventState) -> str:
             "follow_up", "note",
         ]
     )  # fmt: skip
-    feedback = {(f.participant, f.room): f for f in state.feedback}
+    rated = logs.ratings(feedback)
     for record in state.history:
         for room in record.rooms:
             for pid in room.members:
@@ -264,7 +273,7 @@ def meetings_csv(state: EventState) -> str:
                     if other == pid:
                         continue
                     peer = state.participants[other]
-                    f = feedback.get((pid, room.id))
+                    f = rated.get((pid, room.id))
                     writer.writerow(
                         [
                             record.round, room.id, room.reason, me.id, me.name, me.organization,
@@ -280,9 +289,11 @@ def meetings_csv(state: EventState) -> str:
 async def get_meetings(request: web.Request) -> web.Response:
     """The results, as CSV."""
     require_admin(request)
-    state = await request.app[EVENTS].get(request.match_info["id"])
+    owner = request.app[OWNER]
+    state = await owner.get(request.match_info["id"])
+    feedback = await owner.store.entries(state.id, "feedback")
     return web.Response(
-        text=meetings_csv(state),
+        text=meetings_csv(state, feedback),
         content_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="meetings-{state.id}.csv"'},
     )

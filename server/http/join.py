@@ -8,9 +8,9 @@ from typing import Any
 from aiohttp import web
 
 from .. import i18n, roster, views
-from ..errors import ProtocolError
+from ..errors import ProtocolError, UserError
 from ..model import EventState, Participant, Phase
-from .keys import EVENTS, NEW_TOKEN
+from .keys import NEW_TOKEN, OWNER, SETTINGS
 from .pages import bad_link, language, render
 
 routes = web.RouteTableDef()
@@ -19,7 +19,7 @@ FIELDS = ("name", "organization", "side", "email")
 
 async def _open(request: web.Request) -> tuple[EventState, str]:
     """The event of a valid registration link and the person's language; else a 404 page."""
-    state = await request.app[EVENTS].store.load(request.match_info["event"])
+    state = await request.app[OWNER].store.load(request.match_info["event"])
     lang = language(request, state.settings.language if state else None)
     token = request.match_info["token"]
     if (
@@ -74,14 +74,16 @@ async def join(request: web.Request) -> web.Response:
     token = request.app[NEW_TOKEN]()
     created: list[Participant] = []
 
+    cap = request.app[SETTINGS].max_participants
+
     def change(s: EventState) -> EventState:
-        new, people = roster.register(s, [row], [token])
+        new, people = roster.register(s, [row], [token], cap)
         created.extend(people)
         return new
 
     try:
-        await request.app[EVENTS].update(state.id, change)
-    except ProtocolError as exc:
+        await request.app[OWNER].update(state.id, change)
+    except (ProtocolError, UserError) as exc:
         field = exc.detail.get("field")
         t: dict[str, Any] = i18n.strings(lang)
         message = t.get(f"join_error_{field}", exc.message)

@@ -6,12 +6,14 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from ..leases import Leases
 from ..metrics import Metrics
-from ..service import Events
+from ..service import Owner
 from ..settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
-EVENTS = web.AppKey("events", Events)
+OWNER = web.AppKey("owner", Owner)
+LEASES = web.AppKey("leases", Leases)
 METRICS = web.AppKey("metrics", Metrics)
 ADMIN_TOKEN = web.AppKey("admin_token", str)
 NEW_TOKEN: web.AppKey[Callable[[], str]] = web.AppKey("new_token")

@@ -11,8 +11,8 @@ from aiohttp import web
 
 from .. import i18n, views
 from ..model import EventState
-from .api import json_response, schedule
-from .keys import EVENTS, SETTINGS
+from .api import json_response, planned
+from .keys import OWNER, SETTINGS
 
 routes = web.RouteTableDef()
 WEB = Path(__file__).resolve().parent.parent.parent / "web"
@@ -56,11 +56,11 @@ def bad_link(request: web.Request, lang: str) -> web.Response:
 
 
 async def _page(request: web.Request, role: str) -> web.Response:
-    events = request.app[EVENTS]
-    state = await events.store.load(request.match_info["event"])
+    owner = request.app[OWNER]
+    state = await owner.store.load(request.match_info["event"])
     lang = language(request, state.settings.language if state else None)
     token = request.match_info["token"]
-    ref = await events.store.resolve(token) if state is not None else None
+    ref = await owner.store.resolve(token) if state is not None else None
     if state is None or ref is None or ref.event_id != state.id or ref.role != role:
         return bad_link(request, lang)
     t = i18n.strings(lang)
@@ -96,8 +96,8 @@ async def moderator_page(request: web.Request) -> web.Response:
 
 
 async def _host_state(request: web.Request) -> EventState | None:
-    events = request.app[EVENTS]
-    state = await events.store.load(request.match_info["event"])
+    owner = request.app[OWNER]
+    state = await owner.store.load(request.match_info["event"])
     if state is None or not hmac.compare_digest(state.host_token, request.match_info["token"]):
         return None
     return state
@@ -109,8 +109,7 @@ async def host_schedule(request: web.Request) -> web.Response:
     state = await _host_state(request)
     if state is None:
         return json_response({"error": {"code": "bad_token", "message": "Not a host link."}}, 404)
-    online = await request.app[EVENTS].store.online(state.id)
-    return json_response(schedule(state, online))
+    return json_response(await planned(request, state))
 
 
 @routes.get("/check")

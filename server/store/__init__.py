@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Store
-from .memory import MemoryStore
+from .base import Change, Note, Store, Subscriber
+from .embedded import EmbeddedStore
 
-__all__ = ["MemoryStore", "Store"]
+__all__ = ["Change", "EmbeddedStore", "Note", "Store", "Subscriber"]

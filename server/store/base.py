@@ -1,46 +1,103 @@
-"""The store interface every implementation honours (the contract suite checks it)."""
+"""The store interface every implementation honours (the contract suite checks it).
+
+A store keeps, for each event:
+
+- the **decided record** (``EventState``: clock, roster, rounds and rooms, wishes), versioned:
+  ``commit`` writes a new version only on top of the one the command read (else ``Conflict``),
+  and writes only the parts that changed (``parts.diff``);
+- **append-only logs** (feedback, help, notices, audit), appended in the same commit;
+- **transient data**: who is online (per process, expiring with it), link stats, the next-round
+  previews;
+- a **lease** per event: the one process that runs its conductor and its board;
+- the **feed**: every commit publishes a ``Note`` (the change's messages, its new timer) that
+  every process hears, in commit order; each process delivers the messages to its own sockets.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import msgspec
 
-from ..model import EventState, LinkStats, TokenRef
-
-_encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder(EventState)
-
-
-def encode(state: EventState) -> bytes:
-    """An event as stored bytes."""
-    return _encoder.encode(state)
+from ..deadlines import Timer, timer_of
+from ..engine import Message
+from ..logs import Log, log_of
+from ..model import Entry, EventState, LinkStats, TokenRef
 
 
-def decode(raw: bytes) -> EventState:
-    """Stored bytes back to an event."""
-    return _decoder.decode(raw)
+class Note(msgspec.Struct, frozen=True, kw_only=True):
+    """What every process hears of a change to an event (or of a batch of messages).
+
+    ``changed``: the decided record moved to ``version`` (``timer`` is then its new timer, and
+    ``rooms`` says whether the phase or the current round's rooms changed).
+    """
+
+    event_id: str
+    version: int
+    messages: list[Message] = msgspec.field(default_factory=list)
+    changed: bool = False
+    timer: Timer | None = None
+    rooms: bool = False
 
 
-def tokens_of(state: EventState) -> dict[str, TokenRef]:
-    """Every secret link token of an event and what it opens."""
-    refs = {
-        state.host_token: TokenRef(event_id=state.id, role="host"),
-        state.moderator_token: TokenRef(event_id=state.id, role="moderator"),
-    }
-    for p in state.participants.values():
-        refs[p.token] = TokenRef(event_id=state.id, role="participant", participant_id=p.id)
-    return refs
+def note_of(before: EventState, after: EventState, messages: list[Message]) -> Note:
+    """The note of a committed change from ``before`` to ``after``."""
+    if after is before:
+        return Note(event_id=after.id, version=after.version, messages=messages)
+    return Note(
+        event_id=after.id,
+        version=after.version,
+        messages=messages,
+        changed=True,
+        timer=timer_of(after),
+        rooms=after.clock.phase is not before.clock.phase
+        or after.current() is not before.current(),
+    )
+
+
+@dataclass
+class Change:
+    """One commit: a new version of the record (or none), log entries, and the note to publish.
+
+    ``id`` makes a commit that is sent again (after a lost reply) apply only once.
+    """
+
+    base: EventState
+    state: EventState | None
+    entries: Sequence[Entry] = ()
+    note: Note | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def event_id(self) -> str:
+        return self.base.id
+
+
+class Subscriber(Protocol):
+    """Hears the feed (the app's dispatcher: signaling, delivery, conductor, board)."""
+
+    async def on_note(self, note: Note) -> None:
+        """A change was committed, or messages were published."""
+
+    async def on_link(self, up: bool) -> None:
+        """The feed was lost (notes may be missed) or is back (resynchronise)."""
 
 
 class Store(Protocol):
-    """Events (whole aggregates, versioned), secret-link tokens, and who is online."""
+    """Events, their logs, presence, leases and the change feed."""
+
+    proc: str  # this process's id (presence and leases are per process)
 
     async def open(self) -> None:
         """Connect or load; called once before use."""
 
     async def close(self) -> None:
-        """Flush and release resources."""
+        """Flush and release resources (the data folder, leases held, presence)."""
+
+    # --- the decided record ------------------------------------------------------------------
 
     async def create(self, state: EventState) -> None:
         """Store a new event; ``Conflict`` if its id exists."""
@@ -48,26 +105,83 @@ class Store(Protocol):
     async def load(self, event_id: str) -> EventState | None:
         """The latest version of an event, or ``None``."""
 
-    async def save(self, state: EventState) -> None:
-        """Store ``state``; ``Conflict`` unless it is exactly one version after the stored one."""
+    async def commit(self, change: Change) -> None:
+        """Write ``change`` at once: the new version (``Conflict`` unless ``change.state`` is
+        exactly one version after the stored one, which must be ``change.base``'s), the log
+        entries, then publish its note. ``change.state`` ``None`` only appends and publishes.
+        """
 
     async def event_ids(self) -> list[str]:
         """Every event's id, oldest first."""
 
+    async def live_ids(self) -> list[str]:
+        """Events that have not ended, oldest first."""
+
     async def resolve(self, token: str) -> TokenRef | None:
         """What a secret link's token opens, or ``None``."""
 
+    # --- append-only logs --------------------------------------------------------------------
+
+    async def entries(self, event_id: str, log: Log, start: int = 0) -> list[Entry]:
+        """The entries of one log of an event, from the ``start``-th on, in order."""
+
+    # --- transient data ----------------------------------------------------------------------
+
+    async def put_stats(self, event_id: str, participant_id: str, stats: LinkStats) -> None:
+        """Keep a participant's latest link report (and mark the event touched)."""
+
+    async def stats(self, event_id: str) -> dict[str, LinkStats]:
+        """Every participant's latest link report."""
+
+    async def put_previews(self, event_id: str, previews: dict[str, dict[str, object]]) -> None:
+        """Keep these participants' next-round previews (the ``next`` event)."""
+
+    async def preview(self, event_id: str, participant_id: str) -> dict[str, object] | None:
+        """A participant's latest next-round preview."""
+
+    # --- presence ----------------------------------------------------------------------------
+
     async def connect(self, event_id: str, participant_id: str, sid: str) -> bool:
-        """Record a participant's socket; ``True`` when they just came online."""
+        """Record a participant's socket on this process; ``True`` when they just came online."""
 
     async def disconnect(self, event_id: str, participant_id: str, sid: str) -> bool:
         """Forget a socket; ``True`` when the participant just went offline."""
 
     async def online(self, event_id: str) -> frozenset[str]:
-        """Participants with at least one socket connected."""
+        """Participants with at least one socket on a live process."""
 
-    async def put_stats(self, event_id: str, participant_id: str, stats: LinkStats) -> None:
-        """Keep a participant's latest link report."""
+    async def heartbeat(self) -> bool:
+        """Say this process is alive; ``False`` if it had been given up for dead (its sockets
+        were forgotten and must be recorded again)."""
 
-    async def stats(self, event_id: str) -> dict[str, LinkStats]:
-        """Every participant's latest link report."""
+    async def sweep(self) -> list[tuple[str, str]]:
+        """Forget the sockets of processes that stopped beating; ``(event, participant)`` of
+        everyone who went offline with them."""
+
+    async def take_touched(self, event_id: str) -> bool:
+        """Whether presence or link stats of the event changed since the last call."""
+
+    # --- leases ------------------------------------------------------------------------------
+
+    async def lease(self, event_id: str, ttl_ms: int) -> int | None:
+        """Take or renew this process's lease on an event for ``ttl_ms``: its fencing version
+        (higher on every new holder), or ``None`` while another process holds it."""
+
+    async def release(self, event_id: str) -> None:
+        """Give up this process's lease on an event (another may take it at once)."""
+
+    # --- the feed ----------------------------------------------------------------------------
+
+    async def publish(self, note: Note) -> None:
+        """Publish messages (a note with ``changed`` false) to every process."""
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Who hears the feed in this process (one subscriber; set before ``open``)."""
+
+
+def by_log(entries: Sequence[Entry]) -> dict[Log, list[Entry]]:
+    """Entries grouped by the log they go to, each in the order given."""
+    out: dict[Log, list[Entry]] = {}
+    for e in entries:
+        out.setdefault(log_of(e), []).append(e)
+    return out

@@ -19,6 +19,7 @@ from server.model import (
     Settings,
     Wish,
     WishLevel,
+    wish_key,
 )
 
 T0 = 1_700_000_000_000
@@ -70,7 +71,7 @@ def event(
         created_at=T0,
         clock=Clock(rounds=rounds),
         participants=people,
-        wishes=tuple(Wish(source=a, target=b, level=level) for a, b, level in wishes),
+        wishes={wish_key(a, b): Wish(source=a, target=b, level=level) for a, b, level in wishes},
     )
 
 

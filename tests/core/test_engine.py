@@ -7,12 +7,12 @@ from typing import Any
 import msgspec
 import pytest
 
-from server import engine
+from server import engine, logs
 from server.clock import ClockCommand
 from server.engine import PARTICIPANTS, STAFF, Message, to_participant
 from server.errors import NotFound, ProtocolError, SpeedmeetError, UserError
 from server.matching import PlannedRoom, RoundPlan
-from server.model import EventState, Phase
+from server.model import AuditEntry, EventState, Feedback, HelpRequest, Notice, Phase
 from tests.core.states import BREAK_S, ROUND_S, T0, event, in_break, in_round, members
 
 C = ClockCommand
@@ -46,7 +46,8 @@ def test_start_pairs_only_the_people_online(odd: str) -> None:
     assert current is not None
     assert (current.round, current.started_at, current.waiting) == (1, T0, ())
     assert out.state.version == state.version + 1
-    assert out.state.audit[-1].action == "start" and out.state.audit[-1].actor == "host"
+    (audit,) = out.entries
+    assert isinstance(audit, AuditEntry) and (audit.action, audit.actor) == ("start", "host")
 
 
 def test_start_messages() -> None:
@@ -71,8 +72,7 @@ def test_start_messages() -> None:
     assert placed == {"c1", "s1", "s2"}  # a trio: the odd one is not left alone
     assert {p["id"] for p in got["c1"]["peers"]} == {"s1", "s2"}
     assert got["c1"]["peers"][0]["name"] == "Name " + got["c1"]["peers"][0]["id"]
-    # exactly one member of a room is impolite (the first); everyone else rolls back on glare
-    assert sorted(got[pid]["polite"] for pid in placed) == [False, True, True]
+    assert "polite" not in got["c1"]  # the signaling roles are added on delivery
     assert "summary" not in kinds
 
 
@@ -112,23 +112,26 @@ def test_a_late_break_deadline_starts_the_round_at_the_logical_deadline() -> Non
     assert current is not None
     assert (current.round, current.started_at) == (2, deadline)
     assert out.state.clock.ends_at == deadline + ROUND_S * 1000
-    assert out.state.audit[-1].actor == "clock"
+    assert [e.actor for e in out.entries if isinstance(e, AuditEntry)] == ["clock"]
 
 
 def test_pause_resume_extend_send_only_the_clock() -> None:
     state = move(event(FOUR), C.START, T0, set(FOUR)).state
+    audit: list[Any] = []
     for command, kw in ((C.PAUSE, {}), (C.EXTEND, {"extend_seconds": 30}), (C.RESUME, {})):
         out = move(state, command, T0 + 5000, set(FOUR), **kw)
         assert {m.event for m in out.messages} == {"clock"}
         state = out.state
+        audit += out.entries
     assert state.clock.ends_at == T0 + 5000 + (ROUND_S * 1000 - 5000) + 30_000
-    assert [a.detail for a in state.audit if a.action == "extend"] == ["30s"]
+    assert [a.detail for a in audit if a.action == "extend"] == ["30s"]
 
 
-def test_end_sends_everyone_a_summary() -> None:
+def test_everyone_gets_a_summary_when_the_event_ends() -> None:
     state = move(event(FOUR), C.START, T0, set(FOUR)).state
     out = move(state, C.END, T0 + 1000, {"c1"})
-    summaries = {m.to: m.data for m in out.messages if m.event == "summary"}
+    assert not [m for m in out.messages if m.event == "summary"]  # the owner sends them
+    summaries = {m.to: m.data for m in engine.summaries(out.state, []) if m.event == "summary"}
     assert set(summaries) == {to_participant(pid) for pid in FOUR}
     for pid in FOUR:
         (meeting,) = summaries[to_participant(pid)]["meetings"]
@@ -138,13 +141,15 @@ def test_end_sends_everyone_a_summary() -> None:
 
 def test_summary_reveals_email_only_on_mutual_follow_up() -> None:
     state = in_round(event(["c1", "c2", "s1", "s2"]), [("c1", "s1"), ("c2", "s2")])
+    given = []
     for pid, room, follow in (("c1", "r1-1", True), ("s1", "r1-1", True), ("c2", "r1-2", True)):
-        state = engine.give_feedback(state, pid, room, 4, follow, "", T0).state
-    s1 = engine.summary_payload(state, "c1")["meetings"][0]["peers"][0]
+        given += engine.give_feedback(state, pid, room, 4, follow, "", T0).entries
+    rated = logs.ratings(given)
+    s1 = engine.summary_payload(state, rated, "c1")["meetings"][0]["peers"][0]
     assert (s1["id"], s1["mutual_follow_up"], s1["email"]) == ("s1", True, "s1@example.org")
-    s2 = engine.summary_payload(state, "c2")["meetings"][0]["peers"][0]
+    s2 = engine.summary_payload(state, rated, "c2")["meetings"][0]["peers"][0]
     assert s2["mutual_follow_up"] is False and "email" not in s2
-    assert engine.summary_payload(state, "c1")["meetings"][0]["rating"] == 4
+    assert engine.summary_payload(state, rated, "c1")["meetings"][0]["rating"] == 4
 
 
 def test_a_refused_clock_command_raises() -> None:
@@ -159,7 +164,7 @@ def test_engine_move_tells_only_the_affected() -> None:
     assert set(assignments(out.messages)) == {"c2", "s2"}
     assert assignments(out.messages)["s2"]["room"] is None
     assert out.result == {"affected": ["c2", "s2"]}
-    assert out.state.audit[-1].detail == "s2 -> None"
+    assert [e.detail for e in out.entries if isinstance(e, AuditEntry)] == ["s2 -> None"]
 
 
 def test_engine_repair_tells_only_the_repaired() -> None:
@@ -202,7 +207,9 @@ def test_feedback(pid: str, room: str, rating: int, code: str | None) -> None:
     state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
     if code is None:
         out = engine.give_feedback(state, pid, room, rating, True, "great", T0)
-        (f,) = out.state.feedback
+        assert out.state is state  # a rating is a log entry: the decided record is untouched
+        (f,) = out.entries
+        assert isinstance(f, Feedback)
         assert (f.participant, f.room, f.rating, f.follow_up, f.note) == (
             pid,
             room,
@@ -220,16 +227,18 @@ def test_feedback(pid: str, room: str, rating: int, code: str | None) -> None:
 
 def test_feedback_replaces_an_earlier_rating_and_survives_the_round() -> None:
     state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
-    state = engine.give_feedback(state, "c1", "r1-1", 2, False, "", T0).state
+    given = engine.give_feedback(state, "c1", "r1-1", 2, False, "", T0).entries
     state = in_break(state)  # rating after the round is over is fine
-    state = engine.give_feedback(state, "c1", "r1-1", 5, True, "again", T0).state
-    assert [(f.rating, f.follow_up) for f in state.feedback] == [(5, True)]
+    given += engine.give_feedback(state, "c1", "r1-1", 5, True, "again", T0).entries
+    assert [(f.rating, f.follow_up) for f in logs.ratings(given).values()] == [(5, True)]
 
 
 def test_help_during_a_round_names_the_room() -> None:
     state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
     out = engine.ask_help(state, "s2", "  my camera is black ", T0)
-    (request,) = out.state.help
+    assert out.state is state
+    (request,) = out.entries
+    assert isinstance(request, HelpRequest)
     assert (request.participant, request.room, request.text) == ("s2", "r1-2", "my camera is black")
     (message,) = out.messages
     assert (message.to, message.event) == (STAFF, "help")
@@ -240,19 +249,21 @@ def test_help_during_a_round_names_the_room() -> None:
         "text": "my camera is black",
         "at": T0,
     }
-    again = engine.ask_help(out.state, "s2", "still black", T0 + 1).state
-    assert [h.text for h in again.help] == ["still black"]  # one open request a person
+    again = engine.ask_help(out.state, "s2", "still black", T0 + 1).entries
+    # one open request a person
+    assert [h.text for h in logs.open_help([*out.entries, *again])] == ["still black"]
 
 
 def test_help_in_the_lobby_has_no_room() -> None:
-    out = engine.ask_help(event(FOUR), "c1", "", T0)
-    assert out.state.help[0].room is None
+    (request,) = engine.ask_help(event(FOUR), "c1", "", T0).entries
+    assert isinstance(request, HelpRequest) and request.room is None
 
 
 def test_resolve_help() -> None:
-    state = engine.ask_help(event(FOUR), "c1", "hello?", T0).state
-    out = engine.resolve_help(state, "c1", T0 + 1, "moderator")
-    assert out.state.help == ()
+    state = event(FOUR)
+    asked = engine.ask_help(state, "c1", "hello?", T0).entries
+    out = engine.resolve_help(state, asked, "c1", T0 + 1, "moderator")
+    assert logs.open_help([*asked, *out.entries]) == []
     (message,) = out.messages
     assert (message.to, message.event, message.data["kind"]) == (
         to_participant("c1"),
@@ -260,7 +271,7 @@ def test_resolve_help() -> None:
         "help_resolved",
     )
     with pytest.raises(NotFound) as info:
-        engine.resolve_help(out.state, "c1", T0 + 2, "moderator")
+        engine.resolve_help(state, [*asked, *out.entries], "c1", T0 + 2, "moderator")
     assert info.value.code == "no_help_request"
 
 
@@ -270,7 +281,8 @@ def test_notice_goes_to_everyone() -> None:
         (PARTICIPANTS, "notice", "Coffee at 10:30"),
         (STAFF, "notice", "Coffee at 10:30"),
     ]
-    assert out.state.notices[-1].detail == "Coffee at 10:30"
+    notice = next(e for e in out.entries if isinstance(e, Notice))
+    assert (notice.text, notice.actor) == ("Coffee at 10:30", "host")
 
 
 def test_empty_notice_is_refused() -> None:
@@ -291,11 +303,20 @@ def test_every_change_is_one_version() -> None:
     state = msgspec.structs.replace(event(FOUR), version=7)
     outcomes = [
         move(state, C.START, T0, set(FOUR)),
+        engine.stop(state, "c1", T0),
+        engine.set_wish(state, "c1", "s1", "like"),
+    ]
+    assert [o.state.version for o in outcomes] == [8, 8, 8]
+
+
+def test_what_only_accumulates_leaves_the_record_as_it_is() -> None:
+    state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
+    outcomes = [
         engine.notice(state, "hi", T0, "host"),
         engine.ask_help(state, "c1", "", T0),
-        engine.stop(state, "c1", T0),
+        engine.give_feedback(state, "c1", "r1-1", 3, False, "", T0),
     ]
-    assert [o.state.version for o in outcomes] == [8, 8, 8, 8]
+    assert all(o.state is state and o.entries for o in outcomes)
 
 
 def test_assignments_built_from_the_index_match_one_by_one() -> None:

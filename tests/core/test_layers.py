@@ -9,11 +9,14 @@ import pytest
 
 SERVER = Path(__file__).resolve().parents[2] / "server"
 MATCHING = sorted(p.stem for p in (SERVER / "matching").glob("*.py"))
-CORE = ["clock", "rooms", "model", "engine", "roster", "views"] + [
+CORE = ["clock", "rooms", "model", "engine", "roster", "views", "logs", "deadlines"] + [
     f"matching/{name}" for name in MATCHING
 ]
 # what the core may import from the package itself (the matching package among its own modules)
-INSIDE = {"clock", "matching", "rooms", "model", "engine", "roster", "views", "errors"}
+INSIDE = {
+    "clock", "matching", "rooms", "model", "engine", "roster", "views", "errors", "logs",
+    "deadlines",
+}  # fmt: skip
 FORBIDDEN = {"aiohttp", "socketio", "engineio", "redis", "aiortc", "aioice", "av", "asyncio"}
 
 
@@ -52,4 +55,15 @@ def test_core_imports_only_the_core(module: str) -> None:
 def test_the_check_sees_imports() -> None:
     """Guard the guard: the parser finds a transport module's imports."""
     names = {name for _, name in imports("sockets")}
-    assert {"socketio", "msgspec"} <= names
+    assert {"socketio", "asyncio"} <= names
+
+
+@pytest.mark.parametrize("module", ["board", "conductor", "service", "leases", "presence"])
+def test_the_owner_side_imports_no_transport_but_the_namespaces(module: str) -> None:
+    """The owner and its background parts never reach for aiohttp, nor the board for sockets."""
+    absolute = {name.split(".")[0] for level, name in imports(module) if level == 0}
+    assert not absolute & {"aiohttp", "socketio", "engineio", "aiortc"}
+    relative = {name.split(".")[0] for level, name in imports(module) if level == 1}
+    assert "http" not in relative
+    if module != "presence":  # presence re-records this process's sockets after a long pause
+        assert "sockets" not in relative

@@ -1,50 +1,104 @@
 """The store contract: every implementation of ``server.store.Store`` passes the same suite.
 
-To add an implementation, add a maker to ``MAKERS``: it builds a store kept under ``where``
-(a folder of the test), and building it again with the same ``where`` must reopen the same data.
+``reopen(proc)`` opens a store (again) on the same data, as process ``proc``: the embedded store
+on a folder of the test, ``RedisStore`` on a Redis started by the tests with a key prefix of the
+test's own. Tests of several processes at once run on Redis only (the embedded store is one
+process's by design).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
 
+from server.engine import PARTICIPANTS, Message
 from server.errors import Conflict
-from server.model import Clock, EventState, LinkStats, Participant, Phase, Settings, TokenRef
-from server.store import MemoryStore, Store
+from server.model import (
+    AuditEntry,
+    Clock,
+    EventState,
+    Feedback,
+    HelpRequest,
+    LinkStats,
+    Participant,
+    Phase,
+    Room,
+    RoundRecord,
+    Settings,
+    TokenRef,
+    Wish,
+    wish_key,
+)
+from server.store import Change, EmbeddedStore, Note, Store
+from tests.procs import eventually
 
-Maker = Callable[[Path], Store]
-
-MAKERS: dict[str, Maker] = {
-    "memory": lambda where: MemoryStore(where / "speedmeet.sqlite3"),
-}
-
-Open = Callable[[], Awaitable[Store]]
+Open = Callable[..., Awaitable[Store]]
+STORES = ["embedded", "redis"]
 
 
-@pytest.fixture(params=sorted(MAKERS))
+class Ear:
+    """A subscriber that records what the feed says."""
+
+    def __init__(self) -> None:
+        self.notes: list[Note] = []
+        self.links: list[bool] = []
+        self._heard = asyncio.Condition()
+
+    async def on_note(self, note: Note) -> None:
+        async with self._heard:
+            self.notes.append(note)
+            self._heard.notify_all()
+
+    async def on_link(self, up: bool) -> None:
+        self.links.append(up)
+
+    async def wait(self, count: int, timeout: float = 10) -> list[Note]:
+        async with asyncio.timeout(timeout), self._heard:
+            await self._heard.wait_for(lambda: len(self.notes) >= count)
+        return self.notes
+
+
+@pytest.fixture(params=STORES)
 async def reopen(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Open]:
     """Open a store (again) on the same data; every store opened is closed at the end."""
-    maker = MAKERS[request.param]
+    kind = request.param
     opened: list[Store] = []
 
-    async def _open() -> Store:
-        store = maker(tmp_path)
+    async def _open(proc: str = "a", ear: Ear | None = None, timeout_ms: int = 5000) -> Store:
+        store: Store
+        if kind == "embedded":
+            store = EmbeddedStore(tmp_path / "speedmeet.sqlite3", proc=proc)
+        else:
+            from server.store.redis import RedisStore
+
+            url = request.getfixturevalue("redis_url")
+            prefix = request.getfixturevalue("redis_prefix")
+            store = RedisStore(url, proc=proc, prefix=prefix, presence_timeout_ms=timeout_ms)
+        if ear is not None:
+            store.subscribe(ear)
         await store.open()
         opened.append(store)
         return store
 
+    _open.kind = kind  # type: ignore[attr-defined]
     yield _open
-    for store in opened:
+    for store in reversed(opened):
         await store.close()
 
 
 @pytest.fixture
 async def store(reopen: Open) -> Store:
     return await reopen()
+
+
+def several(reopen: Open) -> None:
+    if reopen.kind != "redis":  # type: ignore[attr-defined]
+        pytest.skip("several processes share a store on Redis only")
 
 
 def new_event(event_id: str = "ev1", created_at: int = 1000, people: int = 2) -> EventState:
@@ -62,8 +116,21 @@ def new_event(event_id: str = "ev1", created_at: int = 1000, people: int = 2) ->
     )
 
 
-def bumped(state: EventState, **changes: object) -> EventState:
+def bumped(state: EventState, **changes: Any) -> EventState:
     return msgspec.structs.replace(state, version=state.version + 1, **changes)
+
+
+def rated(pid: str = "p1", rating: int = 4) -> Feedback:
+    return Feedback(participant=pid, room="r1-1", rating=rating, at=5)
+
+
+async def step(store: Store, state: EventState, **changes: Any) -> EventState:
+    new = bumped(state, **changes)
+    await store.commit(Change(base=state, state=new))
+    return new
+
+
+# --- the decided record --------------------------------------------------------------------
 
 
 async def test_create_then_load(store: Store) -> None:
@@ -72,6 +139,7 @@ async def test_create_then_load(store: Store) -> None:
     await store.create(state)
     assert await store.load("ev1") == state
     assert await store.event_ids() == ["ev1"]
+    assert await store.live_ids() == ["ev1"]
 
 
 async def test_create_twice_conflicts(store: Store) -> None:
@@ -80,27 +148,45 @@ async def test_create_twice_conflicts(store: Store) -> None:
         await store.create(new_event())
 
 
-async def test_save_the_next_version(store: Store) -> None:
-    state = new_event()
+async def test_each_part_of_the_record_changes_on_its_own(store: Store) -> None:
+    state = new_event(people=3)
     await store.create(state)
-    v1 = bumped(state, clock=Clock(rounds=3, opened=True))
-    await store.save(v1)
-    assert await store.load("ev1") == v1
-    v2 = bumped(v1, clock=Clock(phase=Phase.ROUND, round=1, rounds=3, ends_at=99))
-    await store.save(v2)
+    state = await step(store, state, clock=Clock(rounds=3, opened=True))
+    late = Participant(id="p10", name="Late", token="tok-late")
+    state = await step(store, state, participants={**state.participants, "p10": late})
+    wishes = {wish_key("p1", "p2"): Wish(source="p1", target="p2", level="must")}
+    state = await step(store, state, wishes=wishes)
+    record = RoundRecord(
+        round=1, started_at=7, rooms=(Room(id="r1-1", round=1, members=("p1", "p2")),)
+    )
+    state = await step(store, state, history=(record,))
+    state = await step(store, state, wishes={})  # a wish withdrawn
+    people = dict(state.participants)
+    people["p2"] = msgspec.structs.replace(people["p2"], stopped=True)
+    state = await step(store, state, participants=people)
     loaded = await store.load("ev1")
-    assert loaded is not None and loaded.version == 2 and loaded.clock.ends_at == 99
+    assert loaded == state and loaded is not None
+    assert list(loaded.participants) == ["p1", "p2", "p3", "p10"]  # registration order
+    assert loaded.version == 6
 
 
-@pytest.mark.parametrize("version", [0, 1, 3, 9], ids=["stale", "same", "skipped", "far"])
-async def test_save_a_stale_or_skipped_version_conflicts(store: Store, version: int) -> None:
+@pytest.mark.parametrize(
+    ("base", "new"),
+    [(0, 1), (1, 1), (1, 3), (9, 10)],
+    ids=["stale", "same", "skipped", "far"],
+)
+async def test_commit_on_a_stale_or_skipped_version_conflicts(
+    store: Store, base: int, new: int
+) -> None:
     state = new_event()
     await store.create(state)
-    await store.save(bumped(state))  # now at version 1
+    current = await step(store, state)  # now at version 1
+    read = msgspec.structs.replace(state, version=base)
+    wrote = msgspec.structs.replace(state, version=new, clock=Clock(rounds=3, opened=True))
     with pytest.raises(Conflict):
-        await store.save(msgspec.structs.replace(state, version=version))
-    loaded = await store.load("ev1")
-    assert loaded is not None and loaded.version == 1
+        await store.commit(Change(base=read, state=wrote, entries=[rated()]))
+    assert await store.load("ev1") == current
+    assert await store.entries("ev1", "feedback") == []  # a refused commit appends nothing
 
 
 async def test_two_writers_from_the_same_version_one_wins(store: Store) -> None:
@@ -108,20 +194,26 @@ async def test_two_writers_from_the_same_version_one_wins(store: Store) -> None:
     await store.create(state)
     first = bumped(state, clock=Clock(rounds=3, opened=True))
     second = bumped(state, clock=Clock(phase=Phase.ENDED, rounds=3))
-    await store.save(first)
+    await store.commit(Change(base=state, state=first))
     with pytest.raises(Conflict):
-        await store.save(second)
+        await store.commit(Change(base=state, state=second))
     assert await store.load("ev1") == first
 
 
-async def test_save_of_an_unknown_event_conflicts(store: Store) -> None:
+async def test_commit_to_an_unknown_event_conflicts(store: Store) -> None:
+    ghost = new_event("nope")
     with pytest.raises(Conflict):
-        await store.save(bumped(new_event("nope")))
+        await store.commit(Change(base=ghost, state=bumped(ghost)))
 
 
-async def test_event_ids_oldest_first(store: Store) -> None:
+async def test_events_oldest_first_and_ended_ones_are_not_live(store: Store) -> None:
     for event_id, created in (("b", 1), ("a", 2), ("c", 3)):
         await store.create(new_event(event_id, created_at=created))
+    assert await store.event_ids() == ["b", "a", "c"]
+    a = await store.load("a")
+    assert a is not None
+    await step(store, a, clock=Clock(phase=Phase.ENDED, rounds=3))
+    assert await store.live_ids() == ["b", "c"]
     assert await store.event_ids() == ["b", "a", "c"]
 
 
@@ -133,19 +225,52 @@ async def test_tokens_resolve(store: Store) -> None:
     assert await store.resolve("tok-ev1-2") == TokenRef(
         event_id="ev1", role="participant", participant_id="p2"
     )
-    assert await store.resolve("nope") is None
-    assert await store.resolve("") is None
+    for wrong in ("nope", "", "été", "\udcff", "x" * 10_000):
+        assert await store.resolve(wrong) is None
 
 
 async def test_tokens_of_people_registered_later_resolve(store: Store) -> None:
     state = new_event(people=1)
     await store.create(state)
     late = Participant(id="p9", name="Late", token="tok-late")
-    await store.save(bumped(state, participants={**state.participants, "p9": late}))
+    await step(store, state, participants={**state.participants, "p9": late})
     assert await store.resolve("tok-late") == TokenRef(
         event_id="ev1", role="participant", participant_id="p9"
     )
     assert await store.resolve("tok-ev1-1") is not None
+
+
+# --- append-only logs ----------------------------------------------------------------------
+
+
+async def test_logs_grow_without_a_new_version(store: Store) -> None:
+    state = new_event()
+    await store.create(state)
+    first, second = rated("p1", 3), rated("p2", 5)
+    await store.commit(Change(base=state, state=None, entries=[first]))
+    await store.commit(Change(base=state, state=None, entries=[second]))  # base may be old
+    loaded = await store.load("ev1")
+    assert loaded is not None and loaded.version == 0
+    assert await store.entries("ev1", "feedback") == [first, second]
+    assert await store.entries("ev1", "feedback", 1) == [second]
+    assert await store.entries("ev1", "feedback", 5) == []
+    assert await store.entries("ev1", "help") == []
+
+
+async def test_entries_go_to_their_logs_with_the_change(store: Store) -> None:
+    state = new_event()
+    await store.create(state)
+    audit = AuditEntry(at=1, actor="host", action="open")
+    asked = HelpRequest(participant="p1", room=None, text="hello", at=2)
+    new = bumped(state, clock=Clock(rounds=3, opened=True))
+    await store.commit(Change(base=state, state=new, entries=[audit, asked, rated()]))
+    assert await store.entries("ev1", "audit") == [audit]
+    assert await store.entries("ev1", "help") == [asked]
+    assert await store.entries("ev1", "feedback") == [rated()]
+    assert await store.entries("ev1", "notices") == []
+
+
+# --- transient data ------------------------------------------------------------------------
 
 
 async def test_presence_counts_every_socket(store: Store) -> None:
@@ -184,6 +309,17 @@ async def test_presence_is_per_event(store: Store) -> None:
     assert await store.online("ev2") == frozenset()
 
 
+async def test_presence_and_stats_mark_the_event_touched(store: Store) -> None:
+    await store.create(new_event())
+    await store.take_touched("ev1")
+    assert await store.take_touched("ev1") is False
+    await store.connect("ev1", "p1", "sid-a")
+    assert await store.take_touched("ev1") is True
+    assert await store.take_touched("ev1") is False
+    await store.put_stats("ev1", "p1", LinkStats(ice="connected", at=1))
+    assert await store.take_touched("ev1") is True
+
+
 async def test_stats_keep_the_latest_report_per_person(store: Store) -> None:
     await store.create(new_event("ev1"))
     await store.create(new_event("ev2"))
@@ -201,26 +337,159 @@ async def test_stats_keep_the_latest_report_per_person(store: Store) -> None:
     assert len(await store.stats("ev1")) == 2
 
 
+async def test_previews_keep_each_persons_latest(store: Store) -> None:
+    await store.create(new_event())
+    assert await store.preview("ev1", "p1") is None
+    await store.put_previews("ev1", {"p1": {"round": 1, "peers": []}, "p2": {"round": 1}})
+    await store.put_previews("ev1", {"p1": {"round": 2, "peers": [{"id": "p2"}]}})
+    assert await store.preview("ev1", "p1") == {"round": 2, "peers": [{"id": "p2"}]}
+    assert await store.preview("ev1", "p2") == {"round": 1}
+
+
+# --- leases and the feed, one process ------------------------------------------------------
+
+
+async def test_a_lease_is_renewed_with_the_same_fence(store: Store) -> None:
+    await store.create(new_event())
+    fence = await store.lease("ev1", 5000)
+    assert fence is not None and fence >= 1
+    assert await store.lease("ev1", 5000) == fence
+    await store.release("ev1")
+
+
+async def test_the_feed_hears_commits_in_order(reopen: Open) -> None:
+    ear = Ear()
+    store = await reopen(ear=ear)
+    state = new_event()
+    await store.create(state)
+    hello = Message(PARTICIPANTS, "notice", {"text": "hi"})
+    v1 = bumped(state, clock=Clock(rounds=3, opened=True))
+    await store.commit(
+        Change(base=state, state=v1, note=Note(event_id="ev1", version=1, changed=True))
+    )
+    await store.commit(Change(base=v1, state=None, entries=[rated()]))  # no note: unheard
+    await store.publish(Note(event_id="ev1", version=1, messages=[hello]))
+    first, second = await ear.wait(2)
+    assert (first.version, first.changed) == (1, True)
+    assert second.messages == [hello] and second.changed is False
+
+
 async def test_reopening_gets_the_same_events_back(store: Store, reopen: Open) -> None:
     a = new_event("a", created_at=5)
     b = new_event("b", created_at=7, people=3)
     await store.create(a)
     await store.create(b)
     a1 = bumped(a, clock=Clock(phase=Phase.ROUND, round=1, rounds=3, ends_at=123_456, opened=True))
-    await store.save(a1)
+    await store.commit(Change(base=a, state=a1, entries=[rated()]))
     await store.close()
 
     again = await reopen()
     assert await again.event_ids() == ["a", "b"]
     assert await again.load("a") == a1
     assert await again.load("b") == b
+    assert await again.entries("a", "feedback") == [rated()]
     assert await again.resolve("tok-b-3") == TokenRef(
         event_id="b", role="participant", participant_id="p3"
     )
     assert await again.resolve("host-a") == TokenRef(event_id="a", role="host")
     # versioning carries on where it stopped
     with pytest.raises(Conflict):
-        await again.save(bumped(a))
-    await again.save(bumped(a1))
+        await again.commit(Change(base=a, state=bumped(a)))
+    await again.commit(Change(base=a1, state=bumped(a1)))
     loaded = await again.load("a")
     assert loaded is not None and loaded.version == 2
+
+
+# --- several processes on one store (Redis) ------------------------------------------------
+
+
+async def test_a_change_by_one_process_is_seen_and_heard_by_another(reopen: Open) -> None:
+    several(reopen)
+    ear = Ear()
+    a, b = await reopen("a"), await reopen("b", ear=ear)
+    state = new_event()
+    await a.create(state)
+    assert await b.load("ev1") == state
+    v1 = bumped(state, clock=Clock(rounds=3, opened=True))
+    await a.commit(Change(base=state, state=v1, note=Note(event_id="ev1", version=1, changed=True)))
+    assert await b.load("ev1") == v1  # not the version b had cached
+    (note,) = await ear.wait(1)
+    assert note.version == 1
+    with pytest.raises(Conflict):  # b's stale view loses
+        await b.commit(Change(base=state, state=bumped(state)))
+
+
+async def test_a_commit_sent_again_applies_once(reopen: Open) -> None:
+    several(reopen)
+    store = await reopen()
+    state = new_event()
+    await store.create(state)
+    change = Change(base=state, state=bumped(state), entries=[rated()])
+    await store.commit(change)
+    await store.commit(change)  # the reply was lost: sent again with the same id
+    loaded = await store.load("ev1")
+    assert loaded is not None and loaded.version == 1
+    assert await store.entries("ev1", "feedback") == [rated()]
+
+
+async def test_one_lease_holder_at_a_time_with_growing_fences(reopen: Open) -> None:
+    several(reopen)
+    a, b = await reopen("a"), await reopen("b")
+    await a.create(new_event())
+    first = await a.lease("ev1", 60_000)
+    assert first is not None
+    assert await b.lease("ev1", 60_000) is None  # a holds it
+    await b.release("ev1")  # not b's to give up
+    assert await a.lease("ev1", 60_000) == first
+    await a.release("ev1")
+    second = await b.lease("ev1", 60_000)
+    assert second is not None and second > first
+
+
+async def test_a_lease_that_is_not_renewed_runs_out(reopen: Open) -> None:
+    several(reopen)
+    a, b = await reopen("a"), await reopen("b")
+    await a.create(new_event())
+    first = await a.lease("ev1", 150)
+    assert first is not None
+    taken = await eventually(lambda: b.lease("ev1", 60_000))
+    assert taken > first
+    assert await a.lease("ev1", 60_000) is None
+
+
+async def test_a_silent_process_is_swept_and_its_people_go_offline(reopen: Open) -> None:
+    several(reopen)
+    a = await reopen("a", timeout_ms=300)
+    b = await reopen("b", timeout_ms=300)
+    await a.create(new_event())
+    assert await a.heartbeat() and await b.heartbeat()
+    await a.connect("ev1", "p1", "sid-a")
+    await a.connect("ev1", "p2", "sid-a2")
+    await b.connect("ev1", "p2", "sid-b")  # p2 has a tab on each process
+    assert await b.online("ev1") == {"p1", "p2"}
+    assert await b.sweep() == []  # everyone beats
+    # a stops beating (it hangs, or its machine is gone); b keeps on
+
+    async def swept() -> list[tuple[str, str]]:
+        assert await b.heartbeat()
+        return await b.sweep()
+
+    gone = await eventually(swept)
+    assert gone == [("ev1", "p1")]  # p2 is still here through b
+    assert await b.online("ev1") == {"p2"}
+    assert await b.sweep() == []
+    # a comes back to life: it learns it was given up and records its sockets again
+    assert await a.heartbeat() is False
+    assert await a.connect("ev1", "p1", "sid-a") is True
+    assert await a.heartbeat() is True
+
+
+async def test_a_process_that_closes_is_swept_at_once(reopen: Open) -> None:
+    several(reopen)
+    a = await reopen("a", timeout_ms=60_000)
+    b = await reopen("b", timeout_ms=60_000)
+    await a.create(new_event())
+    await a.heartbeat()
+    await a.connect("ev1", "p1", "sid-a")
+    await a.close()
+    assert await b.sweep() == [("ev1", "p1")]

@@ -1,0 +1,40 @@
+"""The event's append-only logs: which log an entry belongs to, and what a log adds up to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal, get_args
+
+from .model import AuditEntry, Entry, Feedback, HelpRequest, HelpResolved, Notice
+
+Log = Literal["feedback", "help", "notices", "audit"]
+LOGS: tuple[Log, ...] = get_args(Log)
+
+
+def log_of(entry: Entry) -> Log:
+    """The log an entry is appended to."""
+    if isinstance(entry, Feedback):
+        return "feedback"
+    if isinstance(entry, HelpRequest | HelpResolved):
+        return "help"
+    if isinstance(entry, Notice):
+        return "notices"
+    assert isinstance(entry, AuditEntry)
+    return "audit"
+
+
+def open_help(entries: Iterable[Entry]) -> list[HelpRequest]:
+    """Help requests not dealt with yet: each person's latest, unless resolved after it."""
+    latest: dict[str, HelpRequest] = {}
+    for e in entries:
+        if isinstance(e, HelpRequest):
+            latest.pop(e.participant, None)  # a new request goes to the end of the queue
+            latest[e.participant] = e
+        elif isinstance(e, HelpResolved):
+            latest.pop(e.participant, None)
+    return list(latest.values())
+
+
+def ratings(entries: Iterable[Entry]) -> dict[tuple[str, str], Feedback]:
+    """Each person's latest rating of each of their meetings, by ``(participant, room)``."""
+    return {(e.participant, e.room): e for e in entries if isinstance(e, Feedback)}

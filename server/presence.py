@@ -1,0 +1,43 @@
+"""Presence per process: a heartbeat, and a sweep of the sockets of processes that died.
+
+A participant is online while a socket of theirs is on a live process. When a process stops
+beating (crash, kill -9, a lost machine), the next sweep of any other process forgets its sockets
+within ``presence_timeout``: the others of their rooms are told, the boards and the no-show
+check see them gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from .service import guarded
+from .sockets import ParticipantNamespace
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Presence:
+    """The heartbeat loop of this process."""
+
+    def __init__(self, store: Store, interval_s: float, participants: ParticipantNamespace) -> None:
+        self._store = store
+        self._interval = interval_s
+        self._participants = participants
+
+    async def run(self) -> None:
+        """Beat and sweep until cancelled."""
+        while True:
+            await guarded("presence", self.beat)
+            await asyncio.sleep(self._interval)
+
+    async def beat(self) -> None:
+        """One heartbeat, then forget the dead processes' sockets."""
+        if not await self._store.heartbeat():
+            log.warning("this process had been given up for dead: recording its sockets again")
+            await self._participants.present_again()
+        for event_id, pid in await self._store.sweep():
+            state = await self._store.load(event_id)
+            if state is not None:
+                await self._participants.announce(state, pid, online=False)

@@ -1,0 +1,129 @@
+"""Signaling between the members of a room: who may signal whom, the relay, the polite roles,
+the ICE servers.
+
+Media flows peer to peer; the server only relays SDP descriptions and ICE candidates, and only
+between members of the same room of the round being played. The room index that decides it is
+built once per version of the event's rooms and dropped when a change notice says they moved, so
+relaying a candidate reads nothing from the store. Signals go through python-socketio's manager,
+so they reach a peer connected to another process.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+import socketio
+
+from .errors import ProtocolError, UserError
+from .metrics import Metrics
+from .model import EventState, Phase
+from .settings import Settings
+from .store import Note, Store
+from .targets import PARTICIPANT_NS, person_room
+
+log = logging.getLogger(__name__)
+
+MAX_SIGNAL_BYTES = 64 * 1024
+
+
+def roles(pid: str, peers: Sequence[str]) -> dict[str, bool]:
+    """Whether ``pid`` is the polite side toward each peer (perfect negotiation).
+
+    Of any two people exactly one is polite: the one with the greater id. The impolite one
+    makes the first offer; the polite one rolls back when both offer at once.
+    """
+    return {other: pid > other for other in peers}
+
+
+class RoomIndex(msgspec.Struct, frozen=True):
+    """Who may signal whom in one event right now: each member's peers, while a round runs."""
+
+    version: int
+    running: bool
+    peers: dict[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, state: EventState) -> RoomIndex:
+        """The index of the current round's rooms."""
+        record = state.current()
+        if state.clock.phase is not Phase.ROUND or record is None:
+            return cls(state.version, False, {})
+        peers = {
+            pid: frozenset(m for m in room.members if m != pid)
+            for room in record.rooms
+            for pid in room.members
+        }
+        return cls(state.version, True, peers)
+
+
+class Signaling:
+    """The relay, its room index per event, and what every ``assignment`` carries for calls."""
+
+    def __init__(
+        self, store: Store, sio: socketio.AsyncServer, settings: Settings, metrics: Metrics
+    ) -> None:
+        self._store = store
+        self._sio = sio
+        self._metrics = metrics
+        self._ice = msgspec.to_builtins(settings.ice_servers)
+        self._index: dict[str, RoomIndex] = {}
+
+    def ice_servers(self, pid: str) -> list[dict[str, Any]]:
+        """The STUN/TURN servers handed to ``pid``'s browser (every assignment carries them, so
+        that short-lived TURN credentials can be fresh)."""
+        return list(self._ice)
+
+    def complete(self, assignment: dict[str, Any], pid: str) -> dict[str, Any]:
+        """An ``assignment`` as sent to ``pid``: with the polite roles and the ICE servers."""
+        peers = assignment.get("peers") or []
+        polite = roles(pid, [p["id"] for p in peers])
+        return {
+            **assignment,
+            "peers": [{**p, "polite": polite[p["id"]]} for p in peers],
+            # toward the room's first caller; with one peer, simply toward that peer
+            "polite": bool(peers) and any(polite.values()),
+            "ice_servers": self.ice_servers(pid),
+        }
+
+    async def _fresh(self, event_id: str) -> RoomIndex:
+        state = await self._store.load(event_id)
+        if state is None:
+            return RoomIndex(-1, False, {})
+        index = RoomIndex.of(state)
+        self._index[event_id] = index
+        return index
+
+    async def relay(self, event_id: str, pid: str, to: str, data: dict[str, Any]) -> None:
+        """Pass ``data`` from ``pid`` to ``to``, if ``to`` is in ``pid``'s room this round."""
+        index = self._index.get(event_id)
+        if index is None or to not in index.peers.get(pid, ()):
+            # unknown, or the sender saw a round this process has not heard of yet: look again
+            index = await self._fresh(event_id)
+        if not index.running:
+            raise UserError("no_round", "No round is running: there is nobody to call.")
+        peers = index.peers.get(pid)
+        if peers is None:
+            raise UserError("not_in_room", "You are not in a room this round.")
+        if to not in peers:
+            raise UserError("not_your_peer", f"{to!r} is not in your room this round.")
+        if len(msgspec.json.encode(data)) > MAX_SIGNAL_BYTES:
+            raise ProtocolError("too_big", f"Signal data is limited to {MAX_SIGNAL_BYTES} bytes.")
+        await self._sio.emit(
+            "signal",
+            {"from": pid, "data": data},
+            room=person_room(event_id, to),
+            namespace=PARTICIPANT_NS,
+        )
+        self._metrics.signals.inc()
+
+    async def on_note(self, note: Note) -> None:
+        """Forget an event's index when its rooms (or phase) changed."""
+        if note.changed and note.rooms:
+            self._index.pop(note.event_id, None)
+
+    async def on_link(self, up: bool) -> None:
+        """Notes may have been missed: forget every index."""
+        self._index.clear()

@@ -1,0 +1,394 @@
+"""The embedded store: one process, events in memory, written through to a SQLite file.
+
+The folder is locked for this process alone (a second server on it refuses to start). Writes go
+to SQLite on one worker thread, so the event loop never waits on the disk; each commit is one
+SQLite transaction that writes only the parts that changed. Presence, link stats and previews
+live in memory: they mean nothing after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import IO, TypeVar
+
+from ..errors import Conflict, StartupRefused
+from ..logs import Log
+from ..model import Entry, EventState, LinkStats, Phase, TokenRef
+from . import legacy
+from .base import Change, Note, Subscriber, by_log
+from .parts import (
+    CLOCK,
+    ENTRY,
+    META,
+    PERSON,
+    ROUND,
+    TOKEN,
+    WISH,
+    Delta,
+    assemble,
+    diff,
+    encode,
+    token_hash,
+)
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS event (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    live INTEGER NOT NULL,
+    meta BLOB NOT NULL,
+    clock BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS person (
+    event TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (event, id)
+);
+CREATE TABLE IF NOT EXISTS wish (
+    event TEXT NOT NULL, key TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (event, key)
+);
+CREATE TABLE IF NOT EXISTS round (
+    event TEXT NOT NULL, number INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (event, number)
+);
+CREATE TABLE IF NOT EXISTS entry (
+    n INTEGER PRIMARY KEY, event TEXT NOT NULL, log TEXT NOT NULL, body BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entry_by_log ON entry (event, log, n);
+CREATE TABLE IF NOT EXISTS token (hash TEXT PRIMARY KEY, ref BLOB NOT NULL);
+"""
+
+
+class FolderLock:
+    """An exclusive ``flock`` on a file of the data folder, naming the process that holds it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[str] | None = None
+
+    def take(self) -> None:
+        """Lock, or raise ``StartupRefused`` naming the process that holds the folder."""
+        f = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "another process"
+            f.close()
+            raise StartupRefused(
+                f"the data folder {self.path.parent} is in use by process {holder} "
+                f"(lock file {self.path}). One server per folder: stop that process, or give "
+                "this one another data_dir (several processes share events through store: redis)."
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        os.chmod(self.path, 0o600)
+        self._file = f
+
+    def release(self) -> None:
+        """Unlock (the file stays; its content is stale until the next holder writes it)."""
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+class EmbeddedStore:
+    """The default store. ``path=None`` keeps everything in memory (tests of pure behaviour)."""
+
+    def __init__(self, path: str | Path | None, proc: str = "local") -> None:
+        self.proc = proc
+        self._path = Path(path) if path is not None else None
+        self._lock = None if self._path is None else FolderLock(self._path.with_suffix(".lock"))
+        self._io = ThreadPoolExecutor(1, thread_name_prefix="sqlite")
+        self._db: sqlite3.Connection | None = None
+        self._events: dict[str, EventState] = {}
+        self._tokens: dict[str, TokenRef] = {}
+        self._sockets: dict[tuple[str, str], set[str]] = {}
+        self._stats: dict[str, dict[str, LinkStats]] = {}
+        self._previews: dict[str, dict[str, dict[str, object]]] = {}
+        self._touched: set[str] = set()
+        self._subscriber: Subscriber | None = None
+
+    async def _sql(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        db = self._db
+        assert db is not None, "the store is not open"
+        return await asyncio.get_running_loop().run_in_executor(self._io, fn, db)
+
+    async def open(self) -> None:
+        """Lock the folder, open the file (creating both) and load every event."""
+        if self._path is not None:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            assert self._lock is not None
+            self._lock.take()
+        try:
+            await self._open_db()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
+
+    async def _open_db(self) -> None:
+        target = str(self._path) if self._path is not None else ":memory:"
+        fresh = self._path is None or not self._path.exists()
+        self._db = await asyncio.get_running_loop().run_in_executor(
+            self._io, lambda: sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        )
+        if self._path is not None and fresh:
+            os.chmod(self._path, 0o600)
+
+        events, tokens = await self._sql(_prepare)
+        self._events = {e.id: e for e in events}
+        self._tokens = {key: TOKEN.decode(ref) for key, ref in tokens}
+
+    async def close(self) -> None:
+        """Close the file and unlock the folder."""
+        if self._db is not None:
+            await self._sql(lambda db: db.close())
+            self._db = None
+        self._io.shutdown(wait=True)
+        if self._lock is not None:
+            self._lock.release()
+
+    # --- the decided record ------------------------------------------------------------------
+
+    async def create(self, state: EventState) -> None:
+        """Store a new event."""
+        if state.id in self._events:
+            raise Conflict("exists", f"An event {state.id!r} already exists.")
+        delta = diff(None, state)
+        await self._sql(lambda db: _write(db, state.id, state, delta, (), new=True))
+        self._events[state.id] = state
+        self._tokens.update(delta.tokens)
+
+    async def load(self, event_id: str) -> EventState | None:
+        """The latest version of an event."""
+        return self._events.get(event_id)
+
+    async def commit(self, change: Change) -> None:
+        """Write the change in one transaction, then tell the subscriber."""
+        event_id = change.event_id
+        current = self._events.get(event_id)
+        if current is None:
+            raise Conflict("conflict", f"No event {event_id!r} to change.")
+        new = change.state
+        if new is not None:
+            if current.version != change.base.version or new.version != current.version + 1:
+                raise Conflict(
+                    "conflict",
+                    f"Event {event_id!r} is at version {current.version}, not {new.version - 1}.",
+                )
+            delta = diff(current, new)
+        else:
+            delta = None
+        entries = change.entries
+        if delta is not None or entries:
+            await self._sql(lambda db: _write(db, event_id, new, delta, entries))
+        if new is not None and delta is not None:
+            self._events[event_id] = new
+            self._tokens.update(delta.tokens)
+        if change.note is not None:
+            await self.publish(change.note)
+
+    async def event_ids(self) -> list[str]:
+        """Every event's id, oldest first."""
+        return list(self._events)
+
+    async def live_ids(self) -> list[str]:
+        """Events that have not ended."""
+        return [e.id for e in self._events.values() if e.clock.phase is not Phase.ENDED]
+
+    async def resolve(self, token: str) -> TokenRef | None:
+        """What a token opens."""
+        return self._tokens.get(token_hash(token))
+
+    # --- logs --------------------------------------------------------------------------------
+
+    async def entries(self, event_id: str, log: Log, start: int = 0) -> list[Entry]:
+        """One log of an event, from the ``start``-th entry."""
+        rows = await self._sql(
+            lambda db: db.execute(
+                "SELECT body FROM entry WHERE event = ? AND log = ? ORDER BY n LIMIT -1 OFFSET ?",
+                (event_id, log, start),
+            ).fetchall()
+        )
+        return [ENTRY.decode(body) for (body,) in rows]
+
+    # --- transient data ----------------------------------------------------------------------
+
+    async def put_stats(self, event_id: str, participant_id: str, stats: LinkStats) -> None:
+        """Keep the latest link report."""
+        self._stats.setdefault(event_id, {})[participant_id] = stats
+        self._touched.add(event_id)
+
+    async def stats(self, event_id: str) -> dict[str, LinkStats]:
+        """Latest link reports."""
+        return dict(self._stats.get(event_id, {}))
+
+    async def put_previews(self, event_id: str, previews: dict[str, dict[str, object]]) -> None:
+        """Keep next-round previews."""
+        self._previews.setdefault(event_id, {}).update(previews)
+
+    async def preview(self, event_id: str, participant_id: str) -> dict[str, object] | None:
+        """A participant's latest preview."""
+        return self._previews.get(event_id, {}).get(participant_id)
+
+    # --- presence (one process: no heartbeat needed) -----------------------------------------
+
+    async def connect(self, event_id: str, participant_id: str, sid: str) -> bool:
+        """Record a socket."""
+        sids = self._sockets.setdefault((event_id, participant_id), set())
+        sids.add(sid)
+        self._touched.add(event_id)
+        return len(sids) == 1
+
+    async def disconnect(self, event_id: str, participant_id: str, sid: str) -> bool:
+        """Forget a socket."""
+        sids = self._sockets.get((event_id, participant_id))
+        if not sids or sid not in sids:
+            return False
+        sids.discard(sid)
+        self._touched.add(event_id)
+        if sids:
+            return False
+        del self._sockets[(event_id, participant_id)]
+        return True
+
+    async def online(self, event_id: str) -> frozenset[str]:
+        """Participants with a socket."""
+        return frozenset(pid for (eid, pid) in self._sockets if eid == event_id)
+
+    async def heartbeat(self) -> bool:
+        """One process: it is alive as long as it runs."""
+        return True
+
+    async def sweep(self) -> list[tuple[str, str]]:
+        """One process: nobody else's sockets to forget."""
+        return []
+
+    async def take_touched(self, event_id: str) -> bool:
+        """Whether presence or stats changed since the last call."""
+        if event_id in self._touched:
+            self._touched.discard(event_id)
+            return True
+        return False
+
+    # --- leases (one process holds them all) --------------------------------------------------
+
+    async def lease(self, event_id: str, ttl_ms: int) -> int | None:
+        """Always this process's."""
+        return 1
+
+    async def release(self, event_id: str) -> None:
+        """Nothing to give up."""
+
+    # --- the feed (in process) ----------------------------------------------------------------
+
+    async def publish(self, note: Note) -> None:
+        """Hand the note to this process's subscriber."""
+        if self._subscriber is not None:
+            await self._subscriber.on_note(note)
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Set the subscriber."""
+        self._subscriber = subscriber
+
+
+def _prepare(db: sqlite3.Connection) -> tuple[list[EventState], list[tuple[str, bytes]]]:
+    """Create or migrate the tables, then read every event and token."""
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.executescript(_SCHEMA)
+    legacy.migrate(db)
+    rows = db.execute("SELECT id, version, meta, clock FROM event ORDER BY created_at, id")
+    events = [_read(db, *row) for row in rows.fetchall()]
+    return events, db.execute("SELECT hash, ref FROM token").fetchall()
+
+
+def _read(
+    db: sqlite3.Connection, event_id: str, version: int, meta: bytes, clock: bytes
+) -> EventState:
+    def bodies(table: str) -> list[bytes]:
+        return [b for (b,) in db.execute(f"SELECT body FROM {table} WHERE event = ?", (event_id,))]
+
+    return assemble(
+        META.decode(meta),
+        CLOCK.decode(clock),
+        version,
+        (PERSON.decode(b) for b in bodies("person")),
+        (WISH.decode(b) for b in bodies("wish")),
+        (ROUND.decode(b) for b in bodies("round")),
+    )
+
+
+def _write(
+    db: sqlite3.Connection,
+    event_id: str,
+    state: EventState | None,
+    delta: Delta | None,
+    entries: Sequence[Entry],
+    new: bool = False,
+) -> None:
+    """One transaction: the changed parts of ``state`` and the appended entries."""
+    with contextlib.closing(db.cursor()) as c:
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            if state is not None and delta is not None:
+                _write_delta(c, state, delta, new)
+            for log, items in by_log(entries).items():
+                c.executemany(
+                    "INSERT INTO entry (event, log, body) VALUES (?, ?, ?)",
+                    [(event_id, log, encode(e)) for e in items],
+                )
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+
+def _write_delta(c: sqlite3.Cursor, state: EventState, delta: Delta, new: bool) -> None:
+    eid = state.id
+    live = int(state.clock.phase is not Phase.ENDED)
+    if new:
+        c.execute(
+            "INSERT INTO event (id, version, created_at, live, meta, clock)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (eid, state.version, state.created_at, live, encode(delta.meta), encode(state.clock)),
+        )
+    else:
+        c.execute("UPDATE event SET version = ?, live = ? WHERE id = ?", (state.version, live, eid))
+        if delta.meta is not None:
+            c.execute("UPDATE event SET meta = ? WHERE id = ?", (encode(delta.meta), eid))
+        if delta.clock is not None:
+            c.execute("UPDATE event SET clock = ? WHERE id = ?", (encode(delta.clock), eid))
+    c.executemany(
+        "INSERT OR REPLACE INTO person (event, id, body) VALUES (?, ?, ?)",
+        [(eid, pid, encode(p)) for pid, p in delta.people.items()],
+    )
+    c.executemany(
+        "DELETE FROM person WHERE event = ? AND id = ?", [(eid, k) for k in delta.people_gone]
+    )
+    c.executemany(
+        "INSERT OR REPLACE INTO wish (event, key, body) VALUES (?, ?, ?)",
+        [(eid, k, encode(w)) for k, w in delta.wishes.items()],
+    )
+    c.executemany(
+        "DELETE FROM wish WHERE event = ? AND key = ?", [(eid, k) for k in delta.wishes_gone]
+    )
+    c.executemany(
+        "INSERT OR REPLACE INTO round (event, number, body) VALUES (?, ?, ?)",
+        [(eid, n, encode(r)) for n, r in delta.rounds.items()],
+    )
+    c.executemany(
+        "INSERT OR REPLACE INTO token (hash, ref) VALUES (?, ?)",
+        [(h, encode(ref)) for h, ref in delta.tokens.items()],
+    )

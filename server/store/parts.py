@@ -1,0 +1,168 @@
+"""The decided record stored in parts, so that a change writes only the parts it touched.
+
+Both stores keep an event as: ``meta`` (settings and links), ``clock``, one entry per
+participant, per wish and per round. The core changes state with ``msgspec.structs.replace``,
+so a part that did not change is the very same object in the new state: ``diff`` compares by
+identity and never walks what a change left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+
+import msgspec
+
+from .. import roster
+from ..model import (
+    Clock,
+    Entry,
+    EventState,
+    LinkStats,
+    Participant,
+    Phase,
+    RoundRecord,
+    Settings,
+    TokenRef,
+    Wish,
+    wish_key,
+)
+
+
+class Meta(msgspec.Struct, frozen=True, kw_only=True):
+    """What an event is: its settings and staff links (rarely changes)."""
+
+    id: str
+    settings: Settings
+    host_token: str
+    moderator_token: str
+    created_at: int
+    registration_token: str = ""
+
+
+class Delta(msgspec.Struct, kw_only=True):
+    """What a change writes: the parts that differ between two versions of an event."""
+
+    version: int
+    meta: Meta | None = None
+    clock: Clock | None = None
+    people: dict[str, Participant] = msgspec.field(default_factory=dict)
+    people_gone: list[str] = msgspec.field(default_factory=list)
+    wishes: dict[str, Wish] = msgspec.field(default_factory=dict)
+    wishes_gone: list[str] = msgspec.field(default_factory=list)
+    rounds: dict[int, RoundRecord] = msgspec.field(default_factory=dict)
+    tokens: dict[str, TokenRef] = msgspec.field(default_factory=dict)  # by token hash
+    ended: bool = False  # the event just ended (it leaves the list of live events)
+
+
+def token_hash(token: str) -> str:
+    """How a link's token is indexed: its SHA-256, never the token itself."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def meta_of(state: EventState) -> Meta:
+    """The meta part of an event."""
+    return Meta(
+        id=state.id,
+        settings=state.settings,
+        host_token=state.host_token,
+        moderator_token=state.moderator_token,
+        created_at=state.created_at,
+        registration_token=state.registration_token,
+    )
+
+
+def _staff_tokens(state: EventState) -> dict[str, TokenRef]:
+    return {
+        token_hash(state.host_token): TokenRef(event_id=state.id, role="host"),
+        token_hash(state.moderator_token): TokenRef(event_id=state.id, role="moderator"),
+    }
+
+
+def _person_token(state: EventState, p: Participant) -> tuple[str, TokenRef]:
+    ref = TokenRef(event_id=state.id, role="participant", participant_id=p.id)
+    return token_hash(p.token), ref
+
+
+def _changed(old: Mapping[str, object], new: Mapping[str, object]) -> tuple[list[str], list[str]]:
+    """Keys whose value is a different object in ``new``, and keys ``new`` dropped."""
+    if old is new:
+        return [], []
+    upserts = [k for k, v in new.items() if old.get(k) is not v]
+    added = sum(k not in old for k in upserts)
+    # only when something was dropped is it worth walking the old keys
+    gone = [k for k in old if k not in new] if len(old) + added != len(new) else []
+    return upserts, gone
+
+
+def diff(old: EventState | None, new: EventState) -> Delta:
+    """The parts of ``new`` that are not the same objects in ``old`` (everything when new)."""
+    delta = Delta(version=new.version)
+    if old is None:
+        delta.meta = meta_of(new)
+        delta.clock = new.clock
+        delta.people = dict(new.participants)
+        delta.wishes = dict(new.wishes)
+        delta.rounds = {r.round: r for r in new.history}
+        delta.tokens = _staff_tokens(new)
+        delta.tokens.update(_person_token(new, p) for p in new.participants.values())
+        return delta
+    if any(
+        getattr(old, f) is not getattr(new, f)
+        for f in ("settings", "host_token", "moderator_token", "registration_token")
+    ):
+        delta.meta = meta_of(new)
+        delta.tokens.update(_staff_tokens(new))
+    if old.clock is not new.clock:
+        delta.clock = new.clock
+        delta.ended = new.clock.phase is Phase.ENDED and old.clock.phase is not Phase.ENDED
+    upserts, delta.people_gone = _changed(old.participants, new.participants)
+    for pid in upserts:
+        person = new.participants[pid]
+        delta.people[pid] = person
+        before = old.participants.get(pid)
+        if before is None or before.token != person.token:
+            delta.tokens.update([_person_token(new, person)])
+    upserts, delta.wishes_gone = _changed(old.wishes, new.wishes)
+    delta.wishes = {k: new.wishes[k] for k in upserts}
+    if old.history is not new.history:
+        kept = {r.round: r for r in old.history}
+        delta.rounds = {r.round: r for r in new.history if kept.get(r.round) is not r}
+    return delta
+
+
+def assemble(
+    meta: Meta,
+    clock: Clock,
+    version: int,
+    people: Iterable[Participant],
+    wishes: Iterable[Wish],
+    rounds: Iterable[RoundRecord],
+) -> EventState:
+    """An event from its stored parts (people in registration order, rounds in order)."""
+    return EventState(
+        id=meta.id,
+        settings=meta.settings,
+        host_token=meta.host_token,
+        moderator_token=meta.moderator_token,
+        registration_token=meta.registration_token,
+        created_at=meta.created_at,
+        version=version,
+        clock=clock,
+        participants={p.id: p for p in sorted(people, key=lambda p: roster.order(p.id))},
+        wishes={wish_key(w.source, w.target): w for w in wishes},
+        history=tuple(sorted(rounds, key=lambda r: r.round)),
+    )
+
+
+# --- encoding: JSON (msgspec), readable with sqlite3 or redis-cli --------------------------------
+
+encode = msgspec.json.Encoder().encode
+META = msgspec.json.Decoder(Meta)
+CLOCK = msgspec.json.Decoder(Clock)
+PERSON = msgspec.json.Decoder(Participant)
+WISH = msgspec.json.Decoder(Wish)
+ROUND = msgspec.json.Decoder(RoundRecord)
+ENTRY = msgspec.json.Decoder(Entry)
+STATS = msgspec.json.Decoder(LinkStats)
+TOKEN = msgspec.json.Decoder(TokenRef)

@@ -1,0 +1,68 @@
+"""What runs often does little: a rating appends, a relayed candidate loads nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from server.store import EmbeddedStore
+from tests.conftest import Running
+from tests.transport.gathering import gather
+
+
+class Counting:
+    """A real store that counts the calls made to it."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.inner, name)
+        if not callable(attr):
+            return attr
+
+        def counted(*args: Any, **kw: Any) -> Any:
+            self.calls[name] += 1
+            return attr(*args, **kw)
+
+        return counted
+
+
+async def seq_of(server: Running, event_id: str) -> int:
+    status, body = await server.api("GET", f"/api/events/{event_id}")
+    assert status == 200
+    return int(body["clock"]["seq"])
+
+
+async def test_a_rating_does_not_rewrite_the_event(server: Running) -> None:
+    g = await gather(server)
+    before = await seq_of(server, g.ev.id)
+    for pid, client in g.people.items():
+        ack = await client.call("feedback", {"room": g.room(pid), "rating": 4, "note": "good"})
+        assert ack["ok"], ack
+    # the ratings are kept (the results show them) but the decided record did not change
+    assert await seq_of(server, g.ev.id) == before
+    status, text = await server.api("GET", f"/api/events/{g.ev.id}/meetings.csv")
+    assert status == 200 and text.count(",4,") == len(g.people)
+
+
+async def test_relaying_a_candidate_loads_nothing(
+    start: Callable[..., Any], tmp_path: Path
+) -> None:
+    store = Counting(EmbeddedStore(tmp_path / "speedmeet.sqlite3"))
+    server = await start(store=store, board_interval_ms=20)
+    g = await gather(server)
+    pid = next(iter(g.people))
+    partner = g.partner(pid)
+    first = {"candidate": {"candidate": "candidate:0 1 udp 1 10.0.0.1 9 typ host"}}
+    assert (await g.people[pid].call("signal", {"to": partner, "data": first}))["ok"]
+    await g.people[partner].wait_for("signal")
+    loads = store.calls["load"]
+    for i in range(20):
+        data = {"candidate": {"candidate": f"candidate:{i} 1 udp 1 10.0.0.1 9 typ host"}}
+        assert (await g.people[pid].call("signal", {"to": partner, "data": data}))["ok"]
+    await g.people[partner].wait_for("signal", lambda m: m["data"] == data)
+    assert store.calls["load"] == loads
