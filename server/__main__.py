@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import demo
+from . import demo, workers
 from .app import create_app, new_token
 from .errors import StartupRefused
 from .http.keys import ADMIN_TOKEN, OWNER
@@ -26,12 +26,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--demo", action="store_true", help="create a demo event and print its links"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="server processes sharing the port (needs store: redis; default 1)",
+    )
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     path = args.config
     if path is None:
         path = "config.yaml" if Path("config.yaml").exists() else None
     try:
-        settings = load(path, host=args.host, port=args.port)
+        settings = load(path, host=args.host, port=args.port, workers=args.workers)
     except SettingsError as exc:
         sys.exit(f"speedmeet: {exc}")
     logging.basicConfig(
@@ -41,6 +48,9 @@ def main(argv: list[str] | None = None) -> None:
     if not admin:
         admin = new_token()
         print(f"Admin token (set SPEEDMEET_ADMIN_TOKEN to keep one): {admin}", flush=True)
+    if settings.workers > 1 and not args.worker:
+        print(f"Speedmeet on {settings.base_url()} with {settings.workers} processes", flush=True)
+        sys.exit(workers.supervise(settings.workers, sys.argv[1:] if argv is None else argv, admin))
     app = create_app(settings)
     app[ADMIN_TOKEN] = admin
     if args.demo:
@@ -51,9 +61,10 @@ def main(argv: list[str] | None = None) -> None:
             yield
 
         app.cleanup_ctx.append(make_demo)
-    print(f"Speedmeet on {settings.base_url()}  (Ctrl+C to stop)", flush=True)
+    if not args.worker:
+        print(f"Speedmeet on {settings.base_url()}  (Ctrl+C to stop)", flush=True)
     try:
-        web.run_app(app, host=settings.host, port=settings.port, print=None)
+        web.run_app(app, host=settings.host, port=settings.port, print=None, reuse_port=args.worker)
     except StartupRefused as exc:
         sys.exit(f"speedmeet: {exc}")
 

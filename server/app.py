@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import os
 import secrets
 import time
 import uuid
@@ -16,6 +16,7 @@ import socketio
 from aiohttp import web
 from prometheus_client import generate_latest
 
+from . import manager
 from .board import Board
 from .check import Echo
 from .conductor import Conductor
@@ -31,7 +32,7 @@ from .settings import Settings
 from .signaling import Signaling
 from .sockets import HostNamespace, ModeratorNamespace, Namespaces, ParticipantNamespace
 from .store import EmbeddedStore, Store
-from .tasks import Tasks, stop
+from .tasks import Tasks
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ ECHO = web.AppKey("echo", Echo)
 SIO = web.AppKey("sio", socketio.AsyncServer)
 NAMESPACES = web.AppKey("namespaces", Namespaces)
 PRESENCE = web.AppKey("presence", Presence)
+FEED = web.AppKey("feed", Feed)
 
 
 def wall_clock_ms() -> int:
@@ -62,25 +64,6 @@ def make_store(settings: Settings, proc: str) -> Store:
     return EmbeddedStore(Path(settings.data_dir) / "speedmeet.sqlite3", proc=proc)
 
 
-def make_manager(settings: Settings, proc: str) -> socketio.AsyncManager:
-    """python-socketio's client manager: in process, or on Redis across processes."""
-    if settings.store != "redis":
-        return socketio.AsyncManager()
-    return socketio.AsyncRedisManager(
-        settings.redis_url,
-        channel=f"{settings.redis_prefix}:sio",
-        redis_options={
-            # redis-py 8 puts a timeout on sockets by default: on the listener every quiet
-            # moment would become a reconnection loop. Keepalive and health checks instead.
-            "socket_timeout": None,
-            "socket_connect_timeout": 5,
-            "socket_keepalive": True,
-            "health_check_interval": 10,
-            "client_name": f"{settings.redis_prefix}:sio:{proc}",
-        },
-    )
-
-
 def new_token() -> str:
     """A secret for a link (128 bits, URL-safe)."""
     return secrets.token_urlsafe(16)
@@ -100,7 +83,7 @@ def create_app(
     owner = Owner(store, now, metrics)
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
-        client_manager=make_manager(settings, proc),
+        client_manager=manager.make(settings, proc),
         cors_allowed_origins=[],
         logger=False,
         engineio_logger=False,
@@ -121,12 +104,20 @@ def create_app(
     board = Board(owner, settings.board_interval_ms)
     leases = Leases(store, int(settings.lease_seconds * 1000), metrics)
     leases.stewards += [conductor, board]
-    store.subscribe(Feed([signaling, delivery, conductor, board, namespaces], metrics))
+    listener = manager.name(settings, proc)
+    feed = Feed(
+        [signaling, delivery, conductor, board, namespaces],
+        namespaces,
+        lambda: manager.listening(sio, listener),
+        metrics,
+    )
+    store.subscribe(feed)
+    app[FEED] = feed
     app[BOARD] = board
     app[CONDUCTOR] = conductor
     app[LEASES] = leases
     app[NAMESPACES] = namespaces
-    app[PRESENCE] = Presence(store, settings.presence_timeout_seconds / 4, participants)
+    app[PRESENCE] = Presence(store, settings.presence_timeout_seconds, participants)
     app[SETTINGS] = settings
     app[OWNER] = owner
     app[METRICS] = metrics
@@ -174,29 +165,27 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
     finally:
         await tasks.close()
         await app[NAMESPACES].close()
+        await app[FEED].close()
         await leases.close()
         await app[ECHO].close()
-        await _close_manager(app[SIO])
+        await manager.close(app[SIO])
         await owner.store.close()
 
 
-async def _close_manager(sio: socketio.AsyncServer) -> None:
-    """Stop the Redis manager's listener and close its connections (python-socketio leaves
-    them running at shutdown)."""
-    manager = sio.manager
-    thread = getattr(manager, "thread", None)
-    if isinstance(thread, asyncio.Task):
-        await stop([thread])
-    for name in ("pubsub", "redis"):
-        conn = getattr(manager, name, None)
-        if conn is not None and hasattr(conn, "aclose"):
-            await conn.aclose()
-
-
 async def healthz(request: web.Request) -> web.Response:
-    """Liveness: the process answers and its store is open."""
-    await request.app[OWNER].store.event_ids()
-    return api.json_response({"ok": True})
+    """Liveness: the process answers and its store is open; which process, holding which
+    events' leases, and whether it hears the feed (``degraded`` while it does not)."""
+    owner = request.app[OWNER]
+    await owner.store.event_ids()
+    return api.json_response(
+        {
+            "ok": True,
+            "process": owner.store.proc,
+            "pid": os.getpid(),
+            "leases": sorted(request.app[LEASES].fences),
+            "degraded": not request.app[FEED].up,
+        }
+    )
 
 
 async def metrics_page(request: web.Request) -> web.Response:

@@ -1,23 +1,50 @@
-"""This process's side of the feed: every note and every loss or return of the feed, handed to
-each part in order (the room index first, so a relayed signal never sees an older round)."""
+"""This process's side of the feed: every note, and every loss or return of the feed, handed to
+each part in order (the room index first, so a relayed signal never sees an older round).
+
+While the feed is lost the event is *degraded* here: clients are told, and once the feed is back
+they get their state again. They are told all is well only when python-socketio's own listener
+hears again too (it backs off for up to a minute after Redis returns; until then signals from
+other processes would be lost).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
 
 from .metrics import Metrics
 from .store import Note, Subscriber
+from .tasks import Tasks
 
 log = logging.getLogger(__name__)
+
+READY_POLL_S = 0.25
+
+
+class Announcer(Protocol):
+    """Tells this process's clients whether the event is degraded."""
+
+    async def status(self, degraded: bool) -> None:
+        """Send ``status {degraded}`` to every socket of this process."""
 
 
 class Feed:
     """The store's one subscriber: fans each note out to this process's parts."""
 
-    def __init__(self, parts: Sequence[Subscriber], metrics: Metrics) -> None:
+    def __init__(
+        self,
+        parts: Sequence[Subscriber],
+        announcer: Announcer,
+        ready: Callable[[], Awaitable[bool]],
+        metrics: Metrics,
+    ) -> None:
         self._parts = list(parts)
+        self._announcer = announcer
+        self._ready = ready
         self._metrics = metrics
+        self._tasks = Tasks()
         self.up = True
 
     async def on_note(self, note: Note) -> None:
@@ -31,11 +58,29 @@ class Feed:
 
     async def on_link(self, up: bool) -> None:
         """The feed was lost, or is back: each part forgets or resynchronises."""
-        self.up = up
-        self._metrics.degraded.set(0 if up else 1)
         log.warning("feed %s", "back: resynchronising" if up else "lost: clients told")
+        if not up:
+            await self._degraded(True)
         for part in self._parts:
             try:
                 await part.on_link(up)
             except Exception:
                 log.exception("%s failed when the feed went %s", type(part).__name__, up)
+        if up:
+            await self._tasks.close()
+            self._tasks.start(self._recovered(), name="feed recovery")
+
+    async def _recovered(self) -> None:
+        # nothing tells when python-socketio's listener resubscribes: ask Redis now and then
+        while not await self._ready():  # noqa: ASYNC110
+            await asyncio.sleep(READY_POLL_S)
+        await self._degraded(False)
+
+    async def _degraded(self, degraded: bool) -> None:
+        self.up = not degraded
+        self._metrics.degraded.set(1 if degraded else 0)
+        await self._announcer.status(degraded)
+
+    async def close(self) -> None:
+        """Stop waiting for the manager."""
+        await self._tasks.close()

@@ -85,6 +85,7 @@ class Leases:
             if self.fences.get(event_id) != fence:
                 self.fences[event_id] = fence
                 self._metrics.leases.inc()
+                self._metrics.held.set(len(self.fences))
                 log.info("holding event %s (fence %d)", event_id, fence)
                 for steward in self.stewards:
                     await steward.gained(event_id)
@@ -101,6 +102,7 @@ class Leases:
     async def _lose(self, event_id: str) -> None:
         self.fences.pop(event_id, None)
         self._until.pop(event_id, None)
+        self._metrics.held.set(len(self.fences))
         for steward in self.stewards:
             steward.lost(event_id)
 

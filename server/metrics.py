@@ -46,6 +46,11 @@ class Metrics:
             "Event leases this process took (it runs their conductor and board)",
             registry=self.registry,
         )
+        self.held = Gauge(
+            "speedmeet_leases_held",
+            "Events whose conductor and board run on this process",
+            registry=self.registry,
+        )
         self.notes = Counter(
             "speedmeet_notes_total", "Change notices heard on the feed", registry=self.registry
         )

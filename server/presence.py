@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from .service import guarded
 from .sockets import ParticipantNamespace
@@ -21,10 +22,12 @@ log = logging.getLogger(__name__)
 class Presence:
     """The heartbeat loop of this process."""
 
-    def __init__(self, store: Store, interval_s: float, participants: ParticipantNamespace) -> None:
+    def __init__(self, store: Store, timeout_s: float, participants: ParticipantNamespace) -> None:
         self._store = store
-        self._interval = interval_s
+        self._timeout = timeout_s
+        self._interval = timeout_s / 4
         self._participants = participants
+        self._beating_since: float | None = None
 
     async def run(self) -> None:
         """Beat and sweep until cancelled."""
@@ -33,10 +36,24 @@ class Presence:
             await asyncio.sleep(self._interval)
 
     async def beat(self) -> None:
-        """One heartbeat, then forget the dead processes' sockets."""
-        if not await self._store.heartbeat():
+        """One heartbeat, then forget the dead processes' sockets.
+
+        Only after beating without a miss for a whole timeout: when the store comes back after
+        an outage every process missed its beats, and each must get the time to beat again.
+        """
+        now = time.monotonic()
+        try:
+            alive = await self._store.heartbeat()
+        except Exception:
+            self._beating_since = None
+            raise
+        if self._beating_since is None:
+            self._beating_since = now
+        if not alive:
             log.warning("this process had been given up for dead: recording its sockets again")
             await self._participants.present_again()
+        if now - self._beating_since < self._timeout:
+            return
         for event_id, pid in await self._store.sweep():
             state = await self._store.load(event_id)
             if state is not None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import engine
-from .errors import Conflict, NotFound, UserError
+from .errors import Conflict, NotFound, SpeedmeetError, UserError
 from .logs import LOGS, Log
 from .metrics import Metrics
 from .model import Entry, EventState, Phase
@@ -138,10 +138,15 @@ def _ended(before: EventState, after: EventState) -> bool:
 
 
 async def guarded(name: str, body: Callable[[], Awaitable[Any]]) -> None:
-    """Run a background loop body; log anything but cancellation and keep the loop alive."""
+    """Run a background loop body; log anything but cancellation and keep the loop alive.
+
+    An error of ours (the store unreachable) is a warning; anything else a bug, with its trace.
+    """
     try:
         await body()
     except asyncio.CancelledError:
         raise
+    except SpeedmeetError as exc:
+        log.warning("%s failed (%s); carrying on", name, exc.message)
     except Exception:
         log.exception("%s failed; carrying on", name)

@@ -457,13 +457,17 @@ class Namespaces:
         """Notes are delivered by ``Delivery``."""
 
     async def on_link(self, up: bool) -> None:
-        """Tell this process's clients the event is degraded, or resynchronise them."""
+        """The feed is back: send every client its state again (notes may have been lost)."""
+        if up:
+            for ns in self.all:
+                await ns.resync()
+
+    async def status(self, degraded: bool) -> None:
+        """Tell every client of this process whether the event is degraded."""
         for ns in self.all:
             await self._sio.emit(
-                "status", {"degraded": not up}, namespace=ns.namespace, ignore_queue=True
+                "status", {"degraded": degraded}, namespace=ns.namespace, ignore_queue=True
             )
-            if up:
-                await ns.resync()
 
     async def close(self) -> None:
         """Stop the greetings still waiting."""

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ADMIN, PEOPLE, Running
+from tests.procs import eventually
 from tests.transport.gathering import gather
 
 EVENT = {
@@ -392,8 +393,18 @@ async def test_meetings_csv_after_a_round_with_feedback(server: Running) -> None
 
 
 async def test_healthz(server: Running) -> None:
-    async with server.http.get(f"{server.url}/healthz") as r:
-        assert r.status == 200 and await r.json() == {"ok": True}
+    ev = await server.event()
+
+    async def health() -> Any:
+        async with server.http.get(f"{server.url}/healthz") as r:
+            assert r.status == 200
+            body = await r.json()
+        return body if body["leases"] else None  # the lease is taken just after the creation
+
+    body = await eventually(health)
+    assert body["ok"] is True and body["degraded"] is False
+    assert isinstance(body["process"], str) and isinstance(body["pid"], int)
+    assert body["leases"] == [ev.id]  # one process: it runs every event
 
 
 async def test_metrics(server: Running) -> None:

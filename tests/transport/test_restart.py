@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from server.app import CONDUCTOR
+from server.errors import Unavailable
+from server.store import EmbeddedStore
 from tests.conftest import Running, stop
+from tests.procs import eventually
 from tests.transport.gathering import gather
 
 ROUND_MS = 300_000
@@ -131,3 +135,49 @@ async def test_a_deadline_missed_while_down_fires_after_the_restart(
     host = await second.connect("/host", g.ev.host_token)
     brk = await host.wait_for("clock", lambda c: c["phase"] == "break")
     assert (brk["round"], brk["ends_at"]) == (1, round_end + BREAK_MS)
+
+
+class Flaky:
+    """A real store whose conductor commits fail the first ``failures`` times."""
+
+    def __init__(self, inner: Any, failures: int) -> None:
+        self.inner = inner
+        self.failures = failures
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def commit(self, change: Any) -> None:
+        by_clock = any(getattr(e, "actor", None) == "clock" for e in change.entries)
+        if by_clock and self.failures > 0:
+            self.failures -= 1
+            raise Unavailable("unavailable", "the store is away (test)")
+        await self.inner.commit(change)
+
+
+async def test_a_deadline_that_fails_is_retried_and_counted(
+    start: Callable[..., Any], tmp_path: Path
+) -> None:
+    now = FakeClock()
+    store = Flaky(EmbeddedStore(tmp_path / "speedmeet.sqlite3"), failures=2)
+    server = await start(now=now, store=store, board_interval_ms=20)
+    g = await gather(server)
+    round_end = (await event_clock(server, g.ev.id))["ends_at"]
+
+    conductor = server.server.app[CONDUCTOR]
+
+    async def failures(count: int) -> bool:
+        _, metrics = await server.api("GET", "/metrics")
+        return f"speedmeet_deadline_failures_total {count}.0" in metrics
+
+    now.ms = round_end + 1_000
+    conductor.poke()
+    for count in (1, 2):  # each failure is tried again after a growing pause
+        await eventually(lambda c=count: failures(c))
+        assert g.host.last("clock")["phase"] == "round"
+        now.ms += 10_000  # the server's clock passes the pause
+        conductor.poke()
+    for client in g.people.values():
+        brk = await client.wait_for("clock", lambda c: c["phase"] == "break")
+        assert brk["ends_at"] == round_end + BREAK_MS  # on the logical schedule
+    assert store.failures == 0 and await failures(2)
