@@ -51,6 +51,11 @@ class Metrics:
             "Events whose conductor and board run on this process",
             registry=self.registry,
         )
+        self.behind = Counter(
+            "speedmeet_reconnects_behind_total",
+            "Clients that reconnected having missed changes (they got the current state)",
+            registry=self.registry,
+        )
         self.notes = Counter(
             "speedmeet_notes_total", "Change notices heard on the feed", registry=self.registry
         )

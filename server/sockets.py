@@ -99,6 +99,7 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
         self.owner = owner
         self.metrics = metrics
         self.who: dict[str, TokenRef] = {}
+        self.seen: dict[str, int | None] = {}  # the last seq each client says it saw
         self.greetings = Tasks()
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
@@ -127,6 +128,8 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
                 "wrong_role", f"This is a {ref.role} link; it cannot open {self.namespace}."
             )
         self.who[sid] = ref
+        seq = auth.get("seq") if isinstance(auth, dict) else None
+        self.seen[sid] = seq if isinstance(seq, int) and not isinstance(seq, bool) else None
         self.metrics.sockets.labels(self.namespace).inc()
         # python-socketio accepts the connection (its CONNECT packet) only after this handler
         # returns, and anything sent before would arrive first: greet once it is accepted.
@@ -145,7 +148,11 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
         try:
             await self.enter_room(sid, event_room(ref.event_id))
             await self.arrive(sid, ref)
-            await self.welcome(sid, ref, await self.owner.get(ref.event_id))
+            state = await self.owner.get(ref.event_id)
+            seen = self.seen.pop(sid, None)
+            if seen is not None and seen < state.version:
+                self.metrics.behind.inc()  # it missed changes while away: the state catches up
+            await self.welcome(sid, ref, state)
         except Exception:
             log.exception("greeting %s on %s failed", sid, self.namespace)
 
@@ -164,6 +171,7 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         """Forget the socket."""
+        self.seen.pop(sid, None)
         if self.who.pop(sid, None) is not None:
             self.metrics.sockets.labels(self.namespace).dec()
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import msgspec
 
-from . import engine, rooms
-from .model import EventState, HelpRequest, LinkStats
+from . import engine, matching, rooms
+from .model import EventState, HelpRequest, LinkStats, Phase
 
 
 def event_payload(state: EventState) -> dict[str, Any]:
@@ -118,3 +118,26 @@ def schedule_payload(
             }
         )
     return {"rounds": rounds, "wishes": len(wanted), "wishes_met": met_total}
+
+
+def schedule(state: EventState, online: frozenset[str]) -> dict[str, Any]:
+    """``GET /schedule``: the rounds played so far, then a plan of the rest — for everyone
+    registered before the start, for the people online after it. Seconds for a big event:
+    run it off the event loop."""
+    played = [
+        matching.RoundPlan(
+            rooms=tuple(matching.PlannedRoom(members=r.members, reason=r.reason) for r in h.rooms),
+            waiting=h.waiting,
+        )
+        for h in state.history
+    ]
+    if state.clock.phase is Phase.LOBBY:
+        present = [p.id for p in state.participants.values() if not p.stopped]
+    else:
+        present = list(online)
+    left = 0 if state.clock.phase is Phase.ENDED else state.settings.rounds - len(played)
+    plans = matching.plan_event(rooms.match_input(state, present), max(left, 0))
+    out = schedule_payload([*played, *plans], 1, matching.wish_map(state.wishes.values()))
+    for i, r in enumerate(out["rounds"]):
+        r["played"] = i < len(played)
+    return out

@@ -93,10 +93,11 @@ class Running:
             ev.people = rows
         return ev
 
-    async def connect(self, namespace: str, token: str) -> Client:
-        """A real Socket.IO client connected to ``namespace`` with ``token``."""
+    async def connect(self, namespace: str, token: str, seq: int | None = None) -> Client:
+        """A real Socket.IO client connected to ``namespace`` with ``token`` (and the last
+        ``seq`` it says it saw)."""
         client = Client(namespace)
-        await client.connect(self.url, token)
+        await client.connect(self.url, token, seq)
         self.clients.append(client.sio)
         return client
 
@@ -145,9 +146,10 @@ class Client:
 
         self.sio.on("*", record, namespace=namespace)
 
-    async def connect(self, url: str, token: str) -> None:
+    async def connect(self, url: str, token: str, seq: int | None = None) -> None:
+        auth: dict[str, Any] = {"token": token} if seq is None else {"token": token, "seq": seq}
         await self.sio.connect(
-            url, namespaces=[self.namespace], auth={"token": token}, transports=["websocket"],
+            url, namespaces=[self.namespace], auth=auth, transports=["websocket"],
             wait_timeout=10,
         )  # fmt: skip
 

@@ -12,9 +12,9 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from .. import engine, logs, matching, rooms, roster, views
+from .. import engine, logs, roster, views
 from ..errors import ProtocolError, SpeedmeetError, Unauthorized
-from ..model import Entry, EventState, Matching, Phase, Settings
+from ..model import Entry, EventState, Matching, Settings
 from .inputs import EventIn, ParticipantIn, WishIn, convert_one, convert_rows, csv_rows
 from .keys import ADMIN_TOKEN, LEASES, NEW_TOKEN, OWNER, SETTINGS
 
@@ -218,31 +218,10 @@ async def add_wishes(request: web.Request) -> web.Response:
     return json_response({"wishes": len(state.wishes)}, status=201)
 
 
-def schedule(state: EventState, online: frozenset[str]) -> dict[str, Any]:
-    """Rounds played so far, then a plan for the rest (everyone registered before the start)."""
-    played = [
-        matching.RoundPlan(
-            rooms=tuple(matching.PlannedRoom(members=r.members, reason=r.reason) for r in h.rooms),
-            waiting=h.waiting,
-        )
-        for h in state.history
-    ]
-    if state.clock.phase is Phase.LOBBY:
-        present = [p.id for p in state.participants.values() if not p.stopped]
-    else:
-        present = list(online)
-    left = 0 if state.clock.phase is Phase.ENDED else state.settings.rounds - len(played)
-    plans = matching.plan_event(rooms.match_input(state, present), max(left, 0))
-    out = views.schedule_payload([*played, *plans], 1, matching.wish_map(state.wishes.values()))
-    for i, r in enumerate(out["rounds"]):
-        r["played"] = i < len(played)
-    return out
-
-
 async def planned(request: web.Request, state: EventState) -> dict[str, Any]:
     """``schedule`` computed in a worker thread (a whole plan of a big event takes seconds)."""
     online = await request.app[OWNER].store.online(state.id)
-    return await asyncio.get_running_loop().run_in_executor(None, schedule, state, online)
+    return await asyncio.get_running_loop().run_in_executor(None, views.schedule, state, online)
 
 
 @routes.get("/api/events/{id}/schedule")

@@ -86,6 +86,6 @@ async def join(request: web.Request) -> web.Response:
     except (ProtocolError, UserError) as exc:
         field = exc.detail.get("field")
         t: dict[str, Any] = i18n.strings(lang)
-        message = t.get(f"join_error_{field}", exc.message)
-        return _form(request, state, lang, values, error=message, status=400)
+        message = t.get(f"join_error_{field or exc.code}", exc.message)
+        return _form(request, state, lang, values, error=message, status=exc.status)
     raise web.HTTPSeeOther(f"/e/{state.id}/p/{created[0].token}?lang={lang}")

@@ -308,10 +308,26 @@ def _prepare(db: sqlite3.Connection) -> tuple[list[EventState], list[tuple[str, 
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.executescript(_SCHEMA)
-    legacy.migrate(db)
+    if legacy.found(db):
+        _migrate(db)
     rows = db.execute("SELECT id, version, meta, clock FROM event ORDER BY created_at, id")
     events = [_read(db, *row) for row in rows.fetchall()]
     return events, db.execute("SELECT hash, ref FROM token").fetchall()
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Move a first-version file's events to today's tables, in one transaction."""
+    with contextlib.closing(db.cursor()) as c:
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            for state, entries in legacy.read(db):
+                _write_delta(c, state, diff(None, state), new=True)
+                _append(c, state.id, entries)
+            legacy.retire(db)
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
 
 
 def _read(
@@ -344,15 +360,19 @@ def _write(
         try:
             if state is not None and delta is not None:
                 _write_delta(c, state, delta, new)
-            for log, items in by_log(entries).items():
-                c.executemany(
-                    "INSERT INTO entry (event, log, body) VALUES (?, ?, ?)",
-                    [(event_id, log, encode(e)) for e in items],
-                )
+            _append(c, event_id, entries)
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")
             raise
+
+
+def _append(c: sqlite3.Cursor, event_id: str, entries: Sequence[Entry]) -> None:
+    for log, items in by_log(entries).items():
+        c.executemany(
+            "INSERT INTO entry (event, log, body) VALUES (?, ?, ?)",
+            [(event_id, log, encode(e)) for e in items],
+        )
 
 
 def _write_delta(c: sqlite3.Cursor, state: EventState, delta: Delta, new: bool) -> None:

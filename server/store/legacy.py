@@ -1,4 +1,5 @@
-"""Data files of the first version (one JSON body per event, logs inside) move to the new layout."""
+"""Data files of the first version (one JSON body per event, its logs inside) read as today's
+records and log entries, for the embedded store to write in its own layout."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ..model import (
     AuditEntry,
     Clock,
     Entry,
+    EventState,
     Feedback,
     HelpRequest,
     Notice,
@@ -19,10 +21,13 @@ from ..model import (
     Wish,
     wish_key,
 )
-from .parts import Meta, encode, token_hash
+
+TABLE = "events"  # the first version's table; renamed events_v1 once moved
 
 
 class _Legacy(msgspec.Struct, kw_only=True):
+    """An event as the first version stored it: everything in one record."""
+
     id: str
     settings: Settings
     host_token: str
@@ -43,75 +48,38 @@ class _Legacy(msgspec.Struct, kw_only=True):
 _decode = msgspec.json.Decoder(_Legacy)
 
 
-def migrate(db: sqlite3.Connection) -> int:
-    """Move every event of a first-version ``events`` table to the new tables (once).
-
-    The old table is renamed ``events_v1`` and kept. Returns how many events moved.
-    """
-    old = db.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name='events'"
+def found(db: sqlite3.Connection) -> bool:
+    """Whether the file still has the first version's table."""
+    row = db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
     ).fetchone()
-    if old is None:
-        return 0
-    rows = db.execute("SELECT body FROM events").fetchall()
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        for (body,) in rows:
-            _move(db, _decode.decode(body))
-        db.execute("ALTER TABLE events RENAME TO events_v1")
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    return len(rows)
+    return row is not None
 
 
-def _move(db: sqlite3.Connection, e: _Legacy) -> None:
-    meta = Meta(
+def read(db: sqlite3.Connection) -> list[tuple[EventState, list[Entry]]]:
+    """Every event of the first version's table, as a record and its log entries."""
+    return [split(_decode.decode(body)) for (body,) in db.execute(f"SELECT body FROM {TABLE}")]
+
+
+def split(e: _Legacy) -> tuple[EventState, list[Entry]]:
+    """One old event: what decides, and what only grows."""
+    state = EventState(
         id=e.id,
         settings=e.settings,
         host_token=e.host_token,
         moderator_token=e.moderator_token,
         created_at=e.created_at,
         registration_token=e.registration_token,
+        version=e.version,
+        clock=e.clock,
+        participants=e.participants,
+        wishes={wish_key(w.source, w.target): w for w in e.wishes},  # the last one wins
+        history=tuple(e.history),
     )
-    live = int(e.clock.phase.value != "ended")
-    db.execute(
-        "INSERT INTO event (id, version, created_at, live, meta, clock) VALUES (?, ?, ?, ?, ?, ?)",
-        (e.id, e.version, e.created_at, live, encode(meta), encode(e.clock)),
-    )
-    db.executemany(
-        "INSERT INTO person (event, id, body) VALUES (?, ?, ?)",
-        [(e.id, p.id, encode(p)) for p in e.participants.values()],
-    )
-    latest = {wish_key(w.source, w.target): w for w in e.wishes}
-    db.executemany(
-        "INSERT INTO wish (event, key, body) VALUES (?, ?, ?)",
-        [(e.id, k, encode(w)) for k, w in latest.items()],
-    )
-    db.executemany(
-        "INSERT INTO round (event, number, body) VALUES (?, ?, ?)",
-        [(e.id, r.round, encode(r)) for r in e.history],
-    )
-    logs: list[tuple[str, Entry]] = [
-        *(("feedback", f) for f in e.feedback),
-        *(("help", h) for h in e.help),
-        *(("notices", Notice(text=n.detail, at=n.at, actor=n.actor)) for n in e.notices),
-        *(("audit", a) for a in e.audit),
-    ]
-    db.executemany(
-        "INSERT INTO entry (event, log, body) VALUES (?, ?, ?)",
-        [(e.id, log, encode(entry)) for log, entry in logs],
-    )
-    refs = [
-        (token_hash(e.host_token), {"event_id": e.id, "role": "host"}),
-        (token_hash(e.moderator_token), {"event_id": e.id, "role": "moderator"}),
-        *(
-            (token_hash(p.token), {"event_id": e.id, "role": "participant", "participant_id": p.id})
-            for p in e.participants.values()
-        ),
-    ]
-    db.executemany(
-        "INSERT OR REPLACE INTO token (hash, ref) VALUES (?, ?)",
-        [(h, encode(ref)) for h, ref in refs],
-    )
+    notices = [Notice(text=n.detail, at=n.at, actor=n.actor) for n in e.notices]
+    return state, [*e.feedback, *e.help, *notices, *e.audit]
+
+
+def retire(db: sqlite3.Connection) -> None:
+    """Keep the old table under another name once its events are moved."""
+    db.execute(f"ALTER TABLE {TABLE} RENAME TO {TABLE}_v1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +160,38 @@ async def test_sign_up_page(server: Running, browser: Any) -> None:
     await page.click('[data-testid="join-submit"]')
     await _screen(page, "lobby")
     assert "Ana Pereira" in await page.inner_text('[data-testid="my-name"]')
+
+
+async def test_partners_on_two_processes_see_each_other(
+    start: Callable[..., Any], browser: Any
+) -> None:
+    """Two server processes share the event through Redis: each pair spans both."""
+    a = await start(redis=True, board_interval_ms=100)
+    b = await start(redis=True, board_interval_ms=100)
+    ev = await a.event(PEOPLE, round_seconds=300, break_seconds=60, rounds=2)
+    pages: dict[str, Any] = {}
+    for i, row in enumerate(ev.people):
+        pid, token = ev.person(i)
+        server = a if row["side"] == "commune" else b  # every pair: one on each process
+        context = await browser.new_context(viewport={"width": 1000, "height": 700})
+        page = await context.new_page()
+        page.on("pageerror", lambda exc, who=pid: print(f"[{who}] page error: {exc}"))
+        await page.goto(f"{server.url}/e/{ev.id}/p/{token}")
+        pages[pid] = page
+    for page in pages.values():
+        await _screen(page, "lobby")
+    host = await (await browser.new_context()).new_page()
+    await host.goto(f"{b.url}/e/{ev.id}/host/{ev.host_token}")
+    await host.wait_for_function(
+        """() => document.querySelector('[data-testid="connection"]').dataset.state === 'online'""",
+        timeout=10_000,
+    )
+    status, body = await a.api("GET", f"/api/events/{ev.id}")
+    assert status == 200 and body["online"] == 4, body
+    await host.click('[data-testid="cmd-start"]')
+    partner = await _rooms(a, ev.id, 1)
+    for pid, page in pages.items():
+        await _screen(page, "room")
+        await _live_video_from(page, partner[pid])
+    deadlines = [await _deadline(page) for page in pages.values()]
+    assert max(deadlines) - min(deadlines) < 1000, deadlines

@@ -100,6 +100,26 @@ async def test_state_on_connect(server: Running) -> None:
     assert pid in {p["id"] for p in (await g.mod.wait_for("rooms"))["participants"]}
 
 
+async def test_a_client_that_missed_changes_gets_the_state_and_is_counted(
+    server: Running,
+) -> None:
+    g = await gather(server)
+    pid = next(iter(g.people))
+    seen = g.rooms[pid]["seq"]
+    await g.people[pid].close()
+    assert (await g.host.call("pause"))["ok"]  # a change it does not hear
+    again = await g.server.connect("/participant", g.tokens[pid], seq=seen)
+    clock = await again.wait_for("clock")
+    assert clock["paused"] is True and clock["seq"] > seen
+    assert (await again.wait_for("assignment"))["room"] == g.room(pid)
+    _, metrics = await server.api("GET", "/metrics")
+    assert "speedmeet_reconnects_behind_total 1.0" in metrics
+    up_to_date = await g.server.connect("/participant", g.tokens[pid], seq=clock["seq"])
+    await up_to_date.wait_for("assignment")
+    _, metrics = await server.api("GET", "/metrics")
+    assert "speedmeet_reconnects_behind_total 1.0" in metrics
+
+
 # --- the host's commands --------------------------------------------------------------------
 
 

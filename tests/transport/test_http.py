@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from itertools import combinations
 from typing import Any
 
@@ -390,6 +391,19 @@ async def test_meetings_csv_after_a_round_with_feedback(server: Running) -> None
 
 
 # --- health, metrics, pages -----------------------------------------------------------------
+
+
+async def test_an_event_holds_at_most_max_participants(start: Callable[..., Any]) -> None:
+    server = await start(max_participants=5)
+    ev = await server.event(PEOPLE)  # four
+    two = [{"name": "Five", "side": "commune"}, {"name": "Six", "side": "solution"}]
+    status, body = await server.api("POST", f"/api/events/{ev.id}/participants", json=two)
+    assert status == 409 and body["error"]["code"] == "too_many_participants", body
+    assert body["error"]["limit"] == 5 and "max_participants" in body["error"]["message"]
+    status, people = await server.api("GET", f"/api/events/{ev.id}/participants")
+    assert len(people) == 4  # nothing of the batch was stored
+    status, _ = await server.api("POST", f"/api/events/{ev.id}/participants", json=two[:1])
+    assert status == 201
 
 
 async def test_healthz(server: Running) -> None:

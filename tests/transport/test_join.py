@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.conftest import Running
+from collections.abc import Callable
+from typing import Any
+
+from tests.conftest import PEOPLE, Running
 
 
 def _local(server: Running, url: str) -> str:
@@ -65,3 +68,13 @@ async def test_sign_up_closes_when_the_event_ends(server: Running) -> None:
         server, _local(server, ev.body["registration_url"]), {"name": "Late", "side": "commune"}
     )
     assert status == 409 and 'data-testid="join-closed"' in page
+
+
+async def test_a_full_event_says_so_in_the_persons_language(start: Callable[..., Any]) -> None:
+    server = await start(max_participants=4)
+    ev = await server.event(PEOPLE)
+    url = _local(server, ev.body["registration_url"]) + "?lang=fr"
+    status, _, page = await _join(server, url, {"name": "Ana", "side": "commune"})
+    assert status == 409 and "Cet événement est complet" in page
+    _, people = await server.api("GET", f"/api/events/{ev.id}/participants")
+    assert len(people) == 4

@@ -86,6 +86,11 @@ export function applyClock(clock) {
   return true;
 }
 
+/** The highest `seq` of a clock event seen so far (null before the first one). */
+export function lastSeen() {
+  return current && typeof current.seq === 'number' ? current.seq : null;
+}
+
 /** The latest clock state (or null before the first one). */
 export function currentClock() {
   return current;

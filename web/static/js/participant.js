@@ -17,7 +17,7 @@ const NOTICE_KINDS = new Set(['moderator_joining', 'help_resolved', 'no_partner'
 const NOTE_MS = 20_000;
 const STORE_KEY = `speedmeet:${boot.event.id}:${boot.me.id}`;
 
-const socket = connect('/participant', boot.token);
+const socket = connect('/participant', boot.token, clock.lastSeen);
 const ask = (event, payload = {}) => call(socket, event, payload);
 const alertArea = $('#alert');
 const screenNode = $('#screen');

@@ -14,9 +14,14 @@ export class CallError extends Error {
   }
 }
 
-/** Connect to `namespace` ("/participant", "/host", "/moderator") with the link's token. */
-export function connect(namespace, token) {
-  return io(namespace, { auth: { token }, transports: ['websocket'] });
+/**
+ * Connect to `namespace` ("/participant", "/host", "/moderator") with the link's token. On every
+ * (re)connect the server also hears `seq()`, the last state version this page saw; whatever it
+ * is, the server sends the current state right after connecting.
+ */
+export function connect(namespace, token, seq = () => null) {
+  const auth = (cb) => cb({ token, seq: seq() });
+  return io(namespace, { auth, transports: ['websocket'] });
 }
 
 /**

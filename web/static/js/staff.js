@@ -13,7 +13,7 @@ import { SeqGate, phaseLabel } from './board.js';
  * `onNotice(n)` for those events. Returns {socket, ask, board, message, renderPhase, resolve}.
  */
 export function startStaff(namespace, { render, onHelp = () => {}, onNotice = () => {} }) {
-  const socket = connect(namespace, boot.token);
+  const socket = connect(namespace, boot.token, clock.lastSeen);
   const ask = (event, payload = {}) => call(socket, event, payload);
   const message = $('#message');
   const gate = new SeqGate();

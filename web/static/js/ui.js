@@ -61,6 +61,12 @@ export function watchConnection(socket, onRefused) {
     node.querySelector('.conn-text').textContent = t(key);
   };
   socket.on('connect', () => set('online', 'conn_online'));
+  // The server lost its database for a moment: screens may lag until it says it is back.
+  socket.on('status', (s) => {
+    if (s && typeof s === 'object' && socket.connected) {
+      set(s.degraded ? 'degraded' : 'online', s.degraded ? 'conn_degraded' : 'conn_online');
+    }
+  });
   socket.on('disconnect', (reason) => {
     set('reconnecting', 'conn_reconnecting');
     // The server closed us on purpose: socket.io will not retry by itself.
