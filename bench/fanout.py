@@ -6,7 +6,13 @@ Measures, on real processes, the time from the host's ``start`` (round 1) and fr
 over ``--repeat`` runs (each a new event with fresh connections). The baseline, measured in the
 same run, is a bare aiohttp + python-socketio server (``bench/fanout_bare.py``) that sends the
 same one message per participant, shaped and encoded like ours, one ``emit`` per socket; its
-p99 is what python-socketio itself costs, and the ratio is what Speedmeet adds on top.
+p99 is what python-socketio itself costs, and the ratio is what Speedmeet adds on top. The
+bare server's runs (two triggers per run, on connections kept open) alternate with ours.
+
+By default each command goes out as a host would send it: once every participant is online and
+has their next-partner card (the board has paired everyone present), and the clients have heard
+nothing for 1.5 board intervals. ``--rush`` sends ``start`` as soon as everyone is online and
+``next`` as soon as ``end_round`` answers, overlapping the server's own pushes.
 
 Cases: ``--participants`` (default 1,000) on one server process with the embedded store, against
 the bare server at that size; twice that many over two server processes sharing a Redis of the
@@ -22,6 +28,7 @@ at the end, error or not.
 
     .venv/bin/python bench/fanout.py [--participants 1000] [--repeat 3] [--load-processes 4]
     .venv/bin/python bench/fanout.py --quick     # 200 participants, one run: a smoke test
+    .venv/bin/python bench/fanout.py --rush      # commands back to back
 """
 
 from __future__ import annotations
@@ -62,6 +69,9 @@ GOAL_ONE = 1.5  # one process: p99 within 1.5x the bare server's
 GOAL_TWO = 2.0  # two processes on Redis: p99 within 2x the bare single server's
 GOAL_KB = 50.0  # memory per connected participant
 IDLE_WINDOW_S = 2.0
+BOARD_INTERVAL_MS = 1000
+QUIET_MS = 1500  # before a command: nothing received for this long (1.5 board intervals)
+QUIET_TIMEOUT_S = 15.0
 EVENT = {
     "title": "fanout",
     "round_seconds": 3600,
@@ -232,9 +242,9 @@ async def start_speedmeet(procs: Processes, name: str, extra: dict[str, str]) ->
         SPEEDMEET_LOG_LEVEL="WARNING",
         SPEEDMEET_DATA_DIR=str(data),
         SPEEDMEET_MAX_PARTICIPANTS="10000",
-        SPEEDMEET_BOARD_INTERVAL_MS="1000",
-        **extra,
+        SPEEDMEET_BOARD_INTERVAL_MS=str(BOARD_INTERVAL_MS),
     )
+    env.update(extra)
     child = procs.new(name)
     await child.spawn([sys.executable, "-m", "server"], env)
     url = f"http://127.0.0.1:{port}"
@@ -361,6 +371,26 @@ class Loads:
             )
         )
         return [t for r in replies for t in r["times"]], sum(r["missing"] for r in replies)
+
+    async def carded(self, group: str, rnd: int) -> bool:
+        """Wait until every client of the group has its next-partner card for round ``rnd``."""
+        replies = await asyncio.gather(
+            *(
+                p.request("carded", group=group, round=rnd, timeout=QUIET_TIMEOUT_S)
+                for p in self.all
+            )
+        )
+        return all(r["carded"] >= r["size"] for r in replies)
+
+    async def quiet(self, group: str) -> bool:
+        """Wait until no client of the group has received anything for ``QUIET_MS``."""
+        replies = await asyncio.gather(
+            *(
+                p.request("quiet", group=group, quiet_ms=QUIET_MS, timeout=QUIET_TIMEOUT_S)
+                for p in self.all
+            )
+        )
+        return all(r["quiet"] for r in replies)
 
     async def disconnect(self, group: str) -> None:
         await asyncio.gather(*(p.request("disconnect", group=group) for p in self.all))
@@ -506,8 +536,13 @@ async def speedmeet_run(
     servers: list[tuple[int, str]],
     group: str,
     idle: bool,
+    settle: bool,
 ) -> None:
-    """One event: register, connect everyone, ``start``, ``end_round`` then ``next``."""
+    """One event: register, connect everyone, ``start``, ``end_round`` then ``next``.
+
+    ``settle``: before each measured command, wait until the clients have received nothing for
+    ``QUIET_MS`` (the board's pushes, the previous fan-out are over).
+    """
     n = case.participants
     pids = [pid for pid, _ in servers]
     event_id, host_token = await admin.create_event()
@@ -531,6 +566,8 @@ async def speedmeet_run(
             case.errors.append(f"only {online} of {n} online after {ONLINE_TIMEOUT_S:.0f} s")
         case.memory_kb.append((rss_of(pids) - before) / n)
 
+        if settle and not (await loads.carded(group, 1) and await loads.quiet(group)):
+            case.errors.append("not everyone had their first card, or no quiet, before `start`")
         cpu = cpu_of(pids)
         t0 = time.time_ns()
         await host_call(host, "start")
@@ -539,6 +576,10 @@ async def speedmeet_run(
         case.add("start", Sample.of(t0, times, missing, cpu_of(pids) - cpu, ack_ms))
 
         await host_call(host, "end_round")
+        if settle and not (await loads.carded(group, 2) and await loads.quiet(group)):
+            case.errors.append(
+                "not everyone had their card for round 2, or no quiet, before `next`"
+            )
         cpu = cpu_of(pids)
         t0 = time.time_ns()
         await host_call(host, "next")
@@ -547,6 +588,7 @@ async def speedmeet_run(
         case.add("next", Sample.of(t0, times, missing, cpu_of(pids) - cpu, ack_ms))
 
         if idle:  # a round running, everyone online, nothing asked: what the server burns
+            await loads.quiet(group)
             cpu = cpu_of(pids)
             await asyncio.sleep(IDLE_WINDOW_S)
             case.idle_cpu.append((cpu_of(pids) - cpu) / IDLE_WINDOW_S)
@@ -564,6 +606,7 @@ async def block(
     n: int,
     processes: int,
     repeat: int,
+    settle: bool,
 ) -> tuple[Case, Case]:
     """The bare server and Speedmeet (``processes`` of them) at one size, runs interleaved."""
     tag = f"{n}x{processes}"
@@ -599,7 +642,9 @@ async def block(
                 await bare_trigger(
                     loads, bare, http, bare_child.pid, bare_url, f"bare-{tag}", 2 * r + k
                 )
-            await speedmeet_run(loads, ours, admin, servers, f"sm-{tag}-{r}", idle=r == 0)
+            await speedmeet_run(
+                loads, ours, admin, servers, f"sm-{tag}-{r}", idle=r == 0, settle=settle
+            )
             print(
                 f"  {tag} run {r + 1}/{repeat}: bare p99 "
                 f"{_ms(bare.samples['go'][-1].p99)} ms, start p99 "
@@ -619,6 +664,10 @@ async def block(
 
 def _ms(v: float) -> str:
     return "inf" if math.isinf(v) else f"{v:.1f}"
+
+
+def _procs(n: int) -> str:
+    return f"{n} process" if n == 1 else f"{n} processes"
 
 
 def _ratio(a: float, b: float) -> float:
@@ -658,7 +707,7 @@ def goals(pairs: list[tuple[Case, Case]]) -> tuple[list[str], list[bool]]:
             ok = ratio <= limit
             met.append(ok)
             lines.append(
-                f"- {ours.participants} participants on {ours.processes} process(es), "
+                f"- {ours.participants} participants on {_procs(ours.processes)}, "
                 f"`{command}` p99 within {limit}x bare ({bare.participants} on 1): "
                 f"{ratio:.2f}x -> {'goal met' if ok else 'goal missed'}"
             )
@@ -666,7 +715,7 @@ def goals(pairs: list[tuple[Case, Case]]) -> tuple[list[str], list[bool]]:
         ok = kb < GOAL_KB
         met.append(ok)
         lines.append(
-            f"- {ours.participants} participants on {ours.processes} process(es), memory under "
+            f"- {ours.participants} participants on {_procs(ours.processes)}, memory under "
             f"{GOAL_KB:.0f} KB per participant: {kb:.1f} KB -> {'goal met' if ok else 'goal missed'}"
         )
     return lines, met
@@ -682,7 +731,7 @@ def details(pairs: list[tuple[Case, Case]]) -> list[str]:
                 + " s; memory KB/participant per run "
                 + ", ".join(f"{m:.1f}" for m in case.memory_kb)
                 + (
-                    "; idle CPU with everyone online "
+                    "; CPU when quiet in a round, everyone online "
                     + ", ".join(f"{c * 100:.0f}%" for c in case.idle_cpu)
                     + " of a core"
                     if case.idle_cpu
@@ -713,28 +762,40 @@ def details(pairs: list[tuple[Case, Case]]) -> list[str]:
     return lines
 
 
-def reading(pairs: list[tuple[Case, Case]], met: list[bool]) -> str:
+def reading(pairs: list[tuple[Case, Case]], met: list[bool], settle: bool) -> str:
     parts = []
     for bare, ours in pairs:
         base = bare.pooled("p99")
         s, x = ours.median("start", "p99"), ours.median("next", "p99")
         parts.append(
-            f"with {ours.participants} participants on {ours.processes} process(es) "
+            f"with {ours.participants} participants on {_procs(ours.processes)} "
             f"({ours.name}), the last 1% got their round-1 assignment {_ms(s)} ms after `start` "
             f"and their round-2 one {_ms(x)} ms after `next`, against {_ms(base)} ms for a bare "
             f"python-socketio server sending the same one message each to {bare.participants} "
             f"sockets ({_ratio(s, base):.2f}x and {_ratio(x, base):.2f}x), holding "
-            f"{ours.memory_kb[0]:.1f} KB per connected participant"
+            f"{ours.memory_kb[0]:.1f} KB per connected participant (first run, fresh processes)"
         )
     verdict = "every goal is met" if all(met) else f"{met.count(False)} goal(s) missed"
+    if settle:
+        mode = (
+            "Each command was sent as a host would: once everyone had their next-partner card "
+            f"and the clients had heard nothing for {QUIET_MS / 1000:.1f} s (--rush sends them "
+            "back to back instead)."
+        )
+    else:
+        mode = (
+            "`start` went out as soon as everyone was online and `next` as soon as `end_round` "
+            "answered (--rush), so a command may overlap the server's own pushes (the lobby's "
+            "next-partner cards, the break's assignments and cards)."
+        )
     return (
         "Reading: "
         + "; ".join(parts)
-        + f". Overall {verdict}. The ratio is what Speedmeet adds to python-socketio's own cost "
-        "of one emit per socket (pairing, committing, the clock message that precedes each "
-        "assignment, per-person rooms, and with Redis the trip through the feed); both servers "
-        "share the machine's two cores with the load processes, so absolute times move from run "
-        "to run and the medians over runs are what to compare."
+        + f". Overall {verdict}. {mode} The ratio is what Speedmeet adds to python-socketio's "
+        "own cost of one emit per socket: the command (pairing, unless the board's plan for the "
+        "cards still holds), committing, and with Redis the trip through the feed. Both "
+        "servers share the machine's two cores with the load processes, so absolute times move "
+        "from run to run: compare the medians, and the ratios within one run."
     )
 
 
@@ -750,8 +811,10 @@ async def run(args: argparse.Namespace) -> int:
         timeout = aiohttp.ClientTimeout(total=120)
         async with aiohttp.ClientSession(headers=headers, timeout=timeout) as http:
             for n, processes in ((args.participants, 1), (2 * args.participants, 2)):
-                print(f"case: {n} participants, {processes} server process(es)", flush=True)
-                pairs.append(await block(procs, loads, http, n, processes, args.repeat))
+                print(f"case: {n} participants, {_procs(processes)}", flush=True)
+                pairs.append(
+                    await block(procs, loads, http, n, processes, args.repeat, args.settle)
+                )
         await loads.quit()
         print()
         print("\n".join(table(pairs)))
@@ -766,7 +829,7 @@ async def run(args: argparse.Namespace) -> int:
         )
         print("\n".join(details(pairs)))
         print()
-        print(reading(pairs, met))
+        print(reading(pairs, met, args.settle))
         ok = True
         return 0
     finally:
@@ -787,7 +850,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs (events) per case")
     parser.add_argument("--load-processes", type=int, default=4, help="client processes")
     parser.add_argument("--quick", action="store_true", help="200 participants, one run")
+    parser.add_argument(
+        "--rush",
+        action="store_true",
+        help="`start` as soon as everyone is online and `next` right after `end_round` answers "
+        "(default: as a host would, once everyone has their next-partner card and all is quiet)",
+    )
     args = parser.parse_args()
+    args.settle = not args.rush
     if args.quick:
         args.participants, args.repeat = 200, 1
     if args.participants < 2 or args.participants % 2:
@@ -796,11 +866,24 @@ def main() -> None:
     async def guarded() -> int:
         task = asyncio.current_task()
         assert task is not None
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, task.cancel)
-        return await run(args)
+        termed: list[bool] = []
 
-    sys.exit(asyncio.run(guarded()))
+        def on_term() -> None:
+            termed.append(True)
+            task.cancel()
+
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, on_term)
+        try:
+            return await run(args)
+        except asyncio.CancelledError:  # Ctrl+C or SIGTERM: run's cleanup stopped everything
+            print("interrupted; every process started was stopped", file=sys.stderr)
+            return 143 if termed else 130
+
+    try:
+        code = asyncio.run(guarded())
+    except KeyboardInterrupt:  # a second Ctrl+C, during the cleanup
+        code = 130
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ stdout (same ``id``). Commands:
 - ``arrivals {group, round, timeout}``: answer, once every client of the group has it (or at
   the timeout), the ``time.time_ns()`` at which each received its first ``assignment`` of that
   round, and how many never did;
+- ``quiet {group, quiet_ms, timeout}``: answer once the group has received nothing at all for
+  ``quiet_ms`` (the server's pushes after a change are over);
 - ``disconnect {group}``: close the group's clients;
 - ``quit``: close everything and exit (so does the end of stdin).
 
@@ -51,12 +53,30 @@ class Group:
     arrivals: list[dict[int, int]] = field(default_factory=list)  # per client: round -> ns
     counts: dict[int, int] = field(default_factory=dict)
     complete: dict[int, asyncio.Event] = field(default_factory=dict)
+    cards: list[set[int]] = field(default_factory=list)  # per client: rounds it has a card of
+    carded: dict[int, int] = field(default_factory=dict)
+    all_carded: dict[int, asyncio.Event] = field(default_factory=dict)
     size: int = 0
+    last_ns: int = 0  # when any client of the group last received anything
+
+    def heard(self, *_: Any) -> None:
+        self.last_ns = time.time_ns()
 
     def done(self, rnd: int) -> asyncio.Event:
         return self.complete.setdefault(rnd, asyncio.Event())
 
+    def card(self, index: int, rnd: int) -> None:
+        """A `next` card (whom the client will meet in round ``rnd``) arrived."""
+        self.last_ns = time.time_ns()
+        if rnd in self.cards[index]:
+            return
+        self.cards[index].add(rnd)
+        self.carded[rnd] = self.carded.get(rnd, 0) + 1
+        if self.carded[rnd] >= self.size:
+            self.all_carded.setdefault(rnd, asyncio.Event()).set()
+
     def record(self, index: int, rnd: int, at: int) -> None:
+        self.last_ns = at
         seen = self.arrivals[index]
         if rnd in seen:
             return
@@ -89,7 +109,13 @@ class Load:
                         if isinstance(data, dict) and isinstance(data.get("round"), int):
                             group.record(i, data["round"], at)
 
+                    def on_next(data: Any, i: int = index) -> None:
+                        if isinstance(data, dict) and isinstance(data.get("round"), int):
+                            group.card(i, data["round"])
+
                     c.on("assignment", on_assignment, namespace=NS)
+                    c.on("next", on_next, namespace=NS)
+                    c.on("*", group.heard, namespace=NS)  # clock, next, peer...
                     try:
                         await c.connect(
                             url,
@@ -109,6 +135,7 @@ class Load:
                     return
 
         group.arrivals = [{} for _ in cmd["targets"]]
+        group.cards = [set() for _ in cmd["targets"]]
         await asyncio.gather(*(one(i, u, t) for i, (u, t) in enumerate(cmd["targets"])))
         connected = time.perf_counter() - started
         greeted = True
@@ -137,6 +164,35 @@ class Load:
             pass
         times = [a[rnd] for a in group.arrivals if rnd in a]
         return {"times": times, "missing": group.size - len(times)}
+
+    async def carded(self, cmd: dict[str, Any]) -> dict[str, Any]:
+        """Wait until every client of the group has its card for the round (or the timeout)."""
+        group = self.groups[cmd["group"]]
+        rnd = int(cmd["round"])
+        event = group.all_carded.setdefault(rnd, asyncio.Event())
+        if group.carded.get(rnd, 0) >= group.size:
+            event.set()
+        try:
+            async with asyncio.timeout(float(cmd.get("timeout", 30))):
+                await event.wait()
+        except TimeoutError:
+            pass
+        return {"carded": group.carded.get(rnd, 0), "size": group.size}
+
+    async def quiet(self, cmd: dict[str, Any]) -> dict[str, Any]:
+        group = self.groups[cmd["group"]]
+        quiet_ns = int(cmd.get("quiet_ms", 1500)) * 1_000_000
+        started = time.time_ns()
+        deadline = started + int(float(cmd.get("timeout", 15)) * 1e9)
+        while True:
+            now = time.time_ns()
+            left = group.last_ns + quiet_ns - now
+            if left <= 0:
+                return {"quiet": True, "waited_s": (now - started) / 1e9}
+            if now + left > deadline:
+                await asyncio.sleep(max(0, deadline - now) / 1e9)
+                return {"quiet": False, "waited_s": (time.time_ns() - started) / 1e9}
+            await asyncio.sleep(left / 1e9)
 
     async def disconnect(self, cmd: dict[str, Any]) -> dict[str, Any]:
         group = self.groups.pop(cmd["group"], None)
@@ -179,6 +235,10 @@ async def main() -> None:
                 body = await load.connect(cmd)
             elif op == "arrivals":
                 body = await load.arrivals(cmd)
+            elif op == "carded":
+                body = await load.carded(cmd)
+            elif op == "quiet":
+                body = await load.quiet(cmd)
             elif op == "disconnect":
                 body = await load.disconnect(cmd)
             else:

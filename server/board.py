@@ -1,5 +1,8 @@
 """The staff boards and everyone's next-partner card, computed once per event by the process that
-holds its lease, at most once per ``board_interval_ms``, and published on the feed."""
+holds its lease and published on the feed: the board at most once per ``board_interval_ms``; the
+cards (a whole pairing of everyone present) at once when a break or the lobby begins, then, while
+people come and go, at most every few intervals. The pairing made for the cards is kept: the
+round that starts with the same state and people uses it instead of pairing again."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from .store import Note
 log = logging.getLogger(__name__)
 
 OWN = frozenset({"rooms", "next"})  # what the board itself publishes
+PREVIEW_EVERY = 3  # board intervals between two pairings for the cards, as people come and go
 
 
 @dataclass
@@ -26,6 +30,10 @@ class _Watch:
     dirty: bool = True
     sent: dict[str, dict[str, Any]] = field(default_factory=dict)  # the last `next` of each
     help_log: list[Entry] = field(default_factory=list)  # read incrementally
+    previewed: tuple[int, frozenset[str]] | None = None  # (version, online) of the last cards
+    stage: tuple[str, int] | None = None  # (phase, round) of the last cards
+    preview_at: float = 0.0  # loop time of the last pairing for the cards
+    preview_owed: bool = False  # the cards are out of date and wait for their turn
 
 
 class Board:
@@ -65,9 +73,13 @@ class Board:
 
     async def _maybe(self, event_id: str, watch: _Watch) -> None:
         touched = await self._owner.store.take_touched(event_id)
-        if watch.dirty or touched:
+        owed = watch.preview_owed and self._since(watch) >= PREVIEW_EVERY * self._interval
+        if watch.dirty or touched or owed:
             watch.dirty = False
             await self.push(event_id, watch)
+
+    def _since(self, watch: _Watch) -> float:
+        return asyncio.get_running_loop().time() - watch.preview_at
 
     async def open_help(self, event_id: str, watch: _Watch) -> list[HelpRequest]:
         """Open help requests, reading only the entries added since last time."""
@@ -85,9 +97,24 @@ class Board:
         helped = await self.open_help(event_id, watch)
         payload = views.board_payload(state, online, stats, helped, self._owner.now())
         messages = [Message(STAFF, "rooms", payload)]
-        if state.clock.phase in (Phase.LOBBY, Phase.BREAK):
+        if state.clock.phase in (Phase.LOBBY, Phase.BREAK) and self._preview_due(
+            state, online, watch
+        ):
             messages += await self._previews(state, online, watch)
         await self._owner.publish(state, messages)
+
+    def _preview_due(self, state: EventState, online: frozenset[str], watch: _Watch) -> bool:
+        inputs = (state.version, online)
+        if watch.previewed == inputs:
+            watch.preview_owed = False
+            return False
+        stage = (state.clock.phase.value, state.clock.round)
+        if watch.stage == stage and self._since(watch) < PREVIEW_EVERY * self._interval:
+            watch.preview_owed = True  # its turn comes in a few intervals
+            return False
+        watch.previewed, watch.stage, watch.preview_owed = inputs, stage, False
+        watch.preview_at = asyncio.get_running_loop().time()
+        return True
 
     async def _previews(
         self, state: EventState, online: frozenset[str], watch: _Watch
@@ -97,6 +124,12 @@ class Board:
         plan = await loop.run_in_executor(
             None, lambda: matching.pair_round(rooms.match_input(state, online, left))
         )
+        store = self._owner.store
+        current = await store.load(state.id)
+        if current is None or current.version != state.version:
+            return []  # the event moved on while pairing (a round started): cards of the past
+        # the round that starts with this very state and these people is paired already
+        await store.put_plan(state.id, rooms.plan_key(state, online), plan)
         payloads = engine.preview_payloads(state, plan)
         nobody = {"round": state.clock.round + 1, "peers": [], "reason": None}
         changed: dict[str, dict[str, Any]] = {}

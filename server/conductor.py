@@ -18,7 +18,7 @@ from .deadlines import Timer, timer_of
 from .errors import SpeedmeetError
 from .metrics import Metrics
 from .model import EventState
-from .service import ONLINE, Context, Owner
+from .service import ONLINE, PLAN, Context, Owner
 from .store import Note
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,9 @@ RETRY_MS = (500, 1_000, 2_000, 5_000, 10_000)
 def _command(state: EventState, ctx: Context) -> engine.Outcome:
     if deadlines.due(timer_of(state), ctx.now) == "no_shows":
         return engine.check_no_shows(state, ctx.online, ctx.now)
-    return engine.move_clock(state, ClockCommand.DEADLINE, ctx.now, ctx.online, "clock")
+    return engine.move_clock(
+        state, ClockCommand.DEADLINE, ctx.now, ctx.online, "clock", plan=ctx.plan
+    )
 
 
 class Conductor:
@@ -103,7 +105,7 @@ class Conductor:
 
     async def _fire(self, event_id: str) -> None:
         try:
-            outcome = await self._owner.apply(event_id, _command, needs=(ONLINE,))
+            outcome = await self._owner.apply(event_id, _command, needs=(ONLINE, PLAN))
         except asyncio.CancelledError:
             raise
         except SpeedmeetError as exc:

@@ -77,15 +77,19 @@ def person_payload(p: Participant) -> dict[str, Any]:
 
 
 def assignment_payload(
-    state: EventState, pid: str, rooms_by_person: Mapping[str, Room] | None = None
+    state: EventState,
+    pid: str,
+    clock: dict[str, Any],
+    rooms_by_person: Mapping[str, Room] | None = None,
 ) -> dict[str, Any]:
-    """Where ``pid`` is this round: their room and peers (``room`` is ``None`` while waiting).
+    """Where ``pid`` is this round: their room and peers (``room`` is ``None`` while waiting),
+    with the ``clock`` as of this assignment.
 
     Give ``rooms_by_person`` (``state.rooms_by_person()``) when building many of them. The
     signaling roles and ICE servers are added on delivery (``server.signaling``).
     """
     room = state.room_of(pid) if rooms_by_person is None else rooms_by_person.get(pid)
-    base: dict[str, Any] = {"round": state.clock.round, "seq": state.version}
+    base: dict[str, Any] = {"round": state.clock.round, "seq": state.version, "clock": clock}
     if room is None:
         return {**base, "room": None, "peers": [], "reason": None}
     peers = [person_payload(state.participants[m]) for m in room.members if m != pid]
@@ -108,47 +112,73 @@ def preview_payloads(state: EventState, plan: matching.RoundPlan) -> dict[str, d
 def summary_payload(
     state: EventState, rated: Mapping[tuple[str, str], Feedback], pid: str
 ) -> dict[str, Any]:
-    """The ``summary`` event: every meeting of ``pid`` with ratings and mutual follow-ups.
+    """The ``summary`` event of one person: every meeting with ratings and mutual follow-ups.
 
     ``rated`` is the event's ratings by ``(participant, room)`` (``logs.ratings``).
     """
+    met = [(r.round, room) for r in state.history for room in r.rooms if pid in room.members]
     mine = {room: f for (who, room), f in rated.items() if who == pid}
-    wants = {key for key, f in rated.items() if f.follow_up}
-    meetings = []
-    for record in state.history:
-        for room in record.rooms:
-            if pid not in room.members:
-                continue
-            peers = []
-            for other in room.members:
-                if other == pid:
-                    continue
-                peer = person_payload(state.participants[other])
-                mutual = (pid, room.id) in wants and (other, room.id) in wants
-                peer["mutual_follow_up"] = mutual
-                if mutual:
-                    peer["email"] = state.participants[other].email
-                peers.append(peer)
-            f = mine.get(room.id)
-            meetings.append(
-                {
-                    "round": record.round,
-                    "room": room.id,
-                    "peers": peers,
-                    "rating": f.rating if f else None,
-                    "follow_up": f.follow_up if f else False,
-                }
-            )
-    return {"meetings": meetings, "seq": state.version}
+    return _summary(state, pid, met, mine, rated)
 
 
 def summaries(state: EventState, entries: Iterable[Entry]) -> list[Message]:
-    """Everyone's ``summary`` (sent when the event ends), from the event's feedback log."""
+    """Everyone's ``summary`` (sent when the event ends), from the event's feedback log.
+
+    One pass over the rooms and one over the ratings, whatever the size of the event.
+    """
     rated = logs.ratings(entries)
+    met: dict[str, list[tuple[int, Room]]] = {}
+    for record in state.history:
+        for room in record.rooms:
+            for m in room.members:
+                met.setdefault(m, []).append((record.round, room))
+    mine: dict[str, dict[str, Feedback]] = {}
+    for (who, room_id), f in rated.items():
+        mine.setdefault(who, {})[room_id] = f
     return [
-        Message(to_participant(pid), "summary", summary_payload(state, rated, pid))
+        Message(
+            to_participant(pid),
+            "summary",
+            _summary(state, pid, met.get(pid, []), mine.get(pid, {}), rated),
+        )
         for pid in state.participants
     ]
+
+
+def _summary(
+    state: EventState,
+    pid: str,
+    met: Iterable[tuple[int, Room]],
+    mine: Mapping[str, Feedback],
+    rated: Mapping[tuple[str, str], Feedback],
+) -> dict[str, Any]:
+    def wants(who: str, room_id: str) -> bool:
+        f = rated.get((who, room_id))
+        return f is not None and f.follow_up
+
+    meetings = []
+    for number, room in met:
+        peers = []
+        for other in room.members:
+            if other == pid:
+                continue
+            peer = person_payload(state.participants[other])
+            mutual = wants(pid, room.id) and wants(other, room.id)
+            peer["mutual_follow_up"] = mutual
+            if mutual:
+                peer["email"] = state.participants[other].email
+            peers.append(peer)
+        f = mine.get(room.id)
+        meetings.append(
+            {
+                "round": number,
+                "room": room.id,
+                "peers": peers,
+                "rating": f.rating if f else None,
+                "follow_up": f.follow_up if f else False,
+            }
+        )
+    return {"meetings": meetings, "seq": state.version}
 
 
 def _bump(state: EventState, **changes: Any) -> EventState:
@@ -159,12 +189,14 @@ def _audit(now: int, actor: str, action: str, detail: str = "") -> AuditEntry:
     return AuditEntry(at=now, actor=actor, action=action, detail=detail)
 
 
-def _assignments(state: EventState, pids: set[str] | None = None) -> list[Message]:
+def _assignments(state: EventState, now: int, pids: set[str] | None = None) -> list[Message]:
+    """The assignments of ``pids`` (of everyone: also those who stopped, who hear the clock)."""
     index = state.rooms_by_person()
+    clock = clock_payload(state, now)
     return [
-        Message(to_participant(p.id), "assignment", assignment_payload(state, p.id, index))
+        Message(to_participant(p.id), "assignment", assignment_payload(state, p.id, clock, index))
         for p in state.participants.values()
-        if not p.stopped and (pids is None or p.id in pids)
+        if pids is None or p.id in pids
     ]
 
 
@@ -173,9 +205,16 @@ def _clock_messages(state: EventState, now: int) -> list[Message]:
     return [Message(PARTICIPANTS, "clock", payload), Message(STAFF, "clock", payload)]
 
 
-def _start_round(state: EventState, number: int, now: int, online: frozenset[str]) -> EventState:
-    left = state.settings.rounds - number + 1
-    plan = matching.pair_round(rooms.match_input(state, online, left))
+def _start_round(
+    state: EventState,
+    number: int,
+    now: int,
+    online: frozenset[str],
+    plan: matching.RoundPlan | None,
+) -> EventState:
+    if plan is None:
+        left = state.settings.rounds - number + 1
+        plan = matching.pair_round(rooms.match_input(state, online, left))
     record = rooms.build_round(number, plan, now)
     return msgspec.structs.replace(state, history=(*state.history, record))
 
@@ -187,10 +226,13 @@ def move_clock(
     online: frozenset[str],
     actor: str,
     extend_seconds: int = 0,
+    plan: matching.RoundPlan | None = None,
 ) -> Outcome:
     """Apply a clock command, starting a round's rooms as the phase changes.
 
-    When it ends the event, the owner sends the summaries (they need the feedback log).
+    ``plan``: the pairing of the next round, already made for this very state and the people
+    ``online`` (``rooms.plan_key``); without it a round that starts is paired here. When the
+    command ends the event, the owner sends the summaries (they need the feedback log).
     """
     s = state.settings
     before = state.clock
@@ -204,15 +246,19 @@ def move_clock(
     )
     detail = f"{extend_seconds}s" if command is clk.ClockCommand.EXTEND else ""
     new = _bump(state, clock=after)
-    messages = _clock_messages(new, now)
-    if after.phase is Phase.ROUND and after.round != before.round:
+    starts = after.phase is Phase.ROUND and after.round != before.round
+    ends = before.phase is Phase.ROUND and after.phase is not Phase.ROUND
+    if starts:
         started = before.ends_at if command is clk.ClockCommand.DEADLINE and before.ends_at else now
-        new = _start_round(new, after.round, started, online)
-        messages += _assignments(new)
-    elif after.phase is not Phase.ROUND and before.phase is Phase.ROUND:
-        messages += _assignments(new)
+        new = _start_round(new, after.round, started, online, plan)
+    clock = clock_payload(new, now)
+    if starts or ends:
+        # everyone moves: one message each, their assignment, which carries the new clock
+        messages = [Message(STAFF, "clock", clock), *_assignments(new, now)]
+    else:
+        messages = _clock_messages(new, now)
     entry = _audit(now, actor, command.value, detail)
-    return Outcome(new, messages, {"clock": clock_payload(new, now)}, [entry])
+    return Outcome(new, messages, {"clock": clock}, [entry])
 
 
 def notice(state: EventState, text: str, now: int, actor: str) -> Outcome:
@@ -233,7 +279,7 @@ def move(state: EventState, pid: str, room_id: str | None, now: int, actor: str)
     moved, affected = rooms.move(state, pid, room_id)
     new = _bump(moved)
     entry = _audit(now, actor, "move", f"{pid} -> {room_id}")
-    return Outcome(new, _assignments(new, affected), {"affected": sorted(affected)}, [entry])
+    return Outcome(new, _assignments(new, now, affected), {"affected": sorted(affected)}, [entry])
 
 
 def repair(state: EventState, online: frozenset[str], now: int, actor: str) -> Outcome:
@@ -241,7 +287,7 @@ def repair(state: EventState, online: frozenset[str], now: int, actor: str) -> O
     repaired, moved = rooms.repair(state, online)
     new = _bump(repaired)
     entry = _audit(now, actor, "repair", ",".join(sorted(moved)))
-    return Outcome(new, _assignments(new, moved), {"paired": sorted(moved)}, [entry])
+    return Outcome(new, _assignments(new, now, moved), {"paired": sorted(moved)}, [entry])
 
 
 def check_no_shows(state: EventState, online: frozenset[str], now: int) -> Outcome:
@@ -257,7 +303,7 @@ def check_no_shows(state: EventState, online: frozenset[str], now: int) -> Outco
     new = _bump(repaired, history=(*repaired.history[:-1], checked))
     alone = sorted(set(lonely) - moved)
     notice = {"text": "", "at": now, "from": "host", "kind": "no_partner"}
-    messages = _assignments(new, moved)
+    messages = _assignments(new, now, moved)
     messages += [Message(to_participant(pid), "notice", notice) for pid in alone]
     entry = _audit(now, "clock", "no_show_check", ",".join(sorted(moved)))
     return Outcome(new, messages, {"paired": sorted(moved), "alone": alone}, [entry])

@@ -1,6 +1,9 @@
 """This process's side of the feed: every note, and every loss or return of the feed, handed to
 each part in order (the room index first, so a relayed signal never sees an older round).
 
+Notes wait in a queue that one task works through: a command is answered as soon as its change
+is committed, and the event's lock is not held while thousands of messages go out.
+
 While the feed is lost the event is *degraded* here: clients are told, and once the feed is back
 they get their state again. They are told all is well only when python-socketio's own listener
 hears again too (it backs off for up to a minute after Redis returns; until then signals from
@@ -45,10 +48,27 @@ class Feed:
         self._ready = ready
         self._metrics = metrics
         self._tasks = Tasks()
+        self._queue: asyncio.Queue[Note | bool] = asyncio.Queue()
         self.up = True
 
     async def on_note(self, note: Note) -> None:
-        """Hand the note to every part; one part's failure does not stop the others."""
+        """Queue the note (the store's listener or commit goes on at once)."""
+        self._queue.put_nowait(note)
+
+    async def on_link(self, up: bool) -> None:
+        """Queue the news that the feed was lost or is back, in order with the notes."""
+        self._queue.put_nowait(up)
+
+    async def run(self) -> None:
+        """Hand each note to every part, in order, until cancelled."""
+        while True:
+            item = await self._queue.get()
+            if isinstance(item, bool):
+                await self._link(item)
+            else:
+                await self._note(item)
+
+    async def _note(self, note: Note) -> None:
         self._metrics.notes.inc()
         for part in self._parts:
             try:
@@ -56,8 +76,7 @@ class Feed:
             except Exception:
                 log.exception("%s failed on a note of %s", type(part).__name__, note.event_id)
 
-    async def on_link(self, up: bool) -> None:
-        """The feed was lost, or is back: each part forgets or resynchronises."""
+    async def _link(self, up: bool) -> None:
         log.warning("feed %s", "back: resynchronising" if up else "lost: clients told")
         if not up:
             await self._degraded(True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 
 import msgspec
@@ -46,6 +47,17 @@ def match_input(
         waits=waits,
         rounds_left=max(rounds_left, 1),
     )
+
+
+def plan_key(state: EventState, present: Iterable[str]) -> str:
+    """What the pairing of the next round depends on: the record's version and who takes part.
+
+    A plan made for one key (by the board, for the next-partner cards) serves the round that
+    starts with the same key.
+    """
+    active = sorted(p for p in present if (x := state.participants.get(p)) and not x.stopped)
+    digest = hashlib.sha256("\n".join(active).encode()).hexdigest()[:24]
+    return f"{state.version}:{digest}"
 
 
 def build_round(

@@ -15,9 +15,10 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import engine
+from . import engine, rooms
 from .errors import Conflict, NotFound, SpeedmeetError, UserError
 from .logs import LOGS, Log
+from .matching import RoundPlan
 from .metrics import Metrics
 from .model import Entry, EventState, Phase
 from .store import Change, Note, Store
@@ -26,7 +27,8 @@ from .store.base import note_of
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 6
-ONLINE = "online"  # a command's need: who is online (besides the logs it reads)
+ONLINE = "online"  # a command's needs: who is online,
+PLAN = "plan"  # the next round's pairing if one was made for this state (and the logs it reads)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Context:
     now: int
     online: frozenset[str] = frozenset()
     logs: Mapping[Log, Sequence[Entry]] = field(default_factory=dict)
+    plan: RoundPlan | None = None
 
 
 Command = Callable[[EventState, Context], engine.Outcome]
@@ -73,7 +76,7 @@ class Owner:
         async with self.lock(event_id):
             for attempt in range(ATTEMPTS):
                 state = await self.get(event_id)
-                ctx = await self._context(event_id, needs)
+                ctx = await self._context(state, needs)
                 outcome = await loop.run_in_executor(None, command, state, ctx)
                 try:
                     await self._commit(state, outcome)
@@ -89,12 +92,17 @@ class Owner:
                 return outcome
         raise UserError("busy", "The event is changing quickly right now; please try again.")
 
-    async def _context(self, event_id: str, needs: Collection[str]) -> Context:
-        unknown = set(needs) - {ONLINE, *LOGS}
+    async def _context(self, state: EventState, needs: Collection[str]) -> Context:
+        unknown = set(needs) - {ONLINE, PLAN, *LOGS}
         assert not unknown, f"unknown needs {unknown}"
-        online = await self.store.online(event_id) if ONLINE in needs else frozenset()
-        logs = {name: await self.store.entries(event_id, name) for name in LOGS if name in needs}
-        return Context(now=self.now(), online=online, logs=logs)
+        online = await self.store.online(state.id) if ONLINE in needs else frozenset()
+        logs = {name: await self.store.entries(state.id, name) for name in LOGS if name in needs}
+        plan = None
+        if PLAN in needs:
+            stored = await self.store.plan(state.id)
+            if stored is not None and stored[0] == rooms.plan_key(state, online):
+                plan = stored[1]
+        return Context(now=self.now(), online=online, logs=logs, plan=plan)
 
     async def _commit(self, state: EventState, outcome: engine.Outcome) -> None:
         changed = outcome.state is not state

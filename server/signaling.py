@@ -10,6 +10,7 @@ so they reach a peer connected to another process.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -27,6 +28,7 @@ from .targets import PARTICIPANT_NS, person_room
 log = logging.getLogger(__name__)
 
 MAX_SIGNAL_BYTES = 64 * 1024
+CROSSING = 16  # emits through the manager at once (each borrows a Redis connection)
 
 
 def roles(pid: str, peers: Sequence[str]) -> dict[str, bool]:
@@ -70,6 +72,7 @@ class Signaling:
         self._metrics = metrics
         self._ice = msgspec.to_builtins(settings.ice_servers)
         self._index: dict[str, RoomIndex] = {}
+        self._crossing = asyncio.Semaphore(CROSSING)
 
     def ice_servers(self, pid: str) -> list[dict[str, Any]]:
         """The STUN/TURN servers handed to ``pid``'s browser (every assignment carries them, so
@@ -111,13 +114,16 @@ class Signaling:
             raise UserError("not_your_peer", f"{to!r} is not in your room this round.")
         if len(msgspec.json.encode(data)) > MAX_SIGNAL_BYTES:
             raise ProtocolError("too_big", f"Signal data is limited to {MAX_SIGNAL_BYTES} bytes.")
-        await self._sio.emit(
-            "signal",
-            {"from": pid, "data": data},
-            room=person_room(event_id, to),
-            namespace=PARTICIPANT_NS,
-        )
+        await self.cross(event_id, to, "signal", {"from": pid, "data": data})
         self._metrics.signals.inc()
+
+    async def cross(self, event_id: str, pid: str, event: str, data: dict[str, Any]) -> None:
+        """Send to a participant's sockets on whichever process they are (python-socketio's
+        manager publishes it through Redis; a few at a time, so that a storm of them does not
+        open a Redis connection each)."""
+        async with self._crossing:
+            room = person_room(event_id, pid)
+            await self._sio.emit(event, data, room=room, namespace=PARTICIPANT_NS)
 
     async def on_note(self, note: Note) -> None:
         """Forget an event's index when its rooms (or phase) changed."""

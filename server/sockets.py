@@ -31,10 +31,10 @@ from .payloads import (
     Stats,
     parse,
 )
-from .service import ONLINE, Owner
+from .service import ONLINE, PLAN, Owner
 from .signaling import Signaling
 from .store import Note
-from .targets import PARTICIPANT_NS, event_room, person_room
+from .targets import event_room, person_room
 from .tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -179,6 +179,10 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
         """Who this socket is (set at connect)."""
         return self.who[sid]
 
+    async def tell(self, sid: str, event: str, data: Any) -> None:
+        """Send to one socket of this process (not through Redis: no other process has it)."""
+        await self.emit(event, data, to=sid, ignore_queue=True)
+
     @acked(Empty)
     async def on_time(self, sid: str, body: Empty) -> dict[str, Any]:
         """Clock sync: the server's time in epoch milliseconds."""
@@ -218,28 +222,23 @@ class ParticipantNamespace(Role):
         """Send clock, assignment, the next-round card, and the summary once ended."""
         pid = ref.participant_id
         assert pid is not None
-        now = self.owner.now()
-        await self.emit("clock", engine.clock_payload(state, now), to=sid)
-        assignment = self.signaling.complete(engine.assignment_payload(state, pid), pid)
-        await self.emit("assignment", assignment, to=sid)
+        clock = engine.clock_payload(state, self.owner.now())
+        await self.tell(sid, "clock", clock)
+        assignment = self.signaling.complete(engine.assignment_payload(state, pid, clock), pid)
+        await self.tell(sid, "assignment", assignment)
         preview = await self.owner.store.preview(state.id, pid)
         if preview is not None and state.clock.phase in (Phase.LOBBY, Phase.BREAK):
-            await self.emit("next", preview, to=sid)
+            await self.tell(sid, "next", preview)
         if state.clock.phase is Phase.ENDED:
             rated = logs.ratings(await self.owner.store.entries(state.id, "feedback"))
-            await self.emit("summary", engine.summary_payload(state, rated, pid), to=sid)
+            await self.tell(sid, "summary", engine.summary_payload(state, rated, pid))
 
     async def announce(self, state: EventState, pid: str, online: bool) -> None:
         """Tell the others of ``pid``'s room that they came or went (on any process)."""
         room = state.room_of(pid)
         for other in room.members if room else ():
             if other != pid:
-                await self.server.emit(
-                    "peer",
-                    {"id": pid, "online": online},
-                    room=person_room(state.id, other),
-                    namespace=PARTICIPANT_NS,
-                )
+                await self.signaling.cross(state.id, other, "peer", {"id": pid, "online": online})
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         """Go offline when the last socket of this participant closes."""
@@ -337,9 +336,9 @@ class Staff(Role):
         stats = await store.stats(state.id)
         helped = logs.open_help(await store.entries(state.id, "help"))
         now = self.owner.now()
-        await self.emit("clock", engine.clock_payload(state, now), to=sid)
+        await self.tell(sid, "clock", engine.clock_payload(state, now))
         snapshot = views.snapshot_payload(state, online, stats, helped, now)
-        await self.emit("snapshot", snapshot, to=sid)
+        await self.tell(sid, "snapshot", snapshot)
 
     @acked(ResolveHelp)
     async def on_resolve_help(self, sid: str, body: ResolveHelp) -> dict[str, Any]:
@@ -376,10 +375,9 @@ class ModeratorNamespace(Staff):
             "from": "moderator",
             "kind": "moderator_joining",
         }
-        for member in room["members"]:
-            await self.server.emit(
-                "notice", notice, room=person_room(state.id, member["id"]), namespace=PARTICIPANT_NS
-            )
+        members = [m["id"] for m in room["members"]]
+        told = [engine.Message(engine.to_participant(m), "notice", notice) for m in members]
+        await self.owner.publish(state, told)
         return {"room": room}
 
 
@@ -401,8 +399,8 @@ class HostNamespace(Staff):
         """Apply a clock command and answer with the new clock."""
         outcome = await self.owner.apply(
             self.ref(sid).event_id,
-            lambda s, c: engine.move_clock(s, command, c.now, c.online, "host", seconds),
-            needs=(ONLINE,),
+            lambda s, c: engine.move_clock(s, command, c.now, c.online, "host", seconds, c.plan),
+            needs=(ONLINE, PLAN),
         )
         return outcome.result
 

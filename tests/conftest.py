@@ -174,6 +174,28 @@ class Client:
                 await self._arrived.wait_for(lambda: found() is not None)
         return found()
 
+    async def wait_clock(
+        self, where: Callable[[Any], bool] = lambda _: True, timeout: float = 10
+    ) -> Any:
+        """The first clock state satisfying ``where``, from a ``clock`` event or the clock an
+        ``assignment`` carries (a change that moves everyone sends participants only that)."""
+        async with asyncio.timeout(timeout), self._arrived:
+            await self._arrived.wait_for(lambda: self._clock(where) is not None)
+        return self._clock(where)
+
+    def _clock(self, where: Callable[[Any], bool]) -> Any:
+        for name, data in self.received:
+            clock = (
+                data
+                if name == "clock"
+                else (data or {}).get("clock")
+                if name == "assignment"
+                else None
+            )
+            if clock is not None and where(clock):
+                return clock
+        return None
+
     def last(self, event: str) -> Any:
         """The latest payload of ``event`` received so far."""
         for name, data in reversed(self.received):

@@ -25,6 +25,7 @@ import msgspec
 from ..deadlines import Timer, timer_of
 from ..engine import Message
 from ..logs import Log, log_of
+from ..matching import RoundPlan
 from ..model import Entry, EventState, LinkStats, TokenRef
 
 
@@ -138,6 +139,12 @@ class Store(Protocol):
 
     async def preview(self, event_id: str, participant_id: str) -> dict[str, object] | None:
         """A participant's latest next-round preview."""
+
+    async def put_plan(self, event_id: str, key: str, plan: RoundPlan) -> None:
+        """Keep the pairing made for the next round, for the state and people ``key`` names."""
+
+    async def plan(self, event_id: str) -> tuple[str, RoundPlan] | None:
+        """The latest pairing kept for the next round, with its key."""
 
     # --- presence ----------------------------------------------------------------------------
 

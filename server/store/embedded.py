@@ -20,6 +20,7 @@ from typing import IO, TypeVar
 
 from ..errors import Conflict, StartupRefused
 from ..logs import Log
+from ..matching import RoundPlan
 from ..model import Entry, EventState, LinkStats, Phase, TokenRef
 from . import legacy
 from .base import Change, Note, Subscriber, by_log
@@ -116,6 +117,7 @@ class EmbeddedStore:
         self._sockets: dict[tuple[str, str], set[str]] = {}
         self._stats: dict[str, dict[str, LinkStats]] = {}
         self._previews: dict[str, dict[str, dict[str, object]]] = {}
+        self._plans: dict[str, tuple[str, RoundPlan]] = {}
         self._touched: set[str] = set()
         self._subscriber: Subscriber | None = None
 
@@ -241,6 +243,14 @@ class EmbeddedStore:
     async def preview(self, event_id: str, participant_id: str) -> dict[str, object] | None:
         """A participant's latest preview."""
         return self._previews.get(event_id, {}).get(participant_id)
+
+    async def put_plan(self, event_id: str, key: str, plan: RoundPlan) -> None:
+        """Keep the next round's pairing."""
+        self._plans[event_id] = (key, plan)
+
+    async def plan(self, event_id: str) -> tuple[str, RoundPlan] | None:
+        """The next round's pairing kept."""
+        return self._plans.get(event_id)
 
     # --- presence (one process: no heartbeat needed) -----------------------------------------
 

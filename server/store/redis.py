@@ -27,12 +27,14 @@ from urllib.parse import urlparse
 
 import msgspec
 from redis import asyncio as aioredis
+from redis.asyncio.connection import BlockingConnectionPool
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..errors import Conflict, StartupRefused, Unavailable
 from ..logs import LOGS, Log
+from ..matching import RoundPlan
 from ..model import Entry, EventState, LinkStats, Phase, TokenRef
 from ..tasks import stop
 from .base import Change, Note, Subscriber, by_log
@@ -56,7 +58,16 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 RETRY_FOR_S = 4.0
+POOL = 32  # Redis connections a process uses at most for commands
 NOTE = msgspec.json.Decoder(Note)
+
+
+class _Plan(msgspec.Struct, frozen=True):
+    key: str
+    plan: RoundPlan
+
+
+PLAN = msgspec.json.Decoder(_Plan)
 PREVIEW = msgspec.json.Decoder(dict[str, Any])
 TRANSIENT = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, OSError)
 
@@ -192,15 +203,22 @@ def keepalive() -> dict[int, int]:
 
 def client(url: str, **options: Any) -> Any:
     """A Redis client for ``url``: ``redis://``, ``rediss://``, ``unix://`` or, through
-    Sentinel, ``redis+sentinel://[user:pw@]host:port,host:port/db/service``."""
+    Sentinel, ``redis+sentinel://[user:pw@]host:port,host:port/db/service``.
+
+    At most ``POOL`` connections: past that a command waits for a free one (a storm of
+    connecting people would otherwise open a Redis connection each).
+    """
     if urlparse(url).scheme.startswith("redis+sentinel"):
         from redis.asyncio.sentinel import Sentinel
         from socketio.redis_manager import parse_redis_sentinel_url
 
         sentinels, service, extra = parse_redis_sentinel_url(url)
         sentinel = Sentinel(sentinels, **{**options, **extra})  # type: ignore[no-untyped-call]
-        return sentinel.master_for(service or "mymaster")
-    return aioredis.Redis.from_url(url, **options)
+        return sentinel.master_for(service or "mymaster", max_connections=POOL)
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=POOL, timeout=RETRY_FOR_S, **options
+    )
+    return aioredis.Redis.from_pool(pool)  # the client closes the pool with itself
 
 
 class RedisStore:
@@ -502,6 +520,19 @@ class RedisStore:
         key = f"{self._ev(event_id)}:next"
         raw = await self._do("preview", lambda: self.r.hget(key, participant_id))
         return None if raw is None else PREVIEW.decode(raw)
+
+    async def put_plan(self, event_id: str, key: str, plan: RoundPlan) -> None:
+        """Keep the next round's pairing (one per event)."""
+        body = encode(_Plan(key=key, plan=plan))
+        await self._do("plan", lambda: self.r.set(f"{self._ev(event_id)}:plan", body))
+
+    async def plan(self, event_id: str) -> tuple[str, RoundPlan] | None:
+        """The next round's pairing kept, with its key."""
+        raw = await self._do("plan", lambda: self.r.get(f"{self._ev(event_id)}:plan"))
+        if raw is None:
+            return None
+        kept = PLAN.decode(raw)
+        return kept.key, kept.plan
 
     # --- presence ----------------------------------------------------------------------------
 

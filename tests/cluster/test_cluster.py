@@ -90,7 +90,7 @@ async def test_people_on_three_processes_meet_and_hear_each_change_once(cluster:
 
     assert (await host.call("end_round"))["ok"]
     for client in people.values():
-        await client.wait_for("clock", lambda k: k["phase"] == "break")
+        await client.wait_clock(lambda k: k["phase"] == "break")
     assert (await host.call("next"))["ok"]
     await everyone_in_round(people, 2)
     for pid, client in people.items():

@@ -54,17 +54,18 @@ def test_start_messages() -> None:
     state = event([*FOUR, "c3"], stopped=["c3"])
     out = move(state, C.START, T0, {"c1", "s1", "s2"})
     kinds = by_kind(out.messages)
-    assert [(m.to, m.data["phase"]) for m in kinds["clock"]] == [
-        (PARTICIPANTS, "round"),
-        (STAFF, "round"),
-    ]
+    # the staff get the clock; each participant one message, their assignment with the clock
+    assert [(m.to, m.data["phase"]) for m in kinds["clock"]] == [(STAFF, "round")]
     clock = kinds["clock"][0].data
     assert clock["ends_at"] == T0 + ROUND_S * 1000
     assert (clock["round"], clock["rounds"], clock["paused"], clock["seq"]) == (1, 3, False, 1)
     assert out.result == {"clock": clock}
     got = assignments(out.messages)
-    # everyone who did not stop hears where they are; offline people are in no room
-    assert set(got) == {"c1", "c2", "s1", "s2"}
+    # everyone hears where they are (who stopped, too: they need the clock); offline people
+    # and who stopped are in no room
+    assert set(got) == {"c1", "c2", "c3", "s1", "s2"}
+    assert all(a["clock"] == clock for a in got.values())
+    assert got["c3"]["room"] is None
     assert got["c2"]["room"] is None and got["c2"]["peers"] == []
     room = got["c1"]["room"]
     assert room is not None
@@ -323,8 +324,10 @@ def test_assignments_built_from_the_index_match_one_by_one() -> None:
     state = in_round(event(["c1", "c2", "c3", "s1", "s2"]), [("c1", "s1"), ("c2", "s2")])
     index = state.rooms_by_person()
     assert set(index) == {"c1", "s1", "c2", "s2"}
+    clock = engine.clock_payload(state, T0)
     for pid in state.participants:
-        assert engine.assignment_payload(state, pid, index) == engine.assignment_payload(state, pid)
+        one = engine.assignment_payload(state, pid, clock)
+        assert engine.assignment_payload(state, pid, clock, index) == one
 
 
 def test_preview_payloads_cover_rooms_and_waits() -> None:

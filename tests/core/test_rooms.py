@@ -246,3 +246,12 @@ def test_board_ignores_stats_of_an_earlier_room_and_offline_people() -> None:
 def test_board_is_empty_outside_a_round() -> None:
     state = in_round(event(["c1", "s1"]), [("c1", "s1")])
     assert rooms.board(in_break(state), frozenset({"c1", "s1"}), {}) == []
+
+
+def test_a_plan_key_names_the_version_and_who_takes_part() -> None:
+    state = event(["c1", "c2", "s1", "s2"], stopped=["s2"])
+    key = rooms.plan_key(state, ["c1", "s1", "c2"])
+    assert key == rooms.plan_key(state, ["c2", "c1", "s1", "s2", "ghost"])  # order, who cannot
+    assert key != rooms.plan_key(state, ["c1", "s1"])
+    newer = msgspec.structs.replace(state, version=state.version + 1)
+    assert key != rooms.plan_key(newer, ["c1", "s1", "c2"])

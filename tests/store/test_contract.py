@@ -18,6 +18,7 @@ import pytest
 
 from server.engine import PARTICIPANTS, Message
 from server.errors import Conflict
+from server.matching import PlannedRoom, RoundPlan
 from server.model import (
     AuditEntry,
     Clock,
@@ -344,6 +345,15 @@ async def test_previews_keep_each_persons_latest(store: Store) -> None:
     await store.put_previews("ev1", {"p1": {"round": 2, "peers": [{"id": "p2"}]}})
     assert await store.preview("ev1", "p1") == {"round": 2, "peers": [{"id": "p2"}]}
     assert await store.preview("ev1", "p2") == {"round": 1}
+
+
+async def test_the_next_rounds_plan_is_kept_with_its_key(store: Store) -> None:
+    await store.create(new_event())
+    assert await store.plan("ev1") is None
+    plan = RoundPlan(rooms=(PlannedRoom(members=("p1", "p2"), reason="wish"),), waiting=())
+    await store.put_plan("ev1", "0:abc", plan)
+    await store.put_plan("ev1", "1:def", plan)  # the latest replaces it
+    assert await store.plan("ev1") == ("1:def", plan)
 
 
 # --- leases and the feed, one process ------------------------------------------------------

@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 import socketio
 
+from server.http.keys import OWNER
+from server.matching import PlannedRoom, RoundPlan
 from tests.conftest import PEOPLE, Client, Running
+from tests.procs import eventually
 from tests.transport.gathering import gather
 
 
@@ -147,11 +150,13 @@ async def test_open_and_start(server: Running) -> None:
         False,
     )
     assert clock["ends_at"] == clock["server_ms"] + 300_000
-    for client in g.people.values():
-        assert (await client.wait_for("clock", lambda c: c["phase"] == "round"))[
-            "ends_at"
-        ] == clock["ends_at"]
     await g.assigned(1)
+    for client in g.people.values():
+        # one message each: the assignment, which carries the new clock
+        (a,) = [d for e, d in client.received if e == "assignment" and d["round"] == 1]
+        assert a["clock"] == clock
+        assert not [d for e, d in client.received if e == "clock" and d["phase"] == "round"]
+    assert (await g.mod.wait_for("clock", lambda c: c["phase"] == "round")) == clock
     for pid, a in g.rooms.items():
         (peer,) = a["peers"]
         assert g.side(peer["id"]) != g.side(pid)  # bipartite: across sides only
@@ -161,6 +166,37 @@ async def test_open_and_start(server: Running) -> None:
         assert a["ice_servers"] == []
     board = await g.mod.wait_for("rooms", lambda d: len(d["rooms"]) == 2)
     assert {m["id"] for r in board["rooms"] for m in r["members"]} == set(g.people)
+
+
+async def test_nothing_changed_since_the_cards_so_the_round_pairs_as_they_said(
+    server: Running,
+) -> None:
+    g = await gather(server, started=False)
+    for client in g.people.values():
+        await client.wait_for("next", lambda n: n["round"] == 1 and n["peers"])
+    said = {pid: [p["id"] for p in c.last("next")["peers"]] for pid, c in g.people.items()}
+    await g.start()
+    assert {pid: [p["id"] for p in a["peers"]] for pid, a in g.rooms.items()} == said
+
+
+async def test_a_round_starts_with_the_plan_already_made_for_it(server: Running) -> None:
+    g = await gather(server, started=False)
+    for client in g.people.values():
+        await client.wait_for("next", lambda n: n["round"] == 1 and n["peers"])
+    store = server.server.app[OWNER].store
+    key, made = await eventually(lambda: store.plan(g.ev.id))
+    # another plan, as valid, under the same key: the round must follow it, not pair again
+    communes = sorted(p for p in g.people if g.side(p) == "commune")
+    solutions = sorted(p for p in g.people if g.side(p) == "solution")
+    first = {r.members for r in made.rooms}
+    other = [tuple(sorted((c, s))) for c, s in zip(communes, reversed(solutions), strict=True)]
+    if {tuple(sorted(m)) for m in first} == set(other):
+        other = [tuple(sorted((c, s))) for c, s in zip(communes, solutions, strict=True)]
+    rooms = tuple(PlannedRoom(members=m, reason="fill") for m in other)
+    await store.put_plan(g.ev.id, key, RoundPlan(rooms=rooms, waiting=()))
+    await g.start()
+    got = {tuple(sorted([pid, a["peers"][0]["id"]])) for pid, a in g.rooms.items()}
+    assert got == set(other)
 
 
 async def test_pause_resume_extend(server: Running) -> None:

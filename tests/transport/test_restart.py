@@ -87,7 +87,7 @@ async def test_the_conductor_fires_deadlines_at_their_logical_time(
     now.ms = round_end + 5_000
     conductor.poke()
     for client in g.people.values():
-        brk = await client.wait_for("clock", lambda c: c["phase"] == "break")
+        brk = await client.wait_clock(lambda c: c["phase"] == "break")
         assert (brk["round"], brk["ends_at"]) == (1, round_end + BREAK_MS)  # not now + break
         seq = brk["seq"]
         await client.wait_for(
@@ -100,7 +100,7 @@ async def test_the_conductor_fires_deadlines_at_their_logical_time(
     now.ms = break_end + 1_234
     conductor.poke()
     await g.assigned(2)
-    clock = await next(iter(g.people.values())).wait_for("clock", lambda c: c["round"] == 2)
+    clock = await next(iter(g.people.values())).wait_clock(lambda c: c["round"] == 2)
     assert (clock["phase"], clock["ends_at"]) == ("round", break_end + ROUND_MS)
     assert all(g.partner(pid) != first[pid] for pid in g.people)
 
@@ -178,6 +178,6 @@ async def test_a_deadline_that_fails_is_retried_and_counted(
         now.ms += 10_000  # the server's clock passes the pause
         conductor.poke()
     for client in g.people.values():
-        brk = await client.wait_for("clock", lambda c: c["phase"] == "break")
+        brk = await client.wait_clock(lambda c: c["phase"] == "break")
         assert brk["ends_at"] == round_end + BREAK_MS  # on the logical schedule
     assert store.failures == 0 and await failures(2)

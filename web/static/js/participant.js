@@ -358,6 +358,8 @@ socket.on('assignment', (a) => {
     state.assignmentSeq = a.seq;
   }
   a.peers = Array.isArray(a.peers) ? a.peers : [];
+  // A round that starts or ends moves everyone: the assignment carries the new clock.
+  if (a.clock && clock.applyClock(a.clock)) state.clockAt = Date.now();
   state.assignment = a;
   if (a.room) {
     const peers = a.peers.map(({ id, name, organization, side }) => ({ id, name, organization, side }));
