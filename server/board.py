@@ -44,7 +44,7 @@ class Board:
         self._interval = interval_ms / 1000
         self._watched: dict[str, _Watch] = {}
 
-    async def gained(self, event_id: str) -> None:
+    async def gained(self, event_id: str, fence: int) -> None:
         """Start pushing the event's board (every preview goes out again)."""
         self._watched[event_id] = _Watch()
 
@@ -95,7 +95,10 @@ class Board:
         online = await store.online(event_id)
         stats = await store.stats(event_id)
         helped = await self.open_help(event_id, watch)
-        payload = views.board_payload(state, online, stats, helped, self._owner.now())
+        now = self._owner.now()
+        payload = await asyncio.get_running_loop().run_in_executor(
+            None, views.board_payload, state, online, stats, helped, now
+        )
         messages = [Message(STAFF, "rooms", payload)]
         if state.clock.phase in (Phase.LOBBY, Phase.BREAK) and self._preview_due(
             state, online, watch

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from . import deadlines, engine
 from .clock import ClockCommand
 from .deadlines import Timer, timer_of
-from .errors import SpeedmeetError
+from .errors import Fenced, SpeedmeetError
 from .metrics import Metrics
 from .model import EventState
 from .service import ONLINE, PLAN, Context, Owner
@@ -45,6 +45,7 @@ class Conductor:
         self._metrics = metrics
         self._not_before = now() + grace_ms
         self._held: dict[str, int] = {}  # event → the version its timer comes from
+        self._fences: dict[str, int] = {}  # event → our lease's fencing version
         self._due: dict[str, int] = {}
         self._failures: dict[str, int] = {}
         self._wake = asyncio.Event()
@@ -60,8 +61,12 @@ class Conductor:
             self._due[event_id] = when
         self._wake.set()
 
-    async def gained(self, event_id: str) -> None:
+    async def gained(self, event_id: str, fence: int) -> None:
         """This process now runs the event's deadlines: arm them from the stored clock."""
+        self._fences[event_id] = fence
+        await self._reload(event_id)
+
+    async def _reload(self, event_id: str) -> None:
         self._held[event_id] = -1
         state = await self._owner.store.load(event_id)
         if state is not None:
@@ -70,6 +75,7 @@ class Conductor:
     def lost(self, event_id: str) -> None:
         """Another process runs the event's deadlines now."""
         self._held.pop(event_id, None)
+        self._fences.pop(event_id, None)
         self._due.pop(event_id, None)
         self._failures.pop(event_id, None)
 
@@ -82,8 +88,7 @@ class Conductor:
         """Notes may have been missed: re-read the clock of every event we hold."""
         if up:
             for event_id in list(self._held):
-                self._held[event_id] = -1
-                await self.gained(event_id)
+                await self._reload(event_id)
 
     def poke(self) -> None:
         """Look at the time again now (the clock jumped, or a test moved its fake clock)."""
@@ -105,16 +110,21 @@ class Conductor:
 
     async def _fire(self, event_id: str) -> None:
         try:
-            outcome = await self._owner.apply(event_id, _command, needs=(ONLINE, PLAN))
+            fence = self._fences.get(event_id)
+            outcome = await self._owner.apply(event_id, _command, (ONLINE, PLAN), fence)
         except asyncio.CancelledError:
             raise
+        except Fenced:
+            log.warning("event %s is run by another process now", event_id)
+            self.lost(event_id)
+            return
         except SpeedmeetError as exc:
             if exc.code in ("not_due", "ended", "bad_phase"):
                 # someone moved the clock first (pause, end): re-read and re-arm
                 log.debug("deadline of %s skipped: %s", event_id, exc.message)
                 self._failures.pop(event_id, None)
                 if event_id in self._held:
-                    await self.gained(event_id)
+                    await self._reload(event_id)
                 return
             self._retry(event_id, exc)
             return

@@ -51,6 +51,12 @@ class Conflict(SpeedmeetError):
     status = 409
 
 
+class Fenced(SpeedmeetError):
+    """This process acted on a lease it no longer holds; another process runs the event now."""
+
+    status = 409
+
+
 class Unavailable(SpeedmeetError):
     """The store cannot be reached right now; nothing was changed, the person may try again."""
 

@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 class Steward(Protocol):
     """What runs for the events whose lease this process holds (the conductor, the board)."""
 
-    async def gained(self, event_id: str) -> None:
-        """This process now holds the event's lease."""
+    async def gained(self, event_id: str, fence: int) -> None:
+        """This process now holds the event's lease, with this fencing version."""
 
     def lost(self, event_id: str) -> None:
         """This process no longer holds the event's lease."""
@@ -88,7 +88,7 @@ class Leases:
                 self._metrics.held.set(len(self.fences))
                 log.info("holding event %s (fence %d)", event_id, fence)
                 for steward in self.stewards:
-                    await steward.gained(event_id)
+                    await steward.gained(event_id, fence)
         for event_id in set(self.fences) - set(live):
             await self._store.release(event_id)  # the event ended
             await self._lose(event_id)

@@ -65,12 +65,18 @@ class Owner:
         return state
 
     async def apply(
-        self, event_id: str, command: Command, needs: Collection[str] = ()
+        self,
+        event_id: str,
+        command: Command,
+        needs: Collection[str] = (),
+        fence: int | None = None,
     ) -> engine.Outcome:
         """Run ``command`` on the latest state and commit what it produced.
 
-        ``needs``: ``"online"`` and the logs (``"help"``, ``"feedback"``…) the command reads.
-        The command runs in a worker thread: pairing a big round must not stall the loop.
+        ``needs``: ``"online"``, ``"plan"`` and the logs (``"help"``, ``"feedback"``…) the
+        command reads. ``fence``: the caller's lease on the event (the conductor): the commit is
+        refused (``Fenced``) if another process has taken the event since. The command runs in
+        a worker thread: pairing a big round must not stall the loop.
         """
         loop = asyncio.get_running_loop()
         async with self.lock(event_id):
@@ -79,7 +85,7 @@ class Owner:
                 ctx = await self._context(state, needs)
                 outcome = await loop.run_in_executor(None, command, state, ctx)
                 try:
-                    await self._commit(state, outcome)
+                    await self._commit(state, outcome, fence)
                 except Conflict:
                     if outcome.state is state:
                         raise
@@ -104,7 +110,7 @@ class Owner:
                 plan = stored[1]
         return Context(now=self.now(), online=online, logs=logs, plan=plan)
 
-    async def _commit(self, state: EventState, outcome: engine.Outcome) -> None:
+    async def _commit(self, state: EventState, outcome: engine.Outcome, fence: int | None) -> None:
         changed = outcome.state is not state
         if not changed and not outcome.entries and not outcome.messages:
             return
@@ -117,12 +123,15 @@ class Owner:
                 state=outcome.state if changed else None,
                 entries=outcome.entries,
                 note=note,
+                fence=fence,
             )
         )
 
     async def _send_summaries(self, state: EventState) -> None:
         feedback = await self.store.entries(state.id, "feedback")
-        await self.publish(state, engine.summaries(state, feedback))
+        loop = asyncio.get_running_loop()
+        messages = await loop.run_in_executor(None, engine.summaries, state, feedback)
+        await self.publish(state, messages)
 
     async def update(self, event_id: str, change: Callable[[EventState], EventState]) -> EventState:
         """Apply a change that sends nothing (registration, wishes)."""

@@ -63,7 +63,9 @@ def note_of(before: EventState, after: EventState, messages: list[Message]) -> N
 class Change:
     """One commit: a new version of the record (or none), log entries, and the note to publish.
 
-    ``id`` makes a commit that is sent again (after a lost reply) apply only once.
+    ``id`` makes a commit that is sent again (after a lost reply) apply only once. ``fence``: the
+    committer's lease on the event (the conductor's): the commit is refused with ``Fenced``
+    unless that lease is still the current one.
     """
 
     base: EventState
@@ -71,6 +73,7 @@ class Change:
     entries: Sequence[Entry] = ()
     note: Note | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    fence: int | None = None
 
     @property
     def event_id(self) -> str:
@@ -110,6 +113,7 @@ class Store(Protocol):
         """Write ``change`` at once: the new version (``Conflict`` unless ``change.state`` is
         exactly one version after the stored one, which must be ``change.base``'s), the log
         entries, then publish its note. ``change.state`` ``None`` only appends and publishes.
+        ``Fenced`` when ``change.fence`` is not this process's current lease on the event.
         """
 
     async def event_ids(self) -> list[str]:

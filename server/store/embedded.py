@@ -177,7 +177,8 @@ class EmbeddedStore:
         return self._events.get(event_id)
 
     async def commit(self, change: Change) -> None:
-        """Write the change in one transaction, then tell the subscriber."""
+        """Write the change in one transaction, then tell the subscriber (one process holds
+        every lease: a fence always holds)."""
         event_id = change.event_id
         current = self._events.get(event_id)
         if current is None:

@@ -32,7 +32,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from ..errors import Conflict, StartupRefused, Unavailable
+from ..errors import Conflict, Fenced, StartupRefused, Unavailable
 from ..logs import LOGS, Log
 from ..matching import RoundPlan
 from ..model import Entry, EventState, LinkStats, Phase, TokenRef
@@ -71,15 +71,17 @@ PLAN = msgspec.json.Decoder(_Plan)
 PREVIEW = msgspec.json.Decoder(dict[str, Any])
 TRANSIENT = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, OSError)
 
-# (mode, event key, change id key, expected version, new version, channel, note, ops...)
-# mode "new": the event must not exist; "next": expected version must be the stored one;
-# "append": no version change. Each op is four arguments: command, key, field, value.
+# (mode, event key, change id key, expected version, new version, channel, note, lease key,
+# lease value, ops...): mode "new": the event must not exist; "next": expected version must be
+# the stored one; "append": no version change. With a lease key, the lease must still hold
+# that value (the committer's fence). Each op is four arguments: command, key, field, value.
 _COMMIT = """
 local mode, ev, applied = ARGV[1], ARGV[2], ARGV[3]
 local expect, version = tonumber(ARGV[4]), tonumber(ARGV[5])
 local channel, note = ARGV[6], ARGV[7]
 local stored = tonumber(redis.call('GET', ev .. ':v') or '-1')
 if redis.call('EXISTS', applied) == 1 then return {1, stored} end
+if ARGV[8] ~= '' and redis.call('GET', ARGV[8]) ~= ARGV[9] then return {-3, stored} end
 if mode == 'new' then
   if stored ~= -1 then return {-1, stored} end
   redis.call('SET', ev .. ':v', version)
@@ -88,7 +90,7 @@ elseif mode == 'next' then
   if stored ~= expect then return {-1, stored} end
   redis.call('SET', ev .. ':v', version)
 end
-local i = 8
+local i = 10
 while i <= #ARGV do
   local cmd, key, field, value = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   if cmd == 'SET' then redis.call('SET', key, value)
@@ -401,7 +403,7 @@ class RedisStore:
     async def create(self, state: EventState) -> None:
         """Store a new event."""
         argv: list[Any] = ["new", self._ev(state.id), f"{self._p}:chg:{uuid.uuid4().hex}"]
-        argv += [-1, state.version, self._feed, ""]
+        argv += [-1, state.version, self._feed, "", "", ""]
         argv += self._ops(state, diff(None, state), new=True)
         code, _ = await self._run_commit(argv, "create")
         if code != 1:
@@ -449,12 +451,14 @@ class RedisStore:
             if new.version != change.base.version + 1:
                 raise Conflict("conflict", f"Version {new.version} does not follow the base.")
             argv: list[Any] = ["next", ev, applied, change.base.version, new.version]
-            argv += [self._feed, note]
+            argv += [self._feed, note, *self._fence(change)]
             argv += self._ops(new, diff(change.base, new), new=False)
         else:
-            argv = ["append", ev, applied, -1, -1, self._feed, note]
+            argv = ["append", ev, applied, -1, -1, self._feed, note, *self._fence(change)]
         argv += self._entry_ops(event_id, change.entries)
         code, stored = await self._run_commit(argv, "commit")
+        if code == -3:
+            raise Fenced("fenced", f"Event {event_id!r} is run by another process now.")
         if code == -2:
             raise Conflict("conflict", f"No event {event_id!r} to change.")
         if code == -1:
@@ -464,6 +468,11 @@ class RedisStore:
             )
         if new is not None:
             self._cache[event_id] = new
+
+    def _fence(self, change: Change) -> list[str]:
+        if change.fence is None:
+            return ["", ""]
+        return [f"{self._p}:lease:{change.event_id}", f"{self.proc}:{change.fence}"]
 
     async def event_ids(self) -> list[str]:
         """Every event's id, oldest first."""

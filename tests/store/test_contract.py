@@ -17,7 +17,7 @@ import msgspec
 import pytest
 
 from server.engine import PARTICIPANTS, Message
-from server.errors import Conflict
+from server.errors import Conflict, Fenced
 from server.matching import PlannedRoom, RoundPlan
 from server.model import (
     AuditEntry,
@@ -360,10 +360,12 @@ async def test_the_next_rounds_plan_is_kept_with_its_key(store: Store) -> None:
 
 
 async def test_a_lease_is_renewed_with_the_same_fence(store: Store) -> None:
-    await store.create(new_event())
+    state = new_event()
+    await store.create(state)
     fence = await store.lease("ev1", 5000)
     assert fence is not None and fence >= 1
     assert await store.lease("ev1", 5000) == fence
+    await store.commit(Change(base=state, state=bumped(state), fence=fence))  # the holder's
     await store.release("ev1")
 
 
@@ -454,6 +456,26 @@ async def test_one_lease_holder_at_a_time_with_growing_fences(reopen: Open) -> N
     await a.release("ev1")
     second = await b.lease("ev1", 60_000)
     assert second is not None and second > first
+
+
+async def test_a_former_lease_holder_cannot_commit(reopen: Open) -> None:
+    several(reopen)
+    a, b = await reopen("a"), await reopen("b")
+    state = new_event()
+    await a.create(state)
+    old = await a.lease("ev1", 60_000)
+    assert old is not None
+    await a.commit(Change(base=state, state=None, entries=[rated()], fence=old))  # still a's
+    await a.release("ev1")  # a pauses for long; b runs the event now
+    new = await b.lease("ev1", 60_000)
+    assert new is not None and new > old
+    late = Change(base=state, state=bumped(state, clock=Clock(rounds=3, opened=True)), fence=old)
+    with pytest.raises(Fenced):
+        await a.commit(late)
+    assert await b.load("ev1") == state  # nothing of it was written
+    await b.commit(Change(base=state, state=bumped(state), fence=new))
+    loaded = await b.load("ev1")
+    assert loaded is not None and loaded.version == 1
 
 
 async def test_a_lease_that_is_not_renewed_runs_out(reopen: Open) -> None:
