@@ -13,25 +13,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
+from pathlib import Path
 from typing import Any
 
-import msgspec
 import socketio
 from aiohttp import web
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from server.codec import Json  # the server's own codec, so that both sides encode alike
+
 NS = "/participant"
-
-
-class _Json:
-    """Speedmeet's Socket.IO codec (server/app.py), so that both encode alike."""
-
-    @staticmethod
-    def dumps(obj: Any, **_: Any) -> str:
-        return msgspec.json.encode(obj).decode()
-
-    @staticmethod
-    def loads(raw: str | bytes, **_: Any) -> Any:
-        return msgspec.json.decode(raw)
 
 
 def assignment(rnd: int, i: int) -> dict[str, Any]:
@@ -61,7 +53,7 @@ def build() -> web.Application:
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         transports=["websocket"],
-        json=_Json,
+        json=Json,
         logger=False,
         engineio_logger=False,
     )

@@ -24,25 +24,16 @@ import json
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-import msgspec
 import socketio
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from server.codec import Json  # the server's own codec, so that both sides encode alike
 
 NS = "/participant"
 CONNECT_ATTEMPTS = 3
-
-
-class _Json:
-    """The same msgspec codec as the server's (cheap decoding here too)."""
-
-    @staticmethod
-    def dumps(obj: Any, **_: Any) -> str:
-        return msgspec.json.encode(obj).decode()
-
-    @staticmethod
-    def loads(raw: str | bytes, **_: Any) -> Any:
-        return msgspec.json.decode(raw)
 
 
 @dataclass
@@ -102,7 +93,7 @@ class Load:
         async def one(index: int, url: str, token: str) -> None:
             async with limit:
                 for attempt in range(CONNECT_ATTEMPTS):
-                    c = socketio.AsyncClient(reconnection=False, json=_Json, handle_sigint=False)
+                    c = socketio.AsyncClient(reconnection=False, json=Json, handle_sigint=False)
 
                     def on_assignment(data: Any, i: int = index) -> None:
                         at = time.time_ns()

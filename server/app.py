@@ -10,9 +10,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
-import msgspec
 import socketio
 from aiohttp import web
 from prometheus_client import generate_latest
@@ -20,6 +18,7 @@ from prometheus_client import generate_latest
 from . import manager
 from .board import Board
 from .check import Echo
+from .codec import Json
 from .conductor import Conductor
 from .delivery import Delivery
 from .feed import Feed
@@ -88,7 +87,7 @@ def create_app(
         cors_allowed_origins=[],
         logger=False,
         engineio_logger=False,
-        json=_Json,
+        json=Json,
         # several processes: websocket only, so that no sticky balancing is needed
         transports=["websocket"] if settings.store == "redis" else ["polling", "websocket"],
     )
@@ -136,18 +135,6 @@ def create_app(
     app.router.add_static("/static", pages.WEB / "static")
     app.cleanup_ctx.append(_run)
     return app
-
-
-class _Json:
-    """Socket.IO's JSON codec (msgspec: fast, and knows our structs)."""
-
-    @staticmethod
-    def dumps(obj: Any, **_: Any) -> str:
-        return msgspec.json.encode(obj).decode()
-
-    @staticmethod
-    def loads(raw: str | bytes, **_: Any) -> Any:
-        return msgspec.json.decode(raw)
 
 
 async def _run(app: web.Application) -> AsyncIterator[None]:

@@ -86,9 +86,6 @@ class ResolveHelp(msgspec.Struct, frozen=True):
     participant: Id
 
 
-Kind = Literal["participant", "host", "moderator"]
-
-MAX_SIGNAL_BYTES = 64 * 1024
 T = TypeVar("T")
 
 
