@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import msgspec
 from aiohttp import web
 
 from .. import i18n, views
@@ -117,7 +118,16 @@ async def check_page(request: web.Request) -> web.Response:
     """The camera and network self-test."""
     lang = language(request)
     t = i18n.strings(lang)
-    boot = {"role": "check", "token": "", "lang": lang, "strings": t, "event": None}
+    ice = msgspec.to_builtins(request.app[SETTINGS].ice_servers)
+    # the same STUN/TURN servers as the rooms: the test says what a meeting would get
+    boot = {
+        "role": "check",
+        "token": "",
+        "lang": lang,
+        "strings": t,
+        "event": None,
+        "ice_servers": ice,
+    }
     return render(
         request, "check.html", t=t, lang=lang, boot=boot, title=t.get("check_title", "Self-test")
     )
