@@ -38,6 +38,9 @@ from typing import Any
 import aiohttp
 import socketio
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from server.store.sealing import new_key  # the same on every process of a deployment
+
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN = "failover-bench"
 LEASE_S = 4.0  # the defaults of config.yaml
@@ -95,6 +98,7 @@ class Deployment:
         folder.mkdir(parents=True, exist_ok=True)
         self.redis_port = free_port()
         self.prefix = f"fo{uuid.uuid4().hex[:8]}"
+        self.data_key = new_key()
         self.redis: Proc | None = None
         self.servers: dict[str, tuple[Proc, str]] = {}
 
@@ -125,6 +129,7 @@ class Deployment:
             SPEEDMEET_ADMIN_TOKEN=ADMIN, SPEEDMEET_STORE="redis", SPEEDMEET_LOG_LEVEL="WARNING",
             SPEEDMEET_REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/0",
             SPEEDMEET_REDIS_PREFIX=self.prefix, SPEEDMEET_DATA_DIR=str(self.folder / name),
+            SPEEDMEET_DATA_KEY=self.data_key,
             SPEEDMEET_RESTART_GRACE_SECONDS="0",
         )  # fmt: skip
         proc = Proc([sys.executable, "-m", "server"], self.folder / f"{name}.log", env).start()

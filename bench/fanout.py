@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import ctypes
 import json
@@ -627,6 +628,7 @@ async def block(
                 "SPEEDMEET_STORE": "redis",
                 "SPEEDMEET_REDIS_URL": redis_url,
                 "SPEEDMEET_REDIS_PREFIX": f"fanout-{uuid.uuid4().hex[:8]}",
+                "SPEEDMEET_DATA_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
             }
             for i in range(processes):
                 child, url = await start_speedmeet(procs, f"speedmeet-{tag}-{i}", extra)

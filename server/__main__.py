@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from aiohttp import web
 from . import demo, workers
 from .app import create_app, new_token
 from .errors import StartupRefused
+from .http import guard
 from .http.keys import ADMIN_TOKEN, OWNER
 from .settings import SettingsError, load
 
@@ -34,6 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    os.umask(0o077)  # every file and folder the server makes is its user's only
     path = args.config
     if path is None:
         path = "config.yaml" if Path("config.yaml").exists() else None
@@ -64,7 +67,14 @@ def main(argv: list[str] | None = None) -> None:
     if not args.worker:
         print(f"Speedmeet on {settings.base_url()}  (Ctrl+C to stop)", flush=True)
     try:
-        web.run_app(app, host=settings.host, port=settings.port, print=None, reuse_port=args.worker)
+        web.run_app(
+            app,
+            host=settings.host,
+            port=settings.port,
+            print=None,
+            reuse_port=args.worker,
+            access_log_class=guard.AccessLogger,
+        )
     except StartupRefused as exc:
         sys.exit(f"speedmeet: {exc}")
 

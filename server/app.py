@@ -22,7 +22,7 @@ from .codec import Json
 from .conductor import Conductor
 from .delivery import Delivery
 from .feed import Feed
-from .http import api, join, pages
+from .http import api, guard, join, pages
 from .http.keys import ADMIN_TOKEN, LEASES, METRICS, NEW_TOKEN, OWNER, SETTINGS
 from .leases import Leases
 from .metrics import Metrics
@@ -60,8 +60,10 @@ def make_store(settings: Settings, proc: str) -> Store:
             proc=proc,
             prefix=settings.redis_prefix,
             presence_timeout_ms=int(settings.presence_timeout_seconds * 1000),
+            key=settings.data_key,
         )
-    return EmbeddedStore(Path(settings.data_dir) / "speedmeet.sqlite3", proc=proc)
+    path = Path(settings.data_dir) / "speedmeet.sqlite3"
+    return EmbeddedStore(path, proc=proc, key=settings.data_key or None)
 
 
 def new_token() -> str:
@@ -77,14 +79,14 @@ def create_app(
 ) -> web.Application:
     """Build the server; nothing runs until aiohttp starts the app."""
     proc = uuid.uuid4().hex[:12]
-    app = web.Application(middlewares=[api.errors], client_max_size=api.MAX_BODY)
+    app = web.Application(middlewares=[guard.headers, api.errors], client_max_size=api.MAX_BODY)
     metrics = Metrics()
     store = store or make_store(settings, proc)
     owner = Owner(store, now, metrics)
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager.make(settings, proc),
-        cors_allowed_origins=[],
+        cors_allowed_origins=guard.origins(settings.public_url),
         logger=False,
         engineio_logger=False,
         json=Json,
@@ -95,9 +97,8 @@ def create_app(
     signaling = Signaling(store, sio, settings, metrics)
     delivery = Delivery(sio, signaling)
     participants = ParticipantNamespace(owner, metrics, signaling, delivery)
-    namespaces = Namespaces(
-        participants, HostNamespace(owner, metrics), ModeratorNamespace(owner, metrics), sio
-    )
+    host = HostNamespace(owner, metrics, settings.base_url(), new_token)
+    namespaces = Namespaces(participants, host, ModeratorNamespace(owner, metrics), sio)
     for namespace in namespaces.all:
         sio.register_namespace(namespace)
     conductor = Conductor(owner, now, int(settings.restart_grace_seconds * 1000), metrics)
@@ -165,10 +166,10 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """Liveness: the process answers and its store is open; which process, holding which
-    events' leases, and whether it hears the feed (``degraded`` while it does not)."""
+    """Liveness: the process answers and its store takes a write (503 otherwise); which process,
+    holding which events' leases, and whether it hears the feed (``degraded`` while not)."""
     owner = request.app[OWNER]
-    await owner.store.event_ids()
+    await owner.store.check()
     return api.json_response(
         {
             "ok": True,

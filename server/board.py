@@ -100,9 +100,9 @@ class Board:
             None, views.board_payload, state, online, stats, helped, now
         )
         messages = [Message(STAFF, "rooms", payload)]
-        if state.clock.phase in (Phase.LOBBY, Phase.BREAK) and self._preview_due(
-            state, online, watch
-        ):
+        if state.clock.phase not in (Phase.LOBBY, Phase.BREAK):
+            watch.preview_owed = False  # cards are for the lobby and breaks only
+        elif self._preview_due(state, online, watch):
             messages += await self._previews(state, online, watch)
         await self._owner.publish(state, messages)
 

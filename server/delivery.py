@@ -48,6 +48,8 @@ class Delivery:
 
     async def send(self, event_id: str, m: engine.Message) -> None:
         """One message to its target, on this process only."""
+        if m.to == engine.LINKS:
+            return  # for the processes themselves (Namespaces closes a revoked link's sockets)
         if m.to == engine.PARTICIPANTS:
             await self._emit(m.event, m.data, event_room(event_id), PARTICIPANT_NS)
         elif m.to == engine.STAFF:

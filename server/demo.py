@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from msgspec.structs import replace
-
-from . import roster
-from .model import EventState, Matching, Settings
+from . import engine, links, roster
+from .model import Matching, Settings
 from .service import Owner
 
 MUNICIPALITIES = [
@@ -29,10 +27,11 @@ SOLUTIONS = [
 
 
 async def create(events: Owner, base_url: str, new_token: Callable[[], str]) -> list[str]:
-    """Create the demo event; return the lines to print (its links)."""
-    state = EventState(
-        id="demo" + new_token()[:4].replace("-", "x").replace("_", "y"),
-        settings=Settings(
+    """Create the demo event; return the lines to print (its links, shown only now)."""
+    host, moderator, registration = new_token(), new_token(), new_token()
+    state = engine.new_event(
+        "demo" + new_token()[:4].replace("-", "x").replace("_", "y"),
+        Settings(
             title="Mayors meet innovators (demo)",
             round_seconds=120,
             break_seconds=30,
@@ -40,12 +39,11 @@ async def create(events: Owner, base_url: str, new_token: Callable[[], str]) -> 
             matching=Matching(mode="bipartite", sides=("commune", "solution"), odd="trio"),
             no_show_seconds=45,
         ),
-        host_token=new_token(),
-        moderator_token=new_token(),
-        registration_token=new_token(),
-        created_at=events.now(),
+        links.token_hash(host),
+        links.token_hash(moderator),
+        links.token_hash(registration),
+        events.now(),
     )
-    state = replace(state, clock=replace(state.clock, rounds=state.settings.rounds))
     await events.create(state)
     rows = [roster.Row(n, o, "commune", "", []) for n, o in MUNICIPALITIES]
     rows += [roster.Row(n, o, "solution", "", []) for n, o in SOLUTIONS]
@@ -53,20 +51,14 @@ async def create(events: Owner, base_url: str, new_token: Callable[[], str]) -> 
     rows[6].wishes = ["like:Claire Martin"]
     rows[1].wishes = ["like:Thomas Petit"]
     tokens = [new_token() for _ in rows]
-    people: list[object] = []
 
-    def change(s: EventState) -> EventState:
-        new, created = roster.register(s, rows, tokens)
-        people.extend(created)
-        return new
-
-    done = await events.update(state.id, change)
+    done = await events.update(state.id, lambda s: roster.register(s, rows, tokens)[0])
     lines = [
         f"Demo event {done.settings.title!r}",
-        f"  host:      {base_url}/e/{done.id}/host/{done.host_token}",
-        f"  moderator: {base_url}/e/{done.id}/mod/{done.moderator_token}",
-        f"  sign-up:   {base_url}/e/{done.id}/join/{done.registration_token}",
+        f"  host:      {base_url}/e/{done.id}/host/{host}",
+        f"  moderator: {base_url}/e/{done.id}/mod/{moderator}",
+        f"  sign-up:   {base_url}/e/{done.id}/join/{registration}",
     ]
-    for p in done.participants.values():
-        lines.append(f"  {p.side:<9} {p.name:<16} {base_url}/e/{done.id}/p/{p.token}")
+    for p, token in zip(done.participants.values(), tokens, strict=True):
+        lines.append(f"  {p.side:<9} {p.name:<16} {base_url}/e/{done.id}/p/{token}")
     return lines

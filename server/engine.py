@@ -8,10 +8,11 @@ from typing import Any
 import msgspec
 
 from . import clock as clk
-from . import logs, matching, rooms
+from . import links, logs, matching, rooms
 from .errors import NotFound, ProtocolError, UserError
 from .model import (
     AuditEntry,
+    Clock,
     Entry,
     EventState,
     Feedback,
@@ -21,14 +22,17 @@ from .model import (
     Participant,
     Phase,
     Room,
+    Settings,
     Wish,
     WishLevel,
     wish_key,
 )
 
-# Targets of a message: every participant, the staff (host and moderators), or one participant.
+# Targets of a message: every participant, the staff (host and moderators), or one participant;
+# LINKS: no client, the processes themselves (a revoked link's sockets are closed).
 PARTICIPANTS = "participants"
 STAFF = "staff"
+LINKS = "links"
 
 
 def to_participant(pid: str) -> str:
@@ -377,6 +381,44 @@ def give_feedback(
         at=now,
     )
     return Outcome(state, [], entries=[entry])
+
+
+def new_event(
+    event_id: str,
+    settings: Settings,
+    host_token_hash: str,
+    moderator_token_hash: str,
+    registration_token_hash: str,
+    now: int,
+) -> EventState:
+    """A new event in the lobby (its links given as hashes: ``links.token_hash``)."""
+    return EventState(
+        id=event_id,
+        settings=settings,
+        host_token_hash=host_token_hash,
+        moderator_token_hash=moderator_token_hash,
+        registration_token_hash=registration_token_hash,
+        created_at=now,
+        clock=Clock(rounds=settings.rounds),
+    )
+
+
+def reissue_link(state: EventState, who: str, new_hash: str, now: int, actor: str) -> Outcome:
+    """Give ``who`` (a participant id, ``host``, ``moderator`` or ``registration``) a new link:
+    the old one opens nothing from now on and its open pages are closed."""
+    if who in links.STAFF_LINKS:
+        field = f"{who}_token_hash"
+        old: str = getattr(state, field)
+        new = _bump(state, **{field: new_hash})
+    else:
+        person = state.participants.get(who)
+        if person is None:
+            raise NotFound("unknown_participant", f"No participant {who!r} in this event.")
+        old = person.token_hash
+        people = {**state.participants, who: msgspec.structs.replace(person, token_hash=new_hash)}
+        new = _bump(state, participants=people)
+    messages = [Message(LINKS, "revoked", {"token_hash": old})] if old else []
+    return Outcome(new, messages, {"who": who}, [_audit(now, actor, "reissue_link", who)])
 
 
 def add_participants(state: EventState, people: list[Participant]) -> EventState:

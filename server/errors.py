@@ -57,6 +57,12 @@ class Fenced(SpeedmeetError):
     status = 409
 
 
+class Damaged(SpeedmeetError):
+    """Stored data that cannot be read; the log names it (an operator has to look)."""
+
+    status = 500
+
+
 class Unavailable(SpeedmeetError):
     """The store cannot be reached right now; nothing was changed, the person may try again."""
 

@@ -60,7 +60,7 @@ class Participant(msgspec.Struct, frozen=True, kw_only=True):
 
     id: str
     name: str
-    token: str
+    token_hash: str  # of their link's token (links.token_hash); the token itself is not kept
     organization: str = ""
     side: str = ""
     email: str = ""
@@ -157,10 +157,10 @@ class EventState(msgspec.Struct, frozen=True, kw_only=True):
 
     id: str
     settings: Settings
-    host_token: str
-    moderator_token: str
+    host_token_hash: str  # the links' tokens are not kept, only their hashes (links.token_hash)
+    moderator_token_hash: str
     created_at: int
-    registration_token: str = ""  # the event's self sign-up link ("" when closed)
+    registration_token_hash: str = ""  # the event's self sign-up link ("" when closed)
     version: int = 0
     clock: Clock = Clock()
     participants: dict[str, Participant] = msgspec.field(default_factory=dict)

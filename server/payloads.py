@@ -80,6 +80,12 @@ class JoinRoom(msgspec.Struct, frozen=True):
     room: Id
 
 
+class Reissue(msgspec.Struct, frozen=True):
+    """``reissue {who}``: a participant id, ``host``, ``moderator`` or ``registration``."""
+
+    who: Id
+
+
 class ResolveHelp(msgspec.Struct, frozen=True):
     """``resolve_help {participant}``."""
 

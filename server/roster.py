@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import get_args
 
-from . import engine
+from . import engine, links
 from .errors import ProtocolError, UserError
 from .model import EventState, Participant, Wish, WishLevel
 
@@ -37,8 +37,8 @@ def _bad(row: int, field: str, message: str) -> ProtocolError:
 def register(
     state: EventState, rows: Sequence[Row], tokens: Sequence[str], cap: int | None = None
 ) -> tuple[EventState, list[Participant]]:
-    """Add every row or none: ids ``p<n>``, each with its own secret token; at most ``cap``
-    people in the event.
+    """Add every row or none: ids ``p<n>``, each with its own secret token (only its hash is
+    kept); at most ``cap`` people in the event.
 
     A wish is ``[level:]reference`` where the reference is an id, an email or an exact name of
     someone already registered or in the same batch, and the level ``must``, ``like`` (the
@@ -69,7 +69,7 @@ def register(
                 organization=row.organization,
                 side=row.side,
                 email=row.email,
-                token=tokens[i - 1],
+                token_hash=links.token_hash(tokens[i - 1]),
             )
         )
     everyone = [*state.participants.values(), *people]

@@ -32,6 +32,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     data_dir: str = "data"
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "speedmeet"
+    data_key: str = ""
     workers: int = 1
     lease_seconds: float = 4.0
     presence_timeout_seconds: float = 5.0
@@ -95,7 +96,7 @@ def load(
         name = key[len(ENV_PREFIX) :].lower()
         if name not in known:
             continue  # other tools may use the prefix (e.g. SPEEDMEET_REQUIRE_BROWSER)
-        text = ("admin_token", "public_url", "redis_url", "redis_prefix", "data_dir")
+        text = ("admin_token", "public_url", "redis_url", "redis_prefix", "data_dir", "data_key")
         data[name] = raw if name in text else _env_value(raw)
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:

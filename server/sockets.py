@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import socketio
 
-from . import engine, logs, views
+from . import engine, links, logs, views
 from .clock import ClockCommand
 from .delivery import Delivery
 from .errors import ProtocolError, SpeedmeetError, UserError
@@ -25,6 +25,7 @@ from .payloads import (
     JoinRoom,
     Move,
     Notice,
+    Reissue,
     ResolveHelp,
     SetWish,
     Signal,
@@ -99,6 +100,7 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
         self.owner = owner
         self.metrics = metrics
         self.who: dict[str, TokenRef] = {}
+        self.keys: dict[str, str] = {}  # the hash of the link each socket came with
         self.seen: dict[str, int | None] = {}  # the last seq each client says it saw
         self.greetings = Tasks()
 
@@ -118,16 +120,23 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         """Accept the connection only with a token of this namespace's role, then greet it."""
         token = auth.get("token") if isinstance(auth, dict) else None
-        ref = await self.owner.store.resolve(token) if isinstance(token, str) else None
+        if not isinstance(token, str):
+            token = ""
+        ref = await self.owner.store.resolve(token) if token else None
         if ref is None:
             self.metrics.refused.labels("bad_token").inc()
-            raise _refused("bad_token", "This link is not valid. Ask the organiser.")
+            raise _refused(
+                "bad_token",
+                "This link is not valid (it may have been replaced by a new one). "
+                "Ask the organiser for yours.",
+            )
         if ref.role != self.role:
             self.metrics.refused.labels("wrong_role").inc()
             raise _refused(
                 "wrong_role", f"This is a {ref.role} link; it cannot open {self.namespace}."
             )
         self.who[sid] = ref
+        self.keys[sid] = links.token_hash(token)
         seq = auth.get("seq") if isinstance(auth, dict) else None
         self.seen[sid] = seq if isinstance(seq, int) and not isinstance(seq, bool) else None
         self.metrics.sockets.labels(self.namespace).inc()
@@ -172,6 +181,7 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         """Forget the socket."""
         self.seen.pop(sid, None)
+        self.keys.pop(sid, None)
         if self.who.pop(sid, None) is not None:
             self.metrics.sockets.labels(self.namespace).dec()
 
@@ -395,6 +405,13 @@ class HostNamespace(Staff):
 
     role = "host"
 
+    def __init__(
+        self, owner: Owner, metrics: Metrics, base_url: str, new_token: Callable[[], str]
+    ) -> None:
+        super().__init__(owner, metrics)
+        self.base_url = base_url
+        self.new_token = new_token
+
     async def clock(self, sid: str, command: ClockCommand, seconds: int = 0) -> dict[str, Any]:
         """Apply a clock command and answer with the new clock."""
         outcome = await self.owner.apply(
@@ -434,6 +451,16 @@ class HostNamespace(Staff):
         )
         return outcome.result
 
+    @acked(Reissue)
+    async def on_reissue(self, sid: str, body: Reissue) -> dict[str, Any]:
+        """A new link for someone (the old one stops working at once): ``{url}``."""
+        event_id, token = self.ref(sid).event_id, self.new_token()
+        new_hash = links.token_hash(token)
+        await self.owner.apply(
+            event_id, lambda s, c: engine.reissue_link(s, body.who, new_hash, c.now, "host")
+        )
+        return {"who": body.who, "url": self.base_url + links.path(event_id, body.who, token)}
+
     @acked(Empty)
     async def on_repair(self, sid: str, body: Empty) -> dict[str, Any]:
         """Pair the people left alone this round."""
@@ -460,7 +487,19 @@ class Namespaces:
         self._sio = sio
 
     async def on_note(self, note: Note) -> None:
-        """Notes are delivered by ``Delivery``."""
+        """Close this process's sockets of a link that was just re-issued (``Delivery`` sends
+        everything else)."""
+        for m in note.messages:
+            if m.to == engine.LINKS and m.event == "revoked":
+                await self.revoke(str(m.data["token_hash"]))
+
+    async def revoke(self, token_hash: str) -> None:
+        """Tell the sockets that came with this link it was replaced, and close them."""
+        told = {"code": "link_revoked", "message": "This link was replaced by a new one."}
+        for ns in self.all:
+            for sid in [sid for sid, key in ns.keys.items() if key == token_hash]:
+                await ns.tell(sid, "revoked", told)
+                await self._sio.disconnect(sid, namespace=ns.namespace, ignore_queue=True)
 
     async def on_link(self, up: bool) -> None:
         """The feed is back: send every client its state again (notes may have been lost)."""

@@ -20,6 +20,7 @@ from server.app import create_app
 from server.settings import Settings, load
 
 ADMIN = "test-admin-token"
+DATA_KEY = "0vPnAqL8Sx3n0x3mS3Z9m2w1VQqk5f4bN2iY7eHwqkE"  # a data key of the tests' own
 REDIS_REQUIRED = os.environ.get("SPEEDMEET_REQUIRE_REDIS") == "1"
 
 
@@ -220,6 +221,7 @@ def redis_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
         "store": "redis",
         "redis_url": request.getfixturevalue("redis_url"),
         "redis_prefix": request.getfixturevalue("redis_prefix"),
+        "data_key": DATA_KEY,
     }
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import hmac
 import io
 from collections.abc import Sequence
 from typing import Any
@@ -12,10 +11,10 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from .. import engine, logs, roster, views
+from .. import engine, links, logs, roster, views
 from ..errors import ProtocolError, SpeedmeetError, Unauthorized
 from ..model import Entry, EventState, Matching, Settings
-from .inputs import EventIn, ParticipantIn, WishIn, convert_one, convert_rows, csv_rows
+from .inputs import EventIn, LinkIn, ParticipantIn, WishIn, convert_one, convert_rows, csv_rows
 from .keys import ADMIN_TOKEN, LEASES, NEW_TOKEN, OWNER, SETTINGS
 
 routes = web.RouteTableDef()
@@ -40,10 +39,10 @@ async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
 
 
 def require_admin(request: web.Request) -> None:
-    """Check ``Authorization: Bearer <admin token>``."""
+    """Check ``Authorization: Bearer <admin token>`` (compared as hashes: any alphabet)."""
     header = request.headers.get("Authorization", "")
     given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    if not given or not hmac.compare_digest(given, request.app[ADMIN_TOKEN]):
+    if not given or not links.same(given, links.token_hash(request.app[ADMIN_TOKEN])):
         raise Unauthorized(
             "unauthorized", "Send the admin token as 'Authorization: Bearer <token>'."
         )
@@ -57,24 +56,17 @@ async def body_json(request: web.Request) -> Any:
         raise ProtocolError("bad_json", f"The body is not valid JSON: {exc}.") from exc
 
 
-def links(request: web.Request, state: EventState) -> dict[str, str]:
-    """The secret links of the host and the moderators."""
-    base = request.app[SETTINGS].base_url()
-    out = {
-        "host_url": f"{base}/e/{state.id}/host/{state.host_token}",
-        "moderator_url": f"{base}/e/{state.id}/mod/{state.moderator_token}",
-    }
-    if state.registration_token:
-        out["registration_url"] = f"{base}/e/{state.id}/join/{state.registration_token}"
-    return out
+def link_url(request: web.Request, event_id: str, who: str, token: str) -> str:
+    """The address of a secret link: ``who`` is ``host``, ``moderator``, ``registration`` or a
+    participant id. Only known when the link is made: the server keeps the token's hash."""
+    return request.app[SETTINGS].base_url() + links.path(event_id, who, token)
 
 
 def event_body(request: web.Request, state: EventState, online: frozenset[str]) -> dict[str, Any]:
-    """``GET /api/events/{id}``: settings, clock, counts and links."""
+    """``GET /api/events/{id}``: settings, clock and counts (the links are given when made)."""
     now = request.app[OWNER].now()
     return {
         **views.event_payload(state),
-        **links(request, state),
         "clock": engine.clock_payload(state, now),
         "participants": len(state.participants),
         "online": len(online),
@@ -97,9 +89,10 @@ async def create_event(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     new_token = request.app[NEW_TOKEN]
     owner = request.app[OWNER]
-    state = EventState(
-        id=new_token()[:8].replace("-", "x").replace("_", "y"),
-        settings=Settings(
+    tokens = {who: new_token() for who in links.STAFF_LINKS}
+    state = engine.new_event(
+        new_token()[:8].replace("-", "x").replace("_", "y"),
+        Settings(
             title=body.title,
             round_seconds=body.round_seconds,
             break_seconds=body.break_seconds,
@@ -108,17 +101,15 @@ async def create_event(request: web.Request) -> web.Response:
             no_show_seconds=body.no_show_seconds or settings.no_show_seconds,
             language=body.language or settings.language,
         ),
-        host_token=new_token(),
-        moderator_token=new_token(),
-        registration_token=new_token(),
-        created_at=owner.now(),
-    )
-    state = msgspec.structs.replace(
-        state, clock=msgspec.structs.replace(state.clock, rounds=body.rounds)
+        links.token_hash(tokens["host"]),
+        links.token_hash(tokens["moderator"]),
+        links.token_hash(tokens["registration"]),
+        owner.now(),
     )
     await owner.create(state)
     request.app[LEASES].poke()
-    return json_response(event_body(request, state, frozenset()), status=201)
+    made = {f"{who}_url": link_url(request, state.id, who, t) for who, t in tokens.items()}
+    return json_response({**event_body(request, state, frozenset()), **made}, status=201)
 
 
 @routes.get("/api/events")
@@ -167,15 +158,14 @@ async def add_participants(request: web.Request) -> web.Response:
         return new
 
     await owner.update(event_id, change)
-    base = request.app[SETTINGS].base_url()
     return json_response(
         [
             {
                 **engine.person_payload(p),
                 "email": p.email,
-                "join_url": f"{base}/e/{event_id}/p/{p.token}",
+                "join_url": link_url(request, event_id, p.id, token),
             }
-            for p in created
+            for p, token in zip(created, tokens, strict=True)
         ],
         status=201,
     )
@@ -183,12 +173,11 @@ async def add_participants(request: web.Request) -> web.Response:
 
 @routes.get("/api/events/{id}/participants")
 async def list_participants(request: web.Request) -> web.Response:
-    """Everyone registered, with their links and whether they are online."""
+    """Everyone registered and whether they are online (links are given when made)."""
     require_admin(request)
     owner = request.app[OWNER]
     state = await owner.get(request.match_info["id"])
     online = await owner.store.online(state.id)
-    base = request.app[SETTINGS].base_url()
     return json_response(
         [
             {
@@ -196,11 +185,25 @@ async def list_participants(request: web.Request) -> web.Response:
                 "email": p.email,
                 "online": p.id in online,
                 "stopped": p.stopped,
-                "join_url": f"{base}/e/{state.id}/p/{p.token}",
             }
             for p in state.participants.values()
         ]
     )
+
+
+@routes.post("/api/events/{id}/links")
+async def reissue_link(request: web.Request) -> web.Response:
+    """A new link for someone (``who``: a participant id, ``host``, ``moderator`` or
+    ``registration``); the old one stops working at once."""
+    require_admin(request)
+    body = convert_one(await body_json(request), LinkIn, "link")
+    event_id, token = request.match_info["id"], request.app[NEW_TOKEN]()
+    new_hash = links.token_hash(token)
+    await request.app[OWNER].apply(
+        event_id, lambda s, c: engine.reissue_link(s, body.who, new_hash, c.now, "admin")
+    )
+    url = link_url(request, event_id, body.who, token)
+    return json_response({"who": body.who, "url": url}, status=201)
 
 
 @routes.post("/api/events/{id}/wishes")
@@ -232,6 +235,16 @@ async def get_schedule(request: web.Request) -> web.Response:
     return json_response(await planned(request, state))
 
 
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA):
+        return "'" + value
+    return value
+
+
 def meetings_csv(state: EventState, feedback: Sequence[Entry]) -> str:
     """One row per person and meeting: who, with whom, the rating and the follow-up wish."""
     out = io.StringIO()
@@ -254,12 +267,12 @@ def meetings_csv(state: EventState, feedback: Sequence[Entry]) -> str:
                     peer = state.participants[other]
                     f = rated.get((pid, room.id))
                     writer.writerow(
-                        [
+                        cell(v) for v in (
                             record.round, room.id, room.reason, me.id, me.name, me.organization,
                             me.side, me.email, peer.id, peer.name, peer.organization, peer.side,
                             f.rating if f else "", ("yes" if f.follow_up else "no") if f else "",
                             f.note if f else "",
-                        ]
+                        )
                     )  # fmt: skip
     return out.getvalue()
 

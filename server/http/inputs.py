@@ -47,6 +47,12 @@ class ParticipantIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     wishes: list[Short] = msgspec.field(default_factory=list)
 
 
+class LinkIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``POST /api/events/{id}/links``: whose link to make anew."""
+
+    who: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
 class WishIn(
     msgspec.Struct,
     frozen=True,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from aiohttp import web
 
-from .. import i18n, roster, views
+from .. import i18n, links, roster, views
 from ..errors import ProtocolError, UserError
 from ..model import EventState, Participant, Phase
 from .keys import NEW_TOKEN, OWNER, SETTINGS
@@ -22,11 +21,7 @@ async def _open(request: web.Request) -> tuple[EventState, str]:
     state = await request.app[OWNER].store.load(request.match_info["event"])
     lang = language(request, state.settings.language if state else None)
     token = request.match_info["token"]
-    if (
-        state is None
-        or not state.registration_token
-        or not hmac.compare_digest(state.registration_token, token)
-    ):
+    if state is None or not links.same(token, state.registration_token_hash):
         page = bad_link(request, lang)
         raise web.HTTPNotFound(text=page.text, content_type="text/html")
     return state, lang
@@ -88,4 +83,4 @@ async def join(request: web.Request) -> web.Response:
         t: dict[str, Any] = i18n.strings(lang)
         message = t.get(f"join_error_{field or exc.code}", exc.message)
         return _form(request, state, lang, values, error=message, status=exc.status)
-    raise web.HTTPSeeOther(f"/e/{state.id}/p/{created[0].token}?lang={lang}")
+    raise web.HTTPSeeOther(f"/e/{state.id}/p/{token}?lang={lang}")

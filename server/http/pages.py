@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +9,7 @@ import jinja2
 import msgspec
 from aiohttp import web
 
-from .. import i18n, views
+from .. import i18n, links, views
 from ..model import EventState
 from .api import json_response, planned
 from .keys import OWNER, SETTINGS
@@ -99,7 +98,7 @@ async def moderator_page(request: web.Request) -> web.Response:
 async def _host_state(request: web.Request) -> EventState | None:
     owner = request.app[OWNER]
     state = await owner.store.load(request.match_info["event"])
-    if state is None or not hmac.compare_digest(state.host_token, request.match_info["token"]):
+    if state is None or not links.same(request.match_info["token"], state.host_token_hash):
         return None
     return state
 

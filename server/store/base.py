@@ -101,6 +101,9 @@ class Store(Protocol):
     async def close(self) -> None:
         """Flush and release resources (the data folder, leases held, presence)."""
 
+    async def check(self) -> None:
+        """Raise ``Unavailable`` unless the store takes a write right now (``/healthz``)."""
+
     # --- the decided record ------------------------------------------------------------------
 
     async def create(self, state: EventState) -> None:

@@ -9,62 +9,25 @@ live in memory: they mean nothing after a restart.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fcntl
 import os
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, TypeVar
 
-from ..errors import Conflict, StartupRefused
+from ..errors import Conflict, StartupRefused, Unavailable
+from ..links import token_hash
 from ..logs import Log
 from ..matching import RoundPlan
 from ..model import Entry, EventState, LinkStats, Phase, TokenRef
-from . import legacy
-from .base import Change, Note, Subscriber, by_log
-from .parts import (
-    CLOCK,
-    ENTRY,
-    META,
-    PERSON,
-    ROUND,
-    TOKEN,
-    WISH,
-    Delta,
-    assemble,
-    diff,
-    encode,
-    token_hash,
-)
+from .base import Change, Note, Subscriber
+from .parts import diff
+from .sealing import Sealer, folder_key, new_key
+from .sqlite import Tables
 
 T = TypeVar("T")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS event (
-    id TEXT PRIMARY KEY,
-    version INTEGER NOT NULL,
-    created_at INTEGER NOT NULL,
-    live INTEGER NOT NULL,
-    meta BLOB NOT NULL,
-    clock BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS person (
-    event TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (event, id)
-);
-CREATE TABLE IF NOT EXISTS wish (
-    event TEXT NOT NULL, key TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (event, key)
-);
-CREATE TABLE IF NOT EXISTS round (
-    event TEXT NOT NULL, number INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (event, number)
-);
-CREATE TABLE IF NOT EXISTS entry (
-    n INTEGER PRIMARY KEY, event TEXT NOT NULL, log TEXT NOT NULL, body BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS entry_by_log ON entry (event, log, n);
-CREATE TABLE IF NOT EXISTS token (hash TEXT PRIMARY KEY, ref BLOB NOT NULL);
-"""
 
 
 class FolderLock:
@@ -106,9 +69,14 @@ class FolderLock:
 class EmbeddedStore:
     """The default store. ``path=None`` keeps everything in memory (tests of pure behaviour)."""
 
-    def __init__(self, path: str | Path | None, proc: str = "local") -> None:
+    def __init__(
+        self, path: str | Path | None, proc: str = "local", key: str | None = None
+    ) -> None:
         self.proc = proc
         self._path = Path(path) if path is not None else None
+        self._key = key  # the data key; None: the one kept in the folder (made at first start)
+        self._tables: Tables | None = None
+        self._inode: int | None = None
         self._lock = None if self._path is None else FolderLock(self._path.with_suffix(".lock"))
         self._io = ThreadPoolExecutor(1, thread_name_prefix="sqlite")
         self._db: sqlite3.Connection | None = None
@@ -121,10 +89,10 @@ class EmbeddedStore:
         self._touched: set[str] = set()
         self._subscriber: Subscriber | None = None
 
-    async def _sql(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        db = self._db
-        assert db is not None, "the store is not open"
-        return await asyncio.get_running_loop().run_in_executor(self._io, fn, db)
+    async def _sql(self, fn: Callable[[Tables], T]) -> T:
+        tables = self._tables
+        assert tables is not None, "the store is not open"
+        return await asyncio.get_running_loop().run_in_executor(self._io, fn, tables)
 
     async def open(self) -> None:
         """Lock the folder, open the file (creating both) and load every event."""
@@ -142,21 +110,26 @@ class EmbeddedStore:
     async def _open_db(self) -> None:
         target = str(self._path) if self._path is not None else ":memory:"
         fresh = self._path is None or not self._path.exists()
+        key = self._key or (folder_key(self._path.parent) if self._path else new_key())
+        sealer = Sealer(key)
         self._db = await asyncio.get_running_loop().run_in_executor(
             self._io, lambda: sqlite3.connect(target, isolation_level=None, check_same_thread=False)
         )
-        if self._path is not None and fresh:
-            os.chmod(self._path, 0o600)
-
-        events, tokens = await self._sql(_prepare)
+        self._tables = Tables(self._db, sealer)
+        if self._path is not None:
+            if fresh:
+                os.chmod(self._path, 0o600)
+            self._inode = self._path.stat().st_ino
+        events, tokens = await self._sql(lambda t: t.prepare())
         self._events = {e.id: e for e in events}
-        self._tokens = {key: TOKEN.decode(ref) for key, ref in tokens}
+        self._tokens = tokens
 
     async def close(self) -> None:
         """Close the file and unlock the folder."""
         if self._db is not None:
-            await self._sql(lambda db: db.close())
-            self._db = None
+            db, self._db = self._db, None
+            await asyncio.get_running_loop().run_in_executor(self._io, db.close)
+            self._tables = None
         self._io.shutdown(wait=True)
         if self._lock is not None:
             self._lock.release()
@@ -168,7 +141,7 @@ class EmbeddedStore:
         if state.id in self._events:
             raise Conflict("exists", f"An event {state.id!r} already exists.")
         delta = diff(None, state)
-        await self._sql(lambda db: _write(db, state.id, state, delta, (), new=True))
+        await self._sql(lambda t: t.write(state.id, state, delta, (), new=True))
         self._events[state.id] = state
         self._tokens.update(delta.tokens)
 
@@ -195,9 +168,11 @@ class EmbeddedStore:
             delta = None
         entries = change.entries
         if delta is not None or entries:
-            await self._sql(lambda db: _write(db, event_id, new, delta, entries))
+            await self._sql(lambda t: t.write(event_id, new, delta, entries))
         if new is not None and delta is not None:
             self._events[event_id] = new
+            for gone in delta.tokens_gone:
+                self._tokens.pop(gone, None)
             self._tokens.update(delta.tokens)
         if change.note is not None:
             await self.publish(change.note)
@@ -218,13 +193,22 @@ class EmbeddedStore:
 
     async def entries(self, event_id: str, log: Log, start: int = 0) -> list[Entry]:
         """One log of an event, from the ``start``-th entry."""
-        rows = await self._sql(
-            lambda db: db.execute(
-                "SELECT body FROM entry WHERE event = ? AND log = ? ORDER BY n LIMIT -1 OFFSET ?",
-                (event_id, log, start),
-            ).fetchall()
-        )
-        return [ENTRY.decode(body) for (body,) in rows]
+        return await self._sql(lambda t: t.entries(event_id, log, start))
+
+    async def check(self) -> None:
+        """Raise unless the data file is still the one opened and takes a write."""
+        if self._path is not None:
+            try:
+                inode = self._path.stat().st_ino
+            except FileNotFoundError:
+                inode = None
+            if inode != self._inode:
+                raise Unavailable(
+                    "store_gone",
+                    f"The data file {self._path} was deleted or replaced while the server ran: "
+                    "what is written now would be lost. Restart the server.",
+                )
+        await self._sql(lambda t: t.probe())
 
     # --- transient data ----------------------------------------------------------------------
 
@@ -312,114 +296,3 @@ class EmbeddedStore:
     def subscribe(self, subscriber: Subscriber) -> None:
         """Set the subscriber."""
         self._subscriber = subscriber
-
-
-def _prepare(db: sqlite3.Connection) -> tuple[list[EventState], list[tuple[str, bytes]]]:
-    """Create or migrate the tables, then read every event and token."""
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.executescript(_SCHEMA)
-    if legacy.found(db):
-        _migrate(db)
-    rows = db.execute("SELECT id, version, meta, clock FROM event ORDER BY created_at, id")
-    events = [_read(db, *row) for row in rows.fetchall()]
-    return events, db.execute("SELECT hash, ref FROM token").fetchall()
-
-
-def _migrate(db: sqlite3.Connection) -> None:
-    """Move a first-version file's events to today's tables, in one transaction."""
-    with contextlib.closing(db.cursor()) as c:
-        c.execute("BEGIN IMMEDIATE")
-        try:
-            for state, entries in legacy.read(db):
-                _write_delta(c, state, diff(None, state), new=True)
-                _append(c, state.id, entries)
-            legacy.retire(db)
-            c.execute("COMMIT")
-        except BaseException:
-            c.execute("ROLLBACK")
-            raise
-
-
-def _read(
-    db: sqlite3.Connection, event_id: str, version: int, meta: bytes, clock: bytes
-) -> EventState:
-    def bodies(table: str) -> list[bytes]:
-        return [b for (b,) in db.execute(f"SELECT body FROM {table} WHERE event = ?", (event_id,))]
-
-    return assemble(
-        META.decode(meta),
-        CLOCK.decode(clock),
-        version,
-        (PERSON.decode(b) for b in bodies("person")),
-        (WISH.decode(b) for b in bodies("wish")),
-        (ROUND.decode(b) for b in bodies("round")),
-    )
-
-
-def _write(
-    db: sqlite3.Connection,
-    event_id: str,
-    state: EventState | None,
-    delta: Delta | None,
-    entries: Sequence[Entry],
-    new: bool = False,
-) -> None:
-    """One transaction: the changed parts of ``state`` and the appended entries."""
-    with contextlib.closing(db.cursor()) as c:
-        c.execute("BEGIN IMMEDIATE")
-        try:
-            if state is not None and delta is not None:
-                _write_delta(c, state, delta, new)
-            _append(c, event_id, entries)
-            c.execute("COMMIT")
-        except BaseException:
-            c.execute("ROLLBACK")
-            raise
-
-
-def _append(c: sqlite3.Cursor, event_id: str, entries: Sequence[Entry]) -> None:
-    for log, items in by_log(entries).items():
-        c.executemany(
-            "INSERT INTO entry (event, log, body) VALUES (?, ?, ?)",
-            [(event_id, log, encode(e)) for e in items],
-        )
-
-
-def _write_delta(c: sqlite3.Cursor, state: EventState, delta: Delta, new: bool) -> None:
-    eid = state.id
-    live = int(state.clock.phase is not Phase.ENDED)
-    if new:
-        c.execute(
-            "INSERT INTO event (id, version, created_at, live, meta, clock)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (eid, state.version, state.created_at, live, encode(delta.meta), encode(state.clock)),
-        )
-    else:
-        c.execute("UPDATE event SET version = ?, live = ? WHERE id = ?", (state.version, live, eid))
-        if delta.meta is not None:
-            c.execute("UPDATE event SET meta = ? WHERE id = ?", (encode(delta.meta), eid))
-        if delta.clock is not None:
-            c.execute("UPDATE event SET clock = ? WHERE id = ?", (encode(delta.clock), eid))
-    c.executemany(
-        "INSERT OR REPLACE INTO person (event, id, body) VALUES (?, ?, ?)",
-        [(eid, pid, encode(p)) for pid, p in delta.people.items()],
-    )
-    c.executemany(
-        "DELETE FROM person WHERE event = ? AND id = ?", [(eid, k) for k in delta.people_gone]
-    )
-    c.executemany(
-        "INSERT OR REPLACE INTO wish (event, key, body) VALUES (?, ?, ?)",
-        [(eid, k, encode(w)) for k, w in delta.wishes.items()],
-    )
-    c.executemany(
-        "DELETE FROM wish WHERE event = ? AND key = ?", [(eid, k) for k in delta.wishes_gone]
-    )
-    c.executemany(
-        "INSERT OR REPLACE INTO round (event, number, body) VALUES (?, ?, ?)",
-        [(eid, n, encode(r)) for n, r in delta.rounds.items()],
-    )
-    c.executemany(
-        "INSERT OR REPLACE INTO token (hash, ref) VALUES (?, ?)",
-        [(h, encode(ref)) for h, ref in delta.tokens.items()],
-    )

@@ -7,6 +7,7 @@ import sqlite3
 
 import msgspec
 
+from ..links import token_hash
 from ..model import (
     AuditEntry,
     Clock,
@@ -25,6 +26,18 @@ from ..model import (
 TABLE = "events"  # the first version's table; renamed events_v1 once moved
 
 
+class _Person(msgspec.Struct, kw_only=True):
+    """A participant as the first version stored them, with their link's token in clear."""
+
+    id: str
+    name: str
+    token: str
+    organization: str = ""
+    side: str = ""
+    email: str = ""
+    stopped: bool = False
+
+
 class _Legacy(msgspec.Struct, kw_only=True):
     """An event as the first version stored it: everything in one record."""
 
@@ -36,7 +49,7 @@ class _Legacy(msgspec.Struct, kw_only=True):
     registration_token: str = ""
     version: int = 0
     clock: Clock = Clock()
-    participants: dict[str, Participant] = msgspec.field(default_factory=dict)
+    participants: dict[str, _Person] = msgspec.field(default_factory=dict)
     wishes: list[Wish] = msgspec.field(default_factory=list)
     history: list[RoundRecord] = msgspec.field(default_factory=list)
     feedback: list[Feedback] = msgspec.field(default_factory=list)
@@ -66,13 +79,24 @@ def split(e: _Legacy) -> tuple[EventState, list[Entry]]:
     state = EventState(
         id=e.id,
         settings=e.settings,
-        host_token=e.host_token,
-        moderator_token=e.moderator_token,
+        host_token_hash=token_hash(e.host_token),  # the first version kept the tokens in clear
+        moderator_token_hash=token_hash(e.moderator_token),
         created_at=e.created_at,
-        registration_token=e.registration_token,
+        registration_token_hash=token_hash(e.registration_token) if e.registration_token else "",
         version=e.version,
         clock=e.clock,
-        participants=e.participants,
+        participants={
+            pid: Participant(
+                id=p.id,
+                name=p.name,
+                token_hash=token_hash(p.token),
+                organization=p.organization,
+                side=p.side,
+                email=p.email,
+                stopped=p.stopped,
+            )
+            for pid, p in e.participants.items()
+        },
         wishes={wish_key(w.source, w.target): w for w in e.wishes},  # the last one wins
         history=tuple(e.history),
     )

@@ -8,7 +8,6 @@ identity and never walks what a change left alone.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 
 import msgspec
@@ -27,6 +26,7 @@ from ..model import (
     Wish,
     wish_key,
 )
+from .sealing import Sealer
 
 
 class Meta(msgspec.Struct, frozen=True, kw_only=True):
@@ -34,10 +34,10 @@ class Meta(msgspec.Struct, frozen=True, kw_only=True):
 
     id: str
     settings: Settings
-    host_token: str
-    moderator_token: str
+    host_token_hash: str
+    moderator_token_hash: str
     created_at: int
-    registration_token: str = ""
+    registration_token_hash: str = ""
 
 
 class Delta(msgspec.Struct, kw_only=True):
@@ -52,12 +52,8 @@ class Delta(msgspec.Struct, kw_only=True):
     wishes_gone: list[str] = msgspec.field(default_factory=list)
     rounds: dict[int, RoundRecord] = msgspec.field(default_factory=dict)
     tokens: dict[str, TokenRef] = msgspec.field(default_factory=dict)  # by token hash
+    tokens_gone: list[str] = msgspec.field(default_factory=list)  # re-issued links' old hashes
     ended: bool = False  # the event just ended (it leaves the list of live events)
-
-
-def token_hash(token: str) -> str:
-    """How a link's token is indexed: its SHA-256, never the token itself."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def meta_of(state: EventState) -> Meta:
@@ -65,23 +61,23 @@ def meta_of(state: EventState) -> Meta:
     return Meta(
         id=state.id,
         settings=state.settings,
-        host_token=state.host_token,
-        moderator_token=state.moderator_token,
+        host_token_hash=state.host_token_hash,
+        moderator_token_hash=state.moderator_token_hash,
         created_at=state.created_at,
-        registration_token=state.registration_token,
+        registration_token_hash=state.registration_token_hash,
     )
 
 
 def _staff_tokens(state: EventState) -> dict[str, TokenRef]:
     return {
-        token_hash(state.host_token): TokenRef(event_id=state.id, role="host"),
-        token_hash(state.moderator_token): TokenRef(event_id=state.id, role="moderator"),
+        state.host_token_hash: TokenRef(event_id=state.id, role="host"),
+        state.moderator_token_hash: TokenRef(event_id=state.id, role="moderator"),
     }
 
 
 def _person_token(state: EventState, p: Participant) -> tuple[str, TokenRef]:
     ref = TokenRef(event_id=state.id, role="participant", participant_id=p.id)
-    return token_hash(p.token), ref
+    return p.token_hash, ref
 
 
 def _changed(old: Mapping[str, object], new: Mapping[str, object]) -> tuple[list[str], list[str]]:
@@ -109,10 +105,13 @@ def diff(old: EventState | None, new: EventState) -> Delta:
         return delta
     if any(
         getattr(old, f) is not getattr(new, f)
-        for f in ("settings", "host_token", "moderator_token", "registration_token")
+        for f in ("settings", "host_token_hash", "moderator_token_hash", "registration_token_hash")
     ):
         delta.meta = meta_of(new)
         delta.tokens.update(_staff_tokens(new))
+        for f in ("host_token_hash", "moderator_token_hash"):
+            if getattr(old, f) != getattr(new, f):
+                delta.tokens_gone.append(getattr(old, f))
     if old.clock is not new.clock:
         delta.clock = new.clock
         delta.ended = new.clock.phase is Phase.ENDED and old.clock.phase is not Phase.ENDED
@@ -121,8 +120,10 @@ def diff(old: EventState | None, new: EventState) -> Delta:
         person = new.participants[pid]
         delta.people[pid] = person
         before = old.participants.get(pid)
-        if before is None or before.token != person.token:
+        if before is None or before.token_hash != person.token_hash:
             delta.tokens.update([_person_token(new, person)])
+            if before is not None:
+                delta.tokens_gone.append(before.token_hash)
     upserts, delta.wishes_gone = _changed(old.wishes, new.wishes)
     delta.wishes = {k: new.wishes[k] for k in upserts}
     if old.history is not new.history:
@@ -143,9 +144,9 @@ def assemble(
     return EventState(
         id=meta.id,
         settings=meta.settings,
-        host_token=meta.host_token,
-        moderator_token=meta.moderator_token,
-        registration_token=meta.registration_token,
+        host_token_hash=meta.host_token_hash,
+        moderator_token_hash=meta.moderator_token_hash,
+        registration_token_hash=meta.registration_token_hash,
         created_at=meta.created_at,
         version=version,
         clock=clock,
@@ -155,7 +156,7 @@ def assemble(
     )
 
 
-# --- encoding: JSON (msgspec), readable with sqlite3 or redis-cli --------------------------------
+# --- encoding: JSON (msgspec), readable with sqlite3 or redis-cli; e-mails sealed -------------
 
 encode = msgspec.json.Encoder().encode
 META = msgspec.json.Decoder(Meta)
@@ -166,3 +167,14 @@ ROUND = msgspec.json.Decoder(RoundRecord)
 ENTRY = msgspec.json.Decoder(Entry)
 STATS = msgspec.json.Decoder(LinkStats)
 TOKEN = msgspec.json.Decoder(TokenRef)
+
+
+def person_bytes(p: Participant, sealer: Sealer) -> bytes:
+    """A participant as stored: their e-mail address sealed."""
+    return encode(msgspec.structs.replace(p, email=sealer.seal(p.email)) if p.email else p)
+
+
+def person_of(raw: bytes, sealer: Sealer) -> Participant:
+    """A participant from storage, e-mail opened."""
+    p = PERSON.decode(raw)
+    return msgspec.structs.replace(p, email=sealer.open(p.email)) if p.email else p

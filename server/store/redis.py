@@ -32,7 +32,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from ..errors import Conflict, Fenced, StartupRefused, Unavailable
+from ..errors import Conflict, Damaged, Fenced, StartupRefused, Unavailable
+from ..links import token_hash
 from ..logs import LOGS, Log
 from ..matching import RoundPlan
 from ..model import Entry, EventState, LinkStats, Phase, TokenRef
@@ -42,7 +43,6 @@ from .parts import (
     CLOCK,
     ENTRY,
     META,
-    PERSON,
     ROUND,
     STATS,
     TOKEN,
@@ -51,8 +51,11 @@ from .parts import (
     assemble,
     diff,
     encode,
-    token_hash,
+    person_bytes,
+    person_of,
 )
+from .sealing import Sealer
+from .sqlite import Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -236,8 +239,10 @@ class RedisStore:
         proc: str,
         prefix: str = "speedmeet",
         presence_timeout_ms: int = 5000,
+        key: str = "",
     ) -> None:
         self.proc = proc
+        self._key = key
         self._url = url
         self._p = prefix
         self._timeout_ms = presence_timeout_ms
@@ -279,6 +284,13 @@ class RedisStore:
 
     async def open(self) -> None:
         """Connect (refusing to start when Redis cannot be reached) and listen to the feed."""
+        if not self._key:
+            raise StartupRefused(
+                "store: redis needs data_key (the same on every process; e-mail addresses are "
+                "stored encrypted with it). Make one with: python -c 'import secrets, base64; "
+                "print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())'"
+            )
+        self._sealer = Sealer(self._key)
         common: dict[str, Any] = {
             "socket_connect_timeout": 3,
             "socket_keepalive": True,
@@ -370,7 +382,7 @@ class RedisStore:
         if delta.clock is not None:
             ops += ["SET", f"{ev}:clock", "", encode(delta.clock)]
         for pid, person in delta.people.items():
-            ops += ["HSET", f"{ev}:people", pid, encode(person)]
+            ops += ["HSET", f"{ev}:people", pid, person_bytes(person, self._sealer)]
         for pid in delta.people_gone:
             ops += ["HDEL", f"{ev}:people", pid, ""]
         for key, wish in delta.wishes.items():
@@ -379,6 +391,8 @@ class RedisStore:
             ops += ["HDEL", f"{ev}:wishes", key, ""]
         for number, record in delta.rounds.items():
             ops += ["HSET", f"{ev}:rounds", str(number), encode(record)]
+        for key in delta.tokens_gone:
+            ops += ["HDEL", f"{self._p}:tokens", key, ""]
         for key, ref in delta.tokens.items():
             ops += ["HSET", f"{self._p}:tokens", key, encode(ref)]
         if new:
@@ -430,14 +444,23 @@ class RedisStore:
         version, meta, clock, people, wishes, rounds = await self._do("load", read)
         if version is None or meta is None or clock is None:
             return None
-        state = assemble(
-            META.decode(meta),
-            CLOCK.decode(clock),
-            int(version),
-            (PERSON.decode(b) for b in people),
-            (WISH.decode(b) for b in wishes),
-            (ROUND.decode(b) for b in rounds),
-        )
+        try:
+            state = assemble(
+                META.decode(meta),
+                CLOCK.decode(clock),
+                int(version),
+                [person_of(b, self._sealer) for b in people],
+                [WISH.decode(b) for b in wishes],
+                [ROUND.decode(b) for b in rounds],
+            )
+        except Unreadable as exc:
+            log.error(
+                "event %s cannot be read from Redis (%s: %s)", event_id, type(exc).__name__, exc
+            )
+            raise Damaged(
+                "damaged",
+                "This event's stored data cannot be read; the server's log names what is wrong.",
+            ) from exc
         self._cache[event_id] = state
         return state
 
@@ -468,6 +491,11 @@ class RedisStore:
             )
         if new is not None:
             self._cache[event_id] = new
+
+    async def check(self) -> None:
+        """Raise unless Redis takes a write now."""
+        key = f"{self._p}:health:{self.proc}"
+        await self._do("check", lambda: self.r.set(key, 1, px=10_000))
 
     def _fence(self, change: Change) -> list[str]:
         if change.fence is None:

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.conftest import ADMIN, PEOPLE, Client, Event, need_redis
+from tests.conftest import ADMIN, DATA_KEY, PEOPLE, Client, Event, need_redis
 from tests.procs import Redis, Server, eventually
 
 LEASE_S = 1.5
@@ -37,6 +37,7 @@ class Cluster:
             store="redis",
             redis_url=self.redis.url,
             redis_prefix=self.prefix,
+            data_key=DATA_KEY,
             data_dir=str(self.folder / f"data-{name}"),
             lease_seconds=LEASE_S,
             presence_timeout_seconds=PRESENCE_S,

@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 
 from tests.cluster.conftest import Cluster
+from tests.conftest import DATA_KEY
 from tests.procs import Server, eventually
 
 
@@ -34,7 +35,7 @@ async def _pids(url: str, tries: int = 40) -> set[int]:
 async def test_workers_share_the_port_and_a_dead_one_comes_back(cluster: Cluster) -> None:
     server = Server(
         "workers", cluster.folder, store="redis", redis_url=cluster.redis.url,
-        redis_prefix=cluster.prefix, data_dir=str(cluster.folder / "data"),
+        redis_prefix=cluster.prefix, data_dir=str(cluster.folder / "data"), data_key=DATA_KEY,
     )  # fmt: skip
     cluster.servers.append(server)
     await server.start("--workers", "2")

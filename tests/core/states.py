@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import msgspec
 
+from server.links import token_hash
 from server.model import (
     Clock,
     EventState,
@@ -48,7 +49,7 @@ def event(
         pid: Participant(
             id=pid,
             name=f"Name {pid}",
-            token=f"tok-{pid}",
+            token_hash=token_hash(f"tok-{pid}"),
             organization=f"Org {pid}",
             side=side_of(pid),
             email=f"{pid}@example.org",
@@ -66,8 +67,8 @@ def event(
             rounds=rounds,
             matching=Matching(mode=mode, sides=sides, odd=odd),
         ),
-        host_token="tok-host",
-        moderator_token="tok-mod",
+        host_token_hash=token_hash("tok-host"),
+        moderator_token_hash=token_hash("tok-mod"),
         created_at=T0,
         clock=Clock(rounds=rounds),
         participants=people,

@@ -18,6 +18,7 @@ import pytest
 
 from server.engine import PARTICIPANTS, Message
 from server.errors import Conflict, Fenced
+from server.links import token_hash
 from server.matching import PlannedRoom, RoundPlan
 from server.model import (
     AuditEntry,
@@ -36,6 +37,7 @@ from server.model import (
     wish_key,
 )
 from server.store import Change, EmbeddedStore, Note, Store
+from tests.conftest import DATA_KEY
 from tests.procs import eventually
 
 Open = Callable[..., Awaitable[Store]]
@@ -79,7 +81,9 @@ async def reopen(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
             url = request.getfixturevalue("redis_url")
             prefix = request.getfixturevalue("redis_prefix")
-            store = RedisStore(url, proc=proc, prefix=prefix, presence_timeout_ms=timeout_ms)
+            store = RedisStore(
+                url, proc=proc, prefix=prefix, presence_timeout_ms=timeout_ms, key=DATA_KEY
+            )
         if ear is not None:
             store.subscribe(ear)
         await store.open()
@@ -106,12 +110,14 @@ def new_event(event_id: str = "ev1", created_at: int = 1000, people: int = 2) ->
     return EventState(
         id=event_id,
         settings=Settings(title=f"Event {event_id}", round_seconds=300, break_seconds=60, rounds=3),
-        host_token=f"host-{event_id}",
-        moderator_token=f"mod-{event_id}",
+        host_token_hash=token_hash(f"host-{event_id}"),
+        moderator_token_hash=token_hash(f"mod-{event_id}"),
         created_at=created_at,
         clock=Clock(rounds=3),
         participants={
-            f"p{i}": Participant(id=f"p{i}", name=f"Person {i}", token=f"tok-{event_id}-{i}")
+            f"p{i}": Participant(
+                id=f"p{i}", name=f"Person {i}", token_hash=token_hash(f"tok-{event_id}-{i}")
+            )
             for i in range(1, people + 1)
         },
     )
@@ -153,7 +159,7 @@ async def test_each_part_of_the_record_changes_on_its_own(store: Store) -> None:
     state = new_event(people=3)
     await store.create(state)
     state = await step(store, state, clock=Clock(rounds=3, opened=True))
-    late = Participant(id="p10", name="Late", token="tok-late")
+    late = Participant(id="p10", name="Late", token_hash=token_hash("tok-late"))
     state = await step(store, state, participants={**state.participants, "p10": late})
     wishes = {wish_key("p1", "p2"): Wish(source="p1", target="p2", level="must")}
     state = await step(store, state, wishes=wishes)
@@ -233,7 +239,7 @@ async def test_tokens_resolve(store: Store) -> None:
 async def test_tokens_of_people_registered_later_resolve(store: Store) -> None:
     state = new_event(people=1)
     await store.create(state)
-    late = Participant(id="p9", name="Late", token="tok-late")
+    late = Participant(id="p9", name="Late", token_hash=token_hash("tok-late"))
     await step(store, state, participants={**state.participants, "p9": late})
     assert await store.resolve("tok-late") == TokenRef(
         event_id="ev1", role="participant", participant_id="p9"

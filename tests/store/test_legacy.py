@@ -13,7 +13,6 @@ from server.model import (
     Feedback,
     HelpRequest,
     Notice,
-    Participant,
     Phase,
     Room,
     RoundRecord,
@@ -22,7 +21,7 @@ from server.model import (
     Wish,
 )
 from server.store import EmbeddedStore
-from server.store.legacy import _Legacy
+from server.store.legacy import _Legacy, _Person
 
 
 def first_version_file(path: Path) -> _Legacy:
@@ -35,8 +34,8 @@ def first_version_file(path: Path) -> _Legacy:
         version=9,
         clock=Clock(phase=Phase.BREAK, round=1, rounds=2, ends_at=99, opened=True),
         participants={
-            "p1": Participant(id="p1", name="Claire", token="tok-1", side="commune"),
-            "p2": Participant(id="p2", name="Léa", token="tok-2", side="solution"),
+            "p1": _Person(id="p1", name="Claire", token="tok-1", side="commune"),
+            "p2": _Person(id="p2", name="Léa", token="tok-2", side="solution"),
         },
         wishes=[
             Wish(source="p1", target="p2", level="like"),

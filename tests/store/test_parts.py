@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from server import engine
 from server.clock import ClockCommand
+from server.links import token_hash
 from server.model import Participant
-from server.store.parts import diff, token_hash
+from server.store.parts import diff
 from tests.core.states import T0, event, in_round
 
 FOUR = ["c1", "c2", "s1", "s2"]
@@ -50,7 +51,7 @@ def test_someone_who_stops_is_written_alone() -> None:
 
 def test_a_late_registration_writes_the_newcomer_and_their_link() -> None:
     state = event(FOUR)
-    late = Participant(id="p9", name="Late", token="tok-late")
+    late = Participant(id="p9", name="Late", token_hash=token_hash("tok-late"))
     new = engine.add_participants(state, [late])
     delta = diff(state, new)
     assert touched(delta) == {"people", "tokens"}

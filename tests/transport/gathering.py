@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.conftest import PEOPLE, Client, Event, Running
+from tests.procs import eventually
 
 
 @dataclass
@@ -58,6 +59,25 @@ class Gathering:
             "rooms", lambda d: sum("alone" in r["flags"] for r in d["rooms"]) == 2
         )
         return pid, lonely
+
+    async def cards(self) -> dict[str, list[str]]:
+        """Wait until everyone's latest next-round card comes from one pairing of everyone;
+        the peers each card names."""
+
+        async def one_plan() -> dict[str, list[str]] | None:
+            cards = {pid: c.last("next") for pid, c in self.people.items()}
+            if any(
+                not c or c["round"] != self.ev_round() or not c["peers"] for c in cards.values()
+            ):
+                return None
+            said = {pid: [p["id"] for p in card["peers"]] for pid, card in cards.items()}
+            return said if all(pid in said[said[pid][0]] for pid in said) else None
+
+        return await eventually(one_plan)  # type: ignore[no-any-return]
+
+    def ev_round(self) -> int:
+        """The round the cards are for: the one after the last played."""
+        return 1 + max((a["round"] for a in self.rooms.values()), default=0)
 
     async def start(self) -> None:
         """The host starts round 1; wait until everyone has their room."""

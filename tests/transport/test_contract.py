@@ -172,17 +172,14 @@ async def test_nothing_changed_since_the_cards_so_the_round_pairs_as_they_said(
     server: Running,
 ) -> None:
     g = await gather(server, started=False)
-    for client in g.people.values():
-        await client.wait_for("next", lambda n: n["round"] == 1 and n["peers"])
-    said = {pid: [p["id"] for p in c.last("next")["peers"]] for pid, c in g.people.items()}
+    said = await g.cards()
     await g.start()
     assert {pid: [p["id"] for p in a["peers"]] for pid, a in g.rooms.items()} == said
 
 
 async def test_a_round_starts_with_the_plan_already_made_for_it(server: Running) -> None:
     g = await gather(server, started=False)
-    for client in g.people.values():
-        await client.wait_for("next", lambda n: n["round"] == 1 and n["peers"])
+    await g.cards()
     store = server.server.app[OWNER].store
     key, made = await eventually(lambda: store.plan(g.ev.id))
     # another plan, as valid, under the same key: the round must follow it, not pair again

@@ -1,0 +1,93 @@
+"""What every HTTP answer carries and what the logs leave out: security headers, access log lines
+without the secret part of links, the origins Socket.IO accepts."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+log = logging.getLogger("aiohttp.access")
+
+# /e/<event>/p|host|mod|join/<token>[/...]: the token is a secret
+_SECRET = re.compile(r"^(/e/[^/]+/(?:p|host|mod|join)/)[^/?#]+")
+REDACTED = "…"
+
+
+def redact(path: str) -> str:
+    """The path with the token of a secret link replaced by ``…``."""
+    return _SECRET.sub(lambda m: m.group(1) + REDACTED, path)
+
+
+def csp(host: str) -> str:
+    """A Content-Security-Policy that lets a page load and connect to this server only."""
+    ws = f" ws://{host} wss://{host}" if host and re.fullmatch(r"[\w.\-:\[\]]+", host) else ""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        "img-src 'self' data: blob:; media-src 'self' blob: mediastream:; "
+        f"connect-src 'self'{ws}; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+
+
+@web.middleware
+async def headers(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Security headers on every answer; pages and API answers are never cached (secret links
+    live in their addresses)."""
+    response: web.StreamResponse = await handler(request)
+    h = response.headers
+    h.setdefault("Content-Security-Policy", csp(request.host))
+    h.setdefault("Referrer-Policy", "no-referrer")
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    h.setdefault("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self)")
+    if not request.path.startswith("/static/"):
+        h.setdefault("Cache-Control", "no-store")
+    return response
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One line per request, like aiohttp's, with the tokens of secret links redacted."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        """Log the request without its secrets."""
+        self.logger.info(
+            '%s "%s %s" %s %s %.1fms',
+            request.remote,
+            request.method,
+            redact(request.path),
+            response.status,
+            response.body_length,
+            time * 1000,
+        )
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def origins(public_url: str) -> Any:
+    """python-socketio's origin check: the configured public address, or the request's own
+    (its ``Host``, as a browser opening a page of this server sends it); nothing else."""
+    public = origin_of(public_url) if public_url else None
+
+    def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
+        if not origin:
+            return True  # not a browser (a program speaking the protocol)
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        forwarded = environ.get("HTTP_X_FORWARDED_HOST")
+        if forwarded:
+            scheme = environ.get("HTTP_X_FORWARDED_PROTO", "https").split(",")[0].strip()
+            own_forwarded = f"{scheme}://{forwarded.split(',')[0].strip()}"
+        else:
+            own_forwarded = own
+        return origin in (public, own, own_forwarded)
+
+    return allowed
