@@ -17,6 +17,10 @@ everything below it could add up to:
 
 ``plan_event`` plays ``pair_round`` forward round after round, exactly as the live event does,
 so the preview and the rounds played agree when everyone comes.
+
+Where the method changes with the event's size (sparse candidates, a joint plan) is set by
+``MatchInput.limits`` (``Limits``; the defaults suit the server), and ``pair_round_traced``
+and ``plan_event_traced`` say which methods each round took.
 """
 
 from __future__ import annotations
@@ -24,15 +28,14 @@ from __future__ import annotations
 import msgspec
 
 from .rules import (
-    DENSE_UP_TO,
-    FILL_CANDIDATES,
-    JOINT_PLAN_UP_TO,
     MUTUAL_BONUS,
     WISH_POINTS,
+    Limits,
     MatchInput,
     Pair,
     PlannedRoom,
     RoundPlan,
+    Trace,
     allowed,
     met_pairs,
     reason,
@@ -44,19 +47,20 @@ from .solve import best_pairs, place_extras
 from .tables import tables
 
 __all__ = [
-    "DENSE_UP_TO",
-    "FILL_CANDIDATES",
-    "JOINT_PLAN_UP_TO",
     "MUTUAL_BONUS",
     "WISH_POINTS",
+    "Limits",
     "MatchInput",
     "Pair",
     "PlannedRoom",
     "RoundPlan",
+    "Trace",
     "allowed",
     "met_pairs",
     "pair_round",
+    "pair_round_traced",
     "plan_event",
+    "plan_event_traced",
     "reason",
     "room_reason",
     "value",
@@ -66,15 +70,20 @@ __all__ = [
 
 def plan_event(inp: MatchInput, rounds: int) -> list[RoundPlan]:
     """Plan ``rounds`` rounds for the same people, carrying meetings and waits forward."""
-    plans: list[RoundPlan] = []
+    return [plan for plan, _ in plan_event_traced(inp, rounds)]
+
+
+def plan_event_traced(inp: MatchInput, rounds: int) -> list[tuple[RoundPlan, Trace]]:
+    """``plan_event``, each round with how it was solved (as ``pair_round_traced``)."""
+    plans: list[tuple[RoundPlan, Trace]] = []
     met = set(inp.met)
     waits = dict(inp.waits)
     for done in range(rounds):
         step = msgspec.structs.replace(
             inp, met=frozenset(met), waits=dict(waits), rounds_left=rounds - done
         )
-        plan = pair_round(step)
-        plans.append(plan)
+        plan, trace = pair_round_traced(step)
+        plans.append((plan, trace))
         met |= met_pairs(room.members for room in plan.rooms)
         for p in plan.waiting:
             waits[p] = waits.get(p, 0) + 1
@@ -83,10 +92,15 @@ def plan_event(inp: MatchInput, rounds: int) -> list[RoundPlan]:
 
 def pair_round(inp: MatchInput) -> RoundPlan:
     """Seat the people present for one round: an optimal matching, then trios or waits."""
+    return pair_round_traced(inp)[0]
+
+
+def pair_round_traced(inp: MatchInput) -> tuple[RoundPlan, Trace]:
+    """``pair_round``, and how it was solved: the methods ``inp.limits`` chose, and its worth."""
     t = tables(inp)
     if t.n == 0:
-        return RoundPlan(rooms=(), waiting=())
-    pairs = best_pairs(t, inp)
+        return RoundPlan(rooms=(), waiting=()), Trace(matching="dense")
+    pairs, trace = best_pairs(t, inp)
     rooms = [list(p) for p in pairs]
     seated = {i for p in pairs for i in p}
     rest = [i for i in range(t.n) if i not in seated]
@@ -102,4 +116,4 @@ def pair_round(inp: MatchInput) -> RoundPlan:
         for members in rooms
     )
     waiting = tuple(t.people[i] for i in range(t.n) if i not in seated)
-    return RoundPlan(rooms=planned, waiting=waiting)
+    return RoundPlan(rooms=planned, waiting=waiting), trace

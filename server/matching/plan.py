@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import coo_array, csr_array
 from scipy.sparse.csgraph import maximum_flow
 
-from .rules import DENSE_UP_TO, JOINT_PLAN_UP_TO, MatchInput
+from .rules import FillMethod, Limits, MatchInput
 from .tables import Ints, Tables, random_pairs
 
-_PLAN_NODE_LIMIT = 2000  # branch-and-bound nodes for the open-mode plan (bipartite needs none)
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Each person's meetings for the rounds left, and how they were chosen."""
+
+    ii: Ints  # the planned pairs (i, j)
+    jj: Ints
+    degree: Ints  # planned meetings per person
+    caps: Ints  # the most each person can have
+    fill: FillMethod = "none"  # how plain meetings were added (bipartite)
+    joint: bool = False  # wishes and fill chosen together in one LP
 
 
 def _caps(t: Tables, inp: MatchInput) -> Ints:
@@ -35,8 +47,8 @@ def _caps(t: Tables, inp: MatchInput) -> Ints:
     return caps
 
 
-def plan_meetings(t: Tables, inp: MatchInput) -> tuple[Ints, Ints, Ints, Ints]:
-    """Each person's meetings for the rounds left: the pairs ``(i, j)``, degrees and caps.
+def plan_meetings(t: Tables, inp: MatchInput) -> Plan:
+    """Each person's meetings for the rounds left: the pairs, degrees and caps.
 
     First the wishes: a maximum-weight b-matching, each person in at most ``cap`` of them (an
     integer program; in bipartite mode its LP is integral). Then, in bipartite mode, plain
@@ -45,17 +57,21 @@ def plan_meetings(t: Tables, inp: MatchInput) -> tuple[Ints, Ints, Ints, Ints]:
     by König's theorem, the plan splits into ``d`` rounds that seat them all. When it cannot,
     small events choose wishes and fill together, in one LP.
     """
+    limits = inp.limits
     caps = _caps(t, inp)
-    ii, jj = _kept_wishes(t, caps)
+    ii, jj = _kept_wishes(t, caps, limits.plan_node_limit)
+    fill: FillMethod = "none"
+    joint = False
     if t.two_sides:
         degree = np.bincount(np.concatenate([ii, jj]), minlength=t.n).astype(np.int64)
-        fi, fj, full = _fill_plan(t, caps - degree, ii, jj)
-        if full or t.n > JOINT_PLAN_UP_TO:
+        fi, fj, full, fill = _fill_plan(t, caps - degree, ii, jj, limits)
+        if full or t.n > limits.joint_plan_up_to:
             ii, jj = np.concatenate([ii, fi]), np.concatenate([jj, fj])
         else:
             ii, jj = _joint_plan(t, caps)
+            joint = True
     degree = np.bincount(np.concatenate([ii, jj]), minlength=t.n).astype(np.int64)
-    return ii, jj, degree, caps
+    return Plan(ii, jj, degree, caps, fill, joint)
 
 
 def _incidence(n: int, ii: Ints, jj: Ints) -> csr_array:
@@ -64,7 +80,7 @@ def _incidence(n: int, ii: Ints, jj: Ints) -> csr_array:
     return coo_array((np.ones(2 * m), (np.concatenate([ii, jj]), columns)), shape=(n, m)).tocsr()
 
 
-def _kept_wishes(t: Tables, caps: Ints) -> tuple[Ints, Ints]:
+def _kept_wishes(t: Tables, caps: Ints, node_limit: int) -> tuple[Ints, Ints]:
     if len(t.wi) == 0:
         return t.wi, t.wj
     result = milp(
@@ -72,7 +88,7 @@ def _kept_wishes(t: Tables, caps: Ints) -> tuple[Ints, Ints]:
         integrality=np.ones(len(t.wi)),
         bounds=Bounds(0, 1),
         constraints=LinearConstraint(_incidence(t.n, t.wi, t.wj), -np.inf, caps.astype(float)),
-        options={"node_limit": _PLAN_NODE_LIMIT},
+        options={"node_limit": node_limit},
     )
     if result.x is None:  # no answer within the node limit: keep no wish ahead
         return t.wi[:0], t.wj[:0]
@@ -102,34 +118,41 @@ def _joint_plan(t: Tables, caps: Ints) -> tuple[Ints, Ints]:
     return ii[keep], jj[keep]
 
 
-def _fill_plan(t: Tables, deficit: Ints, ki: Ints, kj: Ints) -> tuple[Ints, Ints, bool]:
+def _fill_plan(
+    t: Tables, deficit: Ints, ki: Ints, kj: Ints, limits: Limits
+) -> tuple[Ints, Ints, bool, FillMethod]:
     """Plain meetings up to each cap, as many as can be: a maximum flow, sparse candidates first.
 
-    Also says whether they reach every cap on one side, the most any plan could.
+    Also says whether they reach every cap on one side, the most any plan could, and how they
+    were found: on random candidates (``sparse``, kept only when they reach that most), on every
+    allowed pair (``dense``, for events up to ``dense_up_to``, or ``fallback``).
     """
     left, right = np.flatnonzero(t.side == 0), np.flatnonzero(t.side == 1)
     need = min(int(deficit[left].sum()), int(deficit[right].sum()))
     if need <= 0:
-        return ki[:0], kj[:0], True
-    kept = set((np.minimum(ki, kj) * t.n + np.maximum(ki, kj)).tolist())
-    tries = [random_pairs(t, left, right), None]
-    if t.n <= DENSE_UP_TO:
-        tries = tries[1:]
-    for offered in tries:
-        li, rj = offered if offered is not None else np.nonzero(t.ok[np.ix_(left, right)])
-        if offered is None:
-            li, rj = left[li], right[rj]
-        spare = t.ok[li, rj] & ~np.isin(np.minimum(li, rj) * t.n + np.maximum(li, rj), list(kept))
-        li, rj = li[spare], rj[spare]
-        source, sink = t.n, t.n + 1
-        heads = np.concatenate([np.full(len(left), source), li, right])
-        tails = np.concatenate([left, rj, np.full(len(right), sink)])
-        capacity = np.concatenate([deficit[left], np.ones(len(li), np.int64), deficit[right]])
-        graph = csr_array((capacity.astype(np.int32), (heads, tails)), shape=(t.n + 2,) * 2)
-        flow = maximum_flow(graph, source, sink)
-        if flow.flow_value >= need or offered is None:
-            used = flow.flow.tocoo()
-            meets = (used.data > 0) & (used.row < t.n) & (used.col < t.n)
-            fi, fj = used.row[meets].astype(np.int64), used.col[meets].astype(np.int64)
-            return fi, fj, bool(flow.flow_value >= need)
-    return ki[:0], kj[:0], False
+        return ki[:0], kj[:0], True, "none"
+    kept = np.minimum(ki, kj) * t.n + np.maximum(ki, kj)
+    if t.n > limits.dense_up_to:
+        li, rj = random_pairs(t, left, right, limits.fill_candidates)
+        fi, fj, flow = _max_flow(t, deficit, li, rj, kept)
+        if flow >= need:
+            return fi, fj, True, "sparse"
+    li, rj = np.nonzero(t.ok[np.ix_(left, right)])
+    fi, fj, flow = _max_flow(t, deficit, left[li], right[rj], kept)
+    return fi, fj, flow >= need, "dense" if t.n <= limits.dense_up_to else "fallback"
+
+
+def _max_flow(t: Tables, deficit: Ints, li: Ints, rj: Ints, kept: Ints) -> tuple[Ints, Ints, int]:
+    """The most plain meetings on the offered pairs ``(li, rj)`` (left, right) not yet kept."""
+    left, right = np.flatnonzero(t.side == 0), np.flatnonzero(t.side == 1)
+    spare = t.ok[li, rj] & ~np.isin(np.minimum(li, rj) * t.n + np.maximum(li, rj), kept)
+    li, rj = li[spare], rj[spare]
+    source, sink = t.n, t.n + 1
+    heads = np.concatenate([np.full(len(left), source), li, right])
+    tails = np.concatenate([left, rj, np.full(len(right), sink)])
+    capacity = np.concatenate([deficit[left], np.ones(len(li), np.int64), deficit[right]])
+    graph = csr_array((capacity.astype(np.int32), (heads, tails)), shape=(t.n + 2,) * 2)
+    flow = maximum_flow(graph, source, sink)
+    used = flow.flow.tocoo()
+    meets = (used.data > 0) & (used.row < t.n) & (used.col < t.n)
+    return used.row[meets].astype(np.int64), used.col[meets].astype(np.int64), int(flow.flow_value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
 
 import msgspec
 
@@ -12,10 +13,27 @@ Pair = frozenset[str]
 
 WISH_POINTS: Mapping[WishLevel, int] = {"must": 15, "like": 10, "no": 0}
 MUTUAL_BONUS = 5  # a mutual "like" (25) outweighs a one-sided "must" (15)
-DENSE_UP_TO = 300  # up to this many people, every allowed pair is a candidate at once
-FILL_CANDIDATES = 24  # above it: random fill partners offered to each person, before all
-JOINT_PLAN_UP_TO = 400  # bipartite: people up to which a short fill is redone with one LP
-_PLAN_NODE_LIMIT = 2000  # branch-and-bound nodes for the open-mode plan (bipartite needs none)
+
+
+class Limits(msgspec.Struct, frozen=True, kw_only=True):
+    """Where the matcher changes method with the event's size. Any values give valid rounds.
+
+    The sparse methods either prove their answer optimal or fall back to the dense one, so
+    ``dense_up_to`` and ``fill_candidates`` change how long a round takes, not its seats or the
+    wishes planned (a sparse fill may plan other plain meetings, as many); ``joint_plan_up_to``
+    and ``plan_node_limit`` (a plan given up) can change which meetings a plan keeps.
+    """
+
+    dense_up_to: int = 300  # up to this many people, every allowed pair is a candidate at once
+    fill_candidates: int = 24  # above it: random fill partners offered to each person, before all
+    joint_plan_up_to: int = 400  # bipartite: people up to which a short fill is redone with one LP
+    plan_node_limit: int = 2000  # branch-and-bound nodes for the plan's wishes (open mode)
+
+    def __post_init__(self) -> None:
+        if min(self.dense_up_to, self.fill_candidates, self.joint_plan_up_to) < 0:
+            raise ValueError("matching limits cannot be negative")
+        if self.plan_node_limit < 1:
+            raise ValueError("the plan needs at least one branch-and-bound node")
 
 
 class MatchInput(msgspec.Struct, frozen=True, kw_only=True):
@@ -29,6 +47,7 @@ class MatchInput(msgspec.Struct, frozen=True, kw_only=True):
     wishes: Mapping[tuple[str, str], WishLevel] = msgspec.field(default_factory=dict)
     waits: Mapping[str, int] = msgspec.field(default_factory=dict)
     rounds_left: int = 1  # this round and the ones after it: how far the plan looks
+    limits: Limits = Limits()  # the sizes at which methods change; the defaults suit the server
 
 
 class PlannedRoom(msgspec.Struct, frozen=True, kw_only=True):
@@ -43,6 +62,30 @@ class RoundPlan(msgspec.Struct, frozen=True, kw_only=True):
 
     rooms: tuple[PlannedRoom, ...]
     waiting: tuple[str, ...]
+
+
+Solver = Literal["assignment", "dense", "sparse", "fallback"]  # how a round's pairs were found
+FillMethod = Literal["none", "dense", "sparse", "fallback"]  # how a plan's fill was found
+
+
+class Trace(msgspec.Struct, frozen=True, kw_only=True):
+    """How a round was solved: which of the methods that ``Limits`` choose between ran.
+
+    ``matching``: ``assignment`` (bipartite, two sides: always on every pair), ``dense`` (every
+    allowed pair), ``sparse`` (wished pairs and random fill candidates, proven optimal) or
+    ``fallback`` (every allowed pair, after the sparse tries found no proof). ``sparse_tries``
+    counts those tries (0 to 2). ``fill``: the bipartite plan's fill of plain meetings, the same
+    words (``none`` when nothing was planned or no fill was needed). ``joint_plan``: the plan was
+    redone as one LP, wishes and fill together. ``weight``: the round's matching's total tiered
+    weight (trio extras aside), the value on which every method must agree when the plan (the
+    tier between seats and wishes) is the same.
+    """
+
+    matching: Solver
+    sparse_tries: int = 0
+    fill: FillMethod = "none"
+    joint_plan: bool = False
+    weight: int = 0
 
 
 def wish_map(wishes: Iterable[Wish]) -> dict[tuple[str, str], WishLevel]:

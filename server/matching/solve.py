@@ -6,16 +6,17 @@ import numpy as np
 import rustworkx as rx
 from scipy.optimize import linear_sum_assignment
 
-from .plan import plan_meetings
-from .rules import DENSE_UP_TO, MatchInput
+from .plan import Plan, plan_meetings
+from .rules import Limits, MatchInput, Solver, Trace
 from .tables import Ints, Tables, random_pairs
 
 
-def _weights(t: Tables, inp: MatchInput, rows: Ints, cols: Ints) -> tuple[Ints, int]:
+def _weights(t: Tables, inp: MatchInput, rows: Ints, cols: Ints) -> tuple[Ints, int, Plan | None]:
     """The round's pair weights for ``rows`` x ``cols`` (0: may not meet), tiered as above."""
-    if inp.rounds_left > 1:
-        pi, pj, degree, caps = plan_meetings(t, inp)
-        tight = (degree >= caps).astype(np.int64)  # no slack: their plan must go on now
+    plan = plan_meetings(t, inp) if inp.rounds_left > 1 else None
+    if plan is not None:
+        pi, pj = plan.ii, plan.jj
+        tight = (plan.degree >= plan.caps).astype(np.int64)  # no slack: their plan must go on now
     else:  # the last round: nothing to keep for later
         pi = pj = tight = np.zeros(0, dtype=np.int64)
     pairs = t.n // 2 + 1
@@ -33,47 +34,64 @@ def _weights(t: Tables, inp: MatchInput, rows: Ints, cols: Ints) -> tuple[Ints, 
             hit = (at_row[a] >= 0) & (at_col[b] >= 0)
             np.add.at(w, (at_row[a][hit], at_col[b][hit]), add[hit])
     w[~t.ok[np.ix_(rows, cols)]] = 0
-    return w, seat_unit
+    return w, seat_unit, plan
 
 
-def best_pairs(t: Tables, inp: MatchInput) -> list[tuple[int, int]]:
+def best_pairs(t: Tables, inp: MatchInput) -> tuple[list[tuple[int, int]], Trace]:
+    """The round's optimal pairs, and how they were found."""
     if t.two_sides:
         left, right = np.flatnonzero(t.side == 0), np.flatnonzero(t.side == 1)
-        w, _ = _weights(t, inp, left, right)
+        w, _, plan = _weights(t, inp, left, right)
         rows, cols = linear_sum_assignment(w.astype(float), maximize=True)
-        return [
-            (int(left[r]), int(right[c])) for r, c in zip(rows, cols, strict=True) if w[r, c] > 0
-        ]
+        kept = [(r, c) for r, c in zip(rows, cols, strict=True) if w[r, c] > 0]
+        pairs = [(int(left[r]), int(right[c])) for r, c in kept]
+        weight = sum(int(w[r, c]) for r, c in kept)
+        return pairs, _trace(plan, "assignment", 0, weight)
     everyone = np.arange(t.n)
-    return _general_matching(t, *_weights(t, inp, everyone, everyone))
+    w, seat_unit, plan = _weights(t, inp, everyone, everyone)
+    pairs, method, tries = _general_matching(t, w, seat_unit, inp.limits)
+    return pairs, _trace(plan, method, tries, sum(int(w[i, j]) for i, j in pairs))
 
 
-def _general_matching(t: Tables, w: Ints, seat_unit: int) -> list[tuple[int, int]]:
-    """A maximum-weight matching; above ``DENSE_UP_TO`` people, on sparse candidate graphs.
+def _trace(plan: Plan | None, method: Solver, tries: int, weight: int) -> Trace:
+    return Trace(
+        matching=method,
+        sparse_tries=tries,
+        fill=plan.fill if plan is not None else "none",
+        joint_plan=plan is not None and plan.joint,
+        weight=weight,
+    )
+
+
+def _general_matching(
+    t: Tables, w: Ints, seat_unit: int, limits: Limits
+) -> tuple[list[tuple[int, int]], Solver, int]:
+    """A maximum-weight matching; above ``dense_up_to`` people, on sparse candidate graphs.
 
     A sparse answer is kept only with a proof that it is optimal over every allowed pair: it
     seats everyone (but one of the least waited, for an odd count), the most any matching can,
     and its other tiers reach those of the best matching of the wished pairs alone. Both are
     upper bounds. The first try matches the wished pairs alone and then the people they leave;
-    the second, wished pairs and random fill candidates together; the last, every pair.
+    the second, wished pairs and random fill candidates together; the last, every pair. Also
+    says which method found it and how many sparse tries were made.
     """
-    if t.n <= DENSE_UP_TO:
-        return _matching(w, *np.nonzero(np.triu(w, 1) > 0))
+    if t.n <= limits.dense_up_to:
+        return _matching(w, *np.nonzero(np.triu(w, 1) > 0)), "dense", 0
     rest = (w - seat_unit * (t.seat[:, None] + t.seat[None, :])) * t.ok
     wished = _matching(rest, t.wi, t.wj)
     bound = sum(int(rest[i, j]) for i, j in wished)
     left = np.ones(t.n, dtype=np.bool_)
     left[[i for pair in wished for i in pair]] = False
     who = np.flatnonzero(left)
-    found = wished + _matching(w, *random_pairs(t, who, who))
+    found = wished + _matching(w, *random_pairs(t, who, who, limits.fill_candidates))
     if _proven(t, rest, found, bound):
-        return found
+        return found, "sparse", 1
     everyone = np.arange(t.n)
-    fi, fj = random_pairs(t, everyone, everyone)
+    fi, fj = random_pairs(t, everyone, everyone, limits.fill_candidates)
     found = _matching(w, np.concatenate([fi, t.wi]), np.concatenate([fj, t.wj]))
     if _proven(t, rest, found, bound):
-        return found
-    return _matching(w, *np.nonzero(np.triu(w, 1) > 0))
+        return found, "sparse", 2
+    return _matching(w, *np.nonzero(np.triu(w, 1) > 0)), "fallback", 2
 
 
 def _proven(t: Tables, rest: Ints, found: list[tuple[int, int]], bound: int) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .rules import FILL_CANDIDATES, MUTUAL_BONUS, WISH_POINTS, MatchInput
+from .rules import MUTUAL_BONUS, WISH_POINTS, MatchInput
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -69,21 +69,21 @@ def tables(inp: MatchInput) -> Tables:
     return Tables(people, side, two, free, ok, wi, wj, wv, points, seat)
 
 
-def random_pairs(t: Tables, rows: Ints, cols: Ints) -> tuple[Ints, Ints]:
-    """Fill candidates: each of ``rows`` with some random ``cols`` and back, no pair twice."""
-    if len(rows) == 0 or len(cols) == 0:
+def random_pairs(t: Tables, rows: Ints, cols: Ints, each: int) -> tuple[Ints, Ints]:
+    """Fill candidates: each of ``rows`` with ``each`` random ``cols`` and back, no pair twice."""
+    if len(rows) == 0 or len(cols) == 0 or each == 0:
         return rows[:0], cols[:0]
     rng = np.random.default_rng(t.n)
     ii = np.concatenate(
         [
-            np.repeat(rows, FILL_CANDIDATES),
-            rows[rng.integers(0, len(rows), len(cols) * FILL_CANDIDATES)],
+            np.repeat(rows, each),
+            rows[rng.integers(0, len(rows), len(cols) * each)],
         ]
     )
     jj = np.concatenate(
         [
-            cols[rng.integers(0, len(cols), len(rows) * FILL_CANDIDATES)],
-            np.repeat(cols, FILL_CANDIDATES),
+            cols[rng.integers(0, len(cols), len(rows) * each)],
+            np.repeat(cols, each),
         ]
     )
     codes = np.unique(ii * t.n + jj)

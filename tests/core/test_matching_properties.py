@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from unittest.mock import patch
 
 import msgspec
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from server import matching, rooms
-from server.matching import MatchInput, RoundPlan
+from server.matching import Limits, MatchInput, RoundPlan, Trace
 from server.model import EventState, MatchingMode, OddPolicy, WishLevel
 from tests.core.states import event, side_of
 
@@ -71,7 +71,13 @@ def scripts(draw: st.DrawFn, max_people: int = 10, max_rounds: int = 4) -> Scrip
     )
 
 
-def play(script: Script) -> Iterator[tuple[MatchInput, RoundPlan]]:
+# every method the limits choose for large events, on small ones: sparse candidates for the round
+# (with a proof, or the fallback) and for the plan's fill, and no joint plan
+SPARSE = Limits(dense_up_to=0, fill_candidates=1, joint_plan_up_to=0)
+DEFAULT = Limits()
+
+
+def play(script: Script, limits: Limits = DEFAULT) -> Iterator[tuple[MatchInput, RoundPlan]]:
     """Each round's input and plan, the state carried forward as the engine carries it."""
     state = script.state()
     rounds = len(script.present)
@@ -82,7 +88,7 @@ def play(script: Script) -> Iterator[tuple[MatchInput, RoundPlan]]:
                 people[pid] = msgspec.structs.replace(people[pid], stopped=True)
         state = msgspec.structs.replace(state, participants=people)
         inp = msgspec.structs.replace(
-            rooms.match_input(state, here), rounds_left=rounds - number + 1
+            rooms.match_input(state, here), rounds_left=rounds - number + 1, limits=limits
         )
         plan = matching.pair_round(inp)
         yield inp, plan
@@ -167,16 +173,18 @@ def test_every_round_keeps_the_hard_rules(script: Script) -> None:
         check_rules(inp, plan)
 
 
+@pytest.mark.parametrize("limits", [DEFAULT, SPARSE], ids=["default", "sparse"])
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scripts(max_people=8).filter(lambda s: s.odd == "wait"))
-def test_waits_are_fair_and_the_round_is_optimal(script: Script) -> None:
+def test_waits_are_fair_and_the_round_is_optimal(limits: Limits, script: Script) -> None:
     """Brute force: no plan seats more of those who waited most; the last round has most wishes.
 
     For every ``k``, as many people who waited ``k`` times or more get a room as any plan could
     give (so nobody waits a second time while someone who could take their place never waited).
-    In the last round, with nothing left to plan for, no such plan meets more wish points.
+    In the last round, with nothing left to plan for, no such plan meets more wish points. Both
+    hold whatever the limits: with ``SPARSE``, every method meant for large events runs.
     """
-    for inp, plan in play(script):
+    for inp, plan in play(script, limits):
         ours = [room.members for room in plan.rooms]
         every = list(matchings(sorted(inp.present), inp))
         best = max(fairness_key(m, inp) for m in every)  # type: ignore[arg-type]
@@ -186,19 +194,56 @@ def test_waits_are_fair_and_the_round_is_optimal(script: Script) -> None:
             assert wish_points(ours, inp) == top
 
 
-@settings(max_examples=60, deadline=None)
-@given(scripts(max_people=14, max_rounds=3).filter(lambda s: s.mode == "open"))
-def test_sparse_solver_agrees_with_the_dense_one(script: Script) -> None:
-    """The large-event path (sparse candidates, a proof or a fallback) finds as good a round."""
+def expected_methods(inp: MatchInput, dense: Trace, limits: Limits) -> tuple[set[str], set[str]]:
+    """The methods ``limits`` must choose for ``inp``: the round's matching, the plan's fill."""
+    n = len(set(inp.present))
+    large = {"sparse", "fallback"} if n > limits.dense_up_to else {"dense"}
+    two_sides = inp.mode == "bipartite" and len({side_of(p) for p in inp.present}) == 2
+    return ({"assignment"} if two_sides else large), ({"none"} if dense.fill == "none" else large)
+
+
+@st.composite
+def low_limits(draw: st.DrawFn) -> Limits:
+    """Limits around the small sizes drawn, so that each method runs on some rounds."""
+    return Limits(
+        dense_up_to=draw(st.sampled_from([0, 0, 4, 8])),
+        fill_candidates=draw(st.integers(0, 3)),
+        joint_plan_up_to=draw(st.sampled_from([0, 4, 400])),
+    )
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scripts(max_people=14, max_rounds=3), low_limits())
+def test_the_methods_for_large_events_agree_with_the_dense_ones(
+    script: Script, given_limits: Limits
+) -> None:
+    """Each round solved again under low limits: the methods they choose ran, and agree.
+
+    The sparse round (wished pairs and random candidates, kept with a proof of optimality, or
+    the fallback) has the same total weight as the dense one; the sparse fill plans as many
+    meetings, so the seats and their fairness are the same even where the planned pairs differ.
+    Without the joint plan, only the plan can differ: the seats stay as fair.
+    """
     for inp, plan in play(script):
-        with patch.object(matching, "DENSE_UP_TO", 0), patch.object(matching, "FILL_CANDIDATES", 2):
-            sparse = matching.pair_round(inp)
-        check_rules(inp, sparse)
-        # the same optimum (trio extras aside): as many seated, as fairly, as many wish points
-        dense_pairs = [r.members[:2] for r in plan.rooms]
-        sparse_pairs = [r.members[:2] for r in sparse.rooms]
-        assert fairness_key(sparse_pairs, inp) == fairness_key(dense_pairs, inp)
-        assert wish_points(sparse_pairs, inp) == wish_points(dense_pairs, inp)
+        dense, dense_trace = matching.pair_round_traced(inp)
+        assert dense == plan and dense_trace.matching in ("dense", "assignment")
+        low = msgspec.structs.replace(inp, limits=given_limits)
+        ours, trace = matching.pair_round_traced(low)
+        check_rules(inp, ours)
+        solvers, fills = expected_methods(inp, dense_trace, given_limits)
+        assert trace.matching in solvers and trace.fill in fills
+        tries = {"dense": {0}, "assignment": {0}, "sparse": {1, 2}, "fallback": {2}}
+        assert trace.sparse_tries in tries[trace.matching]
+        n = len(set(inp.present))
+        assert trace.joint_plan == (dense_trace.joint_plan and n <= given_limits.joint_plan_up_to)
+        # the same optimum (trio extras aside): as fairly seated; the same weight, unless the plan
+        # (the tier between seats and wishes) changed with a sparse fill or without the joint plan
+        dense_pairs = [r.members[:2] for r in dense.rooms]
+        our_pairs = [r.members[:2] for r in ours.rooms]
+        assert fairness_key(our_pairs, inp) == fairness_key(dense_pairs, inp)
+        if trace.fill != "sparse" and trace.joint_plan == dense_trace.joint_plan:
+            assert trace.weight == dense_trace.weight
+            assert wish_points(our_pairs, inp) == wish_points(dense_pairs, inp)
 
 
 def test_the_plan_is_the_rounds_played_when_everyone_comes() -> None:
@@ -268,12 +313,23 @@ def best_points(inp: MatchInput, rounds: int) -> int:
     return round(-result.fun)
 
 
+@pytest.mark.parametrize(
+    "limits", [DEFAULT, Limits(dense_up_to=0, fill_candidates=1)], ids=["default", "sparse_fill"]
+)
 @settings(max_examples=80, deadline=None)
 @given(balanced())
-def test_bipartite_plan_meets_the_most_wishes_possible(case: tuple[MatchInput, int]) -> None:
-    """Against an integer program over every round at once: no plan seating all does better."""
+def test_bipartite_plan_meets_the_most_wishes_possible(
+    limits: Limits, case: tuple[MatchInput, int]
+) -> None:
+    """Against an integer program over every round at once: no plan seating all does better.
+
+    Also when the plan's fill is found on random candidates (or falls back to every pair).
+    """
     inp, rounds = case
-    plans = matching.plan_event(inp, rounds)
+    traced = matching.plan_event_traced(msgspec.structs.replace(inp, limits=limits), rounds)
+    plans = [plan for plan, _ in traced]
+    fills = {"dense"} if len(inp.present) <= limits.dense_up_to else {"sparse", "fallback"}
+    assert all(trace.fill in fills | {"none"} for _, trace in traced)
     met = matching.met_pairs(room.members for plan in plans for room in plan.rooms)
     got = sum(matching.value(*sorted(pair), inp.wishes) for pair in met)
     assert got == best_points(inp, rounds)
