@@ -1,8 +1,11 @@
 /**
  * The self-test: camera and microphone, then a WebRTC call to the server, which sends our video
  * back and echoes "ping" messages. Shows the echoed video, its resolution, the round trip, a verdict.
+ * The call uses the STUN/TURN servers of the rooms (`boot.ice_servers`): the test says what a
+ * meeting would get.
  */
 
+import { boot } from './boot.js';
 import { t } from './i18n.js';
 import { $, say } from './ui.js';
 import * as media from './media.js';
@@ -11,6 +14,7 @@ const RUN_MS = 30_000;
 const GATHER_MS = 5000;
 const PING_MS = 1000;
 const NO_VIDEO_MS = 15_000;
+const ICE_SERVERS = Array.isArray(boot.ice_servers) ? boot.ice_servers : [];
 
 const local = $('#check-local');
 const echo = $('#check-echo');
@@ -107,7 +111,7 @@ class Test {
     meter(stream);
 
     show('#check-step', t('check_step_connect'));
-    const pc = new RTCPeerConnection();
+    const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
     this.pc = pc;
     for (const track of stream.getTracks()) pc.addTrack(track, stream);
     if (!stream.getVideoTracks().length) pc.addTransceiver('video', { direction: 'recvonly' });

@@ -32,8 +32,8 @@ const state = {
   screen: 'loading',
   clockAt: 0,
   tilesRoom: null,
-  ice: new Map(),       // peer id → ICE state
-  online: new Map(),    // peer id → online
+  ice: new Map(),       // peer id → state of the call (an ICE state, or 'stalled', 'error')
+  online: new Map(),    // peer id → whether their signaling socket is connected
   mediaSettled: false,
   memory: recall(),     // survives a reload: {meeting, rated, stopped}
 };
@@ -63,14 +63,14 @@ const mesh = new Mesh({
   },
   hooks: {
     track: showRemote,
-    state: (id, ice) => {
-      state.ice.set(id, ice);
+    state: (id, link) => {
+      state.ice.set(id, link);
       tileStatus(id);
     },
     error: (id, err) => {
       console.warn('speedmeet: call with', id, err);
       // A stale candidate can fail on a working call; only a call that is not up shows it.
-      if (!['connected', 'completed'].includes(state.ice.get(id))) {
+      if (!['connected', 'completed', 'stalled'].includes(state.ice.get(id))) {
         state.ice.set(id, 'error');
         tileStatus(id);
       }
@@ -106,10 +106,14 @@ function tileStatus(id) {
   if (!tile) return;
   const name = peerName(id);
   const ice = state.ice.get(id) || 'new';
+  // Media flows peer to peer: while it does, their signaling socket coming and going is no news.
+  const away = state.online.get(id) === false;
   let text = '';
-  if (state.online.get(id) === false) text = t('link_peer_left', { name });
+  if (ice === 'connected' || ice === 'completed') text = '';
+  else if (ice === 'disconnected' || ice === 'stalled') {
+    text = away ? t('link_peer_unstable', { name }) : t('link_unstable');
+  } else if (away) text = t('link_peer_left', { name });
   else if (ice === 'new' || ice === 'checking') text = t('link_connecting', { name });
-  else if (ice === 'disconnected') text = t('link_unstable');
   else if (ice === 'failed' || ice === 'error') text = t('link_failed');
   const status = tile.querySelector('.tile-status');
   status.textContent = text;

@@ -3,22 +3,34 @@
  * of three), perfect negotiation with the `polite` flag the server gives per peer, trickle ICE
  * relayed by the server's `signal` event, and link stats reported every 5 s.
  *
- * Every message we send carries `session`, the id of the RTCPeerConnection that sent it, so that
- * an offer from a peer who started over (reload, reconnect) makes us start over too, and stale
- * answers or candidates of an old connection are dropped.
+ * Every message we send carries `session`, the id of the RTCPeerConnection that sent it, and `to`,
+ * the session of theirs it answers (once we know it). An offer or a hello from a peer who started
+ * over (reload, new connection) makes us start over too; messages addressed to a connection of
+ * ours that is gone, and answers or candidates of an old connection of theirs, are dropped.
  *
  * The impolite peer makes the first offer and the polite one answers it: when both offered at
  * once, Chrome's polite side (offer rolled back, then an answer) sometimes gathered no ICE
- * candidates at all. Perfect negotiation still settles any later glare. A watchdog on the
- * impolite side starts the connection over when it is not up after a while (lost offer, broken
- * ICE), with a growing delay; the polite side follows the new offer.
+ * candidates at all. Perfect negotiation still settles any later glare. A new polite connection
+ * that has nothing to answer yet says `hello` instead, so that the impolite side knows to offer
+ * (again). A watchdog on the impolite side starts the connection over when it is not up after a
+ * while (lost offer, broken ICE), with a growing delay; the polite side follows the new offer.
+ *
+ * Media flows peer to peer: the signaling socket of either side may drop and come back while a
+ * call goes on, so a partner's presence (`peer {online}`) never tears a working call down. A call
+ * starts over only when the partner's session changed or the connection is down: `failed`
+ * (ICE or DTLS, so `connectionState` as well as `iceConnectionState`), or `disconnected` for
+ * DOWN_MS. The impolite side then tries an ICE restart first (a broken DTLS session needs a new
+ * connection); the polite side starts over itself only if the call is still down a while later.
  */
 
 const STATS_MS = 5000;
 const PENDING_MS = 15_000;
-const FRESH_MS = 3000;
+const RESEND_MS = 1000;       // a hello while our offer is out: its answer may be on the way
 const WATCH_MS = 12_000;
 const WATCH_MAX_MS = 60_000;
+const DOWN_MS = 4000;         // disconnected this long: the connection is down
+const POLITE_DOWN_MS = 10_000; // down this long on the polite side: start over from here too
+const UP = new Set(['connected', 'completed']);
 // Worst first: the room's link is as good as its worst connection.
 const ICE_RANK = ['failed', 'disconnected', 'closed', 'new', 'checking', 'connected', 'completed'];
 
@@ -30,6 +42,12 @@ function debug(...args) {
 function sessionId() {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** What a signal holds, for the debug trace. */
+function kindOf(data) {
+  if (data.description) return data.description.type;
+  return data.hello ? 'hello' : 'candidate';
 }
 
 function clamp01(x) {
@@ -45,7 +63,6 @@ class Peer {
     this.polite = polite;
     this.session = sessionId();
     this.remoteSession = remoteSession;
-    this.adoptedAt = remoteSession ? Date.now() : 0;
     this.makingOffer = false;
     this.ignoreOffer = false;
     this.answerPending = false;
@@ -54,7 +71,15 @@ class Peer {
     this.candidates = [];   // candidates that came before the remote description
     this.chain = Promise.resolve();
     this.previous = null;   // last stats sample, for rates
-    this.watch = null;
+    this.watch = null;      // impolite: start over if not up in a while
+    this.downTimer = null;  // disconnected: is it down for good?
+    this.politeTimer = null; // polite: start over if still down in a while
+    this.resend = null;     // impolite: our offer once more, if a hello says it was lost
+    this.lostAt = 0;        // when it went disconnected or failed (0: it did not)
+    this.iceRestarted = false;
+    this.flowed = false;    // media came in some stats sample ...
+    this.stalled = false;   // ... and none in the last one, while connected
+    this.shown = null;      // the state the hooks last heard
     this.stream = new MediaStream();
 
     const pc = new RTCPeerConnection({ iceServers: mesh.iceServers });
@@ -82,20 +107,100 @@ class Peer {
     // Offers go through the same queue as incoming signals: a local offer being made while a
     // remote offer is applied left Chrome's polite side without ICE candidates.
     pc.onnegotiationneeded = () => this.queue(() => this.offer());
-    pc.oniceconnectionstatechange = () => {
-      if (this.closed) return;
-      const ice = pc.iceConnectionState;
-      debug('ice', this.id, ice);
-      if (ice === 'connected' || ice === 'completed') {
-        clearTimeout(this.watch);
-        mesh.patience.delete(this.id);
-      } else if (ice === 'failed' || ice === 'disconnected') {
-        if (ice === 'failed' && !this.polite) pc.restartIce();
-        this.arm();
-      }
-      mesh.hooks.state(this.id, ice);
-      mesh.reportSoon();
-    };
+    // ICE can be up while DTLS failed: watch both.
+    pc.oniceconnectionstatechange = () => this.changed();
+    pc.onconnectionstatechange = () => this.changed();
+    this.arm();
+  }
+
+  /**
+   * The state of this connection in ICE's words: `failed` when ICE or DTLS failed,
+   * `disconnected` when either is, `checking` while ICE is up but DTLS is not yet.
+   */
+  state() {
+    const ice = this.pc.iceConnectionState;
+    const conn = this.pc.connectionState; // undefined where browsers lack it
+    if (ice === 'failed' || conn === 'failed') return 'failed';
+    if (ice === 'closed' || conn === 'closed') return 'closed';
+    if (ice === 'disconnected' || conn === 'disconnected') return 'disconnected';
+    if (UP.has(ice)) return conn === undefined || conn === 'connected' ? ice : 'checking';
+    return ice;
+  }
+
+  up() {
+    return UP.has(this.state());
+  }
+
+  /** Down for real: failed, or disconnected for DOWN_MS (a blip of ICE is not). */
+  down() {
+    const state = this.state();
+    return state === 'failed' || (state === 'disconnected' && Date.now() - this.lostAt >= DOWN_MS);
+  }
+
+  /** What the page hears of this connection: its state, or `stalled` (connected, no media). */
+  link() {
+    const state = this.state();
+    return this.stalled && UP.has(state) ? 'stalled' : state;
+  }
+
+  changed() {
+    if (this.closed) return;
+    const state = this.state();
+    debug('state', this.id, state, 'ice', this.pc.iceConnectionState, 'dtls', this.pc.connectionState);
+    if (UP.has(state)) {
+      clearTimeout(this.watch);
+      clearTimeout(this.downTimer);
+      clearTimeout(this.politeTimer);
+      this.politeTimer = null;
+      this.lostAt = 0;
+      this.iceRestarted = false;
+      this.mesh.patience.delete(this.id);
+    } else if (state === 'failed' || state === 'disconnected') {
+      if (!this.lostAt) this.lostAt = Date.now();
+      clearTimeout(this.downTimer);
+      // ICE often comes back by itself from `disconnected`: only act when it does not.
+      const wait = state === 'failed' ? 0 : Math.max(0, this.lostAt + DOWN_MS - Date.now());
+      this.downTimer = setTimeout(() => this.recover(), wait);
+    }
+    this.tell();
+    this.mesh.reportSoon();
+  }
+
+  /** Tell the page how this call is, when that changed. */
+  tell() {
+    const link = this.link();
+    if (link === this.shown || this.closed) return;
+    this.shown = link;
+    this.mesh.hooks.state(this.id, link);
+  }
+
+  /**
+   * The connection is down. The impolite side restarts ICE once (a broken DTLS session needs a
+   * new connection, and so does an ICE restart that did not help); the polite side lets it try,
+   * and starts over itself if the call is still down a while later (the other side may not see
+   * what we see).
+   */
+  recover() {
+    if (this.closed || !this.down()) return;
+    if (this.polite) {
+      if (this.politeTimer) return;
+      this.politeTimer = setTimeout(() => {
+        this.politeTimer = null;
+        if (this.closed || this.up()) return;
+        debug('still down: starting over with', this.id);
+        this.mesh.restart(this.id);
+      }, POLITE_DOWN_MS);
+      return;
+    }
+    const dtls = this.pc.connectionState === 'failed' && UP.has(this.pc.iceConnectionState);
+    if (dtls || this.iceRestarted) {
+      debug('down: starting over with', this.id, dtls ? '(DTLS failed)' : '(ICE restart did not help)');
+      this.mesh.restart(this.id);
+      return;
+    }
+    debug('down: ICE restart with', this.id);
+    this.iceRestarted = true;
+    this.pc.restartIce();
     this.arm();
   }
 
@@ -105,17 +210,56 @@ class Peer {
     clearTimeout(this.watch);
     const wait = this.mesh.patience.get(this.id) || WATCH_MS;
     this.watch = setTimeout(() => {
-      const ice = this.pc.iceConnectionState;
-      if (this.closed || ice === 'connected' || ice === 'completed') return;
-      debug('watchdog: starting over with', this.id, 'after', wait, 'ms in', ice);
+      if (this.closed || this.up()) return;
+      debug('watchdog: starting over with', this.id, 'after', wait, 'ms in', this.state());
       this.mesh.patience.set(this.id, Math.min(wait * 2, WATCH_MAX_MS));
       this.mesh.restart(this.id);
     }, wait);
   }
 
+  /**
+   * A new polite connection with nothing to answer says hello: the impolite side offers (again)
+   * to this session. Queued after the signals already waiting, which may hold that offer.
+   */
+  greet() {
+    this.queue(() => {
+      if (this.closed || !this.polite || this.remoteSession || this.pc.remoteDescription) return;
+      this.send({ hello: true });
+    });
+  }
+
+  /**
+   * The peer's signaling came back (`peer {online: true}`) while this call is not up: a message
+   * may have been lost while they were away. A call that is down starts over; one still being
+   * set up asks again (our offer once more, or a hello).
+   */
+  nudge() {
+    if (this.closed || this.up()) return;
+    if (this.down()) {
+      this.mesh.restart(this.id);
+      return;
+    }
+    if (this.polite) this.greet();
+    else this.offerAgain(0);
+  }
+
+  /**
+   * Send our offer once more in `ms` if it is still out unanswered by then (a hello crosses our
+   * first offer at every start: its answer is usually on the way). The polite side drops an
+   * offer it has answered already.
+   */
+  offerAgain(ms) {
+    clearTimeout(this.resend);
+    this.resend = setTimeout(() => this.queue(() => {
+      if (this.closed || this.pc.signalingState !== 'have-local-offer') return;
+      debug('offer again to', this.id);
+      this.send({ description: this.pc.localDescription.toJSON() });
+    }), ms);
+  }
+
   send(data) {
-    debug('send', this.id, this.session, data.description ? data.description.type : 'candidate');
-    this.mesh.send(this.id, { ...data, session: this.session });
+    debug('send', this.id, this.session, kindOf(data));
+    this.mesh.send(this.id, { ...data, session: this.session, to: this.remoteSession });
   }
 
   fail(err) {
@@ -148,24 +292,33 @@ class Peer {
 
   async handle(data) {
     if (this.closed || !data || typeof data !== 'object') return;
-    const { description, candidate, session } = data;
-    debug('receive', this.id, session, description ? description.type : 'candidate',
-      this.pc.signalingState, 'mine', this.session, 'theirs', this.remoteSession);
+    const { description, candidate, session, hello, to } = data;
+    debug('receive', this.id, session, kindOf(data), 'to', to, this.pc.signalingState,
+      'mine', this.session, 'theirs', this.remoteSession);
+    // Meant for a connection of ours that is gone (we started over since).
+    if (to && to !== this.session) return;
     if (session) {
       if (this.remoteSession && session !== this.remoteSession) {
-        // A new connection on their side: start over on an offer, drop anything else.
+        // A new connection on their side. On their offer we start over with it; on their hello
+        // (or an answer from it) the impolite side starts over and offers to it.
         if (description && description.type === 'offer') this.mesh.restart(this.id, data);
+        else if (!this.polite && (hello || description)) this.mesh.restart(this.id);
         return;
       }
       if (!this.remoteSession) {
+        // They have nothing to answer yet: our offer crossed their hello, or it was lost.
+        if (hello) {
+          if (!this.polite) this.offerAgain(RESEND_MS);
+          return;
+        }
         if (!description) {
           this.early.push(data);
           return;
         }
         this.remoteSession = session;
-        this.adoptedAt = Date.now();
       }
     }
+    if (hello) return;
     if (description) {
       await this.describe(description);
       const early = this.early.filter((d) => d.session === this.remoteSession);
@@ -182,6 +335,12 @@ class Peer {
 
   async describe(description) {
     const pc = this.pc;
+    // The same offer again (sent once more after a hello that crossed it): already answered.
+    if (description.type === 'offer' && pc.remoteDescription && pc.signalingState === 'stable'
+        && pc.remoteDescription.type === 'offer' && pc.remoteDescription.sdp === description.sdp) {
+      debug('same offer again', this.id);
+      return;
+    }
     const readyForOffer = !this.makingOffer && (pc.signalingState === 'stable' || this.answerPending);
     const collision = description.type === 'offer' && !readyForOffer;
     this.ignoreOffer = !this.polite && collision;
@@ -212,7 +371,7 @@ class Peer {
 
   /** {ice, rtt_ms, loss, kbps} of this connection since the last sample. */
   async sample() {
-    const ice = this.pc.iceConnectionState;
+    const ice = this.state();
     const stats = await this.pc.getStats();
     let pairId = null;
     stats.forEach((s) => {
@@ -244,6 +403,11 @@ class Peer {
       const dLost = lost - before.lost;
       const dReceived = received - before.received;
       if (dLost + dReceived > 0) loss = clamp01(dLost / (dLost + dReceived));
+      // Media that came and stopped on a connection that says it is up: show it.
+      const flowing = bytes > before.bytes;
+      this.stalled = this.flowed && !flowing && UP.has(ice);
+      this.flowed = this.flowed || flowing;
+      this.tell();
     }
     return { ice, rtt, loss, kbps };
   }
@@ -251,8 +415,12 @@ class Peer {
   close() {
     this.closed = true;
     clearTimeout(this.watch);
+    clearTimeout(this.downTimer);
+    clearTimeout(this.politeTimer);
+    clearTimeout(this.resend);
     const pc = this.pc;
-    pc.ontrack = pc.onicecandidate = pc.onnegotiationneeded = pc.oniceconnectionstatechange = null;
+    pc.ontrack = pc.onicecandidate = pc.onnegotiationneeded = null;
+    pc.oniceconnectionstatechange = pc.onconnectionstatechange = null;
     pc.close();
   }
 }
@@ -260,7 +428,9 @@ class Peer {
 /**
  * The calls of one room.
  * `send(to, data)` relays a signal (returns a promise); `report(stats)` sends link stats;
- * `hooks`: track(peerId, stream), state(peerId, iceState), error(peerId, err).
+ * `hooks`: track(peerId, stream), state(peerId, link), error(peerId, err); `link` is an ICE
+ * state (new, checking, connected, completed, disconnected, failed, closed; DTLS counted in) or
+ * `stalled`: connected, but the media that came stopped coming.
  */
 export class Mesh {
   constructor({ send, report, hooks }) {
@@ -318,6 +488,8 @@ export class Mesh {
     const waiting = (this.pending.get(info.id) || []).filter((p) => Date.now() - p.at < PENDING_MS);
     this.pending.delete(info.id);
     for (const p of waiting) peer.receive(p.data);
+    peer.greet();
+    peer.tell();
     return peer;
   }
 
@@ -332,7 +504,7 @@ export class Mesh {
   restart(id, offer = null) {
     const old = this.peers.get(id);
     if (!old) return;
-    debug('restart', id, offer ? 'on their new offer' : 'they came back');
+    debug('restart', id, offer ? 'on their new offer' : 'with an offer or a hello of ours');
     this.drop(id);
     const peer = this.add(old.info, old.polite, offer ? offer.session : null);
     if (offer) peer.receive(offer);
@@ -352,12 +524,16 @@ export class Mesh {
     this.pending.set(message.from, list.slice(-50));
   }
 
-  /** A `peer {id, online}`: a peer who comes back (a reload) gets a fresh connection. */
+  /**
+   * A `peer {id, online}`: their signaling socket went or came back. That alone says nothing of
+   * the call (media does not go through the server): a working call goes on. A call that is not
+   * up gets a nudge when they are back (see Peer.nudge); a reload on their side announces itself
+   * with a new session.
+   */
   onPeer(message) {
     const peer = message && this.peers.get(message.id);
     if (!peer || !message.online) return;
-    if (peer.adoptedAt && Date.now() - peer.adoptedAt < FRESH_MS) return;  // already started over
-    this.restart(message.id);
+    peer.nudge();
   }
 
   /**
