@@ -23,8 +23,9 @@ from .conductor import Conductor
 from .delivery import Delivery
 from .feed import Feed
 from .http import api, guard, join, pages
-from .http.keys import ADMIN_TOKEN, LEASES, METRICS, NEW_TOKEN, OWNER, SETTINGS
+from .http.keys import ADMIN_TOKEN, LEASES, METRICS, NEW_TOKEN, OWNER, SETTINGS, SIGNUPS, Signups
 from .leases import Leases
+from .limits import Outbound, Rate, SocketLimits, client_address
 from .metrics import Metrics
 from .presence import Presence
 from .service import Owner
@@ -43,6 +44,8 @@ SIO = web.AppKey("sio", socketio.AsyncServer)
 NAMESPACES = web.AppKey("namespaces", Namespaces)
 PRESENCE = web.AppKey("presence", Presence)
 FEED = web.AppKey("feed", Feed)
+OUTBOUND = web.AppKey("outbound", Outbound)
+MAX_PACKET = 256 * 1024  # a signal's data is at most 64 KiB
 
 
 def wall_clock_ms() -> int:
@@ -79,6 +82,7 @@ def create_app(
 ) -> web.Application:
     """Build the server; nothing runs until aiohttp starts the app."""
     proc = uuid.uuid4().hex[:12]
+    guard.quiet_client_mistakes()
     app = web.Application(middlewares=[guard.headers, api.errors], client_max_size=api.MAX_BODY)
     metrics = Metrics()
     store = store or make_store(settings, proc)
@@ -92,13 +96,21 @@ def create_app(
         json=Json,
         # several processes: websocket only, so that no sticky balancing is needed
         transports=["websocket"] if settings.store == "redis" else ["polling", "websocket"],
+        max_http_buffer_size=MAX_PACKET,
     )
     sio.attach(app)
     signaling = Signaling(store, sio, settings, metrics)
     delivery = Delivery(sio, signaling)
-    participants = ParticipantNamespace(owner, metrics, signaling, delivery)
-    host = HostNamespace(owner, metrics, settings.base_url(), new_token)
-    namespaces = Namespaces(participants, host, ModeratorNamespace(owner, metrics), sio)
+    limits = SocketLimits(
+        Rate(settings.rate_events_per_second, settings.rate_events_burst),
+        Rate(settings.rate_signals_per_second, settings.rate_signals_burst),
+        settings.help_every_seconds,
+        metrics,
+    )
+    participants = ParticipantNamespace(owner, metrics, limits, signaling, delivery)
+    host = HostNamespace(owner, metrics, limits, settings.base_url(), new_token)
+    moderators = ModeratorNamespace(owner, metrics, limits)
+    namespaces = Namespaces(participants, host, moderators, sio)
     for namespace in namespaces.all:
         sio.register_namespace(namespace)
     conductor = Conductor(owner, now, int(settings.restart_grace_seconds * 1000), metrics)
@@ -119,13 +131,26 @@ def create_app(
     app[LEASES] = leases
     app[NAMESPACES] = namespaces
     app[PRESENCE] = Presence(store, settings.presence_timeout_seconds, participants)
+    app[OUTBOUND] = Outbound(sio, settings.outbound_limit, settings.outbound_limit_bytes, metrics)
+    app[OUTBOUND].install()
+    app[SIGNUPS] = Signups(
+        Rate(settings.signups_per_minute / 60, settings.signups_per_minute),
+        Rate(settings.signups_per_address_per_minute / 60, settings.signups_per_address_per_minute),
+        settings.trust_forwarded_for,
+    )
     app[SETTINGS] = settings
     app[OWNER] = owner
     app[METRICS] = metrics
     app[SIO] = sio
     app[ADMIN_TOKEN] = settings.admin_token
     app[NEW_TOKEN] = new_token
-    app[ECHO] = Echo(ice_servers=settings.ice_servers)
+    app[ECHO] = Echo(
+        limit=settings.selftests,
+        lifetime_s=settings.selftest_seconds,
+        ice_servers=settings.ice_servers,
+        per_address=settings.selftests_per_address,
+        connect_s=settings.selftest_connect_seconds,
+    )
     app[pages.JINJA] = pages.environment()
     app.router.add_routes(api.routes)
     app.router.add_routes(pages.routes)
@@ -135,7 +160,14 @@ def create_app(
     app.router.add_post("/api/check", check_offer)
     app.router.add_static("/static", pages.WEB / "static")
     app.cleanup_ctx.append(_run)
+    app.on_shutdown.append(_goodbye)
     return app
+
+
+async def _goodbye(app: web.Application) -> None:
+    """On SIGTERM, before the connections close: tell every client the server is restarting."""
+    log.info("shutting down: telling the clients")
+    await app[NAMESPACES].status(degraded=True, restarting=True)
 
 
 async def _run(app: web.Application) -> AsyncIterator[None]:
@@ -154,6 +186,7 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
         tasks.start(app[CONDUCTOR].run(), name="conductor")
         tasks.start(app[BOARD].run(), name="board")
         tasks.start(app[PRESENCE].run(), name="presence")
+        tasks.start(app[ECHO].run(), name="self-test sweep")
         yield
     finally:
         await tasks.close()
@@ -192,5 +225,11 @@ async def check_offer(request: web.Request) -> web.Response:
     body = await api.body_json(request)
     if not isinstance(body, dict):
         body = {}
-    answer = await request.app[ECHO].answer(str(body.get("sdp", "")), str(body.get("type", "")))
+    settings = request.app[SETTINGS]
+    who = client_address(
+        request.remote, request.headers.get("X-Forwarded-For"), settings.trust_forwarded_for
+    )
+    answer = await request.app[ECHO].answer(
+        str(body.get("sdp", "")), str(body.get("type", "")), who
+    )
     return api.json_response({"sdp": answer.sdp, "type": answer.type})

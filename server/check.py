@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from aiortc import (
     MediaStreamTrack,
@@ -18,19 +19,35 @@ from aiortc import (
 from aiortc.contrib.media import MediaBlackhole
 
 from .errors import ProtocolError, UserError
+from .service import guarded
 from .settings import IceServer
 
 log = logging.getLogger(__name__)
 
 
+class _Slot(NamedTuple):
+    """Who holds a self-test, and until when."""
+
+    address: str
+    connect_by: float  # closed then if it has not connected
+    until: float  # closed then anyway
+
+
 class Echo:
     """Answers self-test offers with an aiortc peer that echoes the video and pings.
 
-    Media is decoded and re-encoded per connection, so few run at once and none for long.
+    Media is decoded and re-encoded per connection, so few run at once (``limit``, at most
+    ``per_address`` from one client address) and none for long: a test that has not connected
+    within ``connect_s`` is closed, every test after ``lifetime_s``.
     """
 
     def __init__(
-        self, limit: int = 4, lifetime_s: float = 120.0, ice_servers: Sequence[IceServer] = ()
+        self,
+        limit: int = 4,
+        lifetime_s: float = 120.0,
+        ice_servers: Sequence[IceServer] = (),
+        per_address: int = 2,
+        connect_s: float = 20.0,
     ) -> None:
         # Only the configured servers: left alone, aiortc would ask a public STUN server, which a
         # closed network cannot reach (gathering then waits for it to time out).
@@ -38,21 +55,30 @@ class Echo:
             iceServers=[RTCIceServer(s.urls, s.username, s.credential) for s in ice_servers]
         )
         self._limit = limit
+        self._per_address = per_address
+        self._connect_s = connect_s
         self._lifetime = lifetime_s
-        self._peers: dict[RTCPeerConnection, float] = {}
+        self._peers: dict[RTCPeerConnection, _Slot] = {}
         self._holes: dict[RTCPeerConnection, MediaBlackhole] = {}
 
-    async def answer(self, sdp: str, kind: str) -> RTCSessionDescription:
+    async def answer(self, sdp: str, kind: str, address: str = "?") -> RTCSessionDescription:
         """Accept an offer (complete, non-trickled) and return the answer."""
         if kind != "offer" or "\nm=" not in sdp:
             raise ProtocolError(
                 "bad_request", "Send {sdp, type: 'offer'} with at least one media or data line."
             )
         await self.sweep()
+        if sum(slot.address == address for slot in self._peers.values()) >= self._per_address:
+            raise UserError(
+                "busy",
+                "A self-test from your connection is still running: close its tab, or try again "
+                f"in {round(self._connect_s)} seconds.",
+            )
         if len(self._peers) >= self._limit:
             raise UserError("busy", "Too many self-tests are running; try again in a minute.")
         pc = RTCPeerConnection(self._config)
-        self._peers[pc] = time.monotonic() + self._lifetime
+        now = time.monotonic()
+        self._peers[pc] = _Slot(address, now + self._connect_s, now + self._lifetime)
         hole = MediaBlackhole()
         self._holes[pc] = hole
 
@@ -91,10 +117,18 @@ class Echo:
         await pc.close()
 
     async def sweep(self) -> None:
-        """Close self-tests that outlived their time."""
+        """Close the self-tests that never connected in time, or outlived their time."""
         now = time.monotonic()
-        for pc in [pc for pc, until in self._peers.items() if until < now]:
-            await self._close(pc)
+        for pc, slot in list(self._peers.items()):
+            late = pc.connectionState != "connected" and slot.connect_by < now
+            if late or slot.until < now:
+                await self._close(pc)
+
+    async def run(self, every_s: float = 1.0) -> None:
+        """Sweep until cancelled (tests that were abandoned free their slot)."""
+        while True:
+            await guarded("self-test sweep", self.sweep)
+            await asyncio.sleep(every_s)
 
     async def close(self) -> None:
         """Close every self-test (shutdown)."""

@@ -56,6 +56,16 @@ class Metrics:
             "Clients that reconnected having missed changes (they got the current state)",
             registry=self.registry,
         )
+        self.rate_limited = Counter(
+            "speedmeet_rate_limited_total",
+            "Client requests refused because their socket or person asked too much",
+            registry=self.registry,
+        )
+        self.slow_consumers = Counter(
+            "speedmeet_slow_consumers_total",
+            "Sockets disconnected because they stopped reading what was sent to them",
+            registry=self.registry,
+        )
         self.notes = Counter(
             "speedmeet_notes_total", "Change notices heard on the feed", registry=self.registry
         )

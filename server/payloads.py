@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
+from .codec import Malformed
 from .errors import ProtocolError
 
 Text = Annotated[str, msgspec.Meta(max_length=500)]
@@ -26,7 +27,7 @@ class Signal(msgspec.Struct, frozen=True):
 class Stats(msgspec.Struct, frozen=True):
     """``stats {room, ice, rtt_ms, loss, kbps}``: the browser's view of its call."""
 
-    room: str | None = None
+    room: Id | None = None
     ice: Annotated[str, msgspec.Meta(max_length=20)] = "new"
     rtt_ms: Annotated[float, msgspec.Meta(ge=0)] | None = None
     loss: Annotated[float, msgspec.Meta(ge=0, le=1)] | None = None
@@ -93,14 +94,32 @@ class ResolveHelp(msgspec.Struct, frozen=True):
 
 
 T = TypeVar("T")
+MAX_DEPTH = 32  # nesting of any payload (signal data is free-form JSON)
+
+
+def too_deep(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``data`` nests lists and objects deeper than ``limit``."""
+    stack = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            values = item.values() if isinstance(item, dict) else item
+            stack.extend((v, depth + 1) for v in values if isinstance(v, dict | list))
+    return False
 
 
 def parse(data: Any, kind: type[T]) -> T:
     """Validate one payload; a ``ProtocolError`` says which field is wrong."""
+    if isinstance(data, Malformed):
+        raise ProtocolError("bad_json", data.reason)
     if not isinstance(data, dict):
         raise ProtocolError(
             "bad_payload", "Send exactly one JSON object as the payload ({} when there is nothing)."
         )
+    if too_deep(data):
+        raise ProtocolError("too_deep", f"The payload nests deeper than {MAX_DEPTH} levels.")
     try:
         return msgspec.convert(data, kind)
     except msgspec.ValidationError as exc:

@@ -37,6 +37,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     lease_seconds: float = 4.0
     presence_timeout_seconds: float = 5.0
     max_participants: int = 3000
+    rate_events_per_second: float = 10.0
+    rate_events_burst: int = 40
+    rate_signals_per_second: float = 60.0
+    rate_signals_burst: int = 300
+    help_every_seconds: float = 20.0
+    outbound_limit: int = 500
+    outbound_limit_bytes: int = 8_000_000
+    signups_per_minute: int = 120
+    signups_per_address_per_minute: int = 10
+    selftests: int = 8
+    selftests_per_address: int = 2
+    selftest_connect_seconds: float = 20.0
+    selftest_seconds: float = 120.0
+    trust_forwarded_for: bool = False
     ice_servers: list[IceServer] = msgspec.field(default_factory=list)
     language: Literal["en", "fr"] = "en"
     no_show_seconds: int = 45

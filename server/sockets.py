@@ -15,6 +15,7 @@ from . import engine, links, logs, views
 from .clock import ClockCommand
 from .delivery import Delivery
 from .errors import ProtocolError, SpeedmeetError, UserError
+from .limits import SocketLimits
 from .metrics import Metrics
 from .model import EventState, LinkStats, Phase, TokenRef
 from .payloads import (
@@ -58,7 +59,10 @@ def acked(kind: type[P]) -> Callable[[Handler[P]], Callable[..., Awaitable[dict[
         async def handler(self: Role, sid: str, *args: Any) -> dict[str, Any]:
             started = time.perf_counter()
             outcome = "ok"
+            event = fn.__name__.removeprefix("on_")
             try:
+                ref = self.who.get(sid)
+                self.limits.check(sid, event, ref.participant_id if ref else None)
                 if len(args) != 1:
                     raise ProtocolError(
                         "bad_payload", "Send exactly one JSON object ({} when there is nothing)."
@@ -67,13 +71,15 @@ def acked(kind: type[P]) -> Callable[[Handler[P]], Callable[..., Awaitable[dict[
                 return {"ok": True, **(result or {})}
             except SpeedmeetError as exc:
                 outcome = exc.code
+                if self.limits.flooding(sid):
+                    log.warning("a client kept sending while refused: disconnected")
+                    self.greetings.start(self.drop(sid), name=f"drop {sid}")
                 return {"ok": False, "error": exc.to_wire()}
             except Exception:
                 outcome = "internal"
                 log.exception("handler %s failed", fn.__name__)
                 return {"ok": False, "error": INTERNAL}
             finally:
-                event = fn.__name__.removeprefix("on_")
                 self.metrics.commands.labels(self.namespace, event, outcome).inc()
                 self.metrics.handler_seconds.labels(self.namespace).observe(
                     time.perf_counter() - started
@@ -95,10 +101,11 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
 
     role: str = ""
 
-    def __init__(self, owner: Owner, metrics: Metrics) -> None:
+    def __init__(self, owner: Owner, metrics: Metrics, limits: SocketLimits) -> None:
         super().__init__(f"/{self.role}")
         self.owner = owner
         self.metrics = metrics
+        self.limits = limits
         self.who: dict[str, TokenRef] = {}
         self.keys: dict[str, str] = {}  # the hash of the link each socket came with
         self.seen: dict[str, int | None] = {}  # the last seq each client says it saw
@@ -155,18 +162,27 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
         if ref is None:
             return
         try:
-            await self.enter_room(sid, event_room(ref.event_id))
             await self.arrive(sid, ref)
             state = await self.owner.get(ref.event_id)
             seen = self.seen.pop(sid, None)
             if seen is not None and seen < state.version:
                 self.metrics.behind.inc()  # it missed changes while away: the state catches up
+            # the current state first, then what comes; if the event moved in between, again
             await self.welcome(sid, ref, state)
+            for room in self.rooms(ref):
+                await self.enter_room(sid, room)
+            latest = await self.owner.get(ref.event_id)
+            if latest.version != state.version and sid in self.who:
+                await self.welcome(sid, ref, latest)
         except Exception:
             log.exception("greeting %s on %s failed", sid, self.namespace)
 
+    def rooms(self, ref: TokenRef) -> list[str]:
+        """The Socket.IO rooms a socket of this role hears."""
+        return [event_room(ref.event_id)]
+
     async def arrive(self, sid: str, ref: TokenRef) -> None:
-        """Join this role's rooms and record presence (once per connection)."""
+        """Record presence (once per connection)."""
 
     async def welcome(self, sid: str, ref: TokenRef, state: EventState) -> None:
         """Send what a client of this role needs on (re)connect: the current state."""
@@ -178,8 +194,13 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
             if state is not None and sid in self.who:
                 await self.welcome(sid, ref, state)
 
+    async def drop(self, sid: str) -> None:
+        """Disconnect a socket of this process."""
+        await self.server.disconnect(sid, namespace=self.namespace, ignore_queue=True)
+
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         """Forget the socket."""
+        self.limits.forget(sid)
         self.seen.pop(sid, None)
         self.keys.pop(sid, None)
         if self.who.pop(sid, None) is not None:
@@ -205,9 +226,14 @@ class ParticipantNamespace(Role):
     role = "participant"
 
     def __init__(
-        self, owner: Owner, metrics: Metrics, signaling: Signaling, delivery: Delivery
+        self,
+        owner: Owner,
+        metrics: Metrics,
+        limits: SocketLimits,
+        signaling: Signaling,
+        delivery: Delivery,
     ) -> None:
-        super().__init__(owner, metrics)
+        super().__init__(owner, metrics, limits)
         self.signaling = signaling
         self.delivery = delivery
 
@@ -217,11 +243,15 @@ class ParticipantNamespace(Role):
         assert pid is not None
         return pid
 
+    def rooms(self, ref: TokenRef) -> list[str]:
+        """The event's room and the personal one."""
+        assert ref.participant_id is not None
+        return [event_room(ref.event_id), person_room(ref.event_id, ref.participant_id)]
+
     async def arrive(self, sid: str, ref: TokenRef) -> None:
-        """Join the personal room and go online (a round that starts from now on pairs them)."""
+        """Go online (a round that starts from now on pairs them)."""
         pid = ref.participant_id
         assert pid is not None
-        await self.enter_room(sid, person_room(ref.event_id, pid))
         self.delivery.arrived(ref.event_id, pid)
         if await self.owner.store.connect(ref.event_id, pid, sid):
             state = await self.owner.store.load(ref.event_id)
@@ -406,9 +436,14 @@ class HostNamespace(Staff):
     role = "host"
 
     def __init__(
-        self, owner: Owner, metrics: Metrics, base_url: str, new_token: Callable[[], str]
+        self,
+        owner: Owner,
+        metrics: Metrics,
+        limits: SocketLimits,
+        base_url: str,
+        new_token: Callable[[], str],
     ) -> None:
-        super().__init__(owner, metrics)
+        super().__init__(owner, metrics, limits)
         self.base_url = base_url
         self.new_token = new_token
 
@@ -507,12 +542,12 @@ class Namespaces:
             for ns in self.all:
                 await ns.resync()
 
-    async def status(self, degraded: bool) -> None:
-        """Tell every client of this process whether the event is degraded."""
+    async def status(self, degraded: bool, restarting: bool = False) -> None:
+        """Tell every client of this process whether the event is degraded (or the process is
+        going away: they reconnect, to another process or once it is back)."""
+        body = {"degraded": degraded, "restarting": restarting}
         for ns in self.all:
-            await self._sio.emit(
-                "status", {"degraded": degraded}, namespace=ns.namespace, ignore_queue=True
-            )
+            await self._sio.emit("status", body, namespace=ns.namespace, ignore_queue=True)
 
     async def close(self) -> None:
         """Stop the greetings still waiting."""

@@ -14,6 +14,7 @@ from aiohttp import web
 from .. import engine, links, logs, roster, views
 from ..errors import ProtocolError, SpeedmeetError, Unauthorized
 from ..model import Entry, EventState, Matching, Settings
+from ..payloads import MAX_DEPTH, too_deep
 from .inputs import EventIn, LinkIn, ParticipantIn, WishIn, convert_one, convert_rows, csv_rows
 from .keys import ADMIN_TOKEN, LEASES, NEW_TOKEN, OWNER, SETTINGS
 
@@ -51,9 +52,14 @@ def require_admin(request: web.Request) -> None:
 async def body_json(request: web.Request) -> Any:
     """The request's JSON body, or a clear 400."""
     try:
-        return msgspec.json.decode(await request.read())
+        data = msgspec.json.decode(await request.read())
+    except RecursionError as exc:
+        raise ProtocolError("bad_json", "The body's JSON is nested too deeply.") from exc
     except msgspec.DecodeError as exc:
         raise ProtocolError("bad_json", f"The body is not valid JSON: {exc}.") from exc
+    if too_deep(data):
+        raise ProtocolError("too_deep", f"The body's JSON nests deeper than {MAX_DEPTH} levels.")
+    return data
 
 
 def link_url(request: web.Request, event_id: str, who: str, token: str) -> str:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.http_exceptions import HttpProcessingError
 
 log = logging.getLogger("aiohttp.access")
 
@@ -65,6 +66,23 @@ class AccessLogger(AbstractAccessLogger):
             response.body_length,
             time * 1000,
         )
+
+
+class ClientMistakes(logging.Filter):
+    """Drops aiohttp's tracebacks of requests it refused as malformed (a line too long, a bad
+    request line): the client's mistake, answered with a 4xx, not the server's error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but those."""
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, HttpProcessingError)
+
+
+def quiet_client_mistakes() -> None:
+    """Install ``ClientMistakes`` on aiohttp's server logger (once)."""
+    logger = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, ClientMistakes) for f in logger.filters):
+        logger.addFilter(ClientMistakes())
 
 
 def origin_of(url: str) -> str:

@@ -8,8 +8,9 @@ from aiohttp import web
 
 from .. import i18n, links, roster, views
 from ..errors import ProtocolError, UserError
+from ..limits import RateLimited
 from ..model import EventState, Participant, Phase
-from .keys import NEW_TOKEN, OWNER, SETTINGS
+from .keys import NEW_TOKEN, OWNER, SETTINGS, SIGNUPS
 from .pages import bad_link, language, render
 
 routes = web.RouteTableDef()
@@ -65,6 +66,12 @@ async def join(request: web.Request) -> web.Response:
     values = {k: str(form.get(k, "")).strip()[:200] for k in FIELDS}
     if state.clock.phase is Phase.ENDED:
         return _form(request, state, lang, values, status=409)
+    try:
+        request.app[SIGNUPS].check(request, state.id)
+    except RateLimited as exc:
+        t: dict[str, Any] = i18n.strings(lang)
+        message = t.get("join_error_rate_limited", exc.message)
+        return _form(request, state, lang, values, error=message, status=429)
     row = roster.Row(values["name"], values["organization"], values["side"], values["email"], [])
     token = request.app[NEW_TOKEN]()
     created: list[Participant] = []
@@ -80,7 +87,7 @@ async def join(request: web.Request) -> web.Response:
         await request.app[OWNER].update(state.id, change)
     except (ProtocolError, UserError) as exc:
         field = exc.detail.get("field")
-        t: dict[str, Any] = i18n.strings(lang)
-        message = t.get(f"join_error_{field or exc.code}", exc.message)
+        strings: dict[str, Any] = i18n.strings(lang)
+        message = strings.get(f"join_error_{field or exc.code}", exc.message)
         return _form(request, state, lang, values, error=message, status=exc.status)
     raise web.HTTPSeeOther(f"/e/{state.id}/p/{token}?lang={lang}")

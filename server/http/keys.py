@@ -7,6 +7,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from ..leases import Leases
+from ..limits import Rate, client_address
 from ..metrics import Metrics
 from ..service import Owner
 from ..settings import Settings
@@ -17,3 +18,23 @@ LEASES = web.AppKey("leases", Leases)
 METRICS = web.AppKey("metrics", Metrics)
 ADMIN_TOKEN = web.AppKey("admin_token", str)
 NEW_TOKEN: web.AppKey[Callable[[], str]] = web.AppKey("new_token")
+
+
+class Signups:
+    """How many sign-ups the registration links take: per event and per client address."""
+
+    def __init__(self, per_event: Rate, per_address: Rate, trust_forwarded: bool) -> None:
+        self.per_event = per_event
+        self.per_address = per_address
+        self.trust_forwarded = trust_forwarded
+
+    def check(self, request: web.Request, event_id: str) -> None:
+        """Raise ``RateLimited`` when this event or this address signs up too many."""
+        who = client_address(
+            request.remote, request.headers.get("X-Forwarded-For"), self.trust_forwarded
+        )
+        self.per_address.check(who, "sign-ups from your connection")
+        self.per_event.check(event_id, "sign-ups for this event")
+
+
+SIGNUPS = web.AppKey("signups", Signups)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 import sqlite3
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from .sealing import Sealer, folder_key, new_key
 from .sqlite import Tables
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class FolderLock:
@@ -117,8 +119,11 @@ class EmbeddedStore:
         )
         self._tables = Tables(self._db, sealer)
         if self._path is not None:
-            if fresh:
-                os.chmod(self._path, 0o600)
+            for path in (self._path, *(Path(f"{self._path}{x}") for x in ("-wal", "-shm"))):
+                if path.exists() and path.stat().st_mode & 0o077:
+                    if not fresh:
+                        log.warning("%s was readable by others: now its owner's only", path)
+                    os.chmod(path, 0o600)
             self._inode = self._path.stat().st_ino
         events, tokens = await self._sql(lambda t: t.prepare())
         self._events = {e.id: e for e in events}

@@ -235,8 +235,9 @@ async def test_the_self_test_needs_no_admin_token(start: Callable[..., Any]) -> 
         await pc.close()
 
 
-async def test_the_self_test_is_limited(server: Running) -> None:
+async def test_the_self_test_is_limited(start: Callable[..., Any]) -> None:
     """A few self-tests at once (each re-encodes video on the server); then 409 busy."""
+    server = await start(selftests=4, selftests_per_address=10)
     peers = [lan_only() for _ in range(5)]
     try:
         statuses = []

@@ -1,0 +1,192 @@
+"""What one client may ask, and hold, at most: token buckets per socket, per person, per address,
+and a cap on what waits to be sent to one socket (a client that stops reading is disconnected,
+not buffered forever)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import socketio
+
+from .errors import SpeedmeetError
+from .metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+IDLE_S = 600.0  # a bucket not used for this long is forgotten (it would be full anyway)
+FLOOD = 200  # refusals in a row that get a socket disconnected
+
+
+class RateLimited(SpeedmeetError):
+    """Too many requests: the message says when to try again."""
+
+    status = 429
+
+
+class Rate:
+    """A token bucket per key: ``per_second`` on average, ``burst`` at once."""
+
+    def __init__(
+        self, per_second: float, burst: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._rate = per_second
+        self._burst = max(burst, 1.0)
+        self._clock = clock
+        self._buckets: dict[Hashable, tuple[float, float]] = {}  # key -> (tokens, when)
+
+    def take(self, key: Hashable) -> float:
+        """Use one token of ``key``: 0 when allowed, else the seconds until one is back."""
+        now = self._clock()
+        tokens, when = self._buckets.get(key, (self._burst, now))
+        tokens = min(self._burst, tokens + (now - when) * self._rate)
+        if tokens >= 1:
+            self._buckets[key] = (tokens - 1, now)
+            if len(self._buckets) > 10_000:
+                self._forget_idle(now)
+            return 0.0
+        self._buckets[key] = (tokens, now)
+        return (1 - tokens) / self._rate if self._rate > 0 else IDLE_S
+
+    def forget(self, key: Hashable) -> None:
+        """Drop a key (its socket is gone)."""
+        self._buckets.pop(key, None)
+
+    def _forget_idle(self, now: float) -> None:
+        for key in [k for k, (_, when) in self._buckets.items() if now - when > IDLE_S]:
+            del self._buckets[key]
+
+    def check(self, key: Hashable, what: str) -> None:
+        """Raise ``RateLimited`` (``rate_limited``, with ``retry_after_ms``) when over."""
+        wait = self.take(key)
+        if wait > 0:
+            raise RateLimited(
+                "rate_limited",
+                f"Too many {what} at once; try again in {max(1, round(wait))} s.",
+                retry_after_ms=int(wait * 1000) + 1,
+            )
+
+
+class SocketLimits:
+    """Every client event a socket sends goes through here first."""
+
+    def __init__(
+        self,
+        events: Rate,
+        signals: Rate,
+        help_every_s: float,
+        metrics: Metrics,
+    ) -> None:
+        self._events = events
+        self._signals = signals
+        self._help = Rate(1 / help_every_s, 1) if help_every_s > 0 else None
+        self._metrics = metrics
+        self._refused: dict[str, int] = {}
+
+    def check(self, sid: str, event: str, person: str | None) -> None:
+        """Raise ``RateLimited`` when this socket (or person) asks too much."""
+        try:
+            if event == "signal":
+                self._signals.check(sid, "signals")
+            else:
+                self._events.check(sid, "requests")
+            if event == "help" and person is not None and self._help is not None:
+                self._help.check(person, "help requests (one is enough: a moderator is coming)")
+        except RateLimited:
+            self._refused[sid] = self._refused.get(sid, 0) + 1
+            self._metrics.rate_limited.inc()
+            raise
+        self._refused.pop(sid, None)
+
+    def flooding(self, sid: str) -> bool:
+        """Whether the socket keeps sending while refused (it gets disconnected)."""
+        return self._refused.get(sid, 0) >= FLOOD
+
+    def forget(self, sid: str) -> None:
+        """The socket is gone."""
+        self._events.forget(sid)
+        self._signals.forget(sid)
+        self._refused.pop(sid, None)
+
+
+class Outbound:
+    """Disconnects the sockets of this process that stop reading: what waits to be sent to a
+    socket (python-engineio's per-socket queue) may not pass ``limit`` messages nor
+    ``limit_bytes`` bytes. Checked as each packet is queued, so the bound holds however fast
+    the others send; the packet that would cross it is dropped and the socket closed."""
+
+    def __init__(
+        self, sio: socketio.AsyncServer, limit: int, limit_bytes: int, metrics: Metrics
+    ) -> None:
+        self._sio = sio
+        self._limit = limit
+        self._limit_bytes = limit_bytes
+        self._metrics = metrics
+        self._closing: dict[str, asyncio.Task[None]] = {}
+
+    def install(self) -> None:
+        """Put the check in front of python-engineio's ``send_packet`` (every packet to a
+        client goes through it)."""
+        eio = self._sio.eio
+        send_packet = eio.send_packet
+
+        async def guarded(sid: str, pkt: Any) -> None:
+            if self.admits(sid, pkt):
+                await send_packet(sid, pkt)
+
+        eio.send_packet = guarded
+
+    def admits(self, eio_sid: str, pkt: Any) -> bool:
+        """Whether ``pkt`` may join what waits for ``eio_sid``; if not, the socket is closed."""
+        if eio_sid in self._closing:
+            return False
+        sock = getattr(self._sio.eio, "sockets", {}).get(eio_sid)
+        queue = getattr(sock, "queue", None)
+        if queue is None or queue.qsize() == 0:
+            return True
+        waiting, size = backlog_of(queue)
+        size += len(getattr(pkt, "data", "") or "")
+        if waiting < self._limit and size <= self._limit_bytes:
+            return True
+        log.warning(
+            "a client stopped reading (%d messages, %d bytes waiting for it): disconnected",
+            waiting,
+            size,
+        )
+        self._metrics.slow_consumers.inc()
+        task = asyncio.get_running_loop().create_task(self._close(eio_sid))
+        self._closing[eio_sid] = task
+        return False
+
+    async def _close(self, eio_sid: str) -> None:
+        try:
+            await self._sio.eio.disconnect(eio_sid)
+        finally:
+            self._closing.pop(eio_sid, None)
+
+    def backlog(self) -> dict[str, tuple[int, int]]:
+        """(messages, bytes) waiting to be sent, per engine.io socket of this process."""
+        sockets: dict[str, Any] = getattr(self._sio.eio, "sockets", {})
+        out = {}
+        for eio_sid, sock in list(sockets.items()):
+            queue = getattr(sock, "queue", None)
+            if queue is not None:
+                out[eio_sid] = backlog_of(queue)
+        return out
+
+
+def backlog_of(queue: asyncio.Queue[Any]) -> tuple[int, int]:
+    """(messages, bytes) in one socket's queue: asyncio.Queue keeps its items in a deque."""
+    items = getattr(queue, "_queue", ())
+    return queue.qsize(), sum(len(getattr(p, "data", "") or "") for p in list(items))
+
+
+def client_address(remote: str | None, forwarded: str | None, trust_forwarded: bool) -> str:
+    """Who is asking: the peer's address, or behind a trusted proxy the first of
+    ``X-Forwarded-For``."""
+    if trust_forwarded and forwarded:
+        return forwarded.split(",")[0].strip() or (remote or "?")
+    return remote or "?"
