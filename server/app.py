@@ -83,7 +83,9 @@ def create_app(
     """Build the server; nothing runs until aiohttp starts the app."""
     proc = uuid.uuid4().hex[:12]
     guard.quiet_client_mistakes()
-    app = web.Application(middlewares=[guard.headers, api.errors], client_max_size=api.MAX_BODY)
+    app = web.Application(
+        middlewares=[guard.headers, api.errors, pages.page_errors], client_max_size=api.MAX_BODY
+    )
     metrics = Metrics()
     store = store or make_store(settings, proc)
     owner = Owner(store, now, metrics)
@@ -168,6 +170,11 @@ async def _goodbye(app: web.Application) -> None:
     """On SIGTERM, before the connections close: tell every client the server is restarting."""
     log.info("shutting down: telling the clients")
     await app[NAMESPACES].status(degraded=True, restarting=True)
+    # Then close their connections: aiohttp would otherwise wait for every websocket to end.
+    # Their presence is written while the store is still open (it closes at cleanup).
+    eio = app[SIO].eio
+    if getattr(eio, "sockets", None):
+        await eio.disconnect()
 
 
 async def _run(app: web.Application) -> AsyncIterator[None]:

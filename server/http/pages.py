@@ -10,6 +10,7 @@ import msgspec
 from aiohttp import web
 
 from .. import i18n, links, views
+from ..errors import SpeedmeetError
 from ..model import EventState
 from .api import json_response, planned
 from .keys import OWNER, SETTINGS
@@ -52,7 +53,32 @@ def bad_link(request: web.Request, lang: str) -> web.Response:
         lang=lang,
         title=t.get("error_title", "Link not valid"),
         message=t.get("error_bad_link", "This link is not valid. Ask the organiser for yours."),
+        hint=t["error_help"],
     )
+
+
+@web.middleware
+async def page_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A page the server cannot serve for now (its store is down, its event was set aside as
+    unreadable) is a page that says so, not a JSON error: for browsers asking for HTML."""
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    except SpeedmeetError as exc:
+        if exc.status < 500 or "text/html" not in request.headers.get("Accept", ""):
+            raise
+        lang = language(request)
+        t = i18n.strings(lang)
+        return render(
+            request,
+            "error.html",
+            status=503,
+            t=t,
+            lang=lang,
+            title=t["error_unavailable_title"],
+            message=t["error_unavailable"],
+            hint=t["error_unavailable_help"],
+        )
 
 
 async def _page(request: web.Request, role: str) -> web.Response:
@@ -156,4 +182,5 @@ async def home(request: web.Request) -> web.Response:
         lang=lang,
         title="Speedmeet",
         message=t.get("home_message", "Open the link you were given to join an event."),
+        hint=t["error_help"],
     )

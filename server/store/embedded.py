@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, TypeVar
 
-from ..errors import Conflict, StartupRefused, Unavailable
+from ..errors import Conflict, Damaged, StartupRefused, Unavailable
 from ..links import token_hash
 from ..logs import Log
 from ..matching import RoundPlan
@@ -152,7 +152,14 @@ class EmbeddedStore:
 
     async def load(self, event_id: str) -> EventState | None:
         """The latest version of an event."""
-        return self._events.get(event_id)
+        state = self._events.get(event_id)
+        if state is None and self._tables is not None and event_id in self._tables.aside:
+            raise Damaged(
+                "damaged",
+                f"Event {event_id} could not be read at start and is set aside (table quarantine "
+                "of the data file); the server's log says what is wrong with it.",
+            )
+        return state
 
     async def commit(self, change: Change) -> None:
         """Write the change in one transaction, then tell the subscriber (one process holds

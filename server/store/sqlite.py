@@ -73,6 +73,7 @@ class Tables:
     def __init__(self, db: sqlite3.Connection, sealer: Sealer) -> None:
         self.db = db
         self.sealer = sealer
+        self.aside: set[str] = set()  # events set aside at start (``quarantine``)
 
     def prepare(self) -> tuple[list[EventState], dict[str, TokenRef]]:
         """Create or migrate the tables, then read every event (setting aside the unreadable
@@ -95,6 +96,8 @@ class Tables:
                 events.append(self.read(*row))
             except Unreadable as exc:
                 self._set_aside(row[0], exc)
+                aside.add(row[0])
+        self.aside = aside
         loaded = {e.id for e in events}
         tokens = {}
         for key, raw in db.execute("SELECT hash, ref FROM token"):

@@ -126,6 +126,53 @@ async function move(p, select, button) {
   }
 }
 
+// --- links ---------------------------------------------------------------------------------------
+
+/**
+ * A new link for `who` (a participant id, `host`, `moderator` or `registration`): the old one
+ * stops working at once. The new one is shown once, to be copied; the host's own moves the page.
+ */
+async function reissue(who, name, button) {
+  if (!window.confirm(t('reissue_confirm', { name }))) return;
+  button.disabled = true;
+  try {
+    const ack = await ask('reissue', { who });
+    if (who === 'host') {
+      window.location.replace(new URL(ack.url).pathname);
+      return;
+    }
+    const box = $('#new-link');
+    $('#new-link-label').textContent = t('reissue_done', { name });
+    const input = $('#new-link-url');
+    input.value = ack.url;
+    $('#new-link-copy').textContent = t('copy');
+    box.hidden = false;
+    input.focus();
+    input.select();
+  } catch (err) {
+    say(message, t('reissue_failed', { name, message: err.message }), 'error');
+  } finally {
+    button.disabled = false;
+  }
+}
+
+for (const button of $$('[data-reissue]')) {
+  const who = button.dataset.reissue;
+  button.addEventListener('click', () => reissue(who, t(`who_${who}`), button));
+}
+
+$('#new-link-copy').addEventListener('click', async (event) => {
+  const button = event.currentTarget;
+  const input = $('#new-link-url');
+  input.select();
+  try {
+    await navigator.clipboard.writeText(input.value);
+    button.textContent = t('copied');
+  } catch {
+    document.execCommand('copy');  // no clipboard API (plain http): copy the selection
+  }
+});
+
 function participantRow(p, rooms, canMove) {
   const c = clock.currentClock();
   let moveCell = el('td', { class: 'muted', text: '–' });
@@ -146,7 +193,15 @@ function participantRow(p, rooms, canMove) {
     el('td', {}, el('span', { class: 'dot', 'aria-label': p.online ? t('online') : t('offline') }),
       ' ', p.online ? t('online') : t('offline')),
     el('td', { text: roomText(p, c) }),
-    moveCell);
+    moveCell,
+    el('td', {}, linkButton(p)));
+}
+
+function linkButton(p) {
+  const button = el('button', { type: 'button', class: 'secondary small-button', text: t('reissue_button'),
+    'aria-label': t('reissue_label', { name: p.name }), 'data-testid': 'reissue-button' });
+  button.addEventListener('click', () => reissue(p.id, p.name, button));
+  return button;
 }
 
 function renderParticipants() {
@@ -167,7 +222,7 @@ function renderParticipants() {
   });
   const same = rows.length === body.rows.length && rows.every((r, i) => body.rows[i] === r);
   if (!same) body.replaceChildren(...rows);
-  if (!people.length) body.replaceChildren(el('tr', {}, el('td', { colspan: 6, class: 'muted', text: t('participants_none') })));
+  if (!people.length) body.replaceChildren(el('tr', {}, el('td', { colspan: 7, class: 'muted', text: t('participants_none') })));
 }
 
 // --- schedule ----------------------------------------------------------------------------------

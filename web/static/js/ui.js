@@ -60,14 +60,23 @@ export function watchConnection(socket, onRefused) {
     node.dataset.state = state;
     node.querySelector('.conn-text').textContent = t(key);
   };
+  let revoked = false;
   socket.on('connect', () => set('online', 'conn_online'));
   // The server lost its database for a moment: screens may lag until it says it is back.
+  // `restarting`: the server is stopping (an update); we reconnect by ourselves once it is back.
   socket.on('status', (s) => {
-    if (s && typeof s === 'object' && socket.connected) {
-      set(s.degraded ? 'degraded' : 'online', s.degraded ? 'conn_degraded' : 'conn_online');
-    }
+    if (!s || typeof s !== 'object' || !socket.connected) return;
+    if (s.restarting) set('reconnecting', 'conn_restarting');
+    else set(s.degraded ? 'degraded' : 'online', s.degraded ? 'conn_degraded' : 'conn_online');
+  });
+  // The organiser replaced this link: coming back with it is pointless.
+  socket.on('revoked', () => {
+    revoked = true;
+    set('refused', 'conn_refused');
+    if (onRefused) onRefused(t('link_revoked'));
   });
   socket.on('disconnect', (reason) => {
+    if (revoked) return;
     set('reconnecting', 'conn_reconnecting');
     // The server closed us on purpose: socket.io will not retry by itself.
     if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 2000);
