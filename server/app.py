@@ -15,10 +15,9 @@ import socketio
 from aiohttp import web
 from prometheus_client import generate_latest
 
-from . import manager
+from . import codec, manager
 from .board import Board
 from .check import Echo
-from .codec import Json
 from .conductor import Conductor
 from .delivery import Delivery
 from .feed import Feed
@@ -95,12 +94,14 @@ def create_app(
         cors_allowed_origins=guard.origins(settings.public_url),
         logger=False,
         engineio_logger=False,
-        json=Json,
+        json=codec.Json,
+        serializer=codec.Packet,
         # several processes: websocket only, so that no sticky balancing is needed
         transports=["websocket"] if settings.store == "redis" else ["polling", "websocket"],
         max_http_buffer_size=MAX_PACKET,
     )
     sio.attach(app)
+    codec.guard(sio)
     signaling = Signaling(store, sio, settings, metrics)
     delivery = Delivery(sio, signaling)
     limits = SocketLimits(

@@ -78,11 +78,25 @@ class ClientMistakes(logging.Filter):
         return not isinstance(exc, HttpProcessingError)
 
 
+class RefusedRequests(logging.Filter):
+    """python-engineio says ERROR when it refuses a request (unsupported protocol version,
+    unknown session, bad transport) and answers it 400: a warning, as that is the client's
+    mistake. Records with a traceback (a handler of ours that failed) stay errors."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record; demote those."""
+        if record.levelno >= logging.ERROR and not record.exc_info:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def quiet_client_mistakes() -> None:
-    """Install ``ClientMistakes`` on aiohttp's server logger (once)."""
-    logger = logging.getLogger("aiohttp.server")
-    if not any(isinstance(f, ClientMistakes) for f in logger.filters):
-        logger.addFilter(ClientMistakes())
+    """Install ``ClientMistakes`` on aiohttp's server logger and ``RefusedRequests`` on
+    python-engineio's (once)."""
+    for name, kind in (("aiohttp.server", ClientMistakes), ("engineio.server", RefusedRequests)):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, kind) for f in logger.filters):
+            logger.addFilter(kind())
 
 
 def origin_of(url: str) -> str:
