@@ -291,7 +291,14 @@ def repair(state: EventState, online: frozenset[str], now: int, actor: str) -> O
     repaired, moved = rooms.repair(state, online)
     new = _bump(repaired)
     entry = _audit(now, actor, "repair", ",".join(sorted(moved)))
-    return Outcome(new, _assignments(new, now, moved), {"paired": sorted(moved)}, [entry])
+    told = moved | _left_behind(state, new)
+    return Outcome(new, _assignments(new, now, told), {"paired": sorted(moved)}, [entry])
+
+
+def _left_behind(before: EventState, after: EventState) -> set[str]:
+    """Who waits now and did not before (their partner was paired with someone else)."""
+    old, new = before.current(), after.current()
+    return set(new.waiting) - set(old.waiting) if old and new else set()
 
 
 def check_no_shows(state: EventState, online: frozenset[str], now: int) -> Outcome:
@@ -307,7 +314,7 @@ def check_no_shows(state: EventState, online: frozenset[str], now: int) -> Outco
     new = _bump(repaired, history=(*repaired.history[:-1], checked))
     alone = sorted(set(lonely) - moved)
     notice = {"text": "", "at": now, "from": "host", "kind": "no_partner"}
-    messages = _assignments(new, now, moved)
+    messages = _assignments(new, now, moved | _left_behind(state, new))
     messages += [Message(to_participant(pid), "notice", notice) for pid in alone]
     entry = _audit(now, "clock", "no_show_check", ",".join(sorted(moved)))
     return Outcome(new, messages, {"paired": sorted(moved), "alone": alone}, [entry])
@@ -370,6 +377,21 @@ def give_feedback(
     room: Room | None = state.find_room(room_id)
     if room is None or pid not in room.members:
         raise UserError("not_your_room", f"You were not in room {room_id!r}.")
+    if len(room.members) < 2:
+        raise UserError("no_meeting", f"Nobody else was in room {room_id!r}: nothing to rate.")
+    record = state.current()
+    if (
+        state.clock.phase is Phase.ROUND
+        and record is not None
+        and record.round == room.round
+        and not record.no_shows_checked
+    ):
+        # Until the no-show check, a partner who is away may still be replaced: the meeting
+        # is not certain yet (the page asks for ratings in the break).
+        raise UserError(
+            "too_early",
+            "This meeting has only just begun: rate it a little later, or in the break.",
+        )
     if not 1 <= rating <= 5:
         raise ProtocolError("bad_payload", "rating must be a whole number from 1 to 5.")
     entry = Feedback(

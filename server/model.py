@@ -97,6 +97,7 @@ class RoundRecord(msgspec.Struct, frozen=True, kw_only=True):
     rooms: tuple[Room, ...] = ()
     waiting: tuple[str, ...] = ()
     no_shows_checked: bool = False
+    rooms_made: int = 0  # room ids handed out this round (dropped rooms' ids are not reused)
 
 
 class Feedback(msgspec.Struct, frozen=True, kw_only=True, tag="feedback"):

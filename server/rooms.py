@@ -73,7 +73,13 @@ def build_round(
         )
         for i, p in enumerate(plan.rooms)
     )
-    return RoundRecord(round=number, started_at=now, rooms=rooms, waiting=plan.waiting)
+    return RoundRecord(
+        round=number,
+        started_at=now,
+        rooms=rooms,
+        waiting=plan.waiting,
+        rooms_made=first_index - 1 + len(rooms),
+    )
 
 
 def _replace_current(state: EventState, record: RoundRecord) -> EventState:
@@ -169,24 +175,34 @@ def pair_orphans(state: EventState, lonely: list[str]) -> tuple[EventState, set[
     if not plan.rooms:
         return state, set()
     moved = {p for room in plan.rooms for p in room.members}
-    kept = tuple(
-        msgspec.structs.replace(room, members=tuple(m for m in room.members if m not in moved))
-        for room in record.rooms
-    )
+    # A room the moved leave keeps its other members if they are still a meeting; one left
+    # behind (absent: else they were moved too) waits, and is paired again by a repair.
+    kept: list[Room] = []
+    left_behind: list[str] = []
+    for room in record.rooms:
+        members = tuple(m for m in room.members if m not in moved)
+        if len(members) == len(room.members):
+            kept.append(room)
+        elif len(members) >= 2:
+            kept.append(msgspec.structs.replace(room, members=members))
+        else:
+            left_behind += members
     fresh = build_round(record.round, plan, record.started_at, first_index=_next_index(record))
     rooms = tuple(msgspec.structs.replace(r, reason="repaired") for r in fresh.rooms)
     new = msgspec.structs.replace(
         record,
-        rooms=tuple(r for r in kept if r.members) + rooms,
-        waiting=tuple(w for w in record.waiting if w not in moved),
+        rooms=(*kept, *rooms),
+        waiting=(*(w for w in record.waiting if w not in moved), *left_behind),
+        rooms_made=fresh.rooms_made,
     )
     return _replace_current(state, new), moved
 
 
 def _next_index(record: RoundRecord) -> int:
-    # Rooms left empty are dropped, so the count of rooms may reuse an id: continue after the
-    # highest one instead (ids are ``r<round>-<n>``, see build_round).
-    return 1 + max((int(room.id.rsplit("-", 1)[1]) for room in record.rooms), default=0)
+    # Rooms left empty are dropped: continue after every id handed out this round (a rating
+    # names its room by id). Records written before ``rooms_made`` count their highest id.
+    highest = max((int(room.id.rsplit("-", 1)[1]) for room in record.rooms), default=0)
+    return 1 + max(record.rooms_made, highest)
 
 
 class MemberView(msgspec.Struct, frozen=True, kw_only=True):

@@ -113,6 +113,14 @@ def in_round(
     return msgspec.structs.replace(state, clock=clock, history=history)
 
 
+def checked(state: EventState) -> EventState:
+    """``state`` (in a round) after its no-show check: its meetings are certain."""
+    current = state.current()
+    assert current is not None
+    done = msgspec.structs.replace(current, no_shows_checked=True)
+    return msgspec.structs.replace(state, history=(*state.history[:-1], done))
+
+
 def in_break(state: EventState) -> EventState:
     """``state`` (in a round) moved to the break after it."""
     clock = msgspec.structs.replace(state.clock, phase=Phase.BREAK, ends_at=T0 + 10_000)

@@ -7,13 +7,13 @@ from typing import Any
 import msgspec
 import pytest
 
-from server import engine, logs
+from server import engine, logs, rooms
 from server.clock import ClockCommand
 from server.engine import PARTICIPANTS, STAFF, Message, to_participant
 from server.errors import NotFound, ProtocolError, SpeedmeetError, UserError
 from server.matching import PlannedRoom, RoundPlan
 from server.model import AuditEntry, EventState, Feedback, HelpRequest, Notice, Phase
-from tests.core.states import BREAK_S, ROUND_S, T0, event, in_break, in_round, members
+from tests.core.states import BREAK_S, ROUND_S, T0, checked, event, in_break, in_round, members
 
 C = ClockCommand
 FOUR = ["c1", "c2", "s1", "s2"]
@@ -141,7 +141,7 @@ def test_everyone_gets_a_summary_when_the_event_ends() -> None:
 
 
 def test_summary_reveals_email_only_on_mutual_follow_up() -> None:
-    state = in_round(event(["c1", "c2", "s1", "s2"]), [("c1", "s1"), ("c2", "s2")])
+    state = checked(in_round(event(["c1", "c2", "s1", "s2"]), [("c1", "s1"), ("c2", "s2")]))
     given = []
     for pid, room, follow in (("c1", "r1-1", True), ("s1", "r1-1", True), ("c2", "r1-2", True)):
         given += engine.give_feedback(state, pid, room, 4, follow, "", T0).entries
@@ -168,12 +168,13 @@ def test_engine_move_tells_only_the_affected() -> None:
     assert [e.detail for e in out.entries if isinstance(e, AuditEntry)] == ["s2 -> None"]
 
 
-def test_engine_repair_tells_only_the_repaired() -> None:
+def test_engine_repair_tells_the_repaired_and_those_left_behind() -> None:
     state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
     out = engine.repair(state, frozenset({"c1", "s2"}), T0, "host")
     got = assignments(out.messages)
-    assert set(got) == {"c1", "s2"}
+    assert set(got) == {"c1", "s2", "c2", "s1"}
     assert got["c1"]["room"] == got["s2"]["room"] == "r1-3"
+    assert got["s1"]["room"] is None and got["c2"]["room"] is None  # no room of one: they wait
     assert got["c1"]["reason"] == "repaired"
     assert out.result == {"paired": ["c1", "s2"]}
 
@@ -205,7 +206,7 @@ FEEDBACK = [
 
 @pytest.mark.parametrize(("pid", "room", "rating", "code"), FEEDBACK)
 def test_feedback(pid: str, room: str, rating: int, code: str | None) -> None:
-    state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
+    state = checked(in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")]))
     if code is None:
         out = engine.give_feedback(state, pid, room, rating, True, "great", T0)
         assert out.state is state  # a rating is a log entry: the decided record is untouched
@@ -227,7 +228,7 @@ def test_feedback(pid: str, room: str, rating: int, code: str | None) -> None:
 
 
 def test_feedback_replaces_an_earlier_rating_and_survives_the_round() -> None:
-    state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
+    state = checked(in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")]))
     given = engine.give_feedback(state, "c1", "r1-1", 2, False, "", T0).entries
     state = in_break(state)  # rating after the round is over is fine
     given += engine.give_feedback(state, "c1", "r1-1", 5, True, "again", T0).entries
@@ -310,8 +311,23 @@ def test_every_change_is_one_version() -> None:
     assert [o.state.version for o in outcomes] == [8, 8, 8]
 
 
-def test_what_only_accumulates_leaves_the_record_as_it_is() -> None:
+def test_a_meeting_is_rated_once_it_is_certain_and_only_with_someone() -> None:
+    """Before the no-show check a partner who is away may still be replaced (the meeting would
+    then not be in the record): too early. A room left with one person was no meeting."""
     state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
+    with pytest.raises(UserError) as info:
+        engine.give_feedback(state, "c1", "r1-1", 4, False, "", T0)
+    assert info.value.code == "too_early"
+    assert engine.give_feedback(checked(state), "c1", "r1-1", 4, False, "", T0).entries
+    assert engine.give_feedback(in_break(state), "c1", "r1-1", 4, False, "", T0).entries
+    alone, _ = rooms.move(checked(state), "s1", None)
+    with pytest.raises(UserError) as info:
+        engine.give_feedback(alone, "c1", "r1-1", 4, False, "", T0)
+    assert info.value.code == "no_meeting"
+
+
+def test_what_only_accumulates_leaves_the_record_as_it_is() -> None:
+    state = checked(in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")]))
     outcomes = [
         engine.notice(state, "hi", T0, "host"),
         engine.ask_help(state, "c1", "", T0),

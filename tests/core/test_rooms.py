@@ -121,10 +121,13 @@ def test_repair_pairs_the_orphans_together() -> None:
     assert rooms.orphans(state, online) == ["c1", "s2"]
     new, moved = rooms.repair(state, online)
     assert moved == {"c1", "s2"}
-    assert members(new) == {"r1-1": ("s1",), "r1-2": ("c2",), "r1-3": ("c1", "s2")}
+    assert members(new) == {"r1-3": ("c1", "s2")}
     current = new.current()
     assert current is not None
     assert {r.id: r.reason for r in current.rooms}["r1-3"] == "repaired"
+    # no room of one: the absent wait (a repair pairs them if they come back)
+    assert sorted(current.waiting) == ["c2", "s1"]
+    assert rooms.orphans(new, frozenset({"s1", "c2"})) == ["s1", "c2"]
 
 
 def test_repair_never_reuses_a_room_id() -> None:
@@ -136,7 +139,9 @@ def test_repair_never_reuses_a_room_id() -> None:
     assert members(state) == {"r1-2": ("c2", "s2"), "r1-3": ("c1", "s1")}
     state, moved = rooms.repair(state, frozenset({"c2", "s1"}))
     assert moved == {"c2", "s1"}
-    assert members(state) == {"r1-2": ("s2",), "r1-3": ("c1",), "r1-4": ("c2", "s1")}
+    assert members(state) == {"r1-4": ("c2", "s1")}  # s2 and c1, left behind, wait
+    state, moved = rooms.repair(state, frozenset({"c1", "s2"}))
+    assert members(state) == {"r1-4": ("c2", "s1"), "r1-5": ("c1", "s2")}  # not r1-2 again
 
 
 def test_repair_pairs_waiting_people_and_late_arrivals() -> None:

@@ -85,6 +85,14 @@ class Gathering:
         assert ack["ok"], ack
         await self.assigned(1)
 
+    async def end_round(self) -> None:
+        """The host ends the round: its meetings took place and can be rated (a rating during
+        the round, before its no-show check, is ``too_early``)."""
+        ack = await self.host.call("end_round")
+        assert ack["ok"], ack
+        for client in self.people.values():
+            await client.wait_clock(lambda c: c["phase"] == "break")
+
     async def assigned(self, round_: int) -> None:
         """Wait for everyone's assignment of ``round_`` and keep it."""
         for pid, client in self.people.items():

@@ -560,6 +560,9 @@ async def test_feedback(server: Running) -> None:
     partner, stranger = g.partner(pid), g.stranger(pid)
     room, other_room = g.room(pid), g.room(stranger)
     ok = {"room": room, "rating": 5, "follow_up": True, "note": "Let's talk again"}
+    # the meeting has only just begun (the no-show check may still replace a partner)
+    assert error(await g.people[pid].call("feedback", ok)) == "too_early"
+    await g.end_round()
     assert await g.people[pid].call("feedback", ok) == {"ok": True}
     assert await g.people[pid].call("feedback", {**ok, "rating": 4}) == {"ok": True}  # replaces
     for bad in (0, 6, "5", 4.5, None):

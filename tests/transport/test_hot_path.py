@@ -39,6 +39,7 @@ async def seq_of(server: Running, event_id: str) -> int:
 
 async def test_a_rating_does_not_rewrite_the_event(server: Running) -> None:
     g = await gather(server)
+    await g.end_round()
     before = await seq_of(server, g.ev.id)
     for pid, client in g.people.items():
         ack = await client.call("feedback", {"room": g.room(pid), "rating": 4, "note": "good"})

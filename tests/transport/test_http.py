@@ -365,6 +365,7 @@ async def test_meetings_csv_after_a_round_with_feedback(server: Running) -> None
     pid = next(iter(g.people))
     partner, room = g.partner(pid), g.room(pid)
     rating = {"room": room, "rating": 4, "follow_up": True, "note": "Pilot in spring"}
+    await g.end_round()
     assert (await g.people[pid].call("feedback", rating))["ok"]
     assert (await g.host.call("end"))["ok"]
 

@@ -125,6 +125,7 @@ async def test_the_results_cannot_carry_formulas(server: Running) -> None:
         {"name": "@SUM(1+1)", "side": "solution", "organization": "-2+3"},
     ]
     g = await gather(server, people)
+    await g.end_round()
     for pid, client in g.people.items():
         note = "+cmd|' /C calc'!A0" if pid == "p1" else "\tTAB"
         ack = await client.call("feedback", {"room": g.room(pid), "rating": 3, "note": note})

@@ -365,9 +365,14 @@ socket.on('assignment', (a) => {
   // A round that starts or ends moves everyone: the assignment carries the new clock.
   if (a.clock && clock.applyClock(a.clock)) state.clockAt = Date.now();
   state.assignment = a;
-  if (a.room) {
+  const c = clock.currentClock();
+  if (a.room && a.peers.length) {
     const peers = a.peers.map(({ id, name, organization, side }) => ({ id, name, organization, side }));
     state.memory.meeting = { room: a.room, round: a.round, peers };
+    remember();
+  } else if (c && c.phase === 'round' && state.memory.meeting && state.memory.meeting.round === a.round) {
+    // Taken out of this round's meeting (the partner never came): nothing to rate for it.
+    delete state.memory.meeting;
     remember();
   }
   update();
