@@ -26,6 +26,9 @@ async def test_the_host_replaces_a_participants_link_and_its_own(
     await host.goto(f"{server.url}/e/{ev.id}/host/{ev.host_token}")
 
     row = host.locator(f'tr[data-participant="{pid}"]')
+    await row.wait_for(timeout=10_000)
+    headers = host.locator('[data-testid="participants"] thead th')
+    assert await headers.count() == await row.locator("td").count()  # every column named
     await row.locator('[data-testid="reissue-button"]').click()
     url_box = host.locator('[data-testid="new-link-url"]')
     await url_box.wait_for(state="visible", timeout=10_000)
