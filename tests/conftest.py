@@ -175,6 +175,23 @@ class Client:
                 await self._arrived.wait_for(lambda: found() is not None)
         return found()
 
+    async def wait_board(
+        self, where: Callable[[Any], bool] = lambda _: True, timeout: float = 10, after: int = 0
+    ) -> Any:
+        """The first board a staff client was shown that satisfies ``where``: the ``snapshot`` of
+        its connect or a ``rooms`` update (the board pushes only on a change, so a client that
+        connects after the last one hears only its snapshot). ``after``: only boards received
+        after that many events (``len(client.received)`` before the change awaited)."""
+        async with asyncio.timeout(timeout), self._arrived:
+            await self._arrived.wait_for(lambda: self._board(where, after) is not None)
+        return self._board(where, after)
+
+    def _board(self, where: Callable[[Any], bool], after: int) -> Any:
+        for name, data in self.received[after:]:
+            if name in ("snapshot", "rooms") and where(data):
+                return data
+        return None
+
     async def wait_clock(
         self, where: Callable[[Any], bool] = lambda _: True, timeout: float = 10
     ) -> Any:

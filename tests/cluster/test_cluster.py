@@ -61,7 +61,7 @@ async def test_people_on_three_processes_meet_and_hear_each_change_once(cluster:
     people, where = await spread(cluster, ev, [a, b])
     host = await cluster.connect(c, "/host", ev.host_token)
     mod = await cluster.connect(a, "/moderator", ev.moderator_token)
-    await mod.wait_for("rooms", lambda d: sum(p["online"] for p in d["participants"]) == 6)
+    await mod.wait_board(lambda d: sum(p["online"] for p in d["participants"]) == 6)
 
     assert (await host.call("start"))["ok"]
     await everyone_in_round(people, 1)
@@ -109,7 +109,7 @@ async def test_the_conductor_moves_on_when_its_process_dies(cluster: Cluster) ->
     other = b if holder is a else a
     people, _ = await spread(cluster, ev, [other])
     host = await cluster.connect(other, "/host", ev.host_token)
-    await host.wait_for("rooms", lambda d: sum(p["online"] for p in d["participants"]) == 4)
+    await host.wait_board(lambda d: sum(p["online"] for p in d["participants"]) == 4)
     started = (await host.call("start"))["clock"]
     await everyone_in_round(people, 1)
 
@@ -130,7 +130,7 @@ async def test_people_of_a_killed_process_resume_on_another(cluster: Cluster) ->
     people, where = await spread(cluster, ev, [a, b])
     host = await cluster.connect(b, "/host", ev.host_token)
     mod = await cluster.connect(b, "/moderator", ev.moderator_token)
-    await mod.wait_for("rooms", lambda d: sum(p["online"] for p in d["participants"]) == 4)
+    await mod.wait_board(lambda d: sum(p["online"] for p in d["participants"]) == 4)
     start = (await host.call("start"))["clock"]
     await everyone_in_round(people, 1)
     before = {pid: room_of(client, 1) for pid, client in people.items()}
@@ -162,7 +162,7 @@ async def test_people_of_a_killed_process_resume_on_another(cluster: Cluster) ->
         ack = await people[pid].call("signal", {"to": partner, "data": {"back": True}})
         assert ack["ok"], ack
         await people[partner].wait_for("signal", lambda m: m["data"] == {"back": True})
-    await mod.wait_for("rooms", lambda d: sum(p["online"] for p in d["participants"]) == 4)
+    await mod.wait_board(lambda d: sum(p["online"] for p in d["participants"]) == 4)
 
 
 async def _audit(cluster: Cluster, event_id: str) -> list[str]:
@@ -182,7 +182,7 @@ async def test_redis_restarts_mid_round_and_nothing_acknowledged_is_lost(cluster
     ev = await cluster.event(a)
     people, _ = await spread(cluster, ev, [a, b])
     host = await cluster.connect(a, "/host", ev.host_token)
-    await host.wait_for("rooms", lambda d: sum(p["online"] for p in d["participants"]) == 4)
+    await host.wait_board(lambda d: sum(p["online"] for p in d["participants"]) == 4)
     assert (await host.call("start"))["ok"]
     await everyone_in_round(people, 1)
     rooms = {pid: room_of(client, 1)["room"] for pid, client in people.items()}

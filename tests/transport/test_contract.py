@@ -100,7 +100,7 @@ async def test_state_on_connect(server: Running) -> None:
         assert snap["clock"]["phase"] == "lobby" and snap["rooms"] == []
         assert snap["event"]["sides"] == ["commune", "solution"]
         assert [staff.received[0][0], staff.received[1][0]] == ["clock", "snapshot"]
-    assert pid in {p["id"] for p in (await g.mod.wait_for("rooms"))["participants"]}
+    assert pid in {p["id"] for p in (await g.mod.wait_board())["participants"]}
 
 
 async def test_a_client_that_missed_changes_gets_the_state_and_is_counted(
@@ -138,7 +138,7 @@ async def test_open_and_start(server: Running) -> None:
     clock = await someone.wait_for("clock", lambda c: c["opened"])
     assert clock["seq"] == ack["clock"]["seq"]
     await g.mod.wait_for("clock", lambda c: c["opened"])
-    await g.mod.wait_for("rooms", lambda d: sum(p["online"] for p in d["participants"]) == 4)
+    await g.mod.wait_board(lambda d: sum(p["online"] for p in d["participants"]) == 4)
 
     ack = await g.host.call("start")
     assert ack["ok"], ack
@@ -164,7 +164,7 @@ async def test_open_and_start(server: Running) -> None:
         assert {"id", "name", "organization", "side", "polite"} <= set(peer)
         assert a["polite"] != g.rooms[peer["id"]]["polite"]  # exactly one side is polite
         assert a["ice_servers"] == []
-    board = await g.mod.wait_for("rooms", lambda d: len(d["rooms"]) == 2)
+    board = await g.mod.wait_board(lambda d: len(d["rooms"]) == 2)
     assert {m["id"] for r in board["rooms"] for m in r["members"]} == set(g.people)
 
 
@@ -323,7 +323,7 @@ async def test_move(server: Running) -> None:
         "assignment", lambda a: a["room"] == room and a["peers"] == []
     )
     assert alone["round"] == 1
-    board = await g.mod.wait_for("rooms", lambda d: [w["id"] for w in d["waiting"]] == [pid])
+    board = await g.mod.wait_board(lambda d: [w["id"] for w in d["waiting"]] == [pid])
     assert "alone" in next(r["flags"] for r in board["rooms"] if r["id"] == room)
 
     # refused moves: the room of someone on the same side, rooms and people that do not exist
@@ -384,13 +384,13 @@ async def test_board_follows_presence_help_and_stats(server: Running) -> None:
     def mine(d: dict[str, Any]) -> dict[str, Any]:
         return next((r for r in d["rooms"] if r["id"] == room), {"members": [], "flags": []})
 
-    board = await g.mod.wait_for("rooms", lambda d: len(d["rooms"]) == 2)
+    board = await g.mod.wait_board(lambda d: len(d["rooms"]) == 2)
     assert {"id", "round", "reason", "members", "flags"} <= set(mine(board))
     assert all(m["online"] for m in mine(board)["members"])
     # calls get a moment to connect before a room is flagged, but a failed call shows at once
     assert "alone" not in mine(board)["flags"] and "no_video" not in mine(board)["flags"]
     assert await g.people[pid].call("stats", {"room": room, "ice": "failed"}) == {"ok": True}
-    await g.mod.wait_for("rooms", lambda d: "no_video" in mine(d)["flags"])
+    await g.mod.wait_board(lambda d: "no_video" in mine(d)["flags"])
 
     # link reports: both connected, one slow
     for who, rtt in ((pid, 35.0), (partner, 800.0)):
@@ -411,16 +411,17 @@ async def test_board_follows_presence_help_and_stats(server: Running) -> None:
     for staff in (g.host, g.mod):
         helped = await staff.wait_for("help")
         assert (helped["participant"], helped["room"], helped["text"]) == (pid, room, "No sound")
-    board = await g.mod.wait_for("rooms", lambda d: "help" in mine(d)["flags"])
+    board = await g.mod.wait_board(lambda d: "help" in mine(d)["flags"])
     assert [h["participant"] for h in board["help"]] == [pid]
+    seen = len(g.mod.received)
     assert await g.mod.call("resolve_help", {"participant": pid}) == {"ok": True}
     await g.people[pid].wait_for("notice", lambda n: n.get("kind") == "help_resolved")
-    await g.mod.wait_for("rooms", lambda d: "help" not in mine(d)["flags"] and not d["help"])
+    await g.mod.wait_board(lambda d: "help" not in mine(d)["flags"] and not d["help"], after=seen)
     assert error(await g.mod.call("resolve_help", {"participant": pid})) == "no_help_request"
 
     # the partner leaves: the room is flagged alone, the member shown offline
     await g.people[partner].close()
-    board = await g.mod.wait_for("rooms", lambda d: "alone" in mine(d)["flags"])
+    board = await g.mod.wait_board(lambda d: "alone" in mine(d)["flags"])
     assert {m["id"]: m["online"] for m in mine(board)["members"]} == {pid: True, partner: False}
 
 
@@ -481,7 +482,7 @@ async def test_signal_outside_a_round(server: Running) -> None:
     pid, other = list(g.people)[:2]
     data = {"candidate": None}
     assert error(await g.people[pid].call("signal", {"to": other, "data": data})) == "no_round"
-    await g.mod.wait_for("rooms", lambda d: sum(p["online"] for p in d["participants"]) == 4)
+    await g.mod.wait_board(lambda d: sum(p["online"] for p in d["participants"]) == 4)
     await g.start()
     assert (await g.host.call("end_round"))["ok"]
     partner = g.partner(pid)
@@ -496,7 +497,7 @@ async def test_signal_while_waiting(server: Running) -> None:
         started=False,
         matching={"mode": "bipartite", "sides": ["commune", "solution"], "odd": "wait"},
     )
-    await g.mod.wait_for("rooms", lambda d: sum(p["online"] for p in d["participants"]) == 3)
+    await g.mod.wait_board(lambda d: sum(p["online"] for p in d["participants"]) == 3)
     assert (await g.host.call("start"))["ok"]
     waiting = {}
     for pid, client in g.people.items():
@@ -504,7 +505,7 @@ async def test_signal_while_waiting(server: Running) -> None:
     (idle,) = [pid for pid, a in waiting.items() if a["room"] is None]
     other = next(pid for pid in g.people if pid != idle)
     assert error(await g.people[idle].call("signal", {"to": other, "data": {}})) == "not_in_room"
-    board = await g.mod.wait_for("rooms", lambda d: len(d["rooms"]) == 1)
+    board = await g.mod.wait_board(lambda d: len(d["rooms"]) == 1)
     assert [w["id"] for w in board["waiting"]] == [idle]
 
 

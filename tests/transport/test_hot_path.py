@@ -57,7 +57,7 @@ async def test_relaying_a_candidate_loads_nothing(
     server = await start(store=store, board_interval_ms=20)
     g = await gather(server)
     # the board's own push after the round started (it reads the event) is out of the way
-    await g.mod.wait_for("rooms", lambda d: len(d["rooms"]) == 2)
+    await g.mod.wait_board(lambda d: len(d["rooms"]) == 2)
     pid = next(iter(g.people))
     partner = g.partner(pid)
     first = {"candidate": {"candidate": "candidate:0 1 udp 1 10.0.0.1 9 typ host"}}

@@ -64,10 +64,10 @@ async def test_a_restart_keeps_the_round_its_rooms_and_its_deadline(
         assert (clock["phase"], clock["ends_at"]) == ("round", before["ends_at"])
     # the relay works again between the same partners, and the rating survived
     partner = rooms[pid][1][0]
-    await host.wait_for("rooms", lambda d: sum(p["online"] for p in d["participants"]) == 4)
+    await host.wait_board(lambda d: sum(p["online"] for p in d["participants"]) == 4)
     assert (await clients[pid].call("signal", {"to": partner, "data": {"hello": 1}}))["ok"]
     assert await clients[partner].wait_for("signal") == {"from": pid, "data": {"hello": 1}}
-    await host.wait_for("rooms", lambda d: len(d["help"]) == 1)  # the help request survived
+    await host.wait_board(lambda d: len(d["help"]) == 1)  # the help request survived
 
 
 async def test_the_conductor_fires_deadlines_at_their_logical_time(

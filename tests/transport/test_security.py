@@ -361,7 +361,7 @@ async def test_a_client_that_stops_reading_is_disconnected_not_buffered(
     await g.people[deaf_pid].close()
     deaf = Deaf()
     await deaf.connect(server.url, "/participant", g.tokens[deaf_pid])
-    await g.mod.wait_for("rooms", lambda d: all(p["online"] for p in d["participants"]), timeout=10)
+    await g.mod.wait_board(lambda d: all(p["online"] for p in d["participants"]), timeout=10)
     outbound = server.server.app[OUTBOUND]
     peak, peak_bytes = 0, 0
     big = {"sdp": "x" * 20_000}
