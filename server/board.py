@@ -100,10 +100,12 @@ class Board:
             None, views.board_payload, state, online, stats, helped, now
         )
         messages = [Message(STAFF, "rooms", payload)]
-        if state.clock.phase not in (Phase.LOBBY, Phase.BREAK):
-            watch.preview_owed = False  # cards are for the lobby and breaks only
+        waiting = _waiting_for_a_round(state, online, payload["waiting"])
+        if state.clock.phase not in (Phase.LOBBY, Phase.BREAK) and not waiting:
+            # cards are for the lobby and breaks, and for who waits during a round
+            watch.preview_owed = False
         elif self._preview_due(state, online, watch):
-            messages += await self._previews(state, online, watch)
+            messages += await self._previews(state, online, watch, waiting)
         await self._owner.publish(state, messages)
 
     def _preview_due(self, state: EventState, online: frozenset[str], watch: _Watch) -> bool:
@@ -120,8 +122,14 @@ class Board:
         return True
 
     async def _previews(
-        self, state: EventState, online: frozenset[str], watch: _Watch
+        self,
+        state: EventState,
+        online: frozenset[str],
+        watch: _Watch,
+        only: frozenset[str] = frozenset(),
     ) -> list[Message]:
+        """Everyone's card for the next round (``only`` them, when given: who waits during a
+        round; the others get theirs in the break)."""
         loop = asyncio.get_running_loop()
         left = state.settings.rounds - state.clock.round
         plan = await loop.run_in_executor(
@@ -136,7 +144,7 @@ class Board:
         payloads = engine.preview_payloads(state, plan)
         nobody = {"round": state.clock.round + 1, "peers": [], "reason": None}
         changed: dict[str, dict[str, Any]] = {}
-        for pid in online:
+        for pid in only or online:
             payload = payloads.get(pid, nobody)  # nobody: e.g. someone who stopped
             if watch.sent.get(pid) != payload:
                 watch.sent[pid] = payload
@@ -144,3 +152,13 @@ class Board:
         if changed:
             await self._owner.store.put_previews(state.id, dict(changed))
         return [Message(to_participant(pid), "next", p) for pid, p in changed.items()]
+
+
+def _waiting_for_a_round(
+    state: EventState, online: frozenset[str], waiting: list[dict[str, Any]]
+) -> frozenset[str]:
+    """During a round that another follows, who waits online (and gets a card for it)."""
+    c = state.clock
+    if c.phase is not Phase.ROUND or c.round >= c.rounds:
+        return frozenset()
+    return frozenset(w["id"] for w in waiting if w["id"] in online)

@@ -36,7 +36,7 @@ async def create(events: Owner, base_url: str, new_token: Callable[[], str]) -> 
             round_seconds=120,
             break_seconds=30,
             rounds=4,
-            matching=Matching(mode="bipartite", sides=("commune", "solution"), odd="trio"),
+            matching=Matching(mode="bipartite", sides=("commune", "solution"), odd="wait"),
             no_show_seconds=45,
         ),
         links.token_hash(host),

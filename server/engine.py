@@ -34,6 +34,10 @@ PARTICIPANTS = "participants"
 STAFF = "staff"
 LINKS = "links"
 
+NOTICE_MS = 120_000  # how long a notice someone wrote stays on screen
+STATUS_MS = 20_000  # how long a status note (a kind, no text) stays on screen
+WISHED = ("mutual_wish", "wish")
+
 
 def to_participant(pid: str) -> str:
     """The target naming one participant."""
@@ -90,14 +94,60 @@ def assignment_payload(
     with the ``clock`` as of this assignment.
 
     Give ``rooms_by_person`` (``state.rooms_by_person()``) when building many of them. The
-    signaling roles and ICE servers are added on delivery (``server.signaling``).
+    signaling roles and ICE servers are added on delivery (``server.signaling``). ``wait``
+    says why someone in no room during a round waits, and whether a round follows.
     """
     room = state.room_of(pid) if rooms_by_person is None else rooms_by_person.get(pid)
-    base: dict[str, Any] = {"round": state.clock.round, "seq": state.version, "clock": clock}
+    person = state.participants[pid]
+    base: dict[str, Any] = {
+        "round": state.clock.round,
+        "seq": state.version,
+        "clock": clock,
+        "stopped": person.stopped,
+    }
     if room is None:
-        return {**base, "room": None, "peers": [], "reason": None}
-    peers = [person_payload(state.participants[m]) for m in room.members if m != pid]
-    return {**base, "room": room.id, "peers": peers, "reason": room.reason}
+        return {**base, "room": None, "peers": [], "reason": None, "wait": wait_payload(state, pid)}
+    reason, peers = _met(state, pid, room.members, room.reason)
+    return {**base, "room": room.id, "peers": peers, "reason": reason, "wait": None}
+
+
+def wait_payload(state: EventState, pid: str) -> dict[str, Any] | None:
+    """Why ``pid``, in no room, waits during a round (``None`` outside rounds), as a code the
+    page renders: ``late`` (came after the round was paired), ``sit_out`` (not everyone could
+    be paired), ``stopped`` (asked not to be paired); ``next_round`` is ``None`` in the last."""
+    record = state.current()
+    if state.clock.phase is not Phase.ROUND or record is None:
+        return None
+    if state.participants[pid].stopped:
+        code = "stopped"
+    elif pid in record.late or pid not in record.waiting:
+        code = "late"
+    else:
+        code = "sit_out"
+    c = state.clock
+    return {"code": code, "next_round": c.round + 1 if c.round < c.rounds else None}
+
+
+def _met(
+    state: EventState, pid: str, members: Iterable[str], reason: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """``pid``'s peers in a room (each with the reason of that pair) and ``pid``'s own reason.
+
+    In a room of two both are the room's. In a room of three made for a wish, each pair has
+    its own: the third person was not wished for.
+    """
+    others = [m for m in members if m != pid]
+    if len(others) < 2 or reason not in WISHED:
+        return reason, [{**person_payload(state.participants[m]), "reason": reason} for m in others]
+    peers = []
+    for m in others:
+        ab = state.wishes.get(wish_key(pid, m))
+        ba = state.wishes.get(wish_key(m, pid))
+        wishes = {(w.source, w.target): w.level for w in (ab, ba) if w is not None}
+        pair = matching.reason(pid, m, wishes)
+        peers.append({**person_payload(state.participants[m]), "reason": pair})
+    mine = next((r for r in WISHED if any(p["reason"] == r for p in peers)), "fill")
+    return mine, peers
 
 
 def preview_payloads(state: EventState, plan: matching.RoundPlan) -> dict[str, dict[str, Any]]:
@@ -108,21 +158,18 @@ def preview_payloads(state: EventState, plan: matching.RoundPlan) -> dict[str, d
     }
     for room in plan.rooms:
         for pid in room.members:
-            peers = [person_payload(state.participants[m]) for m in room.members if m != pid]
-            out[pid] = {"round": upcoming, "peers": peers, "reason": room.reason}
+            reason, peers = _met(state, pid, room.members, room.reason)
+            out[pid] = {"round": upcoming, "peers": peers, "reason": reason}
     return out
 
 
-def summary_payload(
-    state: EventState, rated: Mapping[tuple[str, str], Feedback], pid: str
-) -> dict[str, Any]:
+def summary_payload(state: EventState, rated: logs.Rated, pid: str) -> dict[str, Any]:
     """The ``summary`` event of one person: every meeting with ratings and mutual follow-ups.
 
-    ``rated`` is the event's ratings by ``(participant, room)`` (``logs.ratings``).
+    ``rated`` is the event's ratings by ``(participant, room, peer)`` (``logs.ratings``).
     """
     met = [(r.round, room) for r in state.history for room in r.rooms if pid in room.members]
-    mine = {room: f for (who, room), f in rated.items() if who == pid}
-    return _summary(state, pid, met, mine, rated)
+    return _summary(state, pid, met, rated)
 
 
 def summaries(state: EventState, entries: Iterable[Entry]) -> list[Message]:
@@ -136,50 +183,42 @@ def summaries(state: EventState, entries: Iterable[Entry]) -> list[Message]:
         for room in record.rooms:
             for m in room.members:
                 met.setdefault(m, []).append((record.round, room))
-    mine: dict[str, dict[str, Feedback]] = {}
-    for (who, room_id), f in rated.items():
-        mine.setdefault(who, {})[room_id] = f
     return [
-        Message(
-            to_participant(pid),
-            "summary",
-            _summary(state, pid, met.get(pid, []), mine.get(pid, {}), rated),
-        )
+        Message(to_participant(pid), "summary", _summary(state, pid, met.get(pid, []), rated))
         for pid in state.participants
     ]
 
 
 def _summary(
-    state: EventState,
-    pid: str,
-    met: Iterable[tuple[int, Room]],
-    mine: Mapping[str, Feedback],
-    rated: Mapping[tuple[str, str], Feedback],
+    state: EventState, pid: str, met: Iterable[tuple[int, Room]], rated: logs.Rated
 ) -> dict[str, Any]:
-    def wants(who: str, room_id: str) -> bool:
-        f = rated.get((who, room_id))
-        return f is not None and f.follow_up
-
+    """Every meeting of ``pid``: each peer with ``pid``'s rating of them and whether both want
+    to follow up (per pair: in a room of three, each pair decides on its own)."""
     meetings = []
     for number, room in met:
         peers = []
         for other in room.members:
             if other == pid:
                 continue
+            mine = logs.rating_of(rated, pid, room.id, other)
+            theirs = logs.rating_of(rated, other, room.id, pid)
             peer = person_payload(state.participants[other])
-            mutual = wants(pid, room.id) and wants(other, room.id)
+            mutual = bool(mine and mine.follow_up and theirs and theirs.follow_up)
             peer["mutual_follow_up"] = mutual
             if mutual:
                 peer["email"] = state.participants[other].email
+            peer["rating"] = mine.rating if mine else None
+            peer["follow_up"] = bool(mine and mine.follow_up)
             peers.append(peer)
-        f = mine.get(room.id)
+        # kept for rooms of two: the meeting's rating is the one of its only peer
+        only = peers[0] if len(peers) == 1 else None
         meetings.append(
             {
                 "round": number,
                 "room": room.id,
                 "peers": peers,
-                "rating": f.rating if f else None,
-                "follow_up": f.follow_up if f else False,
+                "rating": only["rating"] if only else None,
+                "follow_up": only["follow_up"] if only else any(p["follow_up"] for p in peers),
             }
         )
     return {"meetings": meetings, "seq": state.version}
@@ -261,8 +300,24 @@ def move_clock(
         messages = [Message(STAFF, "clock", clock), *_assignments(new, now)]
     else:
         messages = _clock_messages(new, now)
+    if command is clk.ClockCommand.EXTEND:
+        params = {"seconds": extend_seconds, "phase": after.phase.value}
+        told = status_notice("extended", now, actor, params)
+        messages += [Message(PARTICIPANTS, "notice", told), Message(STAFF, "notice", told)]
     entry = _audit(now, actor, command.value, detail)
     return Outcome(new, messages, {"clock": clock}, [entry])
+
+
+def status_notice(
+    kind: str, now: int, sender: str, params: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A ``notice`` the server words: a ``kind`` and its ``params``, which the page renders in
+    its language, shown until ``expires_at``."""
+    data: dict[str, Any] = {"text": "", "at": now, "from": sender, "kind": kind}
+    if params is not None:
+        data["params"] = params
+    data["expires_at"] = now + STATUS_MS
+    return data
 
 
 def notice(state: EventState, text: str, now: int, actor: str) -> Outcome:
@@ -270,7 +325,7 @@ def notice(state: EventState, text: str, now: int, actor: str) -> Outcome:
     text = text.strip()
     if not text:
         raise ProtocolError("bad_payload", "A notice needs some text.")
-    data = {"text": text, "at": now, "from": actor}
+    data = {"text": text, "at": now, "from": actor, "expires_at": now + NOTICE_MS}
     return Outcome(
         state,
         [Message(PARTICIPANTS, "notice", data), Message(STAFF, "notice", data)],
@@ -312,8 +367,10 @@ def check_no_shows(state: EventState, online: frozenset[str], now: int) -> Outco
     assert current is not None
     checked = msgspec.structs.replace(current, no_shows_checked=True)
     new = _bump(repaired, history=(*repaired.history[:-1], checked))
-    alone = sorted(set(lonely) - moved)
-    notice = {"text": "", "at": now, "from": "host", "kind": "no_partner"}
+    # "your partner has not arrived" is for who sits in a room alone, not for who waits
+    in_rooms = {m for room in current.rooms for m in room.members}
+    alone = sorted(p for p in set(lonely) - moved if p in in_rooms)
+    notice = status_notice("no_partner", now, "host")
     messages = _assignments(new, now, moved | _left_behind(state, new))
     messages += [Message(to_participant(pid), "notice", notice) for pid in alone]
     entry = _audit(now, "clock", "no_show_check", ",".join(sorted(moved)))
@@ -327,7 +384,42 @@ def stop(state: EventState, pid: str, now: int) -> Outcome:
         return Outcome(state, [])
     people = {**state.participants, pid: msgspec.structs.replace(person, stopped=True)}
     new = _bump(state, participants=people)
-    return Outcome(new, [], entries=[_audit(now, pid, "stop")])
+    return Outcome(new, _assignments(new, now, {pid}), entries=[_audit(now, pid, "stop")])
+
+
+def rejoin(state: EventState, pid: str, online: frozenset[str], now: int, actor: str) -> Outcome:
+    """Undo "I have to leave" (the participant, or the host for them): paired again from the
+    next round, or at once during a round if someone is free (as a late arrival)."""
+    if state.clock.phase is Phase.ENDED:
+        raise UserError("ended", "The event has ended.")
+    person = state.participants.get(pid)
+    if person is None:
+        raise NotFound("unknown_participant", f"No participant {pid!r} in this event.")
+    if not person.stopped:
+        return Outcome(state, [])
+    people = {**state.participants, pid: msgspec.structs.replace(person, stopped=False)}
+    back = msgspec.structs.replace(state, participants=people)
+    seated, moved = rooms.seat_arrival(back, pid, online)
+    new = _bump(seated)
+    told = {pid} | moved | _left_behind(state, new)
+    entry = _audit(now, actor, "rejoin", pid)
+    return Outcome(new, _assignments(new, now, told), {"paired": sorted(moved)}, [entry])
+
+
+def arrive(state: EventState, pid: str, online: frozenset[str], now: int) -> Outcome:
+    """``pid`` came online: during a round, pair them at once with whoever is free
+    (``rooms.seat_arrival``); else they wait, and the staff see them waiting. Run once per
+    arrival; running it again changes nothing."""
+    seated, moved = rooms.seat_arrival(state, pid, online)
+    if seated is state:
+        return Outcome(state, [])
+    new = _bump(seated)
+    told = moved | _left_behind(state, new)
+    entries: list[Entry] = (
+        [_audit(now, "clock", "late_pair", ",".join(sorted(moved)))] if moved else []
+    )
+    result = {"paired": sorted(moved)} if moved else {}
+    return Outcome(new, _assignments(new, now, told), result, entries)
 
 
 def ask_help(state: EventState, pid: str, text: str, now: int) -> Outcome:
@@ -353,7 +445,7 @@ def resolve_help(
     """A moderator marks a participant's help request as dealt with."""
     if not any(h.participant == pid for h in logs.open_help(help_log)):
         raise NotFound("no_help_request", f"{pid!r} has no open help request.")
-    notice = {"text": "", "at": now, "from": "moderator", "kind": "help_resolved"}
+    notice = status_notice("help_resolved", now, "moderator")
     return Outcome(
         state,
         [Message(to_participant(pid), "notice", notice)],
@@ -372,13 +464,29 @@ def give_feedback(
     follow_up: bool,
     note: str,
     now: int,
+    peer: str | None = None,
 ) -> Outcome:
-    """Record a participant's rating of one of their meetings (a later one replaces it)."""
+    """Record a participant's rating of one person they met (a later one replaces it).
+
+    ``peer``: whom it is about; implied in a room of two, required in a room of three.
+    """
     room: Room | None = state.find_room(room_id)
     if room is None or pid not in room.members:
         raise UserError("not_your_room", f"You were not in room {room_id!r}.")
     if len(room.members) < 2:
         raise UserError("no_meeting", f"Nobody else was in room {room_id!r}: nothing to rate.")
+    others = [m for m in room.members if m != pid]
+    if peer is None:
+        if len(others) > 1:
+            raise UserError(
+                "peer_required",
+                f"Room {room_id} had {len(room.members)} people: rate each of them on their "
+                "own (say whom in peer).",
+                peers=others,
+            )
+        peer = others[0]
+    elif peer not in others:
+        raise UserError("not_your_peer", f"{peer!r} was not with you in room {room_id}.")
     record = state.current()
     if (
         state.clock.phase is Phase.ROUND
@@ -397,6 +505,7 @@ def give_feedback(
     entry = Feedback(
         participant=pid,
         room=room_id,
+        peer=peer,
         rating=rating,
         follow_up=follow_up,
         note=note,

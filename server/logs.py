@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Literal, get_args
 
 from .model import AuditEntry, Entry, Feedback, HelpRequest, HelpResolved, Notice
@@ -35,6 +35,18 @@ def open_help(entries: Iterable[Entry]) -> list[HelpRequest]:
     return list(latest.values())
 
 
-def ratings(entries: Iterable[Entry]) -> dict[tuple[str, str], Feedback]:
-    """Each person's latest rating of each of their meetings, by ``(participant, room)``."""
-    return {(e.participant, e.room): e for e in entries if isinstance(e, Feedback)}
+Rated = Mapping[tuple[str, str, str], Feedback]
+
+
+def ratings(entries: Iterable[Entry]) -> dict[tuple[str, str, str], Feedback]:
+    """Each person's latest rating of each person they met, by ``(participant, room, peer)``.
+
+    Entries of earlier versions have no peer (``""``): they rate the whole meeting (see
+    ``rating_of``).
+    """
+    return {(e.participant, e.room, e.peer): e for e in entries if isinstance(e, Feedback)}
+
+
+def rating_of(rated: Rated, who: str, room: str, peer: str) -> Feedback | None:
+    """``who``'s rating of ``peer`` in ``room``: their own, else one of the whole meeting."""
+    return rated.get((who, room, peer)) or rated.get((who, room, ""))

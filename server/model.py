@@ -98,14 +98,17 @@ class RoundRecord(msgspec.Struct, frozen=True, kw_only=True):
     waiting: tuple[str, ...] = ()
     no_shows_checked: bool = False
     rooms_made: int = 0  # room ids handed out this round (dropped rooms' ids are not reused)
+    late: tuple[str, ...] = ()  # of ``waiting``: who came after the round was paired
 
 
 class Feedback(msgspec.Struct, frozen=True, kw_only=True, tag="feedback"):
-    """A participant's rating of one meeting (a later one for the same room replaces it)."""
+    """A participant's rating of one person they met (a later one for the same room and peer
+    replaces it). ``peer`` is ``""`` in entries of earlier versions: the whole meeting."""
 
     participant: str
     room: str
     rating: int
+    peer: str = ""
     follow_up: bool = False
     note: str = ""
     at: int = 0

@@ -41,12 +41,19 @@ class Help(msgspec.Struct, frozen=True):
 
 
 class Feedback(msgspec.Struct, frozen=True):
-    """``feedback {room, rating, follow_up, note}``."""
+    """``feedback {room, peer, rating, follow_up, note}``; ``peer`` is implied in a room of two."""
 
     room: Id
     rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
     follow_up: bool = False
     note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    peer: Id | None = None
+
+
+class Rejoin(msgspec.Struct, frozen=True):
+    """``rejoin {participant}`` (host): undo someone's "I have to leave"."""
+
+    participant: Id
 
 
 class SetWish(msgspec.Struct, frozen=True):

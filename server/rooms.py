@@ -118,7 +118,8 @@ def move(state: EventState, pid: str, room_id: str | None) -> tuple[EventState, 
     waiting = tuple(w for w in record.waiting if w != pid)
     if target is None:
         waiting = (*waiting, pid)
-    new = msgspec.structs.replace(record, rooms=tuple(rooms), waiting=waiting)
+    late = tuple(w for w in record.late if w != pid)  # the host decided: not late any more
+    new = msgspec.structs.replace(record, rooms=tuple(rooms), waiting=waiting, late=late)
     return _replace_current(state, new), affected
 
 
@@ -140,10 +141,11 @@ def _check_join(state: EventState, pid: str, target: Room) -> None:
             )
 
 
-def orphans(state: EventState, online: frozenset[str]) -> list[str]:
+def orphans(state: EventState, online: frozenset[str], alone: bool = True) -> list[str]:
     """People online this round with nobody online to meet.
 
-    They wait, sit alone in their room, or arrived after the round was paired.
+    They wait, sit alone in their room (unless ``alone`` is false: at the start of a round a
+    partner may still be coming), or arrived after the round was paired.
     """
     record = state.current()
     if record is None:
@@ -152,10 +154,42 @@ def orphans(state: EventState, online: frozenset[str]) -> list[str]:
     out = [p for p in record.waiting if p in online]
     for room in record.rooms:
         here = [m for m in room.members if m in online]
-        if len(here) == 1:
+        if alone and len(here) == 1:
             out.append(here[0])
     out += sorted(p for p in online if p not in placed and p not in record.waiting)
     return [p for p in out if p in state.participants and not state.participants[p].stopped]
+
+
+def seat_arrival(
+    state: EventState, pid: str, online: frozenset[str]
+) -> tuple[EventState, set[str]]:
+    """``pid`` just came online (or back): during a round, pair them at once with whoever is
+    free (waiting, arrived late, or left alone after the no-show check), under every rule.
+
+    Whoever finds nobody waits (and counts as having come late). Someone still in a room with
+    a partner online, or in a room before the no-show check (their partner may be coming), is
+    left where they are. Returns the new state (the same object when nothing changed) and who
+    got a new room.
+    """
+    record = state.current()
+    person = state.participants.get(pid)
+    if state.clock.phase is not Phase.ROUND or record is None or person is None:
+        return state, set()
+    if person.stopped or pid not in online:
+        return state, set()
+    room = next((r for r in record.rooms if pid in r.members), None)
+    if room is not None and (
+        not record.no_shows_checked or any(m != pid and m in online for m in room.members)
+    ):
+        return state, set()
+    marked = state
+    if room is None and pid not in record.waiting:
+        late = msgspec.structs.replace(
+            record, waiting=(*record.waiting, pid), late=(*record.late, pid)
+        )
+        marked = _replace_current(state, late)
+    lonely = orphans(marked, online, alone=record.no_shows_checked)
+    return pair_orphans(marked, lonely)
 
 
 def repair(state: EventState, online: frozenset[str]) -> tuple[EventState, set[str]]:
@@ -194,6 +228,8 @@ def pair_orphans(state: EventState, lonely: list[str]) -> tuple[EventState, set[
         rooms=(*kept, *rooms),
         waiting=(*(w for w in record.waiting if w not in moved), *left_behind),
         rooms_made=fresh.rooms_made,
+        # who was away when their partner got another: they come back to a round paired
+        late=(*(w for w in record.late if w not in moved), *left_behind),
     )
     return _replace_current(state, new), moved
 

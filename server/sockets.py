@@ -27,6 +27,7 @@ from .payloads import (
     Move,
     Notice,
     Reissue,
+    Rejoin,
     ResolveHelp,
     SetWish,
     Signal,
@@ -249,7 +250,8 @@ class ParticipantNamespace(Role):
         return [event_room(ref.event_id), person_room(ref.event_id, ref.participant_id)]
 
     async def arrive(self, sid: str, ref: TokenRef) -> None:
-        """Go online (a round that starts from now on pairs them)."""
+        """Go online: during a round, paired at once with whoever is free (``engine.arrive``);
+        else a round that starts from now on pairs them."""
         pid = ref.participant_id
         assert pid is not None
         self.delivery.arrived(ref.event_id, pid)
@@ -257,6 +259,18 @@ class ParticipantNamespace(Role):
             state = await self.owner.store.load(ref.event_id)
             if state is not None:
                 await self.announce(state, pid, online=True)
+                if state.clock.phase is Phase.ROUND:
+                    await self.seat(ref.event_id, pid)
+
+    async def seat(self, event_id: str, pid: str) -> None:
+        """Decide the arrival through the owner (once, whichever process runs it first); a
+        failure leaves them waiting, where a repair or the next round finds them."""
+        try:
+            await self.owner.apply(
+                event_id, lambda s, c: engine.arrive(s, pid, c.online, c.now), needs=(ONLINE,)
+            )
+        except SpeedmeetError as exc:
+            log.warning("arrival of %s in %s not decided: %s", pid, event_id, exc.message)
 
     async def welcome(self, sid: str, ref: TokenRef, state: EventState) -> None:
         """Send clock, assignment, the next-round card, and the summary once ended."""
@@ -267,7 +281,7 @@ class ParticipantNamespace(Role):
         assignment = self.signaling.complete(engine.assignment_payload(state, pid, clock), pid)
         await self.tell(sid, "assignment", assignment)
         preview = await self.owner.store.preview(state.id, pid)
-        if preview is not None and state.clock.phase in (Phase.LOBBY, Phase.BREAK):
+        if preview is not None and _upcoming(state, preview, assignment["room"]):
             await self.tell(sid, "next", preview)
         if state.clock.phase is Phase.ENDED:
             rated = logs.ratings(await self.owner.store.entries(state.id, "feedback"))
@@ -334,7 +348,7 @@ class ParticipantNamespace(Role):
         await self.owner.apply(
             self.ref(sid).event_id,
             lambda s, c: engine.give_feedback(
-                s, pid, body.room, body.rating, body.follow_up, body.note, c.now
+                s, pid, body.room, body.rating, body.follow_up, body.note, c.now, body.peer
             ),
         )
         return {}
@@ -364,6 +378,29 @@ class ParticipantNamespace(Role):
         pid = self.pid(sid)
         await self.owner.apply(self.ref(sid).event_id, lambda s, c: engine.stop(s, pid, c.now))
         return {}
+
+    @acked(Empty)
+    async def on_rejoin(self, sid: str, body: Empty) -> dict[str, Any]:
+        """Undo "I have to leave": paired again (at once if someone is free)."""
+        pid = self.pid(sid)
+        outcome = await self.owner.apply(
+            self.ref(sid).event_id,
+            lambda s, c: engine.rejoin(s, pid, c.online, c.now, pid),
+            needs=(ONLINE,),
+        )
+        return outcome.result
+
+
+def _upcoming(state: EventState, preview: dict[str, Any], room: str | None) -> bool:
+    """Whether a stored ``next`` card is still to come: in the lobby and breaks, or during a
+    round for someone in no room (a card for the round after this one)."""
+    if state.clock.phase in (Phase.LOBBY, Phase.BREAK):
+        return True
+    return (
+        state.clock.phase is Phase.ROUND
+        and room is None
+        and preview.get("round") == state.clock.round + 1
+    )
 
 
 class Staff(Role):
@@ -495,6 +532,16 @@ class HostNamespace(Staff):
             event_id, lambda s, c: engine.reissue_link(s, body.who, new_hash, c.now, "host")
         )
         return {"who": body.who, "url": self.base_url + links.path(event_id, body.who, token)}
+
+    @acked(Rejoin)
+    async def on_rejoin(self, sid: str, body: Rejoin) -> dict[str, Any]:
+        """Undo someone's "I have to leave": paired again (at once if someone is free)."""
+        outcome = await self.owner.apply(
+            self.ref(sid).event_id,
+            lambda s, c: engine.rejoin(s, body.participant, c.online, c.now, "host"),
+            needs=(ONLINE,),
+        )
+        return outcome.result
 
     @acked(Empty)
     async def on_repair(self, sid: str, body: Empty) -> dict[str, Any]:

@@ -42,12 +42,10 @@ def board_payload(
     """
     asking = [h.participant for h in helped]
     record = state.current()
-    waiting_ids = (
-        record.waiting if record is not None and state.clock.phase.value == "round" else ()
-    )
     room_of: dict[str, str] = {}
     if record is not None and state.clock.phase.value == "round":
         room_of = {m: room.id for room in record.rooms for m in room.members}
+    waiting_ids = waiting(state, online)
     return {
         "rooms": msgspec.to_builtins(rooms.board(state, online, stats, asking, now)),
         "waiting": [
@@ -75,6 +73,25 @@ def board_payload(
         ],
         "seq": state.version,
     }
+
+
+def waiting(state: EventState, online: frozenset[str]) -> list[str]:
+    """Who waits this round: the waiting list, then anyone online in no room (someone who
+    just arrived, before their arrival is decided), except who asked not to be paired."""
+    record = state.current()
+    if record is None or state.clock.phase is not Phase.ROUND:
+        return []
+    placed = {m for room in record.rooms for m in room.members}
+    listed = set(record.waiting)
+    here = sorted(
+        p
+        for p in online
+        if p not in placed
+        and p not in listed
+        and (x := state.participants.get(p)) is not None
+        and not x.stopped
+    )
+    return [*record.waiting, *here]
 
 
 def snapshot_payload(

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from .. import engine, links, logs, roster, views
 from ..errors import ProtocolError, SpeedmeetError, Unauthorized
-from ..model import Entry, EventState, Matching, Settings
+from ..model import Entry, EventState, Matching, OddPolicy, Settings
 from ..payloads import MAX_DEPTH, too_deep
 from .inputs import EventIn, LinkIn, ParticipantIn, WishIn, convert_one, convert_rows, csv_rows
 from .keys import ADMIN_TOKEN, LEASES, NEW_TOKEN, OWNER, SETTINGS
@@ -80,6 +80,13 @@ def event_body(request: web.Request, state: EventState, online: frozenset[str]) 
     }
 
 
+def odd_default(mode: str, configured: OddPolicy) -> OddPolicy:
+    """An odd count's default: in a two-sided event the larger side's extras wait (a room of
+    three would put two of one side together), unless the organiser asks for trios; in an open
+    event, the server's ``odd``."""
+    return "wait" if mode == "bipartite" else configured
+
+
 @routes.post("/api/events")
 async def create_event(request: web.Request) -> web.Response:
     """Create an event; answer with its id and the host and moderator links."""
@@ -103,7 +110,9 @@ async def create_event(request: web.Request) -> web.Response:
             round_seconds=body.round_seconds,
             break_seconds=body.break_seconds,
             rounds=body.rounds,
-            matching=Matching(mode=m.mode, sides=tuple(m.sides), odd=m.odd or settings.odd),
+            matching=Matching(
+                mode=m.mode, sides=tuple(m.sides), odd=m.odd or odd_default(m.mode, settings.odd)
+            ),
             no_show_seconds=body.no_show_seconds or settings.no_show_seconds,
             language=body.language or settings.language,
         ),
@@ -271,7 +280,7 @@ def meetings_csv(state: EventState, feedback: Sequence[Entry]) -> str:
                     if other == pid:
                         continue
                     peer = state.participants[other]
-                    f = rated.get((pid, room.id))
+                    f = logs.rating_of(rated, pid, room.id, other)
                     writer.writerow(
                         cell(v) for v in (
                             record.round, room.id, room.reason, me.id, me.name, me.organization,

@@ -121,7 +121,9 @@ def test_pause_resume_extend_send_only_the_clock() -> None:
     audit: list[Any] = []
     for command, kw in ((C.PAUSE, {}), (C.EXTEND, {"extend_seconds": 30}), (C.RESUME, {})):
         out = move(state, command, T0 + 5000, set(FOUR), **kw)
-        assert {m.event for m in out.messages} == {"clock"}
+        # and an extension is announced (tests/core/test_live.py)
+        told = {"clock", "notice"} if command is C.EXTEND else {"clock"}
+        assert {m.event for m in out.messages} == told
         state = out.state
         audit += out.entries
     assert state.clock.ends_at == T0 + 5000 + (ROUND_S * 1000 - 5000) + 30_000
@@ -352,7 +354,7 @@ def test_preview_payloads_cover_rooms_and_waits() -> None:
     cards = engine.preview_payloads(state, plan)
     assert cards["c1"] == {
         "round": 1,
-        "peers": [engine.person_payload(state.participants["s1"])],
+        "peers": [{**engine.person_payload(state.participants["s1"]), "reason": "wish"}],
         "reason": "wish",
     }
     assert cards["c2"] == {"round": 1, "peers": [], "reason": None}
