@@ -16,11 +16,13 @@ export function peerLine(peer) {
 }
 
 /**
- * A form to rate `meeting` ({room, peers, rating?, follow_up?}). `submit({room, rating,
- * follow_up, note})` sends it and rejects with {message} when refused; `saved(values)` after.
+ * A form to rate `meeting` ({room, peer?, peers, rating?, follow_up?}): with `peer`, the one
+ * person of `peers` it is about (in a room of three each is rated on their own).
+ * `submit({room, peer?, rating, follow_up, note})` sends it and rejects with {message} when
+ * refused; `saved(values)` after.
  */
 export function feedbackForm(meeting, submit, saved = () => {}) {
-  const group = `rating-${meeting.room}`;
+  const group = meeting.peer ? `rating-${meeting.room}-${meeting.peer}` : `rating-${meeting.room}`;
   const stars = [1, 2, 3, 4, 5].map((n) => el('label', { class: 'rating-option', title: t(`rating_${n}`) },
     el('input', { type: 'radio', name: group, value: String(n), required: true,
       checked: meeting.rating === n, 'data-testid': `rating-${n}` }),
@@ -32,7 +34,8 @@ export function feedbackForm(meeting, submit, saved = () => {}) {
   const button = el('button', { type: 'submit', class: 'primary', text: t('feedback_send'),
     'data-testid': 'feedback-send' });
   const status = el('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
-  const form = el('form', { class: 'feedback', 'data-testid': 'feedback-form', dataset: { room: meeting.room } },
+  const form = el('form', { class: 'feedback', 'data-testid': 'feedback-form',
+    dataset: { room: meeting.room, peer: meeting.peer || '' } },
     el('h3', { text: t('feedback_title', { names: names(meeting.peers) }) }),
     el('fieldset', { class: 'rating' },
       el('legend', { text: t('feedback_rating') }),
@@ -54,6 +57,7 @@ export function feedbackForm(meeting, submit, saved = () => {}) {
       follow_up: followUp.checked,
       note: note.value.trim(),
     };
+    if (meeting.peer) values.peer = meeting.peer;
     button.disabled = true;
     status.textContent = t('sending');
     try {
@@ -69,33 +73,40 @@ export function feedbackForm(meeting, submit, saved = () => {}) {
   return form;
 }
 
-function ratingText(meeting) {
-  return meeting.rating ? t('summary_rating', { rating: meeting.rating }) : t('summary_not_rated');
+function ratingText(rated) {
+  return rated.rating ? t('summary_rating', { rating: rated.rating }) : t('summary_not_rated');
 }
 
-/** The `summary` list; meetings not rated yet get a form. */
+/** The `summary` list: each person met with my rating of them; one not rated yet gets a form. */
 export function summaryList(summary, submit) {
   const meetings = (summary && Array.isArray(summary.meetings)) ? summary.meetings : [];
   if (!meetings.length) return el('p', { class: 'muted', text: t('summary_empty') });
   return el('ol', { class: 'summary-list' }, meetings.map((m) => {
-    const rating = el('p', { class: 'muted small', text: ratingText(m) });
     const item = el('li', { class: 'summary-item', 'data-testid': 'summary-meeting', dataset: { room: m.room } },
       el('p', { class: 'eyebrow', text: t('round_n', { round: m.round }) }),
-      el('ul', { class: 'plain-list' }, m.peers.map((p) => el('li', {},
-        peerLine(p),
-        p.mutual_follow_up
-          ? el('p', { class: 'follow-up' }, t('summary_mutual'), ' ',
-            p.email ? el('a', { href: `mailto:${p.email}`, text: p.email, 'data-testid': 'peer-email' }) : null)
-          : null))),
-      m.follow_up ? el('p', { class: 'small', text: t('summary_you_follow_up') }) : null,
-      rating);
-    if (!m.rating) {
-      const form = feedbackForm(m, submit, (values) => {
-        Object.assign(m, { rating: values.rating, follow_up: values.follow_up });
-        rating.textContent = ratingText(m);
-      });
-      item.append(form);
-    }
+      el('ul', { class: 'plain-list' }, m.peers.map((p) => peerSummary(m, p, submit))));
     return item;
   }));
+}
+
+function peerSummary(meeting, peer, submit) {
+  // a summary of an older server rates the meeting, not each person
+  const rated = 'rating' in peer ? peer : meeting;
+  const rating = el('p', { class: 'muted small', text: ratingText(rated) });
+  const item = el('li', { dataset: { peer: peer.id } },
+    peerLine(peer),
+    peer.mutual_follow_up
+      ? el('p', { class: 'follow-up' }, t('summary_mutual'), ' ',
+        peer.email ? el('a', { href: `mailto:${peer.email}`, text: peer.email, 'data-testid': 'peer-email' }) : null)
+      : null,
+    rated.follow_up ? el('p', { class: 'small', text: t('summary_you_follow_up') }) : null,
+    rating);
+  if (!rated.rating) {
+    const form = feedbackForm({ room: meeting.room, peer: peer.id, peers: [peer] }, submit, (values) => {
+      Object.assign(rated, { rating: values.rating, follow_up: values.follow_up });
+      rating.textContent = ratingText(rated);
+    });
+    item.append(form);
+  }
+  return item;
 }

@@ -173,10 +173,27 @@ $('#new-link-copy').addEventListener('click', async (event) => {
   }
 });
 
+/** Undo someone's "I have to leave": paired again (at once, in a round, if someone is free). */
+async function rejoin(p, button) {
+  button.disabled = true;
+  try {
+    await ask('rejoin', { participant: p.id });
+    say(message, t('rejoin_host_done', { name: p.name }), 'success');
+  } catch (err) {
+    say(message, t('rejoin_host_failed', { name: p.name, message: err.message }), 'error');
+    button.disabled = false;
+  }
+}
+
 function participantRow(p, rooms, canMove) {
   const c = clock.currentClock();
   let moveCell = el('td', { class: 'muted', text: '–' });
-  if (canMove && !p.stopped) {
+  if (p.stopped && c && c.phase !== 'ended') {
+    const button = el('button', { type: 'button', class: 'secondary small-button', text: t('rejoin_host_button'),
+      'aria-label': t('rejoin_host_label', { name: p.name }), 'data-testid': 'rejoin-button' });
+    button.addEventListener('click', () => rejoin(p, button));
+    moveCell = el('td', {}, button);
+  } else if (canMove && !p.stopped) {
     const select = el('select', { 'aria-label': t('move_label', { name: p.name }), 'data-testid': 'move-select' },
       el('option', { value: '', text: t('move_to_waiting') }),
       rooms.map((r) => el('option', { value: r.id, text: t('room_label', { room: r.id }) })));

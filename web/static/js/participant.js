@@ -1,7 +1,7 @@
 /** The participant's page: lobby, room, waiting, break and end screens, all driven by the server. */
 
 import { boot } from './boot.js';
-import { t } from './i18n.js';
+import { t, timeOfDay } from './i18n.js';
 import { $, $$, el, say, watchConnection } from './ui.js';
 import { call, connect } from './socket.js';
 import * as clock from './clock.js';
@@ -13,7 +13,10 @@ import { wishesPanel } from './wishes.js';
 // A new round's clock comes a moment before our assignment; do not flash "you sit out".
 const PAIRING_GRACE_MS = 2000;
 const REASONS = new Set(['mutual_wish', 'wish', 'moved', 'repaired']);
-const NOTICE_KINDS = new Set(['moderator_joining', 'help_resolved', 'no_partner']);
+const NOTICE_KINDS = new Set(['moderator_joining', 'help_resolved', 'no_partner', 'extended']);
+const WISHED = new Set(['mutual_wish', 'wish']);
+const WAIT_CODES = new Set(['late', 'sit_out', 'stopped']);
+const BREAK_MS = (Number(boot.event.break_seconds) || 0) * 1000;
 const NOTE_MS = 20_000;
 const STORE_KEY = `speedmeet:${boot.event.id}:${boot.me.id}`;
 
@@ -146,8 +149,23 @@ function renderRoom(a) {
   remotes.dataset.count = String(a.peers.length);
   for (const peer of a.peers) tileStatus(peer.id);
   const reason = $('[data-view="room"] .reason');
-  reason.hidden = !REASONS.has(a.reason);
-  reason.textContent = REASONS.has(a.reason) ? t(`reason_${a.reason}`) : '';
+  const text = reasonText(a.peers, a.reason, 'reason');
+  reason.hidden = !text;
+  reason.textContent = text;
+}
+
+/**
+ * Why these people meet. In a room of two, the room's reason; in a room of three, each pair's
+ * own (one pair's wish is not the third person's). `prefix`: `reason` (now) or `reason_next`.
+ */
+function reasonText(peers, reason, prefix) {
+  if (peers.length < 2) return REASONS.has(reason) ? t(`${prefix}_${reason}`) : '';
+  const parts = [t(`${prefix}_trio`)];
+  if (reason === 'moved' || reason === 'repaired') parts.push(t(`${prefix}_${reason}`));
+  for (const p of peers) {
+    if (WISHED.has(p.reason)) parts.push(t(`reason_pair_${p.reason}`, { name: p.name }));
+  }
+  return parts.join(' ');
 }
 
 function inRoom(c, a) {
@@ -182,15 +200,25 @@ function update() {
   const a = state.assignment;
   const screen = screenFor(c, a);
   if (screen !== state.screen) {
+    // "+1 min to this round" says nothing of the next screen
+    if ($('#notice').dataset.kind === 'extended') hideNotice();
     state.screen = screen;
     screenNode.dataset.screen = screen;
     for (const view of $$('[data-view]', screenNode)) view.hidden = view.dataset.view !== screen;
   }
   if (c) renderClockTexts(c);
   if (screen === 'room') renderRoom(a);
+  if (screen === 'waiting') renderWaiting();
   if (screen === 'break') renderBreakFeedback(c);
+  if (screen === 'ended') hideNotice();
   if (screen === 'ended') renderSummary();
   syncCall(c, a);
+}
+
+/** Whether I asked not to be paired: the server says so in every assignment. */
+function stopped() {
+  const a = state.assignment;
+  return a && typeof a.stopped === 'boolean' ? a.stopped : Boolean(state.memory.stopped);
 }
 
 function renderClockTexts(c) {
@@ -199,16 +227,57 @@ function renderClockTexts(c) {
   for (const node of $$('.paused-label')) node.hidden = !c.paused;
   $('[data-testid="doors"]').textContent = c.opened ? t('lobby_open') : t('lobby_closed');
   $('.break-next').textContent = t('break_next', { round: c.round + 1, rounds: c.rounds });
-  $('.waiting-text').textContent = state.memory.stopped ? t('waiting_stopped') : t('waiting_text');
-  for (const node of $$('[data-action="stop"]')) node.hidden = Boolean(state.memory.stopped);
+  for (const node of $$('[data-action="stop"]')) node.hidden = stopped();
+  for (const node of $$('[data-action="rejoin"]')) node.hidden = !stopped() || c.phase === 'ended';
 }
 
-function reasonLine(reason) {
-  return REASONS.has(reason) ? el('p', { class: 'reason', text: t(`reason_next_${reason}`) }) : null;
+/** Why I wait, as the server said: {code, next_round} (a page of an older server: sit_out). */
+function waitInfo(c) {
+  const a = state.assignment;
+  const wait = a && a.round === c.round && a.wait && typeof a.wait === 'object' ? a.wait : {};
+  let code = WAIT_CODES.has(wait.code) ? wait.code : 'sit_out';
+  if (stopped()) code = 'stopped';
+  const next = 'next_round' in wait ? wait.next_round : (c.round < c.rounds ? c.round + 1 : null);
+  return { code, next };
+}
+
+/** The waiting screen: why, and when the next round starts (or that none follows). */
+function renderWaiting() {
+  const c = clock.currentClock();
+  if (!c || c.phase !== 'round') return;
+  const { code, next } = waitInfo(c);
+  const view = $('[data-view="waiting"]');
+  view.dataset.wait = code;
+  view.dataset.last = String(next === null);
+  $('.waiting-title', view).textContent = t(`waiting_title_${code}`);
+  $('.waiting-text', view).textContent = t(`waiting_${code}`);
+  const left = clock.remaining(c);
+  const until = left === null ? null : left + (next === null ? 0 : BREAK_MS);
+  const at = until === null || c.paused ? '' : timeOfDay(Date.now() + until);
+  let key;
+  if (next === null) key = c.paused ? 'waiting_last_paused' : 'waiting_last_round';
+  else key = c.paused ? 'waiting_next_paused' : 'waiting_next_round';
+  const line = $('.waiting-next', view);
+  const text = t(key, { round: next ?? c.round, time: at });
+  if (line.textContent !== text) line.textContent = text;
+  const countdown = $('[data-testid="next-countdown"]', view);
+  const shown = clock.format(until);
+  if (countdown.textContent !== shown) countdown.textContent = shown;
+  countdown.dataset.remainingMs = String(until === null ? 0 : Math.round(until));
+  countdown.dataset.state = c.paused ? 'paused' : 'running';
+  // the card of the next round, and wishes for it, only if there is one and I take part
+  for (const node of $$('.next-card, .wishes-slot', view)) node.hidden = next === null || code === 'stopped';
+}
+
+function reasonLine(peers, reason) {
+  const text = reasonText(peers, reason, 'reason_next');
+  return text ? el('p', { class: 'reason', text }) : null;
 }
 
 function renderNext() {
-  const n = state.next;
+  const c = clock.currentClock();
+  // a card of a round already begun or played says nothing of the next one
+  const n = state.next && !(c && state.next.round <= c.round) ? state.next : null;
   for (const card of $$('.next-card')) {
     card.querySelector('.next-title').textContent =
       n && n.round ? t('next_title_round', { round: n.round }) : t('next_title');
@@ -218,7 +287,7 @@ function renderNext() {
     } else {
       const parts = [
         el('ul', { class: 'plain-list' }, n.peers.map((p) => el('li', {}, peerLine(p)))),
-        reasonLine(n.reason),
+        reasonLine(n.peers, n.reason),
         el('p', { class: 'muted small', text: t('next_may_change') }),
       ];
       body.replaceChildren(...parts.filter(Boolean));
@@ -228,11 +297,14 @@ function renderNext() {
 
 const sendFeedback = (values) => ask('feedback', values);
 
+const ratedKey = (values) => (values.peer ? `${values.room}:${values.peer}` : values.room);
+
 function markRated(values) {
-  state.memory.rated = { ...(state.memory.rated || {}), [values.room]: values };
+  state.memory.rated = { ...(state.memory.rated || {}), [ratedKey(values)]: values };
   remember();
 }
 
+/** One form per person met: in a room of three, each is rated on their own. */
 function renderBreakFeedback(c) {
   const slot = $('[data-view="break"] .feedback-slot');
   const m = state.memory.meeting;
@@ -243,8 +315,12 @@ function renderBreakFeedback(c) {
     slot.replaceChildren();
     return;
   }
-  const given = (state.memory.rated || {})[room] || {};
-  slot.replaceChildren(el('div', { class: 'card' }, feedbackForm({ ...m, ...given }, sendFeedback, markRated)));
+  const rated = state.memory.rated || {};
+  slot.replaceChildren(...m.peers.map((p) => {
+    const given = rated[`${room}:${p.id}`] || (m.peers.length === 1 ? rated[room] : null) || {};
+    const meeting = { room, peer: p.id, peers: [p], ...given };
+    return el('div', { class: 'card' }, feedbackForm(meeting, sendFeedback, markRated));
+  }));
 }
 
 function renderSummary() {
@@ -258,18 +334,38 @@ function renderSummary() {
 
 let noticeTimer = null;
 
+function hideNotice() {
+  clearTimeout(noticeTimer);
+  $('#notice').hidden = true;
+}
+
+/** A notice's words: a status note from its kind and params, else the text someone wrote. */
+function noticeText(n) {
+  if (n.kind === 'extended') {
+    const seconds = Number(n.params && n.params.seconds) || 0;
+    const duration = seconds % 60 === 0
+      ? t('duration_minutes', { minutes: seconds / 60 })
+      : t('duration_seconds', { seconds });
+    const phase = n.params && n.params.phase === 'break' ? 'break' : 'round';
+    return t(`notice_extended_${phase}`, { duration });
+  }
+  return NOTICE_KINDS.has(n.kind) ? t(`notice_${n.kind}`) : String(n.text || '');
+}
+
 function showNotice(n) {
   if (!n || typeof n !== 'object') return;
-  const box = $('#notice');
+  // until `expires_at` (server time); status notes without one fade after a while
   const known = NOTICE_KINDS.has(n.kind);
+  const lasts = typeof n.expires_at === 'number' ? n.expires_at - clock.serverNow() : (known ? NOTE_MS : null);
+  if (lasts !== null && lasts <= 0) return;
+  const box = $('#notice');
   box.querySelector('.notice-from').textContent =
     known ? '' : t(n.from === 'moderator' ? 'notice_from_moderator' : 'notice_from_host');
-  box.querySelector('.notice-text').textContent = known ? t(`notice_${n.kind}`) : String(n.text || '');
+  box.querySelector('.notice-text').textContent = noticeText(n);
   box.dataset.kind = n.kind || n.from || '';
   box.hidden = false;
-  // Status notes go away by themselves; what the host or a moderator wrote stays until closed.
   clearTimeout(noticeTimer);
-  if (known) noticeTimer = setTimeout(() => { box.hidden = true; }, NOTE_MS);
+  if (lasts !== null) noticeTimer = setTimeout(() => { box.hidden = true; }, lasts);
 }
 
 // --- buttons -----------------------------------------------------------------------------------
@@ -298,6 +394,18 @@ async function askHelp() {
   }
 }
 
+async function rejoin() {
+  try {
+    await ask('rejoin', {});
+    state.memory.stopped = false;
+    remember();
+    say(alertArea, t('rejoin_done'), 'success');
+    update();
+  } catch (err) {
+    say(alertArea, err.message, 'error');
+  }
+}
+
 async function stopMeeting() {
   if (!window.confirm(t('stop_confirm'))) return;
   try {
@@ -316,6 +424,7 @@ const ACTIONS = {
   camera: () => media.toggleCamera(),
   help: askHelp,
   stop: stopMeeting,
+  rejoin,
   play: () => $$('[data-testid="remote-video"]', remotes).forEach(play),
 };
 
@@ -323,7 +432,7 @@ document.addEventListener('click', (event) => {
   const button = event.target.closest('[data-action]');
   if (button && ACTIONS[button.dataset.action]) ACTIONS[button.dataset.action]();
 });
-$('#notice-close').addEventListener('click', () => { $('#notice').hidden = true; });
+$('#notice-close').addEventListener('click', hideNotice);
 
 // --- start -------------------------------------------------------------------------------------
 
@@ -396,4 +505,6 @@ socket.on('summary', (s) => {
 watchConnection(socket, (message) => say(alertArea, message || t('error_bad_link'), 'error'));
 clock.keepInSync(socket);
 clock.startRenderer();
+setInterval(() => { if (state.screen === 'waiting') renderWaiting(); }, 250);
+clock.onClock(renderNext);
 renderNext();
