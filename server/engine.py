@@ -365,11 +365,12 @@ def check_no_shows(state: EventState, online: frozenset[str], now: int) -> Outco
     repaired, moved = rooms.pair_orphans(state, lonely)
     current = repaired.current()
     assert current is not None
-    checked = msgspec.structs.replace(current, no_shows_checked=True)
-    new = _bump(repaired, history=(*repaired.history[:-1], checked))
-    # "your partner has not arrived" is for who sits in a room alone, not for who waits
+    # "your partner has not arrived" is for who sits in a room alone, not for who waits; an
+    # arrival is paired with them at once (rooms.seat_arrival)
     in_rooms = {m for room in current.rooms for m in room.members}
     alone = sorted(p for p in set(lonely) - moved if p in in_rooms)
+    checked = msgspec.structs.replace(current, no_shows_checked=True, alone=tuple(alone))
+    new = _bump(repaired, history=(*repaired.history[:-1], checked))
     notice = status_notice("no_partner", now, "host")
     messages = _assignments(new, now, moved | _left_behind(state, new))
     messages += [Message(to_participant(pid), "notice", notice) for pid in alone]

@@ -99,6 +99,7 @@ class RoundRecord(msgspec.Struct, frozen=True, kw_only=True):
     no_shows_checked: bool = False
     rooms_made: int = 0  # room ids handed out this round (dropped rooms' ids are not reused)
     late: tuple[str, ...] = ()  # of ``waiting``: who came after the round was paired
+    alone: tuple[str, ...] = ()  # whom the no-show check left alone in their room
 
 
 class Feedback(msgspec.Struct, frozen=True, kw_only=True, tag="feedback"):

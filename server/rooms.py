@@ -164,12 +164,13 @@ def seat_arrival(
     state: EventState, pid: str, online: frozenset[str]
 ) -> tuple[EventState, set[str]]:
     """``pid`` just came online (or back): during a round, pair them at once with whoever is
-    free (waiting, arrived late, or left alone after the no-show check), under every rule.
+    free (``free``), under every rule.
 
-    Whoever finds nobody waits (and counts as having come late). Someone still in a room with
-    a partner online, or in a room before the no-show check (their partner may be coming), is
-    left where they are. Returns the new state (the same object when nothing changed) and who
-    got a new room.
+    Whoever finds nobody waits (and counts as having come late). Someone in a room stays
+    there, unless the no-show check left them alone in it and they still are: a partner who
+    is away may be reconnecting (a reload, a server restarting), and calls are not broken up
+    for that; the host's repair pairs those left alone later in a round.
+    Returns the new state (the same object when nothing changed) and who got a new room.
     """
     record = state.current()
     person = state.participants.get(pid)
@@ -179,7 +180,7 @@ def seat_arrival(
         return state, set()
     room = next((r for r in record.rooms if pid in r.members), None)
     if room is not None and (
-        not record.no_shows_checked or any(m != pid and m in online for m in room.members)
+        pid not in record.alone or any(m != pid and m in online for m in room.members)
     ):
         return state, set()
     marked = state
@@ -188,8 +189,21 @@ def seat_arrival(
             record, waiting=(*record.waiting, pid), late=(*record.late, pid)
         )
         marked = _replace_current(state, late)
-    lonely = orphans(marked, online, alone=record.no_shows_checked)
-    return pair_orphans(marked, lonely)
+    return pair_orphans(marked, free(marked, online))
+
+
+def free(state: EventState, online: frozenset[str]) -> list[str]:
+    """Who may be paired at once this round: online, in no room (waiting, or arrived after the
+    round was paired), or left alone in their room by the no-show check and still alone."""
+    record = state.current()
+    if record is None:
+        return []
+    out = orphans(state, online, alone=False)
+    for room in record.rooms:
+        here = [m for m in room.members if m in online]
+        if len(here) == 1 and here[0] in record.alone and not state.participants[here[0]].stopped:
+            out.append(here[0])
+    return out
 
 
 def repair(state: EventState, online: frozenset[str]) -> tuple[EventState, set[str]]:
@@ -230,6 +244,7 @@ def pair_orphans(state: EventState, lonely: list[str]) -> tuple[EventState, set[
         rooms_made=fresh.rooms_made,
         # who was away when their partner got another: they come back to a round paired
         late=(*(w for w in record.late if w not in moved), *left_behind),
+        alone=tuple(w for w in record.alone if w not in moved),
     )
     return _replace_current(state, new), moved
 

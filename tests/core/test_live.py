@@ -116,24 +116,45 @@ def test_before_the_no_show_check_a_lonely_member_is_not_taken_from_their_room()
     assert not [m for m in check.messages if m.event == "notice"]
 
 
-def test_after_the_no_show_check_someone_left_alone_meets_the_late_arrival() -> None:
-    state = checked(
-        in_round(event(["c1", "c2", "c3", "s1", "s2"], odd="wait"), [("c1", "s1"), ("c2", "s2")])
+def test_someone_the_no_show_check_left_alone_meets_the_late_arrival() -> None:
+    state = in_round(
+        event(["c1", "c2", "c3", "s1", "s2"], odd="wait"), [("c1", "s1"), ("c2", "s2")]
     )
-    online = frozenset({"c1", "s2", "c3"})  # s1 and c2 left after the check
-    out = engine.arrive(state, "c3", online, T0)
-    # the late one, who has met nobody this round, goes before c1 (who had a meeting)
-    assert ("c3", "s2") in {tuple(sorted(m)) for m in members(out.state).values()}
+    # s1 and c2 never came: the check pairs c1 and s2
+    check = engine.check_no_shows(state, frozenset({"c1", "s2"}), T0 + 45_000)
+    assert ("c1", "s2") in members(check.state).values()
+    # in another round, c2 never came and c1 (the only other commune here) is in a meeting
+    state = in_round(
+        event(["c1", "c2", "c3", "s1", "s2"], odd="wait"), [("c1", "s1"), ("c2", "s2")]
+    )
+    check = engine.check_no_shows(state, frozenset({"c1", "s1", "s2"}), T0 + 45_000)
+    assert check.result["alone"] == ["s2"]
+    out = engine.arrive(check.state, "c3", frozenset({"c1", "s1", "s2", "c3"}), T0 + 50_000)
+    assert ("c3", "s2") in members(out.state).values()
     assert out.result == {"paired": ["c3", "s2"]}
-    assert engine.arrive(state, "zz", online | {"zz"}, T0).state is state  # nobody we know
+    assert set(assignments(out.messages)) == {"c3", "s2", "c2"}  # c2, away, now waits
+    assert engine.arrive(state, "zz", frozenset({"zz"}), T0).state is state  # nobody we know
+
+
+def test_reconnecting_never_breaks_up_meetings() -> None:
+    """A server restarts during a round: everyone comes back, in any order. Whoever finds
+    their partner not back yet stays in their room (after the no-show check too)."""
+    state = checked(
+        in_round(event(["c1", "c2", "s1", "s2"], odd="wait"), [("c1", "s1"), ("c2", "s2")])
+    )
+    online: frozenset[str] = frozenset()
+    for pid in ("c1", "s2", "c2", "s1"):  # c1 and s2 first: both alone for a moment
+        online |= {pid}
+        state = engine.arrive(state, pid, online, T0).state
+    assert members(state) == {"r1-1": ("c1", "s1"), "r1-2": ("c2", "s2")}
 
 
 def test_an_arrival_with_the_partner_absent_waits_for_the_check() -> None:
     state = in_round(event(["c1", "c2", "s1", "s2"], odd="wait"), [("c1", "s1")], waiting=["c2"])
     online = frozenset({"c2", "s1"})  # c1 not here yet
     assert engine.arrive(state, "s1", online, T0).state is state
-    after = engine.arrive(checked(state), "s1", online, T0)
-    assert ("c2", "s1") in {tuple(sorted(m)) for m in members(after.state).values()}
+    check = engine.check_no_shows(state, online, T0 + 45_000)  # c2 waits: paired with s1
+    assert ("c2", "s1") in members(check.state).values()
 
 
 def test_a_late_arrival_never_meets_someone_twice() -> None:
