@@ -192,6 +192,19 @@ def seat_arrival(
     return pair_orphans(marked, free(marked, online))
 
 
+def may_seat(state: EventState, pid: str) -> bool:
+    """Whether ``seat_arrival`` could do anything for ``pid`` whatever who else is online: a
+    round is on and they are in no room, or were left alone by the no-show check (a cheap test
+    first, so that a storm of reconnects does not run a command each)."""
+    record = state.current()
+    person = state.participants.get(pid)
+    if state.clock.phase is not Phase.ROUND or record is None or person is None:
+        return False
+    if person.stopped:
+        return False
+    return pid in record.alone or all(pid not in room.members for room in record.rooms)
+
+
 def free(state: EventState, online: frozenset[str]) -> list[str]:
     """Who may be paired at once this round: online, in no room (waiting, or arrived after the
     round was paired), or left alone in their room by the no-show check and still alone."""

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import socketio
 
-from . import engine, links, logs, views
+from . import engine, links, logs, rooms, views
 from .clock import ClockCommand
 from .delivery import Delivery
 from .errors import ProtocolError, SpeedmeetError, UserError
@@ -259,7 +259,7 @@ class ParticipantNamespace(Role):
             state = await self.owner.store.load(ref.event_id)
             if state is not None:
                 await self.announce(state, pid, online=True)
-                if state.clock.phase is Phase.ROUND:
+                if rooms.may_seat(state, pid):
                     await self.seat(ref.event_id, pid)
 
     async def seat(self, event_id: str, pid: str) -> None:

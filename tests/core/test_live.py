@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from server import engine, logs, views
+from server import engine, logs, rooms, views
 from server.clock import ClockCommand
 from server.engine import PARTICIPANTS, STAFF, Message, to_participant
 from server.errors import UserError
@@ -147,6 +147,19 @@ def test_reconnecting_never_breaks_up_meetings() -> None:
         online |= {pid}
         state = engine.arrive(state, pid, online, T0).state
     assert members(state) == {"r1-1": ("c1", "s1"), "r1-2": ("c2", "s2")}
+    assert not any(rooms.may_seat(state, pid) for pid in online)  # not even a command run
+
+
+def test_may_seat_says_who_an_arrival_could_change() -> None:
+    state = in_round(
+        event(["c1", "c2", "s1", "s2", "c3"], odd="wait", stopped=["c3"]),
+        [("c1", "s1"), ("c2", "s2")],
+    )
+    check = engine.check_no_shows(state, frozenset({"c1", "s1", "s2"}), T0 + 45_000)
+    assert {p for p in state.participants if rooms.may_seat(check.state, p)} == {"s2"}
+    late = {**state.participants, **event(["s3"]).participants}
+    later = msgspec.structs.replace(check.state, participants=late)
+    assert rooms.may_seat(later, "s3") and not rooms.may_seat(in_break(later), "s3")
 
 
 def test_an_arrival_with_the_partner_absent_waits_for_the_check() -> None:
