@@ -183,6 +183,7 @@ function inRoom(c, a) {
 function syncCall(c, a) {
   if (!inRoom(c, a)) {
     if (mesh.room) mesh.leave();
+    for (const tile of $$('.tile.moderator', remotes)) tile.remove();  // their call ended with it
     return;
   }
   // Moderators in the call are extra peers: called like the others, left out of the link report.
