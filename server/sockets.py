@@ -493,15 +493,18 @@ class ModeratorNamespace(Staff):
             self.ref(sid).event_id, lambda s, c: engine.join_room(s, body.room, by, c.now)
         )
         self.visiting[sid] = body.room
-        state = outcome.state
+        room = await self.board_room(outcome.state, body.room)
+        call = self.signaling.staff_call(outcome.result["peers"], by.id)
+        return {"room": room, "staff": engine.staff_payload(by), **call}
+
+    async def board_room(self, state: EventState, room_id: str) -> dict[str, Any] | None:
+        """One room as the board shows it."""
         store = self.owner.store
         online = await store.online(state.id)
         stats = await store.stats(state.id)
         helped = logs.open_help(await store.entries(state.id, "help"))
         board = views.board_payload(state, online, stats, helped, self.owner.now())
-        room = next((r for r in board["rooms"] if r["id"] == body.room), None)
-        call = self.signaling.staff_call(outcome.result["peers"], by.id)
-        return {"room": room, "staff": engine.staff_payload(by), **call}
+        return next((r for r in board["rooms"] if r["id"] == room_id), None)
 
     @acked(Empty)
     async def on_leave_room(self, sid: str, body: Empty) -> dict[str, Any]:
@@ -537,8 +540,8 @@ class ModeratorNamespace(Staff):
         if sid in self.visiting and sid in self.who:
             try:
                 await self.leave(sid)
-            except SpeedmeetError as exc:
-                log.warning("a moderator's leaving a call was not recorded: %s", exc.message)
+            except Exception as exc:  # the top of this handler: log, and forget the socket anyway
+                log.warning("a moderator's leaving a call was not recorded: %r", exc)
         self.visiting.pop(sid, None)
         await super().on_disconnect(sid, reason)
 

@@ -104,6 +104,11 @@ async def test_a_moderator_joins_a_call_and_leaves(
     # Into the call: both members see a third video, the moderator sees both.
     await mod.click('[data-testid="help-join"]')
     await mod.wait_for_selector('[data-testid="call"]:not([hidden])')
+    # the panel is titled with the room (it once bore the sign-up page's title)
+    title = await mod.inner_text("#call-title")
+    assert "r1-1" in title and title != (
+        "Sign up for this event" if lang == "en" else "S'inscrire à cet événement"
+    ), title
     for page in pages.values():
         await page.wait_for_function(MODERATOR_VIDEO, timeout=30_000)
     await mod.wait_for_function(CALL_VIDEOS, arg=2, timeout=30_000)

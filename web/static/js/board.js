@@ -76,7 +76,8 @@ export function roomCard(room, onJoin = null) {
     ? el('p', { class: 'small in-call', 'data-testid': 'room-moderators',
       text: t('room_moderators', { names: room.moderators.map(staffName).join(', ') }) }) : null,
   onJoin ? el('button', { type: 'button', class: 'secondary small-button', 'data-testid': 'join-room',
-    text: t('join_room'), onclick: (e) => onJoin(room.id, e.currentTarget) }) : null);
+    text: t('join_room'), 'aria-label': t('join_room_label', { room: room.id }),
+    onclick: (e) => onJoin(room.id, e.currentTarget) }) : null);
 }
 
 /**
@@ -136,10 +137,11 @@ function helpItem(h, onResolve, { me, onClaim, onJoin, onWrite }) {
   const mine = Boolean(me && h.claimed_by && h.claimed_by.id === me.id);
   const taken = Boolean(h.claimed_by) && !mine;
   const where = h.room ? t('room_label', { room: h.room }) : t('room_waiting');
-  const button = (key, text, testid, onclick, kind = 'secondary') => el('button', {
-    type: 'button', class: `${kind} small-button`, 'data-testid': testid, text,
+  const button = (key, text, testid, onclick, kind = 'secondary', label = null) => el('button', {
+    type: 'button', class: `${kind} small-button`, 'data-testid': testid, text, 'aria-label': label,
     dataset: { key: `${h.participant}:${key}` }, onclick,
   });
+  const named = { name: h.name };
   return el('li', { class: 'help-item', 'data-testid': 'help-item',
     dataset: { participant: h.participant, claimed: h.claimed_by ? (mine ? 'mine' : 'other') : '' } },
   el('div', {},
@@ -151,10 +153,13 @@ function helpItem(h, onResolve, { me, onClaim, onJoin, onWrite }) {
     text: mine ? t('help_claimed_by_you') : t('help_claimed_by', { name: staffName(h.claimed_by) }) }) : null,
   el('div', { class: 'inline help-actions' },
     onClaim && !mine ? button(taken ? 'take' : 'claim', taken ? t('help_take_over') : t('help_claim'),
-      'claim-help', (e) => onClaim(h.participant, e.currentTarget, taken), taken ? 'secondary' : 'primary') : null,
-    onJoin && h.room ? button('join', t('help_join_call'), 'help-join', (e) => onJoin(h.room, e.currentTarget)) : null,
-    onWrite ? button('write', t('help_write', { name: h.name }), 'help-write', () => onWrite(h.participant)) : null,
-    button('resolve', t('help_resolve'), 'resolve-help', (e) => onResolve(h.participant, e.currentTarget))));
+      'claim-help', (e) => onClaim(h.participant, e.currentTarget, taken), taken ? 'secondary' : 'primary',
+      t(taken ? 'help_take_over_label' : 'help_claim_label', named)) : null,
+    onJoin && h.room ? button('join', t('help_join_call'), 'help-join', (e) => onJoin(h.room, e.currentTarget),
+      'secondary', t('help_join_label', named)) : null,
+    onWrite ? button('write', t('help_write', named), 'help-write', () => onWrite(h.participant)) : null,
+    button('resolve', t('help_resolve'), 'resolve-help', (e) => onResolve(h.participant, e.currentTarget),
+      'secondary', t('help_resolve_label', named))));
 }
 
 /** Who sits out this round. */

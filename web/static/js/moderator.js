@@ -30,6 +30,9 @@ const write = writePanel($('#write'), { ask, board });
 function render() {
   const filter = onlyFlagged.checked ? (room) => (room.flags || []).length > 0 : () => true;
   renderRooms($('#rooms'), board.rooms, { onJoin: join, filter });
+  for (const button of $$('#rooms [data-testid="join-room"]')) {
+    button.hidden = button.closest('.room-card').dataset.room === call.room();  // in it already
+  }
   renderHelp($('#help'), board.help, resolve, {
     me: board.me, onClaim: staff.claim, onJoin: join, onWrite: (pid) => write.choose(`person:${pid}`),
   });
