@@ -112,7 +112,7 @@ def create_app(
     )
     participants = ParticipantNamespace(owner, metrics, limits, signaling, delivery)
     host = HostNamespace(owner, metrics, limits, settings.base_url(), new_token)
-    moderators = ModeratorNamespace(owner, metrics, limits)
+    moderators = ModeratorNamespace(owner, metrics, limits, signaling)
     namespaces = Namespaces(participants, host, moderators, sio)
     for namespace in namespaces.all:
         sio.register_namespace(namespace)

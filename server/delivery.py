@@ -12,7 +12,7 @@ from collections import Counter
 import socketio
 
 from . import engine
-from .signaling import Signaling
+from .signaling import MEMBER_POLITE_TO_STAFF, Signaling
 from .store import Note
 from .targets import PARTICIPANT_NS, STAFF_NS, event_room, person_room
 
@@ -59,7 +59,11 @@ class Delivery:
             pid = m.to.removeprefix("p:")
             if pid not in self._local.get(event_id, ()):
                 return
-            data = self._signaling.complete(m.data, pid) if m.event == "assignment" else m.data
+            data = m.data
+            if m.event == "assignment":
+                data = self._signaling.complete(m.data, pid)
+            elif m.event == "moderator":
+                data = {**m.data, "polite": MEMBER_POLITE_TO_STAFF}  # toward the moderator
             await self._emit(m.event, data, person_room(event_id, pid), PARTICIPANT_NS)
 
     async def _emit(self, event: str, data: object, room: str, namespace: str) -> None:

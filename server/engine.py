@@ -16,6 +16,8 @@ from .model import (
     Entry,
     EventState,
     Feedback,
+    HelpClaimed,
+    HelpReason,
     HelpRequest,
     HelpResolved,
     Notice,
@@ -23,6 +25,8 @@ from .model import (
     Phase,
     Room,
     Settings,
+    Staff,
+    Visit,
     Wish,
     WishLevel,
     wish_key,
@@ -84,6 +88,13 @@ def person_payload(p: Participant) -> dict[str, Any]:
     return {"id": p.id, "name": p.name, "organization": p.organization, "side": p.side}
 
 
+def staff_payload(staff: Staff | None) -> dict[str, Any] | None:
+    """A host or moderator page as others see it (pages render "Moderator 2", or the name)."""
+    if staff is None:
+        return None
+    return {"id": staff.id, "role": staff.role, "number": staff.number, "name": staff.name}
+
+
 def assignment_payload(
     state: EventState,
     pid: str,
@@ -108,7 +119,16 @@ def assignment_payload(
     if room is None:
         return {**base, "room": None, "peers": [], "reason": None, "wait": wait_payload(state, pid)}
     reason, peers = _met(state, pid, room.members, room.reason)
-    return {**base, "room": room.id, "peers": peers, "reason": reason, "wait": None}
+    record = state.current()
+    visitors = record.visitors(room.id) if record is not None else []
+    return {
+        **base,
+        "room": room.id,
+        "peers": peers,
+        "reason": reason,
+        "wait": None,
+        "moderators": [staff_payload(v) for v in visitors],
+    }
 
 
 def wait_payload(state: EventState, pid: str) -> dict[str, Any] | None:
@@ -423,38 +443,214 @@ def arrive(state: EventState, pid: str, online: frozenset[str], now: int) -> Out
     return Outcome(new, _assignments(new, now, told), result, entries)
 
 
-def ask_help(state: EventState, pid: str, text: str, now: int) -> Outcome:
+def ask_help(
+    state: EventState, pid: str, text: str, now: int, reason: HelpReason | None = None
+) -> Outcome:
     """A participant asks the moderators for help (a new request replaces their open one)."""
+    if state.clock.phase is Phase.ENDED:
+        raise UserError("ended", "The event has ended: there is no one left to help.")
     room = state.room_of(pid)
     request = HelpRequest(
-        participant=pid, room=room.id if room else None, text=text.strip(), at=now
+        participant=pid, room=room.id if room else None, text=text.strip(), at=now, reason=reason
     )
-    p = state.participants[pid]
-    data = {
-        "participant": pid,
-        "name": p.name,
-        "room": request.room,
-        "text": request.text,
-        "at": now,
+    return Outcome(state, [Message(STAFF, "help", help_payload(state, request))], entries=[request])
+
+
+def help_payload(state: EventState, h: HelpRequest) -> dict[str, Any]:
+    """A help request as the staff see it (the ``help`` event, the board's ``help`` list)."""
+    return {
+        "participant": h.participant,
+        "name": state.participants[h.participant].name,
+        "room": h.room,
+        "text": h.text,
+        "reason": h.reason,
+        "at": h.at,
+        "claimed_by": staff_payload(h.claimed_by),
     }
-    return Outcome(state, [Message(STAFF, "help", data)], entries=[request])
+
+
+def _open_request(help_log: Iterable[Entry], pid: str) -> HelpRequest:
+    request = next((h for h in logs.open_help(help_log) if h.participant == pid), None)
+    if request is None:
+        raise NotFound("no_help_request", f"{pid!r} has no open help request.")
+    return request
+
+
+def claim_help(
+    state: EventState,
+    help_log: Iterable[Entry],
+    pid: str,
+    now: int,
+    by: Staff,
+    take_over: bool = False,
+) -> Outcome:
+    """Someone of the staff takes a participant's help request: the other staff see who, the
+    participant hears that someone is coming. A request taken by someone else is refused
+    (``already_claimed``) unless ``take_over``."""
+    request = _open_request(help_log, pid)
+    taken = request.claimed_by
+    if taken is not None and taken.id != by.id and not take_over:
+        raise UserError(
+            "already_claimed",
+            "Someone else of the staff has already taken this request.",
+            claimed_by=staff_payload(taken),
+        )
+    data = {"participant": pid, "at": now, "by": staff_payload(by)}
+    notice = {**status_notice("help_claimed", now, by.role), "by": data["by"]}
+    return Outcome(
+        state,
+        [Message(STAFF, "help_claimed", data), Message(to_participant(pid), "notice", notice)],
+        entries=[
+            HelpClaimed(participant=pid, at=now, by=by),
+            _audit(now, by.role, "claim_help", pid),
+        ],
+    )
 
 
 def resolve_help(
-    state: EventState, help_log: Iterable[Entry], pid: str, now: int, actor: str
+    state: EventState,
+    help_log: Iterable[Entry],
+    pid: str,
+    now: int,
+    actor: str,
+    by: Staff | None = None,
 ) -> Outcome:
     """A moderator marks a participant's help request as dealt with."""
-    if not any(h.participant == pid for h in logs.open_help(help_log)):
-        raise NotFound("no_help_request", f"{pid!r} has no open help request.")
-    notice = status_notice("help_resolved", now, "moderator")
+    _open_request(help_log, pid)
+    notice = {
+        **status_notice("help_resolved", now, by.role if by else "moderator"),
+        "by": staff_payload(by),
+    }
     return Outcome(
         state,
         [Message(to_participant(pid), "notice", notice)],
         entries=[
-            HelpResolved(participant=pid, at=now, actor=actor),
+            HelpResolved(participant=pid, at=now, actor=actor, by=by),
             _audit(now, actor, "resolve_help", pid),
         ],
     )
+
+
+def close_help(state: EventState, help_log: Iterable[Entry], now: int) -> Outcome:
+    """The event ended: every open help request is closed (nobody is left waiting for one)."""
+    pending = sorted(h.participant for h in logs.open_help(help_log))
+    if not pending:
+        return Outcome(state, [])
+    return Outcome(
+        state,
+        [Message(STAFF, "help_closed", {"participants": pending, "at": now})],
+        entries=[
+            *(HelpResolved(participant=pid, at=now, actor="end") for pid in pending),
+            _audit(now, "end", "close_help", ",".join(pending)),
+        ],
+    )
+
+
+def write(
+    state: EventState,
+    text: str,
+    now: int,
+    by: Staff,
+    room_id: str | None = None,
+    pid: str | None = None,
+) -> Outcome:
+    """Someone of the staff writes to one room of this round, or to one person."""
+    text = text.strip()
+    if not text:
+        raise ProtocolError("bad_payload", "A message needs some text.")
+    if (room_id is None) == (pid is None):
+        raise ProtocolError("bad_payload", "Write to one room or to one participant.")
+    if state.clock.phase is Phase.ENDED:
+        raise UserError("ended", "The event has ended.")
+    if room_id is not None:
+        room = next((r for r in _current_rooms(state) if r.id == room_id), None)
+        if room is None:
+            raise NotFound("unknown_room", f"No room {room_id!r} in the current round.")
+        to, kind = room.members, "room_message"
+    else:
+        assert pid is not None
+        if pid not in state.participants:
+            raise NotFound("unknown_participant", f"No participant {pid!r} in this event.")
+        to, kind = (pid,), "personal_message"
+    data = {
+        "text": text,
+        "at": now,
+        "from": by.role,
+        "kind": kind,
+        "by": staff_payload(by),
+        "room": room_id,
+        "expires_at": now + NOTICE_MS,
+    }
+    target = room_id or pid or ""
+    return Outcome(
+        state,
+        [Message(to_participant(m), "notice", data) for m in to],
+        {"to": list(to)},
+        [
+            Notice(text=text, at=now, actor=by.role, to=tuple(to)),
+            _audit(now, by.role, kind, target),
+        ],
+    )
+
+
+def _current_rooms(state: EventState) -> tuple[Room, ...]:
+    record = state.current()
+    if record is None or state.clock.phase is not Phase.ROUND:
+        return ()
+    return record.rooms
+
+
+def join_room(state: EventState, room_id: str, by: Staff, now: int) -> Outcome:
+    """A moderator joins a room's call (leaving any other): the members are told, and signaling
+    lets the moderator and them call each other until the round ends or the moderator leaves."""
+    record = state.current()
+    if record is None or state.clock.phase is not Phase.ROUND:
+        raise UserError("no_round", "No round is running: there is no call to join.")
+    room = next((r for r in record.rooms if r.id == room_id), None)
+    if room is None:
+        raise NotFound("unknown_room", f"No room {room_id!r} in the current round.")
+    before = next((v for v in record.visits if v.staff.id == by.id), None)
+    visits = (*(v for v in record.visits if v.staff.id != by.id), Visit(room=room_id, staff=by))
+    new = _with_visits(state, visits)
+    staff = staff_payload(by)
+    messages = []
+    if before is not None and before.room != room_id:
+        messages += _visit_messages(state, before.room, staff, joined=False)
+    messages += _visit_messages(new, room_id, staff, joined=True)
+    if before is None or before.room != room_id:
+        notice = {**status_notice("moderator_joining", now, by.role), "by": staff}
+        messages += [Message(to_participant(m), "notice", notice) for m in room.members]
+    peers = [person_payload(state.participants[m]) for m in room.members]
+    result = {"room": room_id, "peers": peers, "staff": staff}
+    return Outcome(new, messages, result, [_audit(now, by.role, "join_room", room_id)])
+
+
+def leave_room(state: EventState, staff_id: str, now: int) -> Outcome:
+    """A moderator leaves the room's call they joined (nothing happens if they are in none)."""
+    record = state.current()
+    visit = next((v for v in record.visits if v.staff.id == staff_id), None) if record else None
+    if record is None or visit is None:
+        return Outcome(state, [], {"room": None})
+    new = _with_visits(state, tuple(v for v in record.visits if v.staff.id != staff_id))
+    messages = _visit_messages(state, visit.room, staff_payload(visit.staff), joined=False)
+    entry = _audit(now, visit.staff.role, "leave_room", visit.room)
+    return Outcome(new, messages, {"room": visit.room}, [entry])
+
+
+def _with_visits(state: EventState, visits: tuple[Visit, ...]) -> EventState:
+    record = state.current()
+    assert record is not None
+    fresh = msgspec.structs.replace(record, visits=visits)
+    return _bump(state, history=(*state.history[:-1], fresh))
+
+
+def _visit_messages(
+    state: EventState, room_id: str, staff: dict[str, Any] | None, joined: bool
+) -> list[Message]:
+    """The ``moderator`` event to each member of a room (the polite role is added on delivery)."""
+    room = next((r for r in _current_rooms(state) if r.id == room_id), None)
+    data = {"room": room_id, "joined": joined, "staff": staff}
+    return [Message(to_participant(m), "moderator", data) for m in room.members] if room else []
 
 
 def give_feedback(

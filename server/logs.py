@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Literal, get_args
 
-from .model import AuditEntry, Entry, Feedback, HelpRequest, HelpResolved, Notice
+import msgspec
+
+from .model import AuditEntry, Entry, Feedback, HelpClaimed, HelpRequest, HelpResolved, Notice
 
 Log = Literal["feedback", "help", "notices", "audit"]
 LOGS: tuple[Log, ...] = get_args(Log)
@@ -15,7 +17,7 @@ def log_of(entry: Entry) -> Log:
     """The log an entry is appended to."""
     if isinstance(entry, Feedback):
         return "feedback"
-    if isinstance(entry, HelpRequest | HelpResolved):
+    if isinstance(entry, HelpRequest | HelpClaimed | HelpResolved):
         return "help"
     if isinstance(entry, Notice):
         return "notices"
@@ -24,12 +26,17 @@ def log_of(entry: Entry) -> Log:
 
 
 def open_help(entries: Iterable[Entry]) -> list[HelpRequest]:
-    """Help requests not dealt with yet: each person's latest, unless resolved after it."""
+    """Help requests not dealt with yet: each person's latest, unless resolved after it, with
+    who claimed it (``claimed_by``: the latest claim since it was asked)."""
     latest: dict[str, HelpRequest] = {}
     for e in entries:
         if isinstance(e, HelpRequest):
             latest.pop(e.participant, None)  # a new request goes to the end of the queue
             latest[e.participant] = e
+        elif isinstance(e, HelpClaimed):
+            request = latest.get(e.participant)
+            if request is not None:
+                latest[e.participant] = msgspec.structs.replace(request, claimed_by=e.by)
         elif isinstance(e, HelpResolved):
             latest.pop(e.participant, None)
     return list(latest.values())

@@ -11,6 +11,8 @@ MatchingMode = Literal["bipartite", "open"]
 OddPolicy = Literal["trio", "wait"]
 WishLevel = Literal["must", "like", "no"]
 RoomReason = Literal["mutual_wish", "wish", "fill", "moved", "repaired"]
+HelpReason = Literal["no_sound", "no_video", "partner_absent", "other"]
+StaffRole = Literal["host", "moderator"]
 
 
 class Phase(StrEnum):
@@ -89,6 +91,26 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
     reason: RoomReason = "fill"
 
 
+class Staff(msgspec.Struct, frozen=True, kw_only=True):
+    """One host or moderator page (a socket), as participants and the other staff see it.
+
+    ``number`` is the page's place among the moderator pages of one process ("Moderator 2");
+    ``name`` what the moderator typed on their board, if anything. Pages render the label.
+    """
+
+    id: str
+    role: StaffRole
+    number: int = 0
+    name: str = ""
+
+
+class Visit(msgspec.Struct, frozen=True, kw_only=True):
+    """A moderator in a room's call this round (a third video: they see, hear and speak)."""
+
+    room: str
+    staff: Staff
+
+
 class RoundRecord(msgspec.Struct, frozen=True, kw_only=True):
     """The rooms of one round as it was actually played."""
 
@@ -100,6 +122,11 @@ class RoundRecord(msgspec.Struct, frozen=True, kw_only=True):
     rooms_made: int = 0  # room ids handed out this round (dropped rooms' ids are not reused)
     late: tuple[str, ...] = ()  # of ``waiting``: who came after the round was paired
     alone: tuple[str, ...] = ()  # whom the no-show check left alone in their room
+    visits: tuple[Visit, ...] = ()  # moderators in a room's call (one room each at most)
+
+    def visitors(self, room_id: str) -> list[Staff]:
+        """The moderators in this room's call."""
+        return [v.staff for v in self.visits if v.room == room_id]
 
 
 class Feedback(msgspec.Struct, frozen=True, kw_only=True, tag="feedback"):
@@ -116,12 +143,25 @@ class Feedback(msgspec.Struct, frozen=True, kw_only=True, tag="feedback"):
 
 
 class HelpRequest(msgspec.Struct, frozen=True, kw_only=True, tag="help"):
-    """A participant asked the moderators for help (a later one replaces it)."""
+    """A participant asked the moderators for help (a later one replaces it).
+
+    ``claimed_by`` is never logged: ``logs.open_help`` fills it from the claims that follow.
+    """
 
     participant: str
     room: str | None
     text: str
     at: int
+    reason: HelpReason | None = None
+    claimed_by: Staff | None = None
+
+
+class HelpClaimed(msgspec.Struct, frozen=True, kw_only=True, tag="help_claimed"):
+    """Someone of the staff took a participant's help request (the others see who)."""
+
+    participant: str
+    at: int
+    by: Staff
 
 
 class HelpResolved(msgspec.Struct, frozen=True, kw_only=True, tag="help_resolved"):
@@ -130,14 +170,16 @@ class HelpResolved(msgspec.Struct, frozen=True, kw_only=True, tag="help_resolved
     participant: str
     at: int
     actor: str
+    by: Staff | None = None  # None: closed by the end of the event
 
 
 class Notice(msgspec.Struct, frozen=True, kw_only=True, tag="notice"):
-    """Something the host said to everyone."""
+    """Something the host said to everyone (or the staff wrote to ``to``: some participants)."""
 
     text: str
     at: int
     actor: str
+    to: tuple[str, ...] = ()
 
 
 class AuditEntry(msgspec.Struct, frozen=True, kw_only=True, tag="audit"):
@@ -150,7 +192,7 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True, tag="audit"):
 
 
 # What only accumulates: kept in append-only logs of the event, beside the decided record.
-Entry = Feedback | HelpRequest | HelpResolved | Notice | AuditEntry
+Entry = Feedback | HelpRequest | HelpClaimed | HelpResolved | Notice | AuditEntry
 
 
 class EventState(msgspec.Struct, frozen=True, kw_only=True):

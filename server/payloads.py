@@ -35,9 +35,10 @@ class Stats(msgspec.Struct, frozen=True):
 
 
 class Help(msgspec.Struct, frozen=True):
-    """``help {text}``."""
+    """``help {text, reason}``: ``reason`` one of the help form's codes (optional)."""
 
     text: Text = ""
+    reason: Literal["no_sound", "no_video", "partner_absent", "other"] | None = None
 
 
 class Feedback(msgspec.Struct, frozen=True):
@@ -98,6 +99,28 @@ class ResolveHelp(msgspec.Struct, frozen=True):
     """``resolve_help {participant}``."""
 
     participant: Id
+
+
+class ClaimHelp(msgspec.Struct, frozen=True):
+    """``claim_help {participant, take_over}``: take a help request (``take_over``: even one
+    someone else took)."""
+
+    participant: Id
+    take_over: bool = False
+
+
+class Write(msgspec.Struct, frozen=True):
+    """``message {room | participant, text}``: staff writing to one room or one person."""
+
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    room: Id | None = None
+    participant: Id | None = None
+
+
+class Label(msgspec.Struct, frozen=True):
+    """``label {name}``: the name a staff page shows to others ("" for the default label)."""
+
+    name: Annotated[str, msgspec.Meta(max_length=60)] = ""
 
 
 T = TypeVar("T")

@@ -94,6 +94,7 @@ class Owner:
                     await asyncio.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
                     continue
                 if _ended(state, outcome.state):
+                    await self._close_help(outcome.state)
                     await self._send_summaries(outcome.state)
                 return outcome
         raise UserError("busy", "The event is changing quickly right now; please try again.")
@@ -126,6 +127,12 @@ class Owner:
                 fence=fence,
             )
         )
+
+    async def _close_help(self, state: EventState) -> None:
+        """The event ended: close the help requests still open (only log entries and a word to
+        the staff; the ended record is not touched)."""
+        help_log = await self.store.entries(state.id, "help")
+        await self._commit(state, engine.close_help(state, help_log, self.now()), None)
 
     async def _send_summaries(self, state: EventState) -> None:
         feedback = await self.store.entries(state.id, "feedback")

@@ -2,10 +2,11 @@
 the ICE servers.
 
 Media flows peer to peer; the server only relays SDP descriptions and ICE candidates, and only
-between members of the same room of the round being played. The room index that decides it is
-built once per version of the event's rooms and dropped when a change notice says they moved, so
-relaying a candidate reads nothing from the store. Signals go through python-socketio's manager,
-so they reach a peer connected to another process.
+between members of the same room of the round being played, and between a moderator who joined
+a room's call and that room's members (a browser mesh: the moderator's page calls each member).
+The room index that decides it is built once per version of the event's rooms and dropped when
+a change notice says they moved, so relaying a candidate reads nothing from the store. Signals
+go through python-socketio's manager, so they reach a peer connected to another process.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .metrics import Metrics
 from .model import EventState, Phase
 from .settings import Settings
 from .store import Note, Store
-from .targets import PARTICIPANT_NS, person_room
+from .targets import MODERATOR_NS, PARTICIPANT_NS, person_room, staff_room
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +41,20 @@ def roles(pid: str, peers: Sequence[str]) -> dict[str, bool]:
     return {other: pid > other for other in peers}
 
 
+# A moderator who joins a call is the impolite side toward every member: their page makes the
+# offers, and the members' pages (polite) answer, or say hello when they come back.
+MEMBER_POLITE_TO_STAFF = True
+
+
 class RoomIndex(msgspec.Struct, frozen=True):
-    """Who may signal whom in one event right now: each member's peers, while a round runs."""
+    """Who may signal whom in one event right now, while a round runs: each member's peers (the
+    others of the room, and the moderators in its call), and each such moderator's peers (the
+    room's members). ``staff``: the ids that are moderator pages, not participants."""
 
     version: int
     running: bool
     peers: dict[str, frozenset[str]]
+    staff: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, state: EventState) -> RoomIndex:
@@ -53,12 +62,18 @@ class RoomIndex(msgspec.Struct, frozen=True):
         record = state.current()
         if state.clock.phase is not Phase.ROUND or record is None:
             return cls(state.version, False, {})
-        peers = {
-            pid: frozenset(m for m in room.members if m != pid)
-            for room in record.rooms
-            for pid in room.members
-        }
-        return cls(state.version, True, peers)
+        visitors: dict[str, set[str]] = {}
+        for visit in record.visits:
+            visitors.setdefault(visit.room, set()).add(visit.staff.id)
+        peers: dict[str, frozenset[str]] = {}
+        for room in record.rooms:
+            staff = visitors.get(room.id, set())
+            for pid in room.members:
+                peers[pid] = frozenset(m for m in room.members if m != pid) | staff
+            for sid in staff:
+                peers[sid] = frozenset(room.members)
+        staff_ids = frozenset(s for ids in visitors.values() for s in ids if s in peers)
+        return cls(state.version, True, peers, staff_ids)
 
 
 class Signaling:
@@ -83,12 +98,25 @@ class Signaling:
         """An ``assignment`` as sent to ``pid``: with the polite roles and the ICE servers."""
         peers = assignment.get("peers") or []
         polite = roles(pid, [p["id"] for p in peers])
+        moderators = assignment.get("moderators") or []
         return {
             **assignment,
             "peers": [{**p, "polite": polite[p["id"]]} for p in peers],
             # toward the room's first caller; with one peer, simply toward that peer
             "polite": bool(peers) and any(polite.values()),
+            "moderators": [self.visitor(m) for m in moderators],
             "ice_servers": self.ice_servers(pid),
+        }
+
+    def visitor(self, staff: dict[str, Any]) -> dict[str, Any]:
+        """A moderator in a member's call (or the ``moderator`` event), with the member's role."""
+        return {**staff, "polite": MEMBER_POLITE_TO_STAFF}
+
+    def staff_call(self, peers: list[dict[str, Any]], staff_id: str) -> dict[str, Any]:
+        """What a moderator's page needs to call the members of the room it joined."""
+        return {
+            "peers": [{**p, "polite": not MEMBER_POLITE_TO_STAFF} for p in peers],
+            "ice_servers": self.ice_servers(staff_id),
         }
 
     async def _fresh(self, event_id: str) -> RoomIndex:
@@ -100,7 +128,8 @@ class Signaling:
         return index
 
     async def relay(self, event_id: str, pid: str, to: str, data: dict[str, Any]) -> None:
-        """Pass ``data`` from ``pid`` to ``to``, if ``to`` is in ``pid``'s room this round."""
+        """Pass ``data`` from ``pid`` to ``to``, if ``to`` is in ``pid``'s room this round (or in
+        the call ``pid`` joined, for a moderator page: ``pid`` is then its staff id)."""
         index = self._index.get(event_id)
         if index is None or to not in index.peers.get(pid, ()):
             # unknown, or the sender saw a round this process has not heard of yet: look again
@@ -109,12 +138,16 @@ class Signaling:
             raise UserError("no_round", "No round is running: there is nobody to call.")
         peers = index.peers.get(pid)
         if peers is None:
-            raise UserError("not_in_room", "You are not in a room this round.")
+            raise UserError("not_in_room", "You are not in a room's call this round.")
         if to not in peers:
-            raise UserError("not_your_peer", f"{to!r} is not in your room this round.")
+            raise UserError("not_your_peer", f"{to!r} is not in your room's call this round.")
         if len(msgspec.json.encode(data)) > MAX_SIGNAL_BYTES:
             raise ProtocolError("too_big", f"Signal data is limited to {MAX_SIGNAL_BYTES} bytes.")
-        await self.cross(event_id, to, "signal", {"from": pid, "data": data})
+        message = {"from": pid, "data": data}
+        if to in index.staff:
+            await self.cross_staff(event_id, to, "signal", message)
+        else:
+            await self.cross(event_id, to, "signal", message)
         self._metrics.signals.inc()
 
     async def cross(self, event_id: str, pid: str, event: str, data: dict[str, Any]) -> None:
@@ -124,6 +157,14 @@ class Signaling:
         async with self._crossing:
             room = person_room(event_id, pid)
             await self._sio.emit(event, data, room=room, namespace=PARTICIPANT_NS)
+
+    async def cross_staff(
+        self, event_id: str, staff_id: str, event: str, data: dict[str, Any]
+    ) -> None:
+        """Send to one moderator page, on whichever process it is connected to."""
+        async with self._crossing:
+            room = staff_room(event_id, staff_id)
+            await self._sio.emit(event, data, room=room, namespace=MODERATOR_NS)
 
     async def on_note(self, note: Note) -> None:
         """Forget an event's index when its rooms (or phase) changed."""

@@ -5,25 +5,30 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import msgspec
 import socketio
 
 from . import engine, links, logs, rooms, views
 from .clock import ClockCommand
 from .delivery import Delivery
-from .errors import ProtocolError, SpeedmeetError, UserError
+from .errors import ProtocolError, SpeedmeetError
 from .limits import SocketLimits
 from .metrics import Metrics
-from .model import EventState, LinkStats, Phase, TokenRef
+from .model import EventState, LinkStats, Phase, StaffRole, TokenRef
+from .model import Staff as StaffPage
 from .payloads import (
+    ClaimHelp,
     Empty,
     Extend,
     Feedback,
     Help,
     JoinRoom,
+    Label,
     Move,
     Notice,
     Reissue,
@@ -32,12 +37,13 @@ from .payloads import (
     SetWish,
     Signal,
     Stats,
+    Write,
     parse,
 )
 from .service import ONLINE, PLAN, Owner
 from .signaling import Signaling
 from .store import Note
-from .targets import event_room, person_room
+from .targets import event_room, person_room, staff_room
 from .tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -337,7 +343,8 @@ class ParticipantNamespace(Role):
         """Ask the moderators for help."""
         pid = self.pid(sid)
         await self.owner.apply(
-            self.ref(sid).event_id, lambda s, c: engine.ask_help(s, pid, body.text, c.now)
+            self.ref(sid).event_id,
+            lambda s, c: engine.ask_help(s, pid, body.text, c.now, body.reason),
         )
         return {}
 
@@ -404,10 +411,46 @@ def _upcoming(state: EventState, preview: dict[str, Any], room: str | None) -> b
 
 
 class Staff(Role):
-    """What the host and moderators share: the snapshot on connect, resolving help."""
+    """What the host and moderators share: the snapshot on connect, help requests, writing to a
+    room or a person. Each socket is one staff page with a label of its own (``Staff``)."""
+
+    def __init__(self, owner: Owner, metrics: Metrics, limits: SocketLimits) -> None:
+        super().__init__(owner, metrics, limits)
+        self.staff: dict[str, StaffPage] = {}  # each socket's page as others see it
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        """Accept the link (as every role does), then give the page its label."""
+        await super().on_connect(sid, environ, auth)
+        ref = self.who[sid]
+        role: StaffRole = "host" if self.role == "host" else "moderator"
+        number = 0
+        if role == "moderator":  # the lowest number no other moderator page here has
+            taken = {
+                s.number
+                for x, s in self.staff.items()
+                if self.who.get(x, ref).event_id == ref.event_id
+            }
+            number = next(n for n in range(1, len(taken) + 2) if n not in taken)
+        staff_id = f"{role[0]}-{secrets.token_hex(6)}"
+        self.staff[sid] = StaffPage(id=staff_id, role=role, number=number)
+
+    async def arrive(self, sid: str, ref: TokenRef) -> None:
+        """Hear what is meant for this page alone (the calls it joins)."""
+        staff = self.staff.get(sid)
+        if staff is not None:
+            await self.enter_room(sid, staff_room(ref.event_id, staff.id))
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        """Forget the socket and its label."""
+        await super().on_disconnect(sid, reason)
+        self.staff.pop(sid, None)
+
+    def me(self, sid: str) -> StaffPage:
+        """This socket's page as others see it."""
+        return self.staff[sid]
 
     async def welcome(self, sid: str, ref: TokenRef, state: EventState) -> None:
-        """Send the whole board."""
+        """Send the whole board (and the page's own label, ``me``)."""
         store = self.owner.store
         online = await store.online(state.id)
         stats = await store.stats(state.id)
@@ -415,47 +458,129 @@ class Staff(Role):
         now = self.owner.now()
         await self.tell(sid, "clock", engine.clock_payload(state, now))
         snapshot = views.snapshot_payload(state, online, stats, helped, now)
+        staff = self.staff.get(sid)
+        if staff is not None:
+            snapshot["me"] = engine.staff_payload(staff)
         await self.tell(sid, "snapshot", snapshot)
+
+    @acked(Label)
+    async def on_label(self, sid: str, body: Label) -> dict[str, Any]:
+        """Set the name this page shows to participants and the other staff."""
+        staff = msgspec.structs.replace(self.me(sid), name=" ".join(body.name.split()))
+        self.staff[sid] = staff
+        await self.relabelled(sid, staff)
+        return {"me": engine.staff_payload(staff)}
+
+    async def relabelled(self, sid: str, staff: StaffPage) -> None:
+        """The page's label changed (a moderator in a call tells its members)."""
+
+    @acked(ClaimHelp)
+    async def on_claim_help(self, sid: str, body: ClaimHelp) -> dict[str, Any]:
+        """Take a participant's help request: the other staff see who, the participant that
+        someone is coming."""
+        by = self.me(sid)
+        await self.owner.apply(
+            self.ref(sid).event_id,
+            lambda s, c: engine.claim_help(
+                s, c.logs["help"], body.participant, c.now, by, body.take_over
+            ),
+            needs=("help",),
+        )
+        return {"by": engine.staff_payload(by)}
 
     @acked(ResolveHelp)
     async def on_resolve_help(self, sid: str, body: ResolveHelp) -> dict[str, Any]:
         """Mark a participant's help request as dealt with."""
-        actor = self.role
+        actor, by = self.role, self.me(sid)
         await self.owner.apply(
             self.ref(sid).event_id,
-            lambda s, c: engine.resolve_help(s, c.logs["help"], body.participant, c.now, actor),
+            lambda s, c: engine.resolve_help(s, c.logs["help"], body.participant, c.now, actor, by),
             needs=("help",),
         )
         return {}
 
+    @acked(Write)
+    async def on_message(self, sid: str, body: Write) -> dict[str, Any]:
+        """Write to the members of one room of this round, or to one participant."""
+        by = self.me(sid)
+        outcome = await self.owner.apply(
+            self.ref(sid).event_id,
+            lambda s, c: engine.write(s, body.text, c.now, by, body.room, body.participant),
+        )
+        return outcome.result
+
 
 class ModeratorNamespace(Staff):
-    """``/moderator``: watch every room, step into one."""
+    """``/moderator``: watch every room, step into one's call (a third video)."""
 
     role = "moderator"
 
+    def __init__(
+        self, owner: Owner, metrics: Metrics, limits: SocketLimits, signaling: Signaling
+    ) -> None:
+        super().__init__(owner, metrics, limits)
+        self.signaling = signaling
+        self.visiting: dict[str, str] = {}  # the room whose call each socket joined
+
     @acked(JoinRoom)
     async def on_join_room(self, sid: str, body: JoinRoom) -> dict[str, Any]:
-        """Step into a room: its details now, and its members are told a moderator is coming."""
+        """Join a room's call: its details, and whom to call (its members are told)."""
+        by = self.me(sid)
+        outcome = await self.owner.apply(
+            self.ref(sid).event_id, lambda s, c: engine.join_room(s, body.room, by, c.now)
+        )
+        self.visiting[sid] = body.room
+        room = await self.board_room(outcome.state, body.room)
+        call = self.signaling.staff_call(outcome.result["peers"], by.id)
+        return {"room": room, "staff": engine.staff_payload(by), **call}
+
+    async def board_room(self, state: EventState, room_id: str) -> dict[str, Any] | None:
+        """One room as the board shows it."""
         store = self.owner.store
-        state = await self.owner.get(self.ref(sid).event_id)
         online = await store.online(state.id)
         stats = await store.stats(state.id)
         helped = logs.open_help(await store.entries(state.id, "help"))
         board = views.board_payload(state, online, stats, helped, self.owner.now())
-        room = next((r for r in board["rooms"] if r["id"] == body.room), None)
-        if room is None:
-            raise UserError("unknown_room", f"No room {body.room!r} in the current round.")
-        notice = {
-            "text": "",
-            "at": self.owner.now(),
-            "from": "moderator",
-            "kind": "moderator_joining",
-        }
-        members = [m["id"] for m in room["members"]]
-        told = [engine.Message(engine.to_participant(m), "notice", notice) for m in members]
-        await self.owner.publish(state, told)
-        return {"room": room}
+        return next((r for r in board["rooms"] if r["id"] == room_id), None)
+
+    @acked(Empty)
+    async def on_leave_room(self, sid: str, body: Empty) -> dict[str, Any]:
+        """Leave the room's call this page joined (its members are told)."""
+        return await self.leave(sid)
+
+    async def leave(self, sid: str) -> dict[str, Any]:
+        """Take this page out of the call it joined, if any: ``{room}`` it left."""
+        self.visiting.pop(sid, None)
+        staff_id, event_id = self.me(sid).id, self.ref(sid).event_id
+        outcome = await self.owner.apply(
+            event_id, lambda s, c: engine.leave_room(s, staff_id, c.now)
+        )
+        return outcome.result
+
+    async def relabelled(self, sid: str, staff: StaffPage) -> None:
+        """A moderator in a call: its members see the new name on the tile."""
+        room = self.visiting.get(sid)
+        if room is not None:
+            await self.owner.apply(
+                self.ref(sid).event_id, lambda s, c: engine.join_room(s, room, staff, c.now)
+            )
+
+    @acked(Signal)
+    async def on_signal(self, sid: str, body: Signal) -> dict[str, Any]:
+        """Relay a description or candidate to a member of the room whose call this page
+        joined, nobody else."""
+        await self.signaling.relay(self.ref(sid).event_id, self.me(sid).id, body.to, body.data)
+        return {}
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        """A page that goes leaves the call it was in (it joins again when it is back)."""
+        if sid in self.visiting and sid in self.who:
+            try:
+                await self.leave(sid)
+            except Exception as exc:  # the top of this handler: log, and forget the socket anyway
+                log.warning("a moderator's leaving a call was not recorded: %r", exc)
+        self.visiting.pop(sid, None)
+        await super().on_disconnect(sid, reason)
 
 
 def _clock_command(command: ClockCommand) -> Callable[..., Awaitable[dict[str, Any]]]:

@@ -14,3 +14,11 @@ def event_room(event_id: str) -> str:
 def person_room(event_id: str, pid: str) -> str:
     """The Socket.IO room of one participant's sockets."""
     return f"p:{event_id}:{pid}"
+
+
+MODERATOR_NS = "/moderator"
+
+
+def staff_room(event_id: str, staff_id: str) -> str:
+    """The Socket.IO room of one host or moderator page (its socket), for the calls it joins."""
+    return f"s:{event_id}:{staff_id}"

@@ -46,22 +46,17 @@ def board_payload(
     if record is not None and state.clock.phase.value == "round":
         room_of = {m: room.id for room in record.rooms for m in room.members}
     waiting_ids = waiting(state, online)
+    board = msgspec.to_builtins(rooms.board(state, online, stats, asking, now))
+    if board and record is not None:
+        for room in board:  # the moderators in the room's call
+            room["moderators"] = [engine.staff_payload(v) for v in record.visitors(room["id"])]
     return {
-        "rooms": msgspec.to_builtins(rooms.board(state, online, stats, asking, now)),
+        "rooms": board,
         "waiting": [
             {"id": pid, "name": state.participants[pid].name, "online": pid in online}
             for pid in waiting_ids
         ],
-        "help": [
-            {
-                "participant": h.participant,
-                "name": state.participants[h.participant].name,
-                "room": h.room,
-                "text": h.text,
-                "at": h.at,
-            }
-            for h in helped
-        ],
+        "help": [engine.help_payload(state, h) for h in helped],
         "participants": [
             {
                 **engine.person_payload(p),

@@ -251,7 +251,9 @@ def test_help_during_a_round_names_the_room() -> None:
         "name": "Name s2",
         "room": "r1-2",
         "text": "my camera is black",
+        "reason": None,
         "at": T0,
+        "claimed_by": None,
     }
     again = engine.ask_help(out.state, "s2", "still black", T0 + 1).entries
     # one open request a person

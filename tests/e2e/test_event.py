@@ -111,11 +111,10 @@ async def test_two_rounds_in_browsers(server: Running, browser: Any) -> None:
             )
             await mod.screenshot(path=str(DOCS / "moderator.png"))
 
-            async def describe(dialog: Any) -> None:
-                await dialog.accept("No sound")
-
-            first.once("dialog", describe)
             await first.click('[data-testid="help-button"]')
+            await first.fill('[data-testid="help-text"]', "No sound")
+            await first.click('[data-testid="help-send"]')
+            await first.click('[data-testid="help-done-close"]')
             await mod.wait_for_selector('[data-testid="help-item"]', timeout=10_000)
             await mod.click('[data-testid="resolve-help"]')
             await mod.wait_for_selector(

@@ -1,10 +1,11 @@
 /** The staff view shared by the host console and the moderator board: phase, rooms, help, waiting. */
 
-import { t, timeOfDay } from './i18n.js';
+import { staffName, t, timeOfDay } from './i18n.js';
 import { el, num } from './ui.js';
 
 const FLAGS = new Set(['alone', 'no_video', 'poor_link', 'help']);
 const REASONS = new Set(['mutual_wish', 'wish', 'fill', 'moved', 'repaired']);
+const HELP_REASONS = new Set(['no_sound', 'no_video', 'partner_absent', 'other']);
 const ICE = new Set(['new', 'checking', 'connected', 'completed', 'disconnected', 'failed', 'closed', 'gone']);
 
 /** "Round 2 of 6", "Break before round 3", ... for a clock state. */
@@ -71,8 +72,12 @@ export function roomCard(room, onJoin = null) {
     REASONS.has(room.reason) && room.reason !== 'fill' ? el('span', { class: 'muted small', text: t(`reason_short_${room.reason}`) }) : null),
   flags.length ? el('div', { class: 'flags' }, flags.map(flagBadge)) : null,
   el('ul', { class: 'members' }, (room.members || []).map(memberRow)),
+  Array.isArray(room.moderators) && room.moderators.length
+    ? el('p', { class: 'small in-call', 'data-testid': 'room-moderators',
+      text: t('room_moderators', { names: room.moderators.map(staffName).join(', ') }) }) : null,
   onJoin ? el('button', { type: 'button', class: 'secondary small-button', 'data-testid': 'join-room',
-    text: t('join_room'), onclick: (e) => onJoin(room.id, e.currentTarget) }) : null);
+    text: t('join_room'), 'aria-label': t('join_room_label', { room: room.id }),
+    onclick: (e) => onJoin(room.id, e.currentTarget) }) : null);
 }
 
 /**
@@ -103,21 +108,58 @@ export function renderRooms(container, rooms, { onJoin = null, filter = () => tr
   if (!same) container.replaceChildren(...cards);
 }
 
-/** The open help requests; `onResolve(participantId, button)` marks one as dealt with. */
-export function renderHelp(container, help, onResolve) {
+/**
+ * The open help requests; `onResolve(participantId, button)` marks one as dealt with. `more`:
+ * `me` (this page's label), `onClaim(participantId, button, takeOver)`, `onJoin(roomId, button)`
+ * and `onWrite(participantId)` add those buttons.
+ */
+export function renderHelp(container, help, onResolve, more = {}) {
+  const { me = null, onClaim = null, onJoin = null, onWrite = null } = more;
   const list = Array.isArray(help) ? help : [];
   if (!list.length) {
     container.replaceChildren(el('li', { class: 'muted', text: t('help_none') }));
     return;
   }
-  container.replaceChildren(...list.map((h) => el('li', { class: 'help-item', 'data-testid': 'help-item',
-    dataset: { participant: h.participant } },
+  // Keep the list as it is while someone uses one of its buttons (a board update every second
+  // would take the focus away).
+  const signature = JSON.stringify([list, me && me.id]);
+  if (container.dataset.signature === signature) return;
+  const focused = container.contains(document.activeElement) ? document.activeElement.dataset.key : null;
+  container.dataset.signature = signature;
+  container.replaceChildren(...list.map((h) => helpItem(h, onResolve, { me, onClaim, onJoin, onWrite })));
+  if (focused) {
+    const again = container.querySelector(`[data-key="${CSS.escape(focused)}"]`);
+    if (again) again.focus();
+  }
+}
+
+function helpItem(h, onResolve, { me, onClaim, onJoin, onWrite }) {
+  const mine = Boolean(me && h.claimed_by && h.claimed_by.id === me.id);
+  const taken = Boolean(h.claimed_by) && !mine;
+  const where = h.room ? t('room_label', { room: h.room }) : t('room_waiting');
+  const button = (key, text, testid, onclick, kind = 'secondary', label = null) => el('button', {
+    type: 'button', class: `${kind} small-button`, 'data-testid': testid, text, 'aria-label': label,
+    dataset: { key: `${h.participant}:${key}` }, onclick,
+  });
+  const named = { name: h.name };
+  return el('li', { class: 'help-item', 'data-testid': 'help-item',
+    dataset: { participant: h.participant, claimed: h.claimed_by ? (mine ? 'mine' : 'other') : '' } },
   el('div', {},
     el('strong', { text: h.name }),
-    el('span', { class: 'muted small', text: ` · ${h.room ? t('room_label', { room: h.room }) : t('room_waiting')} · ${timeOfDay(h.at)}` })),
+    el('span', { class: 'muted small', text: ` · ${where} · ${t('help_asked_at', { time: timeOfDay(h.at) })}` })),
+  HELP_REASONS.has(h.reason) ? el('p', { class: 'help-reason', text: t(`help_reason_${h.reason}`) }) : null,
   h.text ? el('p', { class: 'help-text', text: h.text }) : null,
-  el('button', { type: 'button', class: 'secondary small-button', 'data-testid': 'resolve-help',
-    text: t('help_resolve'), onclick: (e) => onResolve(h.participant, e.currentTarget) }))));
+  h.claimed_by ? el('p', { class: 'help-claim small', 'data-testid': 'help-claimed-by',
+    text: mine ? t('help_claimed_by_you') : t('help_claimed_by', { name: staffName(h.claimed_by) }) }) : null,
+  el('div', { class: 'inline help-actions' },
+    onClaim && !mine ? button(taken ? 'take' : 'claim', taken ? t('help_take_over') : t('help_claim'),
+      'claim-help', (e) => onClaim(h.participant, e.currentTarget, taken), taken ? 'secondary' : 'primary',
+      t(taken ? 'help_take_over_label' : 'help_claim_label', named)) : null,
+    onJoin && h.room ? button('join', t('help_join_call'), 'help-join', (e) => onJoin(h.room, e.currentTarget),
+      'secondary', t('help_join_label', named)) : null,
+    onWrite ? button('write', t('help_write', named), 'help-write', () => onWrite(h.participant)) : null,
+    button('resolve', t('help_resolve'), 'resolve-help', (e) => onResolve(h.participant, e.currentTarget),
+      'secondary', t('help_resolve_label', named))));
 }
 
 /** Who sits out this round. */

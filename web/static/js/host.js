@@ -6,6 +6,7 @@ import { $, $$, el, say } from './ui.js';
 import * as clock from './clock.js';
 import { renderHelp, renderRooms, renderWaiting } from './board.js';
 import { startStaff } from './staff.js';
+import { writePanel } from './write.js';
 
 const running = (c) => c.phase === 'round' || c.phase === 'break';
 const ALLOWED = {
@@ -27,14 +28,18 @@ const staff = startStaff('/host', {
   onHelp: (h) => say(staff.message, t('help_new', { name: h.name }), 'warn'),
 });
 const { ask, board, message } = staff;
+const write = writePanel($('#write'), { ask, board });
 
 function render() {
   renderCommands();
   renderCounts();
   renderParticipants();
   renderRooms($('#rooms'), board.rooms);
-  renderHelp($('#help'), board.help, resolve);
+  renderHelp($('#help'), board.help, resolve, {
+    me: board.me, onClaim: staff.claim, onWrite: (pid) => write.choose(`person:${pid}`),
+  });
   renderWaiting($('#waiting'), board.waiting);
+  write.render();
 }
 
 function renderCommands() {

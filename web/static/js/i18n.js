@@ -22,3 +22,15 @@ export function t(key, vars = {}) {
 export function timeOfDay(ms) {
   return new Date(ms).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
 }
+
+/**
+ * How a host or moderator page is named to others (`staff` as the server sends it: {id, role,
+ * number, name}): the name they typed, else "Moderator 2" or "The host".
+ */
+export function staffName(staff) {
+  if (!staff || typeof staff !== 'object') return t('staff_someone');
+  if (typeof staff.name === 'string' && staff.name.trim()) return staff.name.trim();
+  if (staff.role === 'host') return t('staff_host');
+  return Number.isInteger(staff.number) && staff.number > 0
+    ? t('staff_moderator_n', { n: staff.number }) : t('staff_someone');
+}

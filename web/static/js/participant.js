@@ -1,7 +1,7 @@
 /** The participant's page: lobby, room, waiting, break and end screens, all driven by the server. */
 
 import { boot } from './boot.js';
-import { t, timeOfDay } from './i18n.js';
+import { staffName, t, timeOfDay } from './i18n.js';
 import { $, $$, el, say, watchConnection } from './ui.js';
 import { call, connect } from './socket.js';
 import * as clock from './clock.js';
@@ -9,11 +9,16 @@ import * as media from './media.js';
 import { Mesh } from './rtc.js';
 import { feedbackForm, peerLine, summaryList } from './feedback.js';
 import { wishesPanel } from './wishes.js';
+import { helpStatus, openHelp, setHelpStatus } from './help.js';
 
 // A new round's clock comes a moment before our assignment; do not flash "you sit out".
 const PAIRING_GRACE_MS = 2000;
 const REASONS = new Set(['mutual_wish', 'wish', 'moved', 'repaired']);
-const NOTICE_KINDS = new Set(['moderator_joining', 'help_resolved', 'no_partner', 'extended']);
+const NOTICE_KINDS = new Set([
+  'moderator_joining', 'help_resolved', 'no_partner', 'extended', 'help_claimed',
+]);
+// What someone of the staff wrote: to the room, or to this person alone.
+const WRITTEN = new Set(['room_message', 'personal_message']);
 const WISHED = new Set(['mutual_wish', 'wish']);
 const WAIT_CODES = new Set(['late', 'sit_out', 'stopped']);
 const BREAK_MS = (Number(boot.event.break_seconds) || 0) * 1000;
@@ -37,6 +42,7 @@ const state = {
   tilesRoom: null,
   ice: new Map(),       // peer id → state of the call (an ICE state, or 'stalled', 'error')
   online: new Map(),    // peer id → whether their signaling socket is connected
+  moderators: [],       // moderators in this room's call: [{id, role, number, name, polite}]
   mediaSettled: false,
   memory: recall(),     // survives a reload: {meeting, rated, stopped}
 };
@@ -101,7 +107,9 @@ function play(video) {
 
 function peerName(id) {
   const peer = state.assignment && (state.assignment.peers || []).find((p) => p.id === id);
-  return peer ? peer.name : id;
+  if (peer) return peer.name;
+  const staff = state.moderators.find((m) => m.id === id);
+  return staff ? staffName(staff) : id;
 }
 
 function tileStatus(id) {
@@ -134,7 +142,20 @@ function remoteTile(peer) {
       peer.side ? el('span', { class: 'badge', text: peer.side }) : null));
 }
 
-/** Tiles for this room's peers; tiles of peers still here keep their video. */
+/** The tile of a moderator in our call: labelled as such. */
+function moderatorTile(staff) {
+  const name = staffName(staff);
+  return el('figure', { class: 'tile remote moderator', dataset: { peer: staff.id, role: 'moderator' },
+    'data-testid': 'moderator-tile' },
+  el('video', { 'data-testid': 'remote-video', 'data-peer': staff.id, 'data-role': 'moderator',
+    autoplay: true, playsinline: true }),
+  el('p', { class: 'video-overlay tile-status', text: t('link_connecting', { name }) }),
+  el('figcaption', {},
+    el('strong', { class: 'tile-name', text: name }),
+    el('span', { class: 'badge badge-staff', text: t('moderator_badge') })));
+}
+
+/** Tiles for this room's peers (and moderators in the call); tiles still wanted keep their video. */
 function renderRoom(a) {
   if (state.tilesRoom !== a.room) {
     remotes.replaceChildren();
@@ -142,12 +163,19 @@ function renderRoom(a) {
     state.online.clear();
     state.tilesRoom = a.room;
   }
-  const wanted = new Set(a.peers.map((p) => p.id));
+  const wanted = new Set([...a.peers, ...state.moderators].map((p) => p.id));
   for (const tile of $$('.tile.remote', remotes)) if (!wanted.has(tile.dataset.peer)) tile.remove();
   const present = new Set($$('.tile.remote', remotes).map((n) => n.dataset.peer));
   for (const peer of a.peers) if (!present.has(peer.id)) remotes.append(remoteTile(peer));
-  remotes.dataset.count = String(a.peers.length);
-  for (const peer of a.peers) tileStatus(peer.id);
+  for (const staff of state.moderators) {
+    if (!present.has(staff.id)) remotes.append(moderatorTile(staff));
+    else {
+      const label = $$('.tile.moderator', remotes).find((n) => n.dataset.peer === staff.id);
+      if (label) label.querySelector('.tile-name').textContent = staffName(staff);
+    }
+  }
+  remotes.dataset.count = String(a.peers.length + state.moderators.length);
+  for (const peer of [...a.peers, ...state.moderators]) tileStatus(peer.id);
   const reason = $('[data-view="room"] .reason');
   const text = reasonText(a.peers, a.reason, 'reason');
   reason.hidden = !text;
@@ -175,9 +203,12 @@ function inRoom(c, a) {
 function syncCall(c, a) {
   if (!inRoom(c, a)) {
     if (mesh.room) mesh.leave();
+    for (const tile of $$('.tile.moderator', remotes)) tile.remove();  // their call ended with it
     return;
   }
-  if (state.mediaSettled) mesh.enter(a);  // else: again once the camera answered
+  // Moderators in the call are extra peers: called like the others, left out of the link report.
+  const extra = state.moderators.map((m) => ({ ...m, extra: true }));
+  if (state.mediaSettled) mesh.enter({ ...a, peers: [...a.peers, ...extra] });  // else: once the camera answered
 }
 
 // --- screens -----------------------------------------------------------------------------------
@@ -210,8 +241,11 @@ function update() {
   if (screen === 'room') renderRoom(a);
   if (screen === 'waiting') renderWaiting();
   if (screen === 'break') renderBreakFeedback(c);
-  if (screen === 'ended') hideNotice();
-  if (screen === 'ended') renderSummary();
+  if (screen === 'ended') {
+    hideNotice();
+    renderSummary();
+    if (helpStatus()) setHelpStatus(null);  // open requests close with the event
+  }
   syncCall(c, a);
 }
 
@@ -340,7 +374,7 @@ function hideNotice() {
 }
 
 /** A notice's words: a status note from its kind and params, else the text someone wrote. */
-function noticeText(n) {
+function noticeText(n, name) {
   if (n.kind === 'extended') {
     const seconds = Number(n.params && n.params.seconds) || 0;
     const duration = seconds % 60 === 0
@@ -349,7 +383,7 @@ function noticeText(n) {
     const phase = n.params && n.params.phase === 'break' ? 'break' : 'round';
     return t(`notice_extended_${phase}`, { duration });
   }
-  return NOTICE_KINDS.has(n.kind) ? t(`notice_${n.kind}`) : String(n.text || '');
+  return NOTICE_KINDS.has(n.kind) ? t(`notice_${n.kind}`, { name }) : String(n.text || '');
 }
 
 function showNotice(n) {
@@ -359,9 +393,13 @@ function showNotice(n) {
   const lasts = typeof n.expires_at === 'number' ? n.expires_at - clock.serverNow() : (known ? NOTE_MS : null);
   if (lasts !== null && lasts <= 0) return;
   const box = $('#notice');
-  box.querySelector('.notice-from').textContent =
-    known ? '' : t(n.from === 'moderator' ? 'notice_from_moderator' : 'notice_from_host');
-  box.querySelector('.notice-text').textContent = noticeText(n);
+  const name = staffName(n.by);
+  let from = known ? '' : t(n.from === 'moderator' ? 'notice_from_moderator' : 'notice_from_host');
+  if (WRITTEN.has(n.kind)) from = t(`notice_from_${n.kind}`, { name });
+  box.querySelector('.notice-from').textContent = from;
+  box.querySelector('.notice-text').textContent = noticeText(n, name);
+  if (n.kind === 'help_claimed') setHelpStatus({ by: n.by || null });
+  if (n.kind === 'help_resolved') setHelpStatus(null);
   box.dataset.kind = n.kind || n.from || '';
   box.hidden = false;
   clearTimeout(noticeTimer);
@@ -383,15 +421,8 @@ function renderMediaButtons(s) {
   }
 }
 
-async function askHelp() {
-  const text = window.prompt(t('help_prompt'));
-  if (text === null) return;
-  try {
-    await ask('help', { text: text.trim().slice(0, 500) });
-    say(alertArea, t('help_sent'), 'success');
-  } catch (err) {
-    say(alertArea, err.message, 'error');
-  }
+function askHelp() {
+  openHelp((request) => ask('help', request));
 }
 
 async function rejoin() {
@@ -474,6 +505,7 @@ socket.on('assignment', (a) => {
   // A round that starts or ends moves everyone: the assignment carries the new clock.
   if (a.clock && clock.applyClock(a.clock)) state.clockAt = Date.now();
   state.assignment = a;
+  state.moderators = a.room && Array.isArray(a.moderators) ? a.moderators : [];
   const c = clock.currentClock();
   if (a.room && a.peers.length) {
     const peers = a.peers.map(({ id, name, organization, side }) => ({ id, name, organization, side }));
@@ -498,6 +530,14 @@ socket.on('peer', (m) => {
   tileStatus(m.id);
 });
 socket.on('notice', showNotice);
+// A moderator joined or left our room's call (their page calls us: we are the polite side).
+socket.on('moderator', (m) => {
+  const a = state.assignment;
+  if (!m || typeof m !== 'object' || !m.staff || !a || m.room !== a.room) return;
+  const others = state.moderators.filter((x) => x.id !== m.staff.id);
+  state.moderators = m.joined ? [...others, { ...m.staff, polite: m.polite !== false }] : others;
+  update();
+});
 socket.on('summary', (s) => {
   state.summary = s;
   update();

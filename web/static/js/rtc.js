@@ -1,7 +1,13 @@
 /**
  * Calls between the members of one room: one RTCPeerConnection per peer (a small mesh for rooms
- * of three), perfect negotiation with the `polite` flag the server gives per peer, trickle ICE
- * relayed by the server's `signal` event, and link stats reported every 5 s.
+ * of three, and for a moderator who joins the call), perfect negotiation with the `polite` flag
+ * the server gives per peer, trickle ICE relayed by the server's `signal` event, and link stats
+ * reported every 5 s.
+ *
+ * Each remote peer is its own `Peer` (its connection and negotiation state): peers come and go
+ * one by one while the others' calls go on. A peer whose info says `extra: true` (a moderator in
+ * a member's call) is called like any other but left out of the room's link report, which is
+ * about the meeting itself. The moderator's page uses a Mesh of its own to call every member.
  *
  * Every message we send carries `session`, the id of the RTCPeerConnection that sent it, and `to`,
  * the session of theirs it answers (once we know it). An offer or a hello from a peer who started
@@ -426,7 +432,8 @@ class Peer {
 }
 
 /**
- * The calls of one room.
+ * The calls of one room (`enter` with the room's peers; extra peers such as a moderator are
+ * peers with `extra: true`).
  * `send(to, data)` relays a signal (returns a promise); `report(stats)` sends link stats;
  * `hooks`: track(peerId, stream), state(peerId, link), error(peerId, err); `link` is an ICE
  * state (new, checking, connected, completed, disconnected, failed, closed; DTLS counted in) or
@@ -567,18 +574,20 @@ export class Mesh {
     this.soon = setTimeout(() => this.collect(), 1000);
   }
 
-  /** Sample every connection and report the worst of them. */
+  /** Sample every connection and report the worst of them (extra peers left out). */
   async collect() {
     const room = this.room;
     if (!room || this.peers.size === 0) return;
-    let samples;
+    let all;
     try {
-      samples = await Promise.all([...this.peers.values()].map((p) => p.sample()));
+      all = await Promise.all([...this.peers.values()].map(async (p) => ({ peer: p, stats: await p.sample() })));
     } catch (err) {
       console.warn('speedmeet: stats failed', err);
       return;
     }
     if (room !== this.room) return;
+    const samples = all.filter((s) => !s.peer.info.extra).map((s) => s.stats);
+    if (!samples.length) return;
     const worst = (values, pick) => {
       const known = values.filter((v) => typeof v === 'number' && Number.isFinite(v));
       return known.length ? pick(...known) : null;

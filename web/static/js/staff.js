@@ -8,19 +8,20 @@ import * as clock from './clock.js';
 import { SeqGate, phaseLabel } from './board.js';
 
 /**
- * Connect to `namespace` and keep `board` ({rooms, waiting, help, participants, event}) current
- * from `snapshot` and `rooms`. Calls `render()` after every change; `onHelp(h)` and
- * `onNotice(n)` for those events. Returns {socket, ask, board, message, renderPhase, resolve}.
+ * Connect to `namespace` and keep `board` ({rooms, waiting, help, participants, event, me})
+ * current from `snapshot` and `rooms` (`me`: this page's label as others see it). Calls
+ * `render()` after every change; `onHelp(h)`, `onNotice(n)` and `onConnect()` for those events.
+ * Returns {socket, ask, board, message, renderPhase, resolve, claim}.
  */
-export function startStaff(namespace, { render, onHelp = () => {}, onNotice = () => {} }) {
+export function startStaff(namespace, { render, onHelp = () => {}, onNotice = () => {}, onConnect = () => {} }) {
   const socket = connect(namespace, boot.token, clock.lastSeen);
   const ask = (event, payload = {}) => call(socket, event, payload);
   const message = $('#message');
   const gate = new SeqGate();
-  const board = { rooms: [], waiting: [], help: [], participants: [], event: boot.event };
+  const board = { rooms: [], waiting: [], help: [], participants: [], event: boot.event, me: null };
 
   const take = (data) => {
-    for (const key of ['rooms', 'waiting', 'help', 'participants', 'event']) {
+    for (const key of ['rooms', 'waiting', 'help', 'participants', 'event', 'me']) {
       if (data[key] !== undefined && data[key] !== null) board[key] = data[key];
     }
     render();
@@ -53,7 +54,21 @@ export function startStaff(namespace, { render, onHelp = () => {}, onNotice = ()
     render();
     onHelp(h);
   });
+  // Someone of the staff took a request (maybe us): everyone sees who.
+  socket.on('help_claimed', (c) => {
+    if (!c || typeof c !== 'object') return;
+    board.help = board.help.map((h) => (h.participant === c.participant ? { ...h, claimed_by: c.by } : h));
+    render();
+  });
+  // The event ended: what was still open is closed.
+  socket.on('help_closed', (c) => {
+    const gone = new Set((c && Array.isArray(c.participants)) ? c.participants : []);
+    board.help = board.help.filter((h) => !gone.has(h.participant));
+    if (gone.size) say(message, t('help_closed'), 'info');
+    render();
+  });
   socket.on('notice', onNotice);
+  socket.on('connect', onConnect);
   watchConnection(socket, (text) => say(message, text || t('error_bad_link'), 'error'));
   clock.keepInSync(socket);
   clock.startRenderer();
@@ -69,5 +84,19 @@ export function startStaff(namespace, { render, onHelp = () => {}, onNotice = ()
       button.disabled = false;
     }
   };
-  return { socket, ask, board, message, renderPhase, resolve };
+  /** Take a help request (`takeOver`: one someone else took); the participant is told. */
+  const claim = async (participant, button, takeOver = false) => {
+    button.disabled = true;
+    try {
+      const ack = await ask('claim_help', { participant, take_over: takeOver });
+      board.help = board.help.map((h) => (h.participant === participant ? { ...h, claimed_by: ack.by } : h));
+      const h = board.help.find((x) => x.participant === participant);
+      say(message, t('help_claim_done', { name: h ? h.name : participant }), 'success');
+      render();
+    } catch (err) {
+      say(message, err.message, 'error');
+      button.disabled = false;
+    }
+  };
+  return { socket, ask, board, message, renderPhase, resolve, claim };
 }
