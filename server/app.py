@@ -16,6 +16,7 @@ from aiohttp import web
 from prometheus_client import generate_latest
 
 from . import codec, manager
+from .assets import WEB
 from .board import Board
 from .check import Echo
 from .conductor import Conductor
@@ -161,7 +162,7 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
     app.router.add_post("/api/check", check_offer)
-    app.router.add_static("/static", pages.WEB / "static")
+    app.router.add_static("/static", WEB / "static")
     app.cleanup_ctx.append(_run)
     app.on_shutdown.append(_goodbye)
     return app

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -10,14 +9,13 @@ import msgspec
 from aiohttp import web
 
 from .. import i18n, links, views
+from ..assets import WEB
 from ..errors import SpeedmeetError
 from ..model import EventState
 from .api import json_response, planned
 from .keys import OWNER, SETTINGS
 
 routes = web.RouteTableDef()
-WEB = Path(__file__).resolve().parent.parent.parent / "web"
-VENDOR = WEB.parent / "node_modules" / "socket.io-client" / "dist"
 JINJA = web.AppKey("jinja", jinja2.Environment)
 
 
@@ -156,18 +154,6 @@ async def check_page(request: web.Request) -> web.Response:
     return render(
         request, "check.html", t=t, lang=lang, boot=boot, title=t.get("check_title", "Self-test")
     )
-
-
-@routes.get("/static/vendor/socket.io.esm.min.js")
-async def socketio_client(request: web.Request) -> web.StreamResponse:
-    """socket.io-client, installed from the npm registry by the setup command."""
-    path = VENDOR / "socket.io.esm.min.js"
-    if not path.exists():
-        return web.Response(
-            status=503,
-            text="socket.io-client is not installed: run the setup command (npm install).",
-        )
-    return web.FileResponse(path, headers={"Content-Type": "text/javascript"})
 
 
 @routes.get("/")
