@@ -22,7 +22,7 @@ from .check import Echo
 from .conductor import Conductor
 from .delivery import Delivery
 from .feed import Feed
-from .http import api, guard, join, pages
+from .http import api, guard, join, pages, people
 from .http.keys import ADMIN_TOKEN, LEASES, METRICS, NEW_TOKEN, OWNER, SETTINGS, SIGNUPS, Signups
 from .leases import Leases
 from .limits import Outbound, Rate, SocketLimits, client_address
@@ -157,6 +157,7 @@ def create_app(
     )
     app[pages.JINJA] = pages.environment()
     app.router.add_routes(api.routes)
+    app.router.add_routes(people.routes)
     app.router.add_routes(pages.routes)
     app.router.add_routes(join.routes)
     app.router.add_get("/healthz", healthz)

@@ -5,9 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, get_args
 
-from .model import AuditEntry, Entry, Feedback, HelpRequest, HelpResolved, Notice
+from .model import (
+    AuditEntry,
+    Entry,
+    Feedback,
+    HelpRequest,
+    HelpResolved,
+    MailBatch,
+    MailStatus,
+    Notice,
+)
 
-Log = Literal["feedback", "help", "notices", "audit"]
+Log = Literal["feedback", "help", "notices", "audit", "mail"]
 LOGS: tuple[Log, ...] = get_args(Log)
 
 
@@ -19,6 +28,8 @@ def log_of(entry: Entry) -> Log:
         return "help"
     if isinstance(entry, Notice):
         return "notices"
+    if isinstance(entry, MailStatus | MailBatch):
+        return "mail"
     assert isinstance(entry, AuditEntry)
     return "audit"
 
@@ -38,3 +49,16 @@ def open_help(entries: Iterable[Entry]) -> list[HelpRequest]:
 def ratings(entries: Iterable[Entry]) -> dict[tuple[str, str], Feedback]:
     """Each person's latest rating of each of their meetings, by ``(participant, room)``."""
     return {(e.participant, e.room): e for e in entries if isinstance(e, Feedback)}
+
+
+def mail_status(entries: Iterable[Entry]) -> dict[str, MailStatus]:
+    """Each person's latest e-mail status."""
+    return {e.participant: e for e in entries if isinstance(e, MailStatus)}
+
+
+def reminded(entries: Iterable[Entry], starts_at: int) -> bool:
+    """Whether a reminder of this start time was sent already."""
+    return any(
+        isinstance(e, MailBatch) and e.kind == "reminder" and e.for_start == starts_at
+        for e in entries
+    )

@@ -65,6 +65,7 @@ class Participant(msgspec.Struct, frozen=True, kw_only=True):
     side: str = ""
     email: str = ""
     stopped: bool = False
+    language: str = ""  # "en" or "fr" for their pages and e-mails; "": the event's
 
 
 class Wish(msgspec.Struct, frozen=True, kw_only=True):
@@ -145,8 +146,35 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True, tag="audit"):
     detail: str = ""
 
 
+MailKind = Literal["invitation", "reminder"]
+
+
+class MailStatus(msgspec.Struct, frozen=True, kw_only=True, tag="mail"):
+    """Where one e-mail to a participant stands: ``queued``, then ``sent`` or ``failed`` (with
+    a ``code``: ``refused``, ``unreachable``, ``auth``, ``timeout``, ``error``, and the mail
+    server's ``reason``). The latest entry of a person is their status."""
+
+    participant: str
+    kind: MailKind
+    status: Literal["queued", "sent", "failed"]
+    at: int
+    batch: str = ""
+    code: str = ""
+    reason: str = ""
+
+
+class MailBatch(msgspec.Struct, frozen=True, kw_only=True, tag="mail_batch"):
+    """A sending of e-mails began (a reminder is sent once for each start time)."""
+
+    kind: MailKind
+    batch: str
+    at: int
+    count: int
+    for_start: int | None = None
+
+
 # What only accumulates: kept in append-only logs of the event, beside the decided record.
-Entry = Feedback | HelpRequest | HelpResolved | Notice | AuditEntry
+Entry = Feedback | HelpRequest | HelpResolved | Notice | AuditEntry | MailStatus | MailBatch
 
 
 class EventState(msgspec.Struct, frozen=True, kw_only=True):

@@ -15,7 +15,7 @@ from .. import engine, links, logs, roster, views
 from ..errors import ProtocolError, SpeedmeetError, Unauthorized
 from ..model import Entry, EventState, Matching, Settings
 from ..payloads import MAX_DEPTH, too_deep
-from .inputs import EventIn, LinkIn, ParticipantIn, WishIn, convert_one, convert_rows, csv_rows
+from .inputs import EventIn, WishIn, convert_one, convert_rows
 from .keys import ADMIN_TOKEN, LEASES, NEW_TOKEN, OWNER, SETTINGS
 
 routes = web.RouteTableDef()
@@ -137,79 +137,6 @@ async def get_event(request: web.Request) -> web.Response:
     owner = request.app[OWNER]
     state = await owner.get(request.match_info["id"])
     return json_response(event_body(request, state, await owner.store.online(state.id)))
-
-
-@routes.post("/api/events/{id}/participants")
-async def add_participants(request: web.Request) -> web.Response:
-    """Register people from a JSON list or a CSV file, all or nothing."""
-    require_admin(request)
-    owner = request.app[OWNER]
-    event_id = request.match_info["id"]
-    await owner.get(event_id)
-    if request.content_type in ("text/csv", "application/csv"):
-        raw: Any = csv_rows((await request.read()).decode("utf-8", errors="replace"))
-    else:
-        raw = await body_json(request)
-    given = convert_rows(raw, ParticipantIn)
-    if not given:
-        raise ProtocolError("bad_request", "The list is empty: nobody to register.")
-    rows = [roster.Row(p.name, p.organization, p.side, p.email, p.wishes) for p in given]
-    tokens = [request.app[NEW_TOKEN]() for _ in rows]
-    cap = request.app[SETTINGS].max_participants
-    created: list[Any] = []
-
-    def change(state: EventState) -> EventState:
-        new, people = roster.register(state, rows, tokens, cap)
-        created.extend(people)
-        return new
-
-    await owner.update(event_id, change)
-    return json_response(
-        [
-            {
-                **engine.person_payload(p),
-                "email": p.email,
-                "join_url": link_url(request, event_id, p.id, token),
-            }
-            for p, token in zip(created, tokens, strict=True)
-        ],
-        status=201,
-    )
-
-
-@routes.get("/api/events/{id}/participants")
-async def list_participants(request: web.Request) -> web.Response:
-    """Everyone registered and whether they are online (links are given when made)."""
-    require_admin(request)
-    owner = request.app[OWNER]
-    state = await owner.get(request.match_info["id"])
-    online = await owner.store.online(state.id)
-    return json_response(
-        [
-            {
-                **engine.person_payload(p),
-                "email": p.email,
-                "online": p.id in online,
-                "stopped": p.stopped,
-            }
-            for p in state.participants.values()
-        ]
-    )
-
-
-@routes.post("/api/events/{id}/links")
-async def reissue_link(request: web.Request) -> web.Response:
-    """A new link for someone (``who``: a participant id, ``host``, ``moderator`` or
-    ``registration``); the old one stops working at once."""
-    require_admin(request)
-    body = convert_one(await body_json(request), LinkIn, "link")
-    event_id, token = request.match_info["id"], request.app[NEW_TOKEN]()
-    new_hash = links.token_hash(token)
-    await request.app[OWNER].apply(
-        event_id, lambda s, c: engine.reissue_link(s, body.who, new_hash, c.now, "admin")
-    )
-    url = link_url(request, event_id, body.who, token)
-    return json_response({"who": body.who, "url": url}, status=201)
 
 
 @routes.post("/api/events/{id}/wishes")

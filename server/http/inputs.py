@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -35,16 +33,6 @@ class EventIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     matching: MatchingIn = MatchingIn()
     no_show_seconds: Annotated[int, msgspec.Meta(ge=5, le=3600)] | None = None
     language: Literal["en", "fr"] | None = None
-
-
-class ParticipantIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """One row of ``POST /api/events/{id}/participants``."""
-
-    name: Name
-    organization: Short = ""
-    side: Short = ""
-    email: Short = ""
-    wishes: list[Short] = msgspec.field(default_factory=list)
 
 
 class LinkIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -101,33 +89,3 @@ def convert_rows(rows: Any, kind: type[T]) -> list[T]:
                 "bad_row", f"{where}: {exc}. Nothing was stored.", row=i, field=field
             ) from exc
     return out
-
-
-def csv_rows(text: str) -> list[dict[str, Any]]:
-    """Participants from CSV with a header row (name, organization, side, email, wishes).
-
-    ``wishes`` holds references separated by ``;``; empty cells are left out.
-    """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if reader.fieldnames is None or "name" not in [f.strip().lower() for f in reader.fieldnames]:
-        raise ProtocolError(
-            "bad_csv", "The CSV needs a header row with at least a 'name' column.", row=0
-        )
-    rows: list[dict[str, Any]] = []
-    for raw in reader:
-        row: dict[str, Any] = {}
-        for key, value in raw.items():
-            if key is None:
-                raise ProtocolError(
-                    "bad_row",
-                    f"row {len(rows) + 1}: more cells than header columns. Nothing was stored.",
-                    row=len(rows) + 1,
-                )
-            name = key.strip().lower()
-            value = (value or "").strip()
-            if name == "wishes":
-                row[name] = [w.strip() for w in value.split(";") if w.strip()]
-            elif value:
-                row[name] = value
-        rows.append(row)
-    return rows
