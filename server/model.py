@@ -43,6 +43,16 @@ class Matching(msgspec.Struct, frozen=True, kw_only=True):
     odd: OddPolicy = "trio"
 
 
+class Signup(msgspec.Struct, frozen=True, kw_only=True):
+    """The registration link's rules: open or not, how many places the event has (everyone
+    counted), until when, and the data policy people consent to (``""``: the server's)."""
+
+    open: bool = True
+    cap: int | None = None
+    closes_at: int | None = None
+    policy: str = ""
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """The event's timing and matching, as the organiser set them."""
 
@@ -53,6 +63,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     matching: Matching = Matching()
     no_show_seconds: int = 45
     language: str = "en"
+    starts_at: int | None = None  # when the event is announced to start (invitations, .ics)
+    reminder_minutes: int = 0  # a reminder e-mail this long before starts_at (0: none)
+    signup: Signup = Signup()
 
 
 class Participant(msgspec.Struct, frozen=True, kw_only=True):

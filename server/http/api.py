@@ -11,11 +11,11 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from .. import engine, links, logs, roster, views
+from .. import engine, events, links, logs, roster, views
 from ..errors import ProtocolError, SpeedmeetError, Unauthorized
-from ..model import Entry, EventState, Matching, Settings
+from ..model import Entry, EventState, Matching, Settings, Signup
 from ..payloads import MAX_DEPTH, too_deep
-from .inputs import EventIn, WishIn, convert_one, convert_rows
+from .inputs import EventIn, EventPatch, WishIn, convert_one, convert_rows, given_fields
 from .keys import ADMIN_TOKEN, LEASES, NEW_TOKEN, OWNER, SETTINGS
 
 routes = web.RouteTableDef()
@@ -106,6 +106,11 @@ async def create_event(request: web.Request) -> web.Response:
             matching=Matching(mode=m.mode, sides=tuple(m.sides), odd=m.odd or settings.odd),
             no_show_seconds=body.no_show_seconds or settings.no_show_seconds,
             language=body.language or settings.language,
+            starts_at=body.starts_at,
+            reminder_minutes=settings.reminder_minutes
+            if body.reminder_minutes is None
+            else body.reminder_minutes,
+            signup=Signup(**given_fields(body.signup)),
         ),
         links.token_hash(tokens["host"]),
         links.token_hash(tokens["moderator"]),
@@ -137,6 +142,47 @@ async def get_event(request: web.Request) -> web.Response:
     owner = request.app[OWNER]
     state = await owner.get(request.match_info["id"])
     return json_response(event_body(request, state, await owner.store.online(state.id)))
+
+
+@routes.patch("/api/events/{id}")
+async def edit_event(request: web.Request) -> web.Response:
+    """Change the event's settings: any before the start, the title and the sign-up link's
+    rules until the end."""
+    require_admin(request)
+    changes = given_fields(convert_one(await body_json(request), EventPatch, "event"))
+    owner = request.app[OWNER]
+    outcome = await owner.apply(
+        request.match_info["id"], lambda s, c: events.edit(s, changes, c.now)
+    )
+    request.app[LEASES].poke()  # a new start time: the reminder is due at another time
+    online = await owner.store.online(outcome.state.id)
+    return json_response(event_body(request, outcome.state, online))
+
+
+@routes.delete("/api/events/{id}")
+async def delete_event(request: web.Request) -> web.Response:
+    """Delete an event and everything kept of it (not while a round or a break runs)."""
+    require_admin(request)
+    await request.app[OWNER].delete(request.match_info["id"])
+    return web.Response(status=204)
+
+
+@routes.get("/api/info")
+async def server_info(request: web.Request) -> web.Response:
+    """What the organiser's page needs to know of this server."""
+    require_admin(request)
+    s = request.app[SETTINGS]
+    return json_response(
+        {
+            "mail": bool(s.smtp_host),
+            "mail_from": s.smtp_from,
+            "max_participants": s.max_participants,
+            "reminder_minutes": s.reminder_minutes,
+            "data_policy": s.data_policy,
+            "language": s.language,
+            "base_url": s.base_url(),
+        }
+    )
 
 
 @routes.post("/api/events/{id}/wishes")

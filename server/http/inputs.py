@@ -23,6 +23,19 @@ class MatchingIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     odd: Literal["trio", "wait"] | None = None
 
 
+Epoch = Annotated[int, msgspec.Meta(ge=0, le=32503680000000)]  # milliseconds, before 3000
+Policy = Annotated[str, msgspec.Meta(max_length=20_000)]
+
+
+class SignupIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """``signup``: the registration link's rules (fields left out stay as they are)."""
+
+    open: bool | msgspec.UnsetType = msgspec.UNSET
+    cap: Annotated[int, msgspec.Meta(ge=1, le=100000)] | msgspec.UnsetType | None = msgspec.UNSET
+    closes_at: Epoch | msgspec.UnsetType | None = msgspec.UNSET
+    policy: Policy | msgspec.UnsetType = msgspec.UNSET
+
+
 class EventIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """``POST /api/events``."""
 
@@ -33,6 +46,49 @@ class EventIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     matching: MatchingIn = MatchingIn()
     no_show_seconds: Annotated[int, msgspec.Meta(ge=5, le=3600)] | None = None
     language: Literal["en", "fr"] | None = None
+    starts_at: Epoch | None = None
+    reminder_minutes: Annotated[int, msgspec.Meta(ge=0, le=20160)] | None = None
+    signup: SignupIn = SignupIn()
+
+
+class MatchingPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """``matching`` of ``PATCH /api/events/{id}``."""
+
+    mode: Literal["bipartite", "open"] | msgspec.UnsetType = msgspec.UNSET
+    sides: list[Name] | msgspec.UnsetType = msgspec.UNSET
+    odd: Literal["trio", "wait"] | msgspec.UnsetType = msgspec.UNSET
+
+
+class EventPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """``PATCH /api/events/{id}``: the settings to change (the others stay)."""
+
+    title: Name | msgspec.UnsetType = msgspec.UNSET
+    round_seconds: Annotated[int, msgspec.Meta(ge=10, le=7200)] | msgspec.UnsetType = msgspec.UNSET
+    rounds: Annotated[int, msgspec.Meta(ge=1, le=200)] | msgspec.UnsetType = msgspec.UNSET
+    break_seconds: Annotated[int, msgspec.Meta(ge=0, le=7200)] | msgspec.UnsetType = msgspec.UNSET
+    matching: MatchingPatch | msgspec.UnsetType = msgspec.UNSET
+    no_show_seconds: Annotated[int, msgspec.Meta(ge=5, le=3600)] | msgspec.UnsetType = msgspec.UNSET
+    language: Literal["en", "fr"] | msgspec.UnsetType = msgspec.UNSET
+    starts_at: Epoch | msgspec.UnsetType | None = msgspec.UNSET
+    reminder_minutes: Annotated[int, msgspec.Meta(ge=0, le=20160)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    signup: SignupIn | msgspec.UnsetType = msgspec.UNSET
+
+
+def given_fields(patch: msgspec.Struct) -> dict[str, Any]:
+    """The fields a patch sets, nested objects as dicts of theirs (``sides`` as a tuple)."""
+    out: dict[str, Any] = {}
+    for name in patch.__struct_fields__:
+        value = getattr(patch, name)
+        if value is msgspec.UNSET:
+            continue
+        if isinstance(value, msgspec.Struct):
+            value = given_fields(value)
+        elif name == "sides":
+            value = tuple(value)
+        out[name] = value
+    return out
 
 
 class LinkIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -25,7 +25,7 @@ CORE = [
 # what the core may import from the package itself (the matching package among its own modules)
 INSIDE = {
     "clock", "matching", "rooms", "model", "engine", "roster", "views", "errors", "logs",
-    "deadlines", "links", "intake", "spreadsheet",
+    "deadlines", "links", "intake", "spreadsheet", "events",
 }  # fmt: skip
 FORBIDDEN = {"aiohttp", "socketio", "engineio", "redis", "aiortc", "aioice", "av", "asyncio"}
 
