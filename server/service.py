@@ -138,6 +138,12 @@ class Owner:
         outcome = await self.apply(event_id, lambda s, _ctx: engine.Outcome(change(s), []))
         return outcome.state
 
+    async def append(self, event_id: str, entries: Sequence[Entry]) -> None:
+        """Append log entries that change nothing decided and that nobody needs to hear of (an
+        e-mail's status)."""
+        state = await self.get(event_id)
+        await self.store.commit(Change(base=state, state=None, entries=entries))
+
     async def delete(self, event_id: str) -> None:
         """Delete an event and all it holds: its open pages are closed first (their links are
         revoked on every process). Not while a round or a break runs: end it first."""

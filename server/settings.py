@@ -59,6 +59,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     board_interval_ms: int = 1000
     log_level: str = "INFO"
     data_policy: str = ""
+    timezone: str = "UTC"
     reminder_minutes: int = 1440
     smtp_host: str = ""
     smtp_port: int = 587
@@ -128,7 +129,7 @@ def load(
             continue  # other tools may use the prefix (e.g. SPEEDMEET_REQUIRE_BROWSER)
         text = (
             "admin_token", "public_url", "redis_url", "redis_prefix", "data_dir", "data_key",
-            "data_policy", "smtp_host", "smtp_username", "smtp_password", "smtp_from",
+            "data_policy", "timezone", "smtp_host", "smtp_username", "smtp_password", "smtp_from",
         )  # fmt: skip
         data[name] = raw if name in text else _env_value(raw)
     data.update({k: v for k, v in overrides.items() if v is not None})
