@@ -87,6 +87,9 @@ async def _page(request: web.Request, role: str) -> web.Response:
     ref = await owner.store.resolve(token) if state is not None else None
     if state is None or ref is None or ref.event_id != state.id or ref.role != role:
         return bad_link(request, lang)
+    person = state.participants.get(ref.participant_id or "")
+    if person is not None and person.language and request.query.get("lang") not in i18n.LANGUAGES:
+        lang = person.language  # the organiser (or the person, signing up) chose it
     t = i18n.strings(lang)
     boot: dict[str, Any] = {
         "role": role,
@@ -170,3 +173,13 @@ async def home(request: web.Request) -> web.Response:
         message=t.get("home_message", "Open the link you were given to join an event."),
         hint=t["error_help"],
     )
+
+
+@routes.get("/admin")
+async def admin_page(request: web.Request) -> web.Response:
+    """The organiser's page: signed in with the admin token, which the page keeps in the tab's
+    sessionStorage and sends as a Bearer header (never in an address, never as a cookie)."""
+    lang = language(request)
+    t = i18n.strings(lang)
+    boot = {"role": "admin", "token": "", "lang": lang, "strings": t, "event": None}
+    return render(request, "admin.html", t=t, lang=lang, boot=boot, title=t["admin_title"])

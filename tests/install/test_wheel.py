@@ -111,6 +111,10 @@ async def test_the_installed_wheel_serves_a_participant_page(
                 assert "javascript" in r.headers["Content-Type"]
                 body = await r.text()
             assert "export{" in body.replace(" ", "") and " as io" in body
+            async with http.get(url + "/admin") as r:
+                assert r.status == 200  # the organiser's page and its template ship too
+            async with http.get(url + "/static/js/admin.js") as r:
+                assert r.status == 200
     finally:
         proc.terminate()
         async with asyncio.timeout(20):
