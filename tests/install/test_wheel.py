@@ -120,3 +120,18 @@ async def test_the_installed_wheel_serves_a_participant_page(
         async with asyncio.timeout(20):
             await proc.wait()
         log.close()
+
+
+def test_setup_does_nothing_when_nothing_changed() -> None:
+    """``scripts/serve`` sets up first: once set up, a start installs nothing and says nothing."""
+    stamp = REPO / ".venv" / ".speedmeet-setup"
+    if not stamp.exists():
+        pytest.skip("not set up by scripts/setup (run the tests through scripts/test)")
+    log = REPO / ".venv" / "setup.log"
+    before = log.stat().st_mtime_ns if log.exists() else None
+    for args in (["--test"], []):  # a test setup serves a plain one too
+        done = subprocess.run(
+            [str(REPO / "scripts" / "setup"), *args], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0 and done.stdout == "" and done.stderr == "", done
+    assert (log.stat().st_mtime_ns if log.exists() else None) == before
