@@ -86,3 +86,29 @@ async def test_a_running_event_is_not_deleted(server: Running) -> None:
 async def test_server_info(server: Running) -> None:
     status, body = await server.api("GET", "/api/info")
     assert status == 200 and body["mail"] is False and body["max_participants"] == 3000
+
+
+async def test_the_organisers_page_holds_no_secret(server: Running) -> None:
+    async with server.http.get(server.url + "/admin?lang=fr") as r:
+        assert r.status == 200
+        page = await r.text()
+        assert r.headers["Referrer-Policy"] == "no-referrer"
+        assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+        assert "Set-Cookie" not in r.headers
+    assert 'src="/static/js/admin.js"' in page and "Se connecter" in page
+    assert "test-admin-token" not in page
+
+
+async def test_a_participants_page_opens_in_their_language(server: Running) -> None:
+    people = [
+        {"name": "Claire", "side": "commune", "language": "fr"},
+        {"name": "Léa", "side": "solution"},
+    ]
+    ev = await server.event(people, language="en")
+    for i, lang in ((0, "fr"), (1, "en")):
+        _, token = ev.person(i)
+        async with server.http.get(f"{server.url}/e/{ev.id}/p/{token}") as r:
+            assert f'<html lang="{lang}">' in await r.text()
+    _, token = ev.person(0)
+    async with server.http.get(f"{server.url}/e/{ev.id}/p/{token}?lang=en") as r:
+        assert '<html lang="en">' in await r.text()  # ?lang= still chooses
