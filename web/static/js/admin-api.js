@@ -4,7 +4,7 @@
  * cookie (no request of another site can carry it: nothing to forge), gone when the tab closes.
  */
 
-import { t } from './i18n.js';
+import { has, t } from './i18n.js';
 
 const KEY = 'speedmeet.admin';
 
@@ -18,7 +18,10 @@ export function forget() { sessionStorage.removeItem(KEY); }
 /** A refused call: the server's `error` ({code, message, ...}) and the HTTP status. */
 export class ApiError extends Error {
   constructor(status, error) {
-    super((error && error.message) || t('error_http', { status }));
+    // the page's own words for the codes it knows (with the error's details), else the server's
+    const code = error && error.code;
+    const key = `admin_error_${code}`;
+    super(code && has(key) ? t(key, error) : (error && error.message) || t('error_http', { status }));
     this.name = 'ApiError';
     this.status = status;
     this.code = (error && error.code) || 'http';

@@ -22,3 +22,8 @@ export function t(key, vars = {}) {
 export function timeOfDay(ms) {
   return new Date(ms).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
 }
+
+/** Whether this page has a string `key` (to fall back on the server's own text otherwise). */
+export function has(key) {
+  return typeof strings[key] === 'string';
+}
