@@ -16,17 +16,30 @@ from aiohttp import web
 from prometheus_client import generate_latest
 
 from . import codec, manager
+from .assets import WEB
 from .board import Board
 from .check import Echo
 from .conductor import Conductor
 from .delivery import Delivery
 from .feed import Feed
-from .http import api, guard, join, pages
-from .http.keys import ADMIN_TOKEN, LEASES, METRICS, NEW_TOKEN, OWNER, SETTINGS, SIGNUPS, Signups
+from .http import api, guard, join, mailing, pages, people
+from .http.keys import (
+    ADMIN_TOKEN,
+    LEASES,
+    METRICS,
+    NEW_TOKEN,
+    OUTBOX,
+    OWNER,
+    SETTINGS,
+    SIGNUPS,
+    Signups,
+)
 from .leases import Leases
 from .limits import Outbound, Rate, SocketLimits, client_address
+from .mail import Outbox
 from .metrics import Metrics
 from .presence import Presence
+from .reminders import Reminders
 from .service import Owner
 from .settings import Settings
 from .signaling import Signaling
@@ -39,6 +52,7 @@ log = logging.getLogger(__name__)
 CONDUCTOR = web.AppKey("conductor", Conductor)
 BOARD = web.AppKey("board", Board)
 ECHO = web.AppKey("echo", Echo)
+REMINDERS = web.AppKey("reminders", Reminders)
 SIO = web.AppKey("sio", socketio.AsyncServer)
 NAMESPACES = web.AppKey("namespaces", Namespaces)
 PRESENCE = web.AppKey("presence", Presence)
@@ -119,16 +133,20 @@ def create_app(
     conductor = Conductor(owner, now, int(settings.restart_grace_seconds * 1000), metrics)
     board = Board(owner, settings.board_interval_ms)
     leases = Leases(store, int(settings.lease_seconds * 1000), metrics)
-    leases.stewards += [conductor, board]
+    outbox = Outbox(settings, owner, now)
+    reminders = Reminders(owner, outbox, now, new_token, settings.base_url())
+    leases.stewards += [conductor, board, reminders]
     listener = manager.name(settings, proc)
     feed = Feed(
-        [signaling, delivery, conductor, board, namespaces],
+        [signaling, delivery, conductor, board, namespaces, reminders],
         namespaces,
         lambda: manager.listening(sio, listener),
         metrics,
     )
     store.subscribe(feed)
     app[FEED] = feed
+    app[OUTBOX] = outbox
+    app[REMINDERS] = reminders
     app[BOARD] = board
     app[CONDUCTOR] = conductor
     app[LEASES] = leases
@@ -156,12 +174,14 @@ def create_app(
     )
     app[pages.JINJA] = pages.environment()
     app.router.add_routes(api.routes)
+    app.router.add_routes(people.routes)
+    app.router.add_routes(mailing.routes)
     app.router.add_routes(pages.routes)
     app.router.add_routes(join.routes)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
     app.router.add_post("/api/check", check_offer)
-    app.router.add_static("/static", pages.WEB / "static")
+    app.router.add_static("/static", WEB / "static")
     app.cleanup_ctx.append(_run)
     app.on_shutdown.append(_goodbye)
     return app
@@ -195,6 +215,8 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
         tasks.start(app[BOARD].run(), name="board")
         tasks.start(app[PRESENCE].run(), name="presence")
         tasks.start(app[ECHO].run(), name="self-test sweep")
+        tasks.start(app[OUTBOX].run(), name="mail")
+        tasks.start(app[REMINDERS].run(), name="reminders")
         yield
     finally:
         await tasks.close()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
+
+from .assets import WEB
 
 LANGUAGES = ("en", "fr")
-_I18N = Path(__file__).resolve().parent.parent / "web" / "i18n"
+_I18N = WEB / "i18n"
 
 
 @cache

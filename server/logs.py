@@ -7,9 +7,19 @@ from typing import Literal, get_args
 
 import msgspec
 
-from .model import AuditEntry, Entry, Feedback, HelpClaimed, HelpRequest, HelpResolved, Notice
+from .model import (
+    AuditEntry,
+    Entry,
+    Feedback,
+    HelpClaimed,
+    HelpRequest,
+    HelpResolved,
+    MailBatch,
+    MailStatus,
+    Notice,
+)
 
-Log = Literal["feedback", "help", "notices", "audit"]
+Log = Literal["feedback", "help", "notices", "audit", "mail"]
 LOGS: tuple[Log, ...] = get_args(Log)
 
 
@@ -21,6 +31,8 @@ def log_of(entry: Entry) -> Log:
         return "help"
     if isinstance(entry, Notice):
         return "notices"
+    if isinstance(entry, MailStatus | MailBatch):
+        return "mail"
     assert isinstance(entry, AuditEntry)
     return "audit"
 
@@ -57,3 +69,16 @@ def ratings(entries: Iterable[Entry]) -> dict[tuple[str, str, str], Feedback]:
 def rating_of(rated: Rated, who: str, room: str, peer: str) -> Feedback | None:
     """``who``'s rating of ``peer`` in ``room``: their own, else one of the whole meeting."""
     return rated.get((who, room, peer)) or rated.get((who, room, ""))
+
+
+def mail_status(entries: Iterable[Entry]) -> dict[str, MailStatus]:
+    """Each person's latest e-mail status."""
+    return {e.participant: e for e in entries if isinstance(e, MailStatus)}
+
+
+def reminded(entries: Iterable[Entry], starts_at: int) -> bool:
+    """Whether a reminder of this start time was sent already."""
+    return any(
+        isinstance(e, MailBatch) and e.kind == "reminder" and e.for_start == starts_at
+        for e in entries
+    )

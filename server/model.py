@@ -45,6 +45,16 @@ class Matching(msgspec.Struct, frozen=True, kw_only=True):
     odd: OddPolicy = "trio"
 
 
+class Signup(msgspec.Struct, frozen=True, kw_only=True):
+    """The registration link's rules: open or not, how many places the event has (everyone
+    counted), until when, and the data policy people consent to (``""``: the server's)."""
+
+    open: bool = True
+    cap: int | None = None
+    closes_at: int | None = None
+    policy: str = ""
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """The event's timing and matching, as the organiser set them."""
 
@@ -55,6 +65,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     matching: Matching = Matching()
     no_show_seconds: int = 45
     language: str = "en"
+    starts_at: int | None = None  # when the event is announced to start (invitations, .ics)
+    reminder_minutes: int = 0  # a reminder e-mail this long before starts_at (0: none)
+    signup: Signup = Signup()
 
 
 class Participant(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,6 +80,7 @@ class Participant(msgspec.Struct, frozen=True, kw_only=True):
     side: str = ""
     email: str = ""
     stopped: bool = False
+    language: str = ""  # "en" or "fr" for their pages and e-mails; "": the event's
 
 
 class Wish(msgspec.Struct, frozen=True, kw_only=True):
@@ -191,8 +205,44 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True, tag="audit"):
     detail: str = ""
 
 
+MailKind = Literal["invitation", "reminder"]
+
+
+class MailStatus(msgspec.Struct, frozen=True, kw_only=True, tag="mail"):
+    """Where one e-mail to a participant stands: ``queued``, then ``sent`` or ``failed`` (with
+    a ``code``: ``refused``, ``unreachable``, ``auth``, ``timeout``, ``error``, and the mail
+    server's ``reason``). The latest entry of a person is their status."""
+
+    participant: str
+    kind: MailKind
+    status: Literal["queued", "sent", "failed"]
+    at: int
+    batch: str = ""
+    code: str = ""
+    reason: str = ""
+
+
+class MailBatch(msgspec.Struct, frozen=True, kw_only=True, tag="mail_batch"):
+    """A sending of e-mails began (a reminder is sent once for each start time)."""
+
+    kind: MailKind
+    batch: str
+    at: int
+    count: int
+    for_start: int | None = None
+
+
 # What only accumulates: kept in append-only logs of the event, beside the decided record.
-Entry = Feedback | HelpRequest | HelpClaimed | HelpResolved | Notice | AuditEntry
+Entry = (
+    Feedback
+    | HelpRequest
+    | HelpClaimed
+    | HelpResolved
+    | Notice
+    | AuditEntry
+    | MailStatus
+    | MailBatch
+)
 
 
 class EventState(msgspec.Struct, frozen=True, kw_only=True):

@@ -16,8 +16,15 @@ class Row:
     """One person to register, as given (wishes are references, resolved against the roster)."""
 
     def __init__(
-        self, name: str, organization: str, side: str, email: str, wishes: Sequence[str]
+        self,
+        name: str,
+        organization: str,
+        side: str,
+        email: str,
+        wishes: Sequence[str],
+        language: str = "",
     ) -> None:
+        self.language = language
         self.name = name.strip()
         self.organization = organization.strip()
         self.side = side.strip()
@@ -69,6 +76,7 @@ def register(
                 organization=row.organization,
                 side=row.side,
                 email=row.email,
+                language=row.language,
                 token_hash=links.token_hash(tokens[i - 1]),
             )
         )
@@ -80,7 +88,7 @@ def register(
             level = level.strip().lower() or "like"
             if level not in LEVELS:
                 raise _bad(i, "wishes", f"unknown level {level!r} (use must, like or no).")
-            other = _find(everyone, target.strip())
+            other = find_person(everyone, target.strip())
             if other is None:
                 raise _bad(i, "wishes", f"nobody matches {target!r} (give an id, email or name).")
             if other.id == person.id:
@@ -98,9 +106,10 @@ def order(pid: str) -> tuple[int, str]:
     return len(pid), pid
 
 
-def _find(people: Sequence[Participant], ref: str) -> Participant | None:
+def find_person(people: Sequence[Participant], ref: str) -> Participant | None:
+    """The person an id, an e-mail (any case) or an exact, unique name designates."""
     for p in people:
-        if ref in (p.id, p.email) and ref:
+        if ref and (ref == p.id or (p.email and ref.casefold() == p.email.casefold())):
             return p
     matches = [p for p in people if p.name == ref]
     return matches[0] if len(matches) == 1 else None

@@ -145,6 +145,27 @@ class Owner:
         outcome = await self.apply(event_id, lambda s, _ctx: engine.Outcome(change(s), []))
         return outcome.state
 
+    async def append(self, event_id: str, entries: Sequence[Entry]) -> None:
+        """Append log entries that change nothing decided and that nobody needs to hear of (an
+        e-mail's status)."""
+        state = await self.get(event_id)
+        await self.store.commit(Change(base=state, state=None, entries=entries))
+
+    async def delete(self, event_id: str) -> None:
+        """Delete an event and all it holds: its open pages are closed first (their links are
+        revoked on every process). Not while a round or a break runs: end it first."""
+        async with self.lock(event_id):
+            state = await self.get(event_id)
+            if state.clock.phase in (Phase.ROUND, Phase.BREAK):
+                raise UserError(
+                    "running", "The event is running: end it first (host console), then delete it."
+                )
+            hashes = [state.host_token_hash, state.moderator_token_hash]
+            hashes += [p.token_hash for p in state.participants.values()]
+            revoked = [engine.Message(engine.LINKS, "revoked", {"token_hash": h}) for h in hashes]
+            await self.publish(state, revoked)
+            await self.store.delete(state)
+
     async def create(self, state: EventState) -> None:
         """Store a new event."""
         await self.store.create(state)

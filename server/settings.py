@@ -58,6 +58,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     restart_grace_seconds: float = 10.0
     board_interval_ms: int = 1000
     log_level: str = "INFO"
+    data_policy: str = ""
+    timezone: str = "UTC"
+    reminder_minutes: int = 1440
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_concurrency: int = 4
+    smtp_timeout_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -72,6 +83,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("presence_timeout_seconds must be between 0.5 and 120")
         if self.max_participants < 2:
             raise ValueError("max_participants must be at least 2")
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError("smtp_from is needed with smtp_host (the sender of invitations)")
+        if not 1 <= self.smtp_concurrency <= 50:
+            raise ValueError("smtp_concurrency must be between 1 and 50")
+        if not 0 <= self.reminder_minutes <= 20160:
+            raise ValueError("reminder_minutes must be between 0 and 20160 (two weeks)")
 
     def base_url(self) -> str:
         """Where people reach this server: ``public_url`` or ``http://host:port``."""
@@ -110,7 +127,10 @@ def load(
         name = key[len(ENV_PREFIX) :].lower()
         if name not in known:
             continue  # other tools may use the prefix (e.g. SPEEDMEET_REQUIRE_BROWSER)
-        text = ("admin_token", "public_url", "redis_url", "redis_prefix", "data_dir", "data_key")
+        text = (
+            "admin_token", "public_url", "redis_url", "redis_prefix", "data_dir", "data_key",
+            "data_policy", "timezone", "smtp_host", "smtp_username", "smtp_password", "smtp_from",
+        )  # fmt: skip
         data[name] = raw if name in text else _env_value(raw)
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:

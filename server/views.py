@@ -26,6 +26,9 @@ def event_payload(state: EventState) -> dict[str, Any]:
         "odd": s.matching.odd,
         "no_show_seconds": s.no_show_seconds,
         "language": s.language,
+        "starts_at": s.starts_at,
+        "reminder_minutes": s.reminder_minutes,
+        "signup": msgspec.to_builtins(s.signup),
     }
 
 

@@ -11,11 +11,11 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from .. import engine, links, logs, roster, views
+from .. import engine, events, links, logs, roster, views
 from ..errors import ProtocolError, SpeedmeetError, Unauthorized
-from ..model import Entry, EventState, Matching, OddPolicy, Settings
+from ..model import Entry, EventState, Matching, OddPolicy, Settings, Signup
 from ..payloads import MAX_DEPTH, too_deep
-from .inputs import EventIn, LinkIn, ParticipantIn, WishIn, convert_one, convert_rows, csv_rows
+from .inputs import EventIn, EventPatch, WishIn, convert_one, convert_rows, given_fields
 from .keys import ADMIN_TOKEN, LEASES, NEW_TOKEN, OWNER, SETTINGS
 
 routes = web.RouteTableDef()
@@ -115,6 +115,11 @@ async def create_event(request: web.Request) -> web.Response:
             ),
             no_show_seconds=body.no_show_seconds or settings.no_show_seconds,
             language=body.language or settings.language,
+            starts_at=body.starts_at,
+            reminder_minutes=settings.reminder_minutes
+            if body.reminder_minutes is None
+            else body.reminder_minutes,
+            signup=Signup(**given_fields(body.signup)),
         ),
         links.token_hash(tokens["host"]),
         links.token_hash(tokens["moderator"]),
@@ -148,77 +153,45 @@ async def get_event(request: web.Request) -> web.Response:
     return json_response(event_body(request, state, await owner.store.online(state.id)))
 
 
-@routes.post("/api/events/{id}/participants")
-async def add_participants(request: web.Request) -> web.Response:
-    """Register people from a JSON list or a CSV file, all or nothing."""
+@routes.patch("/api/events/{id}")
+async def edit_event(request: web.Request) -> web.Response:
+    """Change the event's settings: any before the start, the title and the sign-up link's
+    rules until the end."""
     require_admin(request)
+    changes = given_fields(convert_one(await body_json(request), EventPatch, "event"))
     owner = request.app[OWNER]
-    event_id = request.match_info["id"]
-    await owner.get(event_id)
-    if request.content_type in ("text/csv", "application/csv"):
-        raw: Any = csv_rows((await request.read()).decode("utf-8", errors="replace"))
-    else:
-        raw = await body_json(request)
-    given = convert_rows(raw, ParticipantIn)
-    if not given:
-        raise ProtocolError("bad_request", "The list is empty: nobody to register.")
-    rows = [roster.Row(p.name, p.organization, p.side, p.email, p.wishes) for p in given]
-    tokens = [request.app[NEW_TOKEN]() for _ in rows]
-    cap = request.app[SETTINGS].max_participants
-    created: list[Any] = []
-
-    def change(state: EventState) -> EventState:
-        new, people = roster.register(state, rows, tokens, cap)
-        created.extend(people)
-        return new
-
-    await owner.update(event_id, change)
-    return json_response(
-        [
-            {
-                **engine.person_payload(p),
-                "email": p.email,
-                "join_url": link_url(request, event_id, p.id, token),
-            }
-            for p, token in zip(created, tokens, strict=True)
-        ],
-        status=201,
+    outcome = await owner.apply(
+        request.match_info["id"], lambda s, c: events.edit(s, changes, c.now)
     )
+    request.app[LEASES].poke()  # a new start time: the reminder is due at another time
+    online = await owner.store.online(outcome.state.id)
+    return json_response(event_body(request, outcome.state, online))
 
 
-@routes.get("/api/events/{id}/participants")
-async def list_participants(request: web.Request) -> web.Response:
-    """Everyone registered and whether they are online (links are given when made)."""
+@routes.delete("/api/events/{id}")
+async def delete_event(request: web.Request) -> web.Response:
+    """Delete an event and everything kept of it (not while a round or a break runs)."""
     require_admin(request)
-    owner = request.app[OWNER]
-    state = await owner.get(request.match_info["id"])
-    online = await owner.store.online(state.id)
-    return json_response(
-        [
-            {
-                **engine.person_payload(p),
-                "email": p.email,
-                "online": p.id in online,
-                "stopped": p.stopped,
-            }
-            for p in state.participants.values()
-        ]
-    )
+    await request.app[OWNER].delete(request.match_info["id"])
+    return web.Response(status=204)
 
 
-@routes.post("/api/events/{id}/links")
-async def reissue_link(request: web.Request) -> web.Response:
-    """A new link for someone (``who``: a participant id, ``host``, ``moderator`` or
-    ``registration``); the old one stops working at once."""
+@routes.get("/api/info")
+async def server_info(request: web.Request) -> web.Response:
+    """What the organiser's page needs to know of this server."""
     require_admin(request)
-    body = convert_one(await body_json(request), LinkIn, "link")
-    event_id, token = request.match_info["id"], request.app[NEW_TOKEN]()
-    new_hash = links.token_hash(token)
-    await request.app[OWNER].apply(
-        event_id, lambda s, c: engine.reissue_link(s, body.who, new_hash, c.now, "admin")
+    s = request.app[SETTINGS]
+    return json_response(
+        {
+            "mail": bool(s.smtp_host),
+            "mail_from": s.smtp_from,
+            "max_participants": s.max_participants,
+            "reminder_minutes": s.reminder_minutes,
+            "data_policy": s.data_policy,
+            "language": s.language,
+            "base_url": s.base_url(),
+        }
     )
-    url = link_url(request, event_id, body.who, token)
-    return json_response({"who": body.who, "url": url}, status=201)
 
 
 @routes.post("/api/events/{id}/wishes")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -25,6 +23,19 @@ class MatchingIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     odd: Literal["trio", "wait"] | None = None
 
 
+Epoch = Annotated[int, msgspec.Meta(ge=0, le=32503680000000)]  # milliseconds, before 3000
+Policy = Annotated[str, msgspec.Meta(max_length=20_000)]
+
+
+class SignupIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """``signup``: the registration link's rules (fields left out stay as they are)."""
+
+    open: bool | msgspec.UnsetType = msgspec.UNSET
+    cap: Annotated[int, msgspec.Meta(ge=1, le=100000)] | msgspec.UnsetType | None = msgspec.UNSET
+    closes_at: Epoch | msgspec.UnsetType | None = msgspec.UNSET
+    policy: Policy | msgspec.UnsetType = msgspec.UNSET
+
+
 class EventIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """``POST /api/events``."""
 
@@ -35,16 +46,49 @@ class EventIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     matching: MatchingIn = MatchingIn()
     no_show_seconds: Annotated[int, msgspec.Meta(ge=5, le=3600)] | None = None
     language: Literal["en", "fr"] | None = None
+    starts_at: Epoch | None = None
+    reminder_minutes: Annotated[int, msgspec.Meta(ge=0, le=20160)] | None = None
+    signup: SignupIn = SignupIn()
 
 
-class ParticipantIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """One row of ``POST /api/events/{id}/participants``."""
+class MatchingPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """``matching`` of ``PATCH /api/events/{id}``."""
 
-    name: Name
-    organization: Short = ""
-    side: Short = ""
-    email: Short = ""
-    wishes: list[Short] = msgspec.field(default_factory=list)
+    mode: Literal["bipartite", "open"] | msgspec.UnsetType = msgspec.UNSET
+    sides: list[Name] | msgspec.UnsetType = msgspec.UNSET
+    odd: Literal["trio", "wait"] | msgspec.UnsetType = msgspec.UNSET
+
+
+class EventPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """``PATCH /api/events/{id}``: the settings to change (the others stay)."""
+
+    title: Name | msgspec.UnsetType = msgspec.UNSET
+    round_seconds: Annotated[int, msgspec.Meta(ge=10, le=7200)] | msgspec.UnsetType = msgspec.UNSET
+    rounds: Annotated[int, msgspec.Meta(ge=1, le=200)] | msgspec.UnsetType = msgspec.UNSET
+    break_seconds: Annotated[int, msgspec.Meta(ge=0, le=7200)] | msgspec.UnsetType = msgspec.UNSET
+    matching: MatchingPatch | msgspec.UnsetType = msgspec.UNSET
+    no_show_seconds: Annotated[int, msgspec.Meta(ge=5, le=3600)] | msgspec.UnsetType = msgspec.UNSET
+    language: Literal["en", "fr"] | msgspec.UnsetType = msgspec.UNSET
+    starts_at: Epoch | msgspec.UnsetType | None = msgspec.UNSET
+    reminder_minutes: Annotated[int, msgspec.Meta(ge=0, le=20160)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    signup: SignupIn | msgspec.UnsetType = msgspec.UNSET
+
+
+def given_fields(patch: msgspec.Struct) -> dict[str, Any]:
+    """The fields a patch sets, nested objects as dicts of theirs (``sides`` as a tuple)."""
+    out: dict[str, Any] = {}
+    for name in patch.__struct_fields__:
+        value = getattr(patch, name)
+        if value is msgspec.UNSET:
+            continue
+        if isinstance(value, msgspec.Struct):
+            value = given_fields(value)
+        elif name == "sides":
+            value = tuple(value)
+        out[name] = value
+    return out
 
 
 class LinkIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -101,33 +145,3 @@ def convert_rows(rows: Any, kind: type[T]) -> list[T]:
                 "bad_row", f"{where}: {exc}. Nothing was stored.", row=i, field=field
             ) from exc
     return out
-
-
-def csv_rows(text: str) -> list[dict[str, Any]]:
-    """Participants from CSV with a header row (name, organization, side, email, wishes).
-
-    ``wishes`` holds references separated by ``;``; empty cells are left out.
-    """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if reader.fieldnames is None or "name" not in [f.strip().lower() for f in reader.fieldnames]:
-        raise ProtocolError(
-            "bad_csv", "The CSV needs a header row with at least a 'name' column.", row=0
-        )
-    rows: list[dict[str, Any]] = []
-    for raw in reader:
-        row: dict[str, Any] = {}
-        for key, value in raw.items():
-            if key is None:
-                raise ProtocolError(
-                    "bad_row",
-                    f"row {len(rows) + 1}: more cells than header columns. Nothing was stored.",
-                    row=len(rows) + 1,
-                )
-            name = key.strip().lower()
-            value = (value or "").strip()
-            if name == "wishes":
-                row[name] = [w.strip() for w in value.split(";") if w.strip()]
-            elif value:
-                row[name] = value
-        rows.append(row)
-    return rows

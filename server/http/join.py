@@ -6,10 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import i18n, links, roster, views
+from .. import engine, events, i18n, links, roster, views
 from ..errors import ProtocolError, UserError
 from ..limits import RateLimited
-from ..model import EventState, Participant, Phase
+from ..model import AuditEntry, EventState, Participant
 from .keys import NEW_TOKEN, OWNER, SETTINGS, SIGNUPS
 from .pages import bad_link, language, render
 
@@ -28,6 +28,17 @@ async def _open(request: web.Request) -> tuple[EventState, str]:
     return state, lang
 
 
+def policy(request: web.Request, state: EventState, lang: str) -> str:
+    """The data policy people consent to: the event's, the server's, or the default text."""
+    own = state.settings.signup.policy or request.app[SETTINGS].data_policy
+    return own or i18n.strings(lang)["join_policy_default"]
+
+
+def policy_digest(text: str) -> str:
+    """A short fingerprint of the policy text consented to (kept in the audit log)."""
+    return links.token_hash(text)[:16]
+
+
 def _form(
     request: web.Request,
     state: EventState,
@@ -37,6 +48,7 @@ def _form(
     status: int = 200,
 ) -> web.Response:
     t = i18n.strings(lang)
+    closed = events.signup_closed(state, request.app[OWNER].now())
     return render(
         request,
         "join.html",
@@ -47,7 +59,10 @@ def _form(
         event=views.event_payload(state),
         values=values,
         error=error,
-        closed=state.clock.phase is Phase.ENDED,
+        closed=closed,
+        closed_text=t.get(f"join_closed_{closed}", t["join_closed"]) if closed else "",
+        policy=policy(request, state, lang),
+        consented=values.get("consent") == "yes",
     )
 
 
@@ -64,30 +79,48 @@ async def join(request: web.Request) -> web.Response:
     state, lang = await _open(request)
     form = await request.post()
     values = {k: str(form.get(k, "")).strip()[:200] for k in FIELDS}
-    if state.clock.phase is Phase.ENDED:
+    values["consent"] = "yes" if form.get("consent") == "yes" else ""
+    t: dict[str, Any] = i18n.strings(lang)
+    if events.signup_closed(state, request.app[OWNER].now()):
         return _form(request, state, lang, values, status=409)
     try:
         request.app[SIGNUPS].check(request, state.id)
     except RateLimited as exc:
-        t: dict[str, Any] = i18n.strings(lang)
         message = t.get("join_error_rate_limited", exc.message)
         return _form(request, state, lang, values, error=message, status=429)
-    row = roster.Row(values["name"], values["organization"], values["side"], values["email"], [])
+    if not values["consent"]:
+        return _form(request, state, lang, values, error=t["join_error_consent"], status=400)
+    row = roster.Row(
+        values["name"], values["organization"], values["side"], values["email"], [], lang
+    )
     token = request.app[NEW_TOKEN]()
     created: list[Participant] = []
-
     cap = request.app[SETTINGS].max_participants
+    digest = policy_digest(policy(request, state, lang))
 
-    def change(s: EventState) -> EventState:
+    def change(s: EventState, now: int) -> engine.Outcome:
+        closed = events.signup_closed(s, now)
+        if closed:  # checked again on the latest state: the last place may just have gone
+            raise UserError("signup_closed", f"Sign-up is closed ({closed}).", why=closed)
+        email = row.email.casefold()
+        if email and any(p.email.casefold() == email for p in s.participants.values()):
+            raise UserError("email_taken", "This e-mail is registered already.", field="email")
         new, people = roster.register(s, [row], [token], cap)
-        created.extend(people)
-        return new
+        created[:] = people
+        entry = AuditEntry(at=now, actor=people[0].id, action="consent", detail=digest)
+        return engine.Outcome(new, [], {}, [entry])
 
     try:
-        await request.app[OWNER].update(state.id, change)
+        await request.app[OWNER].apply(state.id, lambda s, c: change(s, c.now))
     except (ProtocolError, UserError) as exc:
+        if exc.code == "signup_closed":
+            return _form(request, state, lang, values, status=409)
         field = exc.detail.get("field")
-        strings: dict[str, Any] = i18n.strings(lang)
-        message = strings.get(f"join_error_{field or exc.code}", exc.message)
+        key = (
+            "join_error_email_taken"
+            if exc.code == "email_taken"
+            else f"join_error_{field or exc.code}"
+        )
+        message = t.get(key, exc.message)
         return _form(request, state, lang, values, error=message, status=exc.status)
     raise web.HTTPSeeOther(f"/e/{state.id}/p/{token}?lang={lang}")

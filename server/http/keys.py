@@ -8,6 +8,7 @@ from aiohttp import web
 
 from ..leases import Leases
 from ..limits import Rate, client_address
+from ..mail import Outbox
 from ..metrics import Metrics
 from ..service import Owner
 from ..settings import Settings
@@ -18,6 +19,7 @@ LEASES = web.AppKey("leases", Leases)
 METRICS = web.AppKey("metrics", Metrics)
 ADMIN_TOKEN = web.AppKey("admin_token", str)
 NEW_TOKEN: web.AppKey[Callable[[], str]] = web.AppKey("new_token")
+OUTBOX = web.AppKey("outbox", Outbox)
 
 
 class Signups:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -10,14 +9,13 @@ import msgspec
 from aiohttp import web
 
 from .. import i18n, links, views
+from ..assets import WEB
 from ..errors import SpeedmeetError
 from ..model import EventState
 from .api import json_response, planned
 from .keys import OWNER, SETTINGS
 
 routes = web.RouteTableDef()
-WEB = Path(__file__).resolve().parent.parent.parent / "web"
-VENDOR = WEB.parent / "node_modules" / "socket.io-client" / "dist"
 JINJA = web.AppKey("jinja", jinja2.Environment)
 
 
@@ -89,6 +87,9 @@ async def _page(request: web.Request, role: str) -> web.Response:
     ref = await owner.store.resolve(token) if state is not None else None
     if state is None or ref is None or ref.event_id != state.id or ref.role != role:
         return bad_link(request, lang)
+    person = state.participants.get(ref.participant_id or "")
+    if person is not None and person.language and request.query.get("lang") not in i18n.LANGUAGES:
+        lang = person.language  # the organiser (or the person, signing up) chose it
     t = i18n.strings(lang)
     boot: dict[str, Any] = {
         "role": role,
@@ -158,18 +159,6 @@ async def check_page(request: web.Request) -> web.Response:
     )
 
 
-@routes.get("/static/vendor/socket.io.esm.min.js")
-async def socketio_client(request: web.Request) -> web.StreamResponse:
-    """socket.io-client, installed from the npm registry by the setup command."""
-    path = VENDOR / "socket.io.esm.min.js"
-    if not path.exists():
-        return web.Response(
-            status=503,
-            text="socket.io-client is not installed: run the setup command (npm install).",
-        )
-    return web.FileResponse(path, headers={"Content-Type": "text/javascript"})
-
-
 @routes.get("/")
 async def home(request: web.Request) -> web.Response:
     """A short page saying what this is."""
@@ -184,3 +173,13 @@ async def home(request: web.Request) -> web.Response:
         message=t.get("home_message", "Open the link you were given to join an event."),
         hint=t["error_help"],
     )
+
+
+@routes.get("/admin")
+async def admin_page(request: web.Request) -> web.Response:
+    """The organiser's page: signed in with the admin token, which the page keeps in the tab's
+    sessionStorage and sends as a Bearer header (never in an address, never as a cookie)."""
+    lang = language(request)
+    t = i18n.strings(lang)
+    boot = {"role": "admin", "token": "", "lang": lang, "strings": t, "event": None}
+    return render(request, "admin.html", t=t, lang=lang, boot=boot, title=t["admin_title"])

@@ -119,6 +119,10 @@ class Store(Protocol):
         ``Fenced`` when ``change.fence`` is not this process's current lease on the event.
         """
 
+    async def delete(self, state: EventState) -> None:
+        """Forget the event (the latest version, ``state``): its record, logs, links and
+        transient data; on Redis its lease too."""
+
     async def event_ids(self) -> list[str]:
         """Every event's id, oldest first."""
 

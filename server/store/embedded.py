@@ -189,6 +189,17 @@ class EmbeddedStore:
         if change.note is not None:
             await self.publish(change.note)
 
+    async def delete(self, state: EventState) -> None:
+        """Forget the event, in memory and in the file."""
+        event_id = state.id
+        await self._sql(lambda t: t.delete(event_id))
+        self._events.pop(event_id, None)
+        self._tokens = {h: ref for h, ref in self._tokens.items() if ref.event_id != event_id}
+        for kept in (self._stats, self._previews, self._plans):
+            kept.pop(event_id, None)
+        self._sockets = {k: v for k, v in self._sockets.items() if k[0] != event_id}
+        self._touched.discard(event_id)
+
     async def event_ids(self) -> list[str]:
         """Every event's id, oldest first."""
         return list(self._events)

@@ -116,6 +116,8 @@ def diff(old: EventState | None, new: EventState) -> Delta:
         delta.clock = new.clock
         delta.ended = new.clock.phase is Phase.ENDED and old.clock.phase is not Phase.ENDED
     upserts, delta.people_gone = _changed(old.participants, new.participants)
+    # a person removed takes their link with them
+    delta.tokens_gone += [old.participants[pid].token_hash for pid in delta.people_gone]
     for pid in upserts:
         person = new.participants[pid]
         delta.people[pid] = person

@@ -502,6 +502,26 @@ class RedisStore:
             return ["", ""]
         return [f"{self._p}:lease:{change.event_id}", f"{self.proc}:{change.fence}"]
 
+    async def delete(self, state: EventState) -> None:
+        """Forget the event: its keys, its links, its lease (one transaction)."""
+        ev, p = self._ev(state.id), self._p
+        keys = [f"{ev}:{k}" for k in ("v", "meta", "clock", "people", "wishes", "rounds")]
+        keys += [f"{ev}:log:{name}" for name in LOGS]
+        keys += [f"{ev}:{k}" for k in ("stats", "next", "plan", "online", "touched")]
+        keys += [f"{ev}:p:{pid}" for pid in state.participants]
+        keys += [f"{p}:lease:{state.id}", f"{p}:fence:{state.id}"]
+        hashes = [state.host_token_hash, state.moderator_token_hash]
+        hashes += [person.token_hash for person in state.participants.values()]
+
+        async def forget() -> None:
+            async with self.r.pipeline(transaction=True) as pipe:
+                pipe.delete(*keys).zrem(f"{p}:events", state.id).zrem(f"{p}:live", state.id)
+                pipe.hdel(f"{p}:tokens", *hashes)
+                await pipe.execute()
+
+        await self._do("delete", forget)
+        self._cache.pop(state.id, None)
+
     async def event_ids(self) -> list[str]:
         """Every event's id, oldest first."""
         ids = await self._do("events", lambda: self.r.zrange(f"{self._p}:events", 0, -1))

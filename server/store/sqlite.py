@@ -169,6 +169,25 @@ class Tables:
                 c.execute("ROLLBACK")
                 raise
 
+    def delete(self, event_id: str) -> None:
+        """One transaction: every row of the event, and its links."""
+        with contextlib.closing(self.db.cursor()) as c:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                for table in ("person", "wish", "round", "entry"):
+                    c.execute(f"DELETE FROM {table} WHERE event = ?", (event_id,))
+                c.execute("DELETE FROM event WHERE id = ?", (event_id,))
+                c.execute("DELETE FROM quarantine WHERE event = ?", (event_id,))
+                hashes = [
+                    h for h, raw in c.execute("SELECT hash, ref FROM token").fetchall()
+                    if TOKEN.decode(raw).event_id == event_id
+                ]  # fmt: skip
+                c.executemany("DELETE FROM token WHERE hash = ?", [(h,) for h in hashes])
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+
     def entries(self, event_id: str, name: Log, start: int) -> list[Entry]:
         """One log of an event, from the ``start``-th entry."""
         rows = self.db.execute(

@@ -79,7 +79,7 @@ async def test_no_link_or_email_in_the_log_or_the_files(
     for url in links:  # every page opened once: each is a line in the access log
         async with http.get(local(server, url)) as r:
             assert r.status == 200, url
-    form = {"name": "Ana Pereira", "side": "commune", "email": SIGNUP_EMAIL}
+    form = {"name": "Ana Pereira", "side": "commune", "email": SIGNUP_EMAIL, "consent": "yes"}
     async with http.post(
         local(server, ev["registration_url"]), data=form, allow_redirects=False
     ) as r:

@@ -9,13 +9,23 @@ import pytest
 
 SERVER = Path(__file__).resolve().parents[2] / "server"
 MATCHING = sorted(p.stem for p in (SERVER / "matching").glob("*.py"))
-CORE = ["clock", "rooms", "model", "engine", "roster", "views", "logs", "deadlines", "links"] + [
-    f"matching/{name}" for name in MATCHING
-]
+CORE = [
+    "clock",
+    "rooms",
+    "model",
+    "engine",
+    "roster",
+    "views",
+    "logs",
+    "deadlines",
+    "links",
+    "intake",
+    "spreadsheet",
+] + [f"matching/{name}" for name in MATCHING]
 # what the core may import from the package itself (the matching package among its own modules)
 INSIDE = {
     "clock", "matching", "rooms", "model", "engine", "roster", "views", "errors", "logs",
-    "deadlines", "links",
+    "deadlines", "links", "intake", "spreadsheet", "events", "invites",
 }  # fmt: skip
 FORBIDDEN = {"aiohttp", "socketio", "engineio", "redis", "aiortc", "aioice", "av", "asyncio"}
 
@@ -58,7 +68,9 @@ def test_the_check_sees_imports() -> None:
     assert {"socketio", "asyncio"} <= names
 
 
-@pytest.mark.parametrize("module", ["board", "conductor", "service", "leases", "presence"])
+@pytest.mark.parametrize(
+    "module", ["board", "conductor", "service", "leases", "presence", "reminders", "mail"]
+)
 def test_the_owner_side_imports_no_transport_but_the_namespaces(module: str) -> None:
     """The owner and its background parts never reach for aiohttp, nor the board for sockets."""
     absolute = {name.split(".")[0] for level, name in imports(module) if level == 0}

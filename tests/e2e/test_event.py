@@ -155,6 +155,7 @@ async def test_sign_up_page(server: Running, browser: Any) -> None:
     await page.fill("#join-name", "Ana Pereira")
     await page.fill("#join-organization", "Ville de Brest")
     await page.select_option("#join-side", "commune")
+    await page.check('[data-testid="join-consent"]')
     await page.screenshot(path=str(DOCS / "join.png"))
     await page.click('[data-testid="join-submit"]')
     await _screen(page, "lobby")

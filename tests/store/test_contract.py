@@ -177,6 +177,34 @@ async def test_each_part_of_the_record_changes_on_its_own(store: Store) -> None:
     assert loaded.version == 6
 
 
+async def test_a_person_removed_takes_their_link(store: Store) -> None:
+    state = new_event(people=2)
+    await store.create(state)
+    assert await store.resolve("tok-ev1-2") is not None
+    people = {k: v for k, v in state.participants.items() if k != "p2"}
+    await step(store, state, participants=people)
+    assert await store.resolve("tok-ev1-2") is None
+    assert await store.resolve("tok-ev1-1") is not None
+    loaded = await store.load("ev1")
+    assert loaded is not None and list(loaded.participants) == ["p1"]
+
+
+async def test_delete_forgets_the_event_and_its_links(store: Store) -> None:
+    keep, gone = new_event("keep"), new_event("gone", created_at=2000)
+    await store.create(keep)
+    await store.create(gone)
+    await store.commit(Change(base=gone, state=None, entries=[rated()]))
+    await store.connect("gone", "p1", "sid-1")
+    await store.delete(gone)
+    assert await store.load("gone") is None
+    assert await store.event_ids() == ["keep"] and await store.live_ids() == ["keep"]
+    for token in ("host-gone", "mod-gone", "tok-gone-1"):
+        assert await store.resolve(token) is None
+    assert await store.entries("gone", "feedback") == []
+    assert await store.online("gone") == frozenset()
+    assert await store.resolve("tok-keep-1") is not None and await store.load("keep") == keep
+
+
 @pytest.mark.parametrize(
     ("base", "new"),
     [(0, 1), (1, 1), (1, 3), (9, 10)],

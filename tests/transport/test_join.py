@@ -13,8 +13,11 @@ def _local(server: Running, url: str) -> str:
     return server.url + "/" + url.split("/", 3)[3]
 
 
-async def _join(server: Running, url: str, form: dict[str, str]) -> tuple[int, str, str]:
-    async with server.http.post(url, data=form, allow_redirects=False) as r:
+async def _join(
+    server: Running, url: str, form: dict[str, str], consent: bool = True
+) -> tuple[int, str, str]:
+    data = {**form, "consent": "yes"} if consent else form
+    async with server.http.post(url, data=data, allow_redirects=False) as r:
         return r.status, r.headers.get("Location", ""), await r.text()
 
 
@@ -78,3 +81,76 @@ async def test_a_full_event_says_so_in_the_persons_language(start: Callable[...,
     assert status == 409 and "Cet événement est complet" in page
     _, people = await server.api("GET", f"/api/events/{ev.id}/participants")
     assert len(people) == 4
+
+
+async def test_sign_up_needs_consent_to_the_data_policy(start: Callable[..., Any]) -> None:
+    server = await start(data_policy="We keep your name for this event only.")
+    ev = await server.event()
+    url = _local(server, ev.body["registration_url"])
+    async with server.http.get(url) as r:
+        page = await r.text()
+    assert "We keep your name for this event only." in page and 'data-testid="join-consent"' in page
+    form = {"name": "Ana", "side": "commune"}
+    status, _, page = await _join(server, url + "?lang=fr", form, consent=False)
+    assert status == 400 and "cocher la case" in page
+    _, people = await server.api("GET", f"/api/events/{ev.id}/participants")
+    assert people == []
+    # the event's own policy wins over the server's
+    status, _ = await server.api(
+        "PATCH", f"/api/events/{ev.id}", json={"signup": {"policy": "Our own policy."}}
+    )
+    assert status == 200
+    async with server.http.get(url) as r:
+        assert "Our own policy." in await r.text()
+    status, _, _ = await _join(server, url + "?lang=fr", form)
+    assert status == 303
+    _, people = await server.api("GET", f"/api/events/{ev.id}/participants")
+    assert people[0]["language"] == "fr"  # the language the person signed up in
+
+
+async def test_sign_up_stops_at_the_cap(server: Running) -> None:
+    ev = await server.event(PEOPLE[:2], signup={"cap": 3})
+    url = _local(server, ev.body["registration_url"])
+    status, _, _ = await _join(server, url, {"name": "Third", "side": "solution"})
+    assert status == 303
+    status, _, page = await _join(server, url, {"name": "Fourth", "side": "solution"})
+    assert status == 409 and 'data-reason="full"' in page
+    async with server.http.get(url) as r:
+        assert 'data-reason="full"' in await r.text()
+    _, people = await server.api("GET", f"/api/events/{ev.id}/participants")
+    assert [p["name"] for p in people] == ["Claire Martin", "Hugo Bernard", "Third"]
+
+
+async def test_sign_up_closes_at_its_closing_time(start: Callable[..., Any]) -> None:
+    now = [1_800_000_000_000]
+    server = await start(now=lambda: now[0])
+    ev = await server.event(signup={"closes_at": now[0] + 60_000})
+    url = _local(server, ev.body["registration_url"])
+    status, _, _ = await _join(server, url, {"name": "On time", "side": "commune"})
+    assert status == 303
+    now[0] += 60_000
+    status, _, page = await _join(server, url, {"name": "Late", "side": "commune"})
+    assert status == 409 and 'data-reason="late"' in page
+    # the organiser closes the link, or reopens it later
+    assert (
+        await server.api(
+            "PATCH", f"/api/events/{ev.id}", json={"signup": {"closes_at": None, "open": False}}
+        )
+    )[0] == 200
+    status, _, page = await _join(server, url, {"name": "Late", "side": "commune"})
+    assert status == 409 and 'data-reason="closed"' in page
+    assert (await server.api("PATCH", f"/api/events/{ev.id}", json={"signup": {"open": True}}))[
+        0
+    ] == 200
+    status, _, _ = await _join(server, url, {"name": "Late", "side": "commune"})
+    assert status == 303
+
+
+async def test_an_email_registered_already_is_not_taken_over(server: Running) -> None:
+    ev = await server.event(PEOPLE[:1])
+    url = _local(server, ev.body["registration_url"])
+    form = {"name": "Impostor", "side": "commune", "email": "CLAIRE@lyon.example"}
+    status, _, page = await _join(server, url, form)
+    assert status == 409 and "registered already" in page
+    _, people = await server.api("GET", f"/api/events/{ev.id}/participants")
+    assert [p["name"] for p in people] == ["Claire Martin"]

@@ -20,7 +20,7 @@ def error(ack: dict[str, Any]) -> str:
 async def sign_up(server: Running, ev_body: dict[str, Any], name: str, side: str) -> str:
     """Sign up through the event's registration link; the new person's token."""
     url = server.url + "/" + ev_body["registration_url"].split("/", 3)[3]
-    form = {"name": name, "organization": "Late Org", "side": side}
+    form = {"name": name, "organization": "Late Org", "side": side, "consent": "yes"}
     async with server.http.post(url, data=form, allow_redirects=False) as r:
         assert r.status == 303, await r.text()
         return r.headers["Location"].split("?")[0].rsplit("/", 1)[1]
@@ -210,7 +210,13 @@ async def test_arrivals_on_two_processes_are_decided_once(start: Any) -> None:
     waits on the other side: exactly one of them meets her, the other waits."""
     a = await start(redis=True, board_interval_ms=20)
     b = await start(redis=True, board_interval_ms=20)
-    people = [PEOPLE[0], PEOPLE[1], PEOPLE[2], PEOPLE[3], {**PEOPLE[3], "name": "Zoé Roux"}]
+    people = [
+        PEOPLE[0],
+        PEOPLE[1],
+        PEOPLE[2],
+        PEOPLE[3],
+        {**PEOPLE[3], "name": "Zoé Roux", "email": "zoe@roux.example"},
+    ]
     ev = await a.event(people, matching=WAIT)
     host = await a.connect("/host", ev.host_token)
     mod = await b.connect("/moderator", ev.moderator_token)

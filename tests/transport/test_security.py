@@ -260,7 +260,7 @@ async def test_the_sign_up_link_has_a_rate(start: Callable[..., Any]) -> None:
     url = server.url + "/" + ev.body["registration_url"].split("/", 3)[3]
     statuses = []
     for i in range(5):
-        form = {"name": f"Someone {i}", "side": "commune"}
+        form = {"name": f"Someone {i}", "side": "commune", "consent": "yes"}
         async with server.http.post(url, data=form, allow_redirects=False) as r:
             statuses.append(r.status)
     assert statuses[:3] == [303, 303, 303] and statuses[3:] == [429, 429]

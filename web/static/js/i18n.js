@@ -34,3 +34,8 @@ export function staffName(staff) {
   return Number.isInteger(staff.number) && staff.number > 0
     ? t('staff_moderator_n', { n: staff.number }) : t('staff_someone');
 }
+
+/** Whether this page has a string `key` (to fall back on the server's own text otherwise). */
+export function has(key) {
+  return typeof strings[key] === 'string';
+}

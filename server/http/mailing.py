@@ -1,0 +1,165 @@
+"""Invitations through the JSON API: e-mails when SMTP is configured (sent in the background,
+each one's status kept), and without it a CSV of new links for a mail merge."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from aiohttp import web
+
+from .. import invites, links, logs
+from ..errors import ProtocolError, UserError
+from ..mail import Job
+from ..model import EventState, MailBatch
+from ..service import Context
+from .api import body_json, cell, json_response, link_url, require_admin
+from .inputs import convert_one
+from .keys import NEW_TOKEN, OUTBOX, OWNER
+
+routes = web.RouteTableDef()
+Ids = list[Annotated[str, msgspec.Meta(min_length=1, max_length=100)]]
+
+
+class InviteIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``POST /api/events/{id}/invitations``: to whom (default: everyone not sent one yet)."""
+
+    to: Ids | None = None
+    again: bool = False
+
+
+class LinksIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``POST /api/events/{id}/links.csv``: whose links (default: everyone)."""
+
+    to: Ids | None = None
+
+
+@routes.post("/api/events/{id}/invitations")
+async def send_invitations(request: web.Request) -> web.Response:
+    """Queue invitation e-mails, each with a new personal link (the old one stops working)."""
+    require_admin(request)
+    outbox = request.app[OUTBOX]
+    if not outbox.enabled:
+        raise UserError(
+            "no_mail",
+            "This server sends no e-mail (smtp_host is not set in config.yaml): download the "
+            "links for a mail merge instead.",
+        )
+    body: InviteIn = convert_one(await body_json(request), InviteIn, "invitations")
+    event_id = request.match_info["id"]
+    new_token = request.app[NEW_TOKEN]
+    batch = uuid.uuid4().hex[:12]
+    tokens: dict[str, str] = {}
+    skipped: list[str] = []
+
+    def command(s: EventState, ctx: Context) -> Any:
+        to, left = invites.recipients(s, ctx.logs.get("mail", []), body.to, body.again)
+        tokens.clear()
+        tokens.update({pid: new_token() for pid in to})
+        skipped[:] = left
+        hashes = {pid: links.token_hash(t) for pid, t in tokens.items()}
+        return invites.send(s, hashes, "invitation", batch, ctx.now, "admin")
+
+    await request.app[OWNER].apply(event_id, command, ("mail",))
+    outbox.submit(
+        [
+            Job(event_id, pid, "invitation", batch, link_url(request, event_id, pid, token))
+            for pid, token in tokens.items()
+        ]
+    )
+    return json_response(
+        {
+            "batch": batch,
+            "queued": list(tokens),
+            "skipped": [{"id": p, "reason": "no_email"} for p in skipped],
+        },
+        status=202,
+    )
+
+
+@routes.get("/api/events/{id}/invitations")
+async def invitations(request: web.Request) -> web.Response:
+    """Where every e-mail stands: counts, each person's latest, the batches, the reminder."""
+    require_admin(request)
+    owner = request.app[OWNER]
+    state = await owner.get(request.match_info["id"])
+    entries = await owner.store.entries(state.id, "mail")
+    latest = logs.mail_status(entries)
+    counts = {"queued": 0, "sent": 0, "failed": 0, "none": 0, "no_email": 0}
+    people = []
+    for p in state.participants.values():
+        m = latest.get(p.id)
+        counts[m.status if m else ("none" if p.email else "no_email")] += 1
+        entry: dict[str, Any] = {"id": p.id, "name": p.name, "email": p.email, "mail": None}
+        if m is not None:
+            entry["mail"] = {"kind": m.kind, "status": m.status, "at": m.at}
+            if m.status == "failed":
+                entry["mail"] |= {"code": m.code, "reason": m.reason}
+        people.append(entry)
+    batches = [
+        {"kind": b.kind, "batch": b.batch, "at": b.at, "count": b.count, "for_start": b.for_start}
+        for b in entries
+        if isinstance(b, MailBatch)
+    ]
+    starts_at = state.settings.starts_at
+    return json_response(
+        {
+            "mail": request.app[OUTBOX].enabled,
+            "counts": counts,
+            "people": people,
+            "batches": batches,
+            "reminder": {
+                "due_at": invites.reminder_due(state),
+                "sent": starts_at is not None and logs.reminded(entries, starts_at),
+            },
+        }
+    )
+
+
+@routes.post("/api/events/{id}/links.csv")
+async def links_csv(request: web.Request) -> web.Response:
+    """A CSV of new personal links (everyone's, or ``to``'s) for a mail merge: the old links
+    stop working. ``?sep=semicolon`` for spreadsheet software set up for French."""
+    require_admin(request)
+    body: LinksIn = convert_one(await body_json(request), LinksIn, "links")
+    event_id = request.match_info["id"]
+    owner = request.app[OWNER]
+    state = await owner.get(event_id)
+    chosen = body.to if body.to is not None else list(state.participants)
+    unknown = [pid for pid in chosen if pid not in state.participants]
+    if unknown:
+        raise ProtocolError(
+            "bad_request", f"No participant {unknown[0]!r} in this event.", field="to"
+        )
+    tokens = {pid: request.app[NEW_TOKEN]() for pid in dict.fromkeys(chosen)}
+    hashes = {pid: links.token_hash(t) for pid, t in tokens.items()}
+    outcome = await owner.apply(
+        event_id, lambda s, c: invites.reissue(s, hashes, c.now, "admin", "links_csv")
+    )
+    sep = ";" if request.query.get("sep") in ("semicolon", ";") else ","
+    out = io.StringIO()
+    out.write("\ufeff")  # spreadsheet software reads UTF-8 only with it
+    writer = csv.writer(out, delimiter=sep)
+    writer.writerow(["name", "organization", "side", "email", "language", "link"])
+    for pid, token in tokens.items():
+        p = outcome.state.participants[pid]
+        language = p.language or outcome.state.settings.language
+        writer.writerow(
+            cell(v)
+            for v in (
+                p.name,
+                p.organization,
+                p.side,
+                p.email,
+                language,
+                link_url(request, event_id, pid, token),
+            )
+        )
+    return web.Response(
+        text=out.getvalue(),
+        content_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="links-{event_id}.csv"'},
+    )

@@ -1,0 +1,127 @@
+"""The organiser's page in Chromium: sign in, create an event, import a file with mistakes and
+see every one, fix it, import, send the invitations to a local SMTP server, and a participant
+opens the link of the captured e-mail. Screenshots in English and French for the docs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ADMIN
+from tests.mailbox import Inbox, inbox, smtp_settings
+
+__all__ = ["inbox"]  # the fixture
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+pytestmark = pytest.mark.browser
+
+BAD = (
+    "Nom;Organisme;Collège;Courriel;Langue\n"
+    "Claire Martin;Mairie de Lyon;commune;claire@lyon.example;fr\n"
+    "Hugo Bernard;Ville de Nantes;maire;hugo@nantes.example;fr\n"
+    "Léa Garnier;Mobilis;solution;lea-mobilis.example;en\n"
+    "Thomas Petit;Lumio;solution;thomas@lumio.example;\n"
+)
+GOOD = BAD.replace(";maire;", ";commune;").replace("lea-mobilis.example", "lea@mobilis.example")
+
+
+async def choose(page: Any, text: str, name: str = "invites.csv") -> None:
+    files = [{"name": name, "mimeType": "text/csv", "buffer": text.encode("utf-8")}]
+    await page.set_input_files('[data-testid="import-file"]', files=files)
+
+
+async def test_an_organiser_prepares_an_event(
+    start: Callable[..., Any], browser: Any, inbox: tuple[Inbox, int]
+) -> None:
+    box, port = inbox
+    server = await start(**smtp_settings(port))
+    DOCS.mkdir(parents=True, exist_ok=True)
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = await context.new_page()
+    page.on("dialog", lambda d: d.accept())
+    failures: list[str] = []
+    page.on("pageerror", lambda e: failures.append(str(e)))
+    await page.goto(f"{server.url}/admin?lang=en")
+
+    # a wrong token is refused; the right one opens the page (kept in this tab only)
+    await page.fill('[data-testid="admin-token"]', "not-the-token")
+    await page.press('[data-testid="admin-token"]', "Enter")
+    await page.wait_for_selector('[data-testid="signin-error"]:not([hidden])')
+    await page.fill('[data-testid="admin-token"]', ADMIN)
+    await page.press('[data-testid="admin-token"]', "Enter")
+    await page.wait_for_selector('[data-testid="new-event"]')
+    assert ADMIN not in page.url and "token" not in page.url
+    assert await page.evaluate("document.cookie") == ""
+
+    await page.fill('[data-testid="new-title"]', "Mayors meet innovators")
+    await page.fill('[data-testid="new-starts"]', "2030-03-14T09:30")
+    await page.fill('[data-testid="new-rounds"]', "4")
+    await page.click('[data-testid="create-event"]')
+    await page.wait_for_selector('[data-testid="event-head"]')
+    event_id = re.search(r"#/e/([\w-]+)", page.url).group(1)  # type: ignore[union-attr]
+    host_url = await page.input_value('[data-testid="link-host-url"]')
+    assert f"/e/{event_id}/host/" in host_url  # shown once, right after the event is made
+
+    # a file with two mistakes: both are listed with their line and column, nothing is stored
+    await choose(page, BAD)
+    await page.wait_for_selector('[data-testid="import-problems"]')
+    rows = await page.locator('[data-testid="import-problems"] tbody tr').all_inner_texts()
+    assert len(rows) == 2, rows
+    assert rows[0].startswith("3") and "C · Side" in rows[0] and "“maire”" in rows[0]
+    assert rows[1].startswith("4") and "D · E-mail" in rows[1]
+    assert await page.locator('[data-testid="import-apply"]').count() == 0
+    report = page.locator('[data-testid="people-card"]')
+    await report.screenshot(path=str(DOCS / "organiser-import.png"))
+
+    # fixed: the preview says what will happen, then the import applies it
+    await choose(page, GOOD, "invites-fixed.csv")
+    await page.wait_for_selector('[data-testid="import-apply"]')
+    counts = await page.inner_text('[data-testid="import-counts"]')
+    assert "4 to add" in counts.replace("\n", " ") and "0 problems" in counts.replace("\n", " ")
+    await page.click('[data-testid="import-apply"]')
+    await page.wait_for_selector('[data-testid="people"] tbody tr >> nth=3')
+    assert await page.locator('[data-testid="people"] tbody tr').count() == 4
+
+    # invitations: sent to the local mail server, with their progress on the page
+    await page.click('[data-testid="send-invitations"]')
+    await page.wait_for_selector('[data-testid="mail-counts"]:has-text("4 sent")', timeout=20_000)
+    await page.wait_for_selector('tr[data-mail="sent"] >> nth=3')
+    await page.screenshot(path=str(DOCS / "organiser.png"), full_page=True)
+    messages = await box.wait(4)
+    claire = next(m for m in messages if "claire@lyon.example" in str(m["To"]))
+    assert claire["Subject"] == "Votre lien personnel pour « Mayors meet innovators »"
+    plain = claire.get_body(("plain",))
+    assert plain is not None
+    link = next(w for w in plain.get_content().split() if "/p/" in w)
+
+    # the participant opens the link of her e-mail
+    mine = await browser.new_context(viewport={"width": 390, "height": 800})
+    her = await mine.new_page()
+    await her.goto(server.url + "/" + link.split("/", 3)[3])
+    await her.wait_for_selector('[data-testid="my-name"]')
+    assert "Claire Martin" in await her.inner_text('[data-testid="my-name"]')
+    assert await her.get_attribute("html", "lang") == "fr"
+    await mine.close()
+
+    # the same page in French (the tab keeps its sign-in), and its import report
+    await page.goto(f"{server.url}/admin?lang=fr#/e/{event_id}")
+    await page.wait_for_selector('[data-testid="people"]')
+    assert "Personnes (4)" in await page.inner_text('[data-testid="people-card"] h3')
+    await page.screenshot(path=str(DOCS / "organiser-fr.png"), full_page=True)
+    await choose(page, BAD.replace("Thomas Petit", "Inès Roux").replace("thomas@", "ines@"))
+    await page.wait_for_selector('[data-testid="import-problems"]')
+    text = await page.inner_text('[data-testid="import-problems"]')
+    assert "« maire » n'est pas un collège de cet événement" in text
+    await page.locator('[data-testid="people-card"]').screenshot(
+        path=str(DOCS / "organiser-import-fr.png")
+    )
+
+    # keyboard only, on a phone-sized window: the sign-in form and the first controls
+    await page.set_viewport_size({"width": 390, "height": 800})
+    await page.evaluate("window.scrollTo(0, 0)")
+    await page.screenshot(path=str(DOCS / "organiser-phone.png"))
+    assert failures == []
+    await context.close()

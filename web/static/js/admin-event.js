@@ -1,0 +1,175 @@
+/** One event on the organiser's page: its links, settings, people, sign-up and invitations. */
+
+import { t } from './i18n.js';
+import { el, say } from './ui.js';
+import { api, download, justMade } from './admin-api.js';
+import { card, check, field, fromLocalInput, languageOptions, linkBox, toLocalInput, when } from './admin-ui.js';
+import { peopleCard } from './admin-people.js';
+import { mailCard } from './admin-mail.js';
+
+/** Render event `id` into `view`. `env`: {server, message}. */
+export async function showEvent(view, id, env) {
+  const ctx = { id, env, event: null, people: [], mail: null, view };
+  ctx.reload = async () => {
+    const [event, people, mail] = await Promise.all([
+      api('GET', `/api/events/${id}`),
+      api('GET', `/api/events/${id}/participants`),
+      api('GET', `/api/events/${id}/invitations`),
+    ]);
+    Object.assign(ctx, { event, people, mail });
+  };
+  ctx.say = (text, kind = 'success') => say(env.message, text, kind);
+  await ctx.reload();
+  document.title = `${ctx.event.title} · ${t('admin_title')} · Speedmeet`;
+  ctx.render = () => {
+    const focused = document.activeElement && document.activeElement.dataset.testid;
+    view.replaceChildren(headCard(ctx), peopleCard(ctx), mailCard(ctx), signupCard(ctx), settingsCard(ctx));
+    if (focused) view.querySelector(`[data-testid="${focused}"]`)?.focus();
+  };
+  ctx.render();
+  view.focus();
+}
+
+const started = (e) => e.clock.phase !== 'lobby';
+
+function stateText(e) {
+  const c = e.clock;
+  if (c.phase === 'lobby') return t('admin_phase_lobby');
+  if (c.phase === 'ended') return t('admin_phase_ended');
+  return t('phase_' + c.phase, { round: c.round, rounds: c.rounds });
+}
+
+/** A button that makes a new staff link and shows it (the old one stops working). */
+function reissueButton(ctx, who, label, box, then) {
+  const button = el('button', { type: 'button', class: 'secondary', text: label, 'data-testid': `reissue-${who}` });
+  button.addEventListener('click', async () => {
+    if (!window.confirm(t(`admin_confirm_reissue_${who}`))) return;
+    button.disabled = true;
+    try {
+      const made = await api('POST', `/api/events/${ctx.id}/links`, { json: { who } });
+      if (then) then(made.url);
+      else box.replaceChildren(linkBox(t(`admin_new_link_${who}`), made.url, `link-${who}`));
+    } catch (err) {
+      ctx.say(err.message, 'error');
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
+function headCard(ctx) {
+  const e = ctx.event;
+  const box = el('div', { class: 'stack' });
+  const fresh = justMade.get(ctx.id);
+  if (fresh) {
+    justMade.delete(ctx.id);
+    box.append(el('p', { class: 'alert alert-warn', text: t('admin_links_once') }),
+      linkBox(t('admin_new_link_host'), fresh.host, 'link-host'),
+      linkBox(t('admin_new_link_moderator'), fresh.moderator, 'link-moderator'),
+      linkBox(t('admin_new_link_registration'), fresh.registration, 'link-registration'));
+  }
+  const host = reissueButton(ctx, 'host', t('admin_open_host'), box, (url) => {
+    window.open(url, '_blank', 'noopener,noreferrer');
+    box.replaceChildren(linkBox(t('admin_new_link_host'), url, 'link-host'));
+  });
+  const results = el('button', { type: 'button', class: 'secondary', text: t('admin_results'), 'data-testid': 'download-results' });
+  results.addEventListener('click', async () => {
+    try {
+      download(await api('GET', `/api/events/${ctx.id}/meetings.csv`, { as: 'blob' }), `meetings-${ctx.id}.csv`);
+    } catch (err) { ctx.say(err.message, 'error'); }
+  });
+  const remove = el('button', { type: 'button', class: 'danger', text: t('admin_delete_event'), 'data-testid': 'delete-event' });
+  remove.addEventListener('click', async () => {
+    if (!window.confirm(t('admin_confirm_delete', { title: e.title }))) return;
+    try {
+      await api('DELETE', `/api/events/${ctx.id}`, { as: 'none' });
+      ctx.say(t('admin_deleted', { title: e.title }));
+      window.location.hash = '#/';
+    } catch (err) { ctx.say(err.message, 'error'); }
+  });
+  return el('section', { class: 'card', 'data-testid': 'event-head' },
+    el('p', { class: 'eyebrow', text: t('admin_event') }),
+    el('h2', { text: e.title, 'data-testid': 'event-title' }),
+    el('p', { class: 'muted' }, `${stateText(e)} · ${when(e.starts_at)} · `,
+      t('admin_people_count', { count: e.participants, online: e.online })),
+    el('p', { class: 'muted small', text: t('admin_links_hint') }),
+    el('div', { class: 'inline' }, host, reissueButton(ctx, 'moderator', t('admin_new_moderator'), box), results, remove),
+    box);
+}
+
+function number(value, props) {
+  return el('input', { type: 'number', value: value ?? '', ...props });
+}
+
+function settingsCard(ctx) {
+  const e = ctx.event;
+  const late = started(e);
+  const title = el('input', { type: 'text', value: e.title, required: true, maxlength: 200, 'data-testid': 'edit-title' });
+  const starts = el('input', { type: 'datetime-local', value: toLocalInput(e.starts_at), disabled: late, 'data-testid': 'edit-starts' });
+  const rounds = number(e.rounds, { min: 1, max: 200, required: true, disabled: late });
+  const minutes = number(e.round_seconds / 60, { min: 1, max: 120, step: 0.5, required: true, disabled: late });
+  const pause = number(e.break_seconds, { min: 0, max: 7200, required: true, disabled: late });
+  const reminder = number(e.reminder_minutes, { min: 0, max: 20160, disabled: late, 'data-testid': 'edit-reminder' });
+  const language = el('select', { disabled: late }, ...languageOptions(e.language, false));
+  const form = el('form', { 'data-testid': 'settings' },
+    late ? el('p', { class: 'alert alert-warn', text: t('admin_settings_started') }) : null,
+    field(t('admin_field_title'), title),
+    field(t('admin_field_starts'), starts, t('admin_field_starts_hint')),
+    el('div', { class: 'inline' }, field(t('admin_field_rounds'), rounds), field(t('admin_field_minutes'), minutes),
+      field(t('admin_field_break'), pause)),
+    field(t('admin_field_reminder'), reminder, t('admin_field_reminder_hint')),
+    field(t('admin_field_language'), language),
+    el('p', { class: 'muted small', text: e.mode === 'bipartite'
+      ? t('admin_sides_are', { a: e.sides[0], b: e.sides[1] }) : t('admin_mode_open') }),
+    el('p', {}, el('button', { type: 'submit', class: 'primary', text: t('admin_save'), 'data-testid': 'save-settings' })));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const change = { title: title.value.trim() };
+    if (!late) {
+      Object.assign(change, {
+        starts_at: fromLocalInput(starts.value), rounds: Number(rounds.value),
+        round_seconds: Math.round(Number(minutes.value) * 60), break_seconds: Number(pause.value),
+        reminder_minutes: Number(reminder.value || 0), language: language.value,
+      });
+    }
+    try {
+      ctx.event = await api('PATCH', `/api/events/${ctx.id}`, { json: change });
+      ctx.say(t('admin_saved'));
+      ctx.render();
+    } catch (err) { ctx.say(err.message, 'error'); }
+  });
+  return card(t('admin_settings_title'), 'settings-card', form);
+}
+
+function signupCard(ctx) {
+  const s = ctx.event.signup;
+  const open = check(t('admin_signup_open'), { checked: s.open, 'data-testid': 'signup-open' });
+  const cap = number(s.cap, { min: 1, max: 100000, 'data-testid': 'signup-cap' });
+  const closes = el('input', { type: 'datetime-local', value: toLocalInput(s.closes_at), 'data-testid': 'signup-closes' });
+  const policy = el('textarea', { rows: 5, maxlength: 20000, 'data-testid': 'signup-policy' });
+  policy.value = s.policy;
+  const box = el('div', {});
+  const form = el('form', { 'data-testid': 'signup' },
+    el('p', { class: 'muted small', text: t('admin_signup_hint') }),
+    open.node,
+    el('div', { class: 'inline' }, field(t('admin_signup_cap'), cap, t('admin_signup_cap_hint')),
+      field(t('admin_signup_closes'), closes)),
+    field(t('admin_signup_policy'), policy, t('admin_signup_policy_hint')),
+    el('div', { class: 'inline' },
+      el('button', { type: 'submit', class: 'primary', text: t('admin_save'), 'data-testid': 'save-signup' }),
+      reissueButton(ctx, 'registration', t('admin_new_registration'), box)),
+    box);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const signup = {
+      open: open.box.checked, cap: cap.value ? Number(cap.value) : null,
+      closes_at: fromLocalInput(closes.value), policy: policy.value.trim(),
+    };
+    try {
+      ctx.event = await api('PATCH', `/api/events/${ctx.id}`, { json: { signup } });
+      ctx.say(t('admin_saved'));
+    } catch (err) { ctx.say(err.message, 'error'); }
+  });
+  return card(t('admin_signup_title'), 'signup-card', form);
+}

@@ -1,0 +1,84 @@
+/** Small pieces of the organiser's page: labelled fields, dates, cards, a link to copy once. */
+
+import { lang, t } from './i18n.js';
+import { el } from './ui.js';
+
+let counter = 0;
+
+/** A label and its control (and a hint under it). */
+export function field(label, control, hint = '') {
+  if (!control.id) control.id = `f${++counter}`;
+  const hintNode = hint ? el('span', { class: 'muted small', id: `${control.id}-hint`, text: hint }) : null;
+  if (hintNode) control.setAttribute('aria-describedby', hintNode.id);
+  return el('div', { class: 'field' }, el('label', { for: control.id, text: label }), control, hintNode);
+}
+
+/** A checkbox with its label. */
+export function check(label, props = {}) {
+  const box = el('input', { type: 'checkbox', ...props });
+  return { box, node: el('label', { class: 'check' }, box, el('span', { text: label })) };
+}
+
+/** A card with a heading (`id` for aria-labelledby) and content. */
+export function card(title, testid, ...children) {
+  const id = `h${++counter}`;
+  return el('section', { class: 'card', 'aria-labelledby': id, 'data-testid': testid },
+    el('h3', { id, text: title }), ...children);
+}
+
+/** `<input type="datetime-local">`'s value for epoch milliseconds (this browser's time zone). */
+export function toLocalInput(ms) {
+  if (typeof ms !== 'number') return '';
+  const d = new Date(ms);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Epoch milliseconds of a datetime-local value (null when empty). */
+export function fromLocalInput(value) {
+  if (!value) return null;
+  const ms = new Date(value).getTime();
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/** A date and time for people: "Tue 3 March 2026, 09:00". */
+export function when(ms) {
+  if (typeof ms !== 'number') return t('admin_no_date');
+  return new Date(ms).toLocaleString(lang, { weekday: 'short', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+/** A short date and time: "2 Dec, 17:43". */
+export function whenShort(ms) {
+  return new Date(ms).toLocaleString(lang, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+}
+
+/** A box showing a secret link once, with a button that copies it. */
+export function linkBox(label, url, testid = 'new-link') {
+  const input = el('input', { type: 'text', readonly: true, value: url, 'data-testid': `${testid}-url`, class: 'link-input' });
+  const button = el('button', { type: 'button', class: 'secondary', text: t('copy') });
+  button.addEventListener('click', async () => {
+    input.select();
+    try { await navigator.clipboard.writeText(url); } catch { document.execCommand('copy'); }
+    button.textContent = t('copied');
+  });
+  input.id = `f${++counter}`;
+  const box = el('div', { class: 'new-link', 'data-testid': testid },
+    el('label', { for: input.id, text: label }),
+    el('div', { class: 'inline' }, input, button,
+      el('a', { class: 'button secondary', href: url, target: '_blank', rel: 'noopener noreferrer', text: t('admin_open_link') })));
+  setTimeout(() => { input.focus(); input.select(); }, 0);
+  return box;
+}
+
+/** A person's side as the event names it. */
+export function sideOptions(sides, value = '') {
+  return [el('option', { value: '', text: t('join_side_choose') }),
+    ...sides.map((s) => el('option', { value: s, text: s, selected: s === value }))];
+}
+
+/** The languages a person may have (empty: the event's). */
+export function languageOptions(value = '', withDefault = true) {
+  const options = withDefault ? [el('option', { value: '', text: t('admin_language_event') })] : [];
+  for (const code of ['en', 'fr']) options.push(el('option', { value: code, text: t(`lang_name_${code}`), selected: code === value }));
+  return options;
+}
