@@ -113,11 +113,12 @@ def create_app(
     participants = ParticipantNamespace(owner, metrics, limits, signaling, delivery)
     host = HostNamespace(owner, metrics, limits, settings.base_url(), new_token)
     moderators = ModeratorNamespace(owner, metrics, limits)
+    host.rules = moderators.rules = settings.media_rules()
     namespaces = Namespaces(participants, host, moderators, sio)
     for namespace in namespaces.all:
         sio.register_namespace(namespace)
     conductor = Conductor(owner, now, int(settings.restart_grace_seconds * 1000), metrics)
-    board = Board(owner, settings.board_interval_ms)
+    board = Board(owner, settings.board_interval_ms, settings.media_rules())
     leases = Leases(store, int(settings.lease_seconds * 1000), metrics)
     leases.stewards += [conductor, board]
     listener = manager.name(settings, proc)

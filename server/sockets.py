@@ -15,9 +15,10 @@ from . import engine, links, logs, views
 from .clock import ClockCommand
 from .delivery import Delivery
 from .errors import ProtocolError, SpeedmeetError, UserError
+from .health import DeviceRelay, link_stats
 from .limits import SocketLimits
 from .metrics import Metrics
-from .model import EventState, LinkStats, Phase, TokenRef
+from .model import EventState, Phase, TokenRef
 from .payloads import (
     Empty,
     Extend,
@@ -33,6 +34,7 @@ from .payloads import (
     Stats,
     parse,
 )
+from .rooms import DEFAULT_RULES, MediaRules
 from .service import ONLINE, PLAN, Owner
 from .signaling import Signaling
 from .store import Note
@@ -236,6 +238,7 @@ class ParticipantNamespace(Role):
         super().__init__(owner, metrics, limits)
         self.signaling = signaling
         self.delivery = delivery
+        self.devices = DeviceRelay(owner.store, signaling)
 
     def pid(self, sid: str) -> str:
         """The participant id of a socket."""
@@ -266,6 +269,10 @@ class ParticipantNamespace(Role):
         await self.tell(sid, "clock", clock)
         assignment = self.signaling.complete(engine.assignment_payload(state, pid, clock), pid)
         await self.tell(sid, "assignment", assignment)
+        if assignment.get("room") and assignment["peers"]:
+            peers = [p["id"] for p in assignment["peers"]]
+            for told in await self.devices.catch_up(state.id, assignment["room"], peers):
+                await self.tell(sid, "peer_media", told)
         preview = await self.owner.store.preview(state.id, pid)
         if preview is not None and state.clock.phase in (Phase.LOBBY, Phase.BREAK):
             await self.tell(sid, "next", preview)
@@ -284,6 +291,7 @@ class ParticipantNamespace(Role):
         """Go offline when the last socket of this participant closes."""
         ref = self.who.get(sid)
         await super().on_disconnect(sid, reason)
+        self.devices.forget(sid)
         if ref is None or ref.participant_id is None:
             return
         self.delivery.left(ref.event_id, ref.participant_id)
@@ -306,16 +314,14 @@ class ParticipantNamespace(Role):
 
     @acked(Stats)
     async def on_stats(self, sid: str, body: Stats) -> dict[str, Any]:
-        """Keep the browser's link report for the moderator board."""
-        stats = LinkStats(
-            room=body.room,
-            ice=body.ice,
-            rtt_ms=body.rtt_ms,
-            loss=body.loss,
-            kbps=body.kbps,
-            at=self.owner.now(),
+        """Keep the browser's report for the board; tell the room if its devices changed."""
+        event_id, pid, stats = (
+            self.ref(sid).event_id,
+            self.pid(sid),
+            link_stats(body, self.owner.now()),
         )
-        await self.owner.store.put_stats(self.ref(sid).event_id, self.pid(sid), stats)
+        await self.owner.store.put_stats(event_id, pid, stats)
+        await self.devices.reported(event_id, pid, sid, stats)
         return {}
 
     @acked(Help)
@@ -367,18 +373,37 @@ class ParticipantNamespace(Role):
 
 
 class Staff(Role):
-    """What the host and moderators share: the snapshot on connect, resolving help."""
+    """What the host and moderators share: the snapshot on connect, the board again on request,
+    resolving help."""
 
-    async def welcome(self, sid: str, ref: TokenRef, state: EventState) -> None:
-        """Send the whole board."""
+    rules: MediaRules = DEFAULT_RULES  # set by the app from the settings
+
+    async def whole_board(self, state: EventState, current: bool = False) -> dict[str, Any]:
+        """The board last sent (with its ``board_seq``: later deltas apply to it); one made now
+        (without: the client asks for the sent one at its first delta) when none was sent yet,
+        or with ``current`` when the one sent is of an older version of the event."""
         store = self.owner.store
+        kept = await store.board(state.id)
+        if kept is not None and (not current or kept.get("seq") == state.version):
+            return kept
         online = await store.online(state.id)
         stats = await store.stats(state.id)
         helped = logs.open_help(await store.entries(state.id, "help"))
-        now = self.owner.now()
-        await self.tell(sid, "clock", engine.clock_payload(state, now))
-        snapshot = views.snapshot_payload(state, online, stats, helped, now)
-        await self.tell(sid, "snapshot", snapshot)
+        return views.board_payload(state, online, stats, helped, self.owner.now(), self.rules)
+
+    async def welcome(self, sid: str, ref: TokenRef, state: EventState) -> None:
+        """Send the clock and the whole board, as of this version of the event."""
+        clock = engine.clock_payload(state, self.owner.now())
+        await self.tell(sid, "clock", clock)
+        board = await self.whole_board(state, current=True)
+        await self.tell(
+            sid, "snapshot", {**board, "clock": clock, "event": views.event_payload(state)}
+        )
+
+    @acked(Empty)
+    async def on_board(self, sid: str, body: Empty) -> dict[str, Any]:
+        """The whole board last sent (a client that missed a delta, or has none)."""
+        return await self.whole_board(await self.owner.get(self.ref(sid).event_id))
 
     @acked(ResolveHelp)
     async def on_resolve_help(self, sid: str, body: ResolveHelp) -> dict[str, Any]:
@@ -405,7 +430,7 @@ class ModeratorNamespace(Staff):
         online = await store.online(state.id)
         stats = await store.stats(state.id)
         helped = logs.open_help(await store.entries(state.id, "help"))
-        board = views.board_payload(state, online, stats, helped, self.owner.now())
+        board = views.board_payload(state, online, stats, helped, self.owner.now(), self.rules)
         room = next((r for r in board["rooms"] if r["id"] == body.room), None)
         if room is None:
             raise UserError("unknown_room", f"No room {body.room!r} in the current round.")

@@ -12,10 +12,11 @@ MATCHING = sorted(p.stem for p in (SERVER / "matching").glob("*.py"))
 CORE = ["clock", "rooms", "model", "engine", "roster", "views", "logs", "deadlines", "links"] + [
     f"matching/{name}" for name in MATCHING
 ]
+CORE += ["deltas"]
 # what the core may import from the package itself (the matching package among its own modules)
 INSIDE = {
     "clock", "matching", "rooms", "model", "engine", "roster", "views", "errors", "logs",
-    "deadlines", "links",
+    "deadlines", "links", "deltas",
 }  # fmt: skip
 FORBIDDEN = {"aiohttp", "socketio", "engineio", "redis", "aiortc", "aioice", "av", "asyncio"}
 
