@@ -6,6 +6,7 @@ import { $, $$, el, say, watchConnection } from './ui.js';
 import { call, connect } from './socket.js';
 import * as clock from './clock.js';
 import * as media from './media.js';
+import * as health from './health.js';
 import { Mesh } from './rtc.js';
 import { feedbackForm, peerLine, summaryList } from './feedback.js';
 import { wishesPanel } from './wishes.js';
@@ -16,6 +17,8 @@ const REASONS = new Set(['mutual_wish', 'wish', 'moved', 'repaired']);
 const NOTICE_KINDS = new Set(['moderator_joining', 'help_resolved', 'no_partner']);
 const NOTE_MS = 20_000;
 const STORE_KEY = `speedmeet:${boot.event.id}:${boot.me.id}`;
+// How long media may not arrive before a partner's tile says so (the server's thresholds).
+const MEDIA_LIMITS = boot.media || { no_video_ms: 10_000, no_audio_ms: 20_000 };
 
 const socket = connect('/participant', boot.token, clock.lastSeen);
 const ask = (event, payload = {}) => call(socket, event, payload);
@@ -34,6 +37,8 @@ const state = {
   tilesRoom: null,
   ice: new Map(),       // peer id → state of the call (an ICE state, or 'stalled', 'error')
   online: new Map(),    // peer id → whether their signaling socket is connected
+  told: new Map(),      // peer id → what their page says of its camera and mic (peer_media)
+  arriving: new Map(),  // peer id → what our page measures arriving from them (health.js)
   mediaSettled: false,
   memory: recall(),     // survives a reload: {meeting, rated, stopped}
 };
@@ -59,7 +64,8 @@ function remember() {
 const mesh = new Mesh({
   send: (to, data) => ask('signal', { to, data }),
   report: (stats) => {
-    if (socket.connected) ask('stats', stats).catch((err) => console.warn('speedmeet: stats', err.message));
+    const report = { ...stats, ...health.devices(media.state()) };
+    if (socket.connected) ask('stats', report).catch((err) => console.warn('speedmeet: stats', err.message));
   },
   hooks: {
     track: showRemote,
@@ -74,6 +80,10 @@ const mesh = new Mesh({
         state.ice.set(id, 'error');
         tileStatus(id);
       }
+    },
+    media: (id, arriving) => {
+      state.arriving.set(id, arriving);
+      tileStatus(id);
     },
   },
 });
@@ -115,10 +125,16 @@ function tileStatus(id) {
   } else if (away) text = t('link_peer_left', { name });
   else if (ice === 'new' || ice === 'checking') text = t('link_connecting', { name });
   else if (ice === 'failed' || ice === 'error') text = t('link_failed');
+  // The call is up: say what does not come through, and why when their page told us.
+  const told = state.told.get(id);
+  const problems = health.problems(told && told.room === state.tilesRoom ? told : null,
+    state.arriving.get(id) || null, MEDIA_LIMITS);
+  if (!text) text = problems.map((key) => t(key, { name })).join('\n');
   const status = tile.querySelector('.tile-status');
   status.textContent = text;
   status.hidden = !text;
   tile.dataset.ice = ice;
+  tile.dataset.media = problems.join(' ');
 }
 
 function remoteTile(peer) {
@@ -137,6 +153,7 @@ function renderRoom(a) {
     remotes.replaceChildren();
     state.ice.clear();
     state.online.clear();
+    state.arriving.clear();
     state.tilesRoom = a.room;
   }
   const wanted = new Set(a.peers.map((p) => p.id));
@@ -329,17 +346,25 @@ $('#notice-close').addEventListener('click', () => { $('#notice').hidden = true;
 
 for (const slot of $$('.wishes-slot')) slot.append(wishesPanel(ask));
 media.onChange(renderMediaButtons);
+media.onChange(() => mesh.reportSoon());  // a camera turned off reaches the partner at once
 renderMediaButtons(media.state());
+function showMediaError(text) {
+  for (const node of $$('.media-error')) {
+    node.textContent = text;
+    node.hidden = false;
+  }
+}
+
 media.start()
   .then((stream) => {
     for (const video of $$('[data-testid="local-video"]')) video.srcObject = stream;
+    // One device only (the other blocked or missing): say which, on the picture of ourselves.
+    const s = media.state();
+    if (s.videoError || s.audioError) showMediaError(t(s.hasAudio ? 'media_only_audio' : 'media_only_video'));
   })
   .catch((err) => {
     const text = t(media.errorKey(err));
-    for (const node of $$('.media-error')) {
-      node.textContent = text;
-      node.hidden = false;
-    }
+    showMediaError(text);
     say(alertArea, text, 'error');
   })
   .finally(() => {
@@ -386,6 +411,11 @@ socket.on('peer', (m) => {
   if (!m || typeof m.id !== 'string') return;
   state.online.set(m.id, Boolean(m.online));
   mesh.onPeer(m);
+  tileStatus(m.id);
+});
+socket.on('peer_media', (m) => {
+  if (!m || typeof m.id !== 'string') return;
+  state.told.set(m.id, m);
   tileStatus(m.id);
 });
 socket.on('notice', showNotice);
