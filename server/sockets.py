@@ -378,24 +378,26 @@ class Staff(Role):
 
     rules: MediaRules = DEFAULT_RULES  # set by the app from the settings
 
-    async def whole_board(self, state: EventState, current: bool = False) -> dict[str, Any]:
-        """The board last sent (with its ``board_seq``: later deltas apply to it); one made now
-        (without: the client asks for the sent one at its first delta) when none was sent yet,
-        or with ``current`` when the one sent is of an older version of the event."""
+    async def whole_board(self, event_id: str, state: EventState | None = None) -> dict[str, Any]:
+        """The board last sent (with its ``board_seq``: later deltas apply to it), or one made
+        now (without: the client asks for the sent one at its first delta) when none was sent
+        yet or, given ``state``, the one sent is of an older version of the event."""
         store = self.owner.store
-        kept = await store.board(state.id)
-        if kept is not None and (not current or kept.get("seq") == state.version):
+        kept = await store.board(event_id)
+        seq = kept.get("seq") if kept is not None else None
+        if kept is not None and (state is None or (isinstance(seq, int) and seq >= state.version)):
             return kept
+        state = state or await self.owner.get(event_id)
         online = await store.online(state.id)
         stats = await store.stats(state.id)
         helped = logs.open_help(await store.entries(state.id, "help"))
         return views.board_payload(state, online, stats, helped, self.owner.now(), self.rules)
 
     async def welcome(self, sid: str, ref: TokenRef, state: EventState) -> None:
-        """Send the clock and the whole board, as of this version of the event."""
+        """Send the clock and the whole board, as of this version of the event (or later)."""
         clock = engine.clock_payload(state, self.owner.now())
         await self.tell(sid, "clock", clock)
-        board = await self.whole_board(state, current=True)
+        board = await self.whole_board(state.id, state)
         await self.tell(
             sid, "snapshot", {**board, "clock": clock, "event": views.event_payload(state)}
         )
@@ -403,7 +405,7 @@ class Staff(Role):
     @acked(Empty)
     async def on_board(self, sid: str, body: Empty) -> dict[str, Any]:
         """The whole board last sent (a client that missed a delta, or has none)."""
-        return await self.whole_board(await self.owner.get(self.ref(sid).event_id))
+        return await self.whole_board(self.ref(sid).event_id)
 
     @acked(ResolveHelp)
     async def on_resolve_help(self, sid: str, body: ResolveHelp) -> dict[str, Any]:

@@ -80,22 +80,6 @@ def board_payload(
     }
 
 
-def snapshot_payload(
-    state: EventState,
-    online: frozenset[str],
-    stats: Mapping[str, LinkStats],
-    helped: Sequence[HelpRequest],
-    now: int,
-    rules: MediaRules = DEFAULT_RULES,
-) -> dict[str, Any]:
-    """The ``snapshot`` a host or moderator gets on connect: everything at once."""
-    return {
-        **board_payload(state, online, stats, helped, now, rules),
-        "clock": engine.clock_payload(state, now),
-        "event": event_payload(state),
-    }
-
-
 def schedule_payload(
     plans: list[Any], first_round: int, wishes: Mapping[tuple[str, str], str]
 ) -> dict[str, Any]:

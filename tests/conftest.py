@@ -208,12 +208,17 @@ class Client:
         return await self.sio.call(event, data, namespace=self.namespace, timeout=10, **kw)
 
     async def wait_for(
-        self, event: str, where: Callable[[Any], bool] = lambda _: True, timeout: float = 10
+        self,
+        event: str,
+        where: Callable[[Any], bool] = lambda _: True,
+        timeout: float = 10,
+        after: int = 0,
     ) -> Any:
-        """The first recorded ``event`` whose payload satisfies ``where`` (waiting if needed)."""
+        """The first recorded ``event`` whose payload satisfies ``where`` (waiting if needed);
+        ``after``: only events received after that many."""
 
         def found() -> Any:
-            for name, data in self.received:
+            for name, data in self.received[after:]:
                 if name == event and where(data):
                     return data
             return None
