@@ -37,6 +37,21 @@ SILENT = """
 })();
 """
 
+# The person blocked the camera and allowed the microphone (Chrome refuses any request that
+# includes the camera, and says so through the Permissions API).
+CAMERA_BLOCKED = """
+(() => {
+  const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (constraints) => constraints.video
+    ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError'))
+    : real(constraints);
+  const query = navigator.permissions.query.bind(navigator.permissions);
+  const states = { camera: 'denied', microphone: 'granted' };
+  navigator.permissions.query = (d) => d.name in states
+    ? Promise.resolve({ name: d.name, state: states[d.name] }) : query(d);
+})();
+"""
+
 QUICK = {"media_grace_seconds": 0, "no_video_seconds": 3, "no_audio_seconds": 4}
 
 
@@ -162,3 +177,26 @@ async def test_silence_is_measured_and_a_camera_turned_off_is_told(
     assert "pas de son : Thomas Petit" in badges, badges
     assert "caméra coupée : Claire Martin" in badges, badges
     await board.screenshot(path=str(SHOTS / "moderator-silent-fr.png"))
+
+
+async def test_a_camera_blocked_alone_keeps_the_microphone(start: Any, browser: Any) -> None:
+    server = await start(**QUICK)
+    ev, pages, (claire, thomas) = await _pair(server, browser, {1: CAMERA_BLOCKED})
+    await _live_video_from(pages[thomas], claire)
+    error = pages[thomas].locator('[data-view="room"] .media-error')
+    await error.wait_for(state="visible")
+    assert "partner hears you but cannot see you" in await error.inner_text()
+    said = await _tile_says(pages[claire], thomas, "Thomas Petit's camera is blocked")
+    assert "microphone" not in said and "cannot be heard" not in said
+    board = await (await browser.new_context()).new_page()
+    await board.goto(f"{server.url}/e/{ev.id}/mod/{ev.moderator_token}")
+    # Claire's page gets no picture of him but hears him: the camera only, once, with why
+    await board.wait_for_selector(
+        f'.member[data-id="{thomas}"][data-heard="true"][data-seen="false"]', timeout=30_000
+    )
+    card = board.locator('[data-testid="room-card"]')
+    assert await card.get_attribute("data-flags") == "no_video camera_blocked"
+    assert await card.locator(".flag").all_inner_texts() == ["camera blocked: Thomas Petit"]
+    assert await card.locator('[data-testid="member-media"]').all_inner_texts() == [
+        "camera blocked"
+    ]

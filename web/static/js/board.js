@@ -69,7 +69,9 @@ function memberMedia(m) {
 
 function memberRow(m) {
   const ice = ICE.has(m.ice) ? t(`ice_${m.ice}`) : String(m.ice || '–');
-  return el('li', { class: 'member', dataset: { online: String(Boolean(m.online)), ice: m.ice || '' } },
+  const known = (v) => (typeof v === 'boolean' ? String(v) : '');
+  return el('li', { class: 'member', dataset: { id: m.id, online: String(Boolean(m.online)), ice: m.ice || '',
+    seen: known(m.seen), heard: known(m.heard) } },
     el('span', { class: 'dot', title: m.online ? t('online') : t('offline'),
       'aria-label': m.online ? t('online') : t('offline') }),
     el('span', { class: 'member-who' },

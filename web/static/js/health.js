@@ -15,7 +15,7 @@ const NO_DEVICE = new Set(['NotFoundError', 'OverconstrainedError']);
 export class Inbound {
   constructor(now = performance.now()) {
     this.start = now;     // the call began: "nothing yet" counts from here
-    this.previous = null;
+    this.previous = { energy: 0, seconds: 0, frames: 0 };  // a new connection counts from 0
     this.audioAt = null;  // when sound last arrived
     this.videoAt = null;  // when a video frame was last decoded
   }
@@ -39,11 +39,9 @@ export class Inbound {
     });
     const before = this.previous;
     this.previous = { energy, seconds, frames };
-    if (before) {
-      const span = seconds - before.seconds;
-      if (span > 0 && (energy - before.energy) / span > SILENCE) this.audioAt = now;
-      if (frames > before.frames) this.videoAt = now;
-    }
+    const span = seconds - before.seconds;
+    if (span > 0 && (energy - before.energy) / span > SILENCE) this.audioAt = now;
+    if (frames > before.frames) this.videoAt = now;
     const since = (at) => Math.max(0, Math.round(now - (at === null ? this.start : at)));
     return { audio_ms: since(this.audioAt), video_ms: since(this.videoAt) };
   }
