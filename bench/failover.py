@@ -39,6 +39,7 @@ import aiohttp
 import socketio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from server import deltas
 from server.store.sealing import new_key  # the same on every process of a deployment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -213,6 +214,25 @@ class Client:
 
         return await until(find, limit)  # type: ignore[no-any-return]
 
+    async def seen_board(self, where: Any, limit: float = 60) -> tuple[float, Any]:
+        """When the board held (whole from ``snapshot``/``rooms``, then each ``rooms_delta``
+        applied) first satisfied ``where``."""
+
+        async def find() -> tuple[float, Any] | None:
+            board: Any = None
+            for t, e, d in list(self.heard):
+                if e in ("snapshot", "rooms"):
+                    board = d
+                elif e == "rooms_delta" and board is not None:
+                    board = {**deltas.apply(board, d), "board_seq": d["board_seq"]}
+                else:
+                    continue
+                if where(board):
+                    return t, board
+            return None
+
+        return await until(find, limit)  # type: ignore[no-any-return]
+
     async def close(self) -> None:
         if self.sio.connected:
             await self.sio.disconnect()
@@ -262,8 +282,7 @@ async def presence(folder: Path) -> float:
         await until(lambda: _online(d, b, event_id, 8))
         killed = time.time()
         d.servers["a"][0].kill()
-        at, _ = await mod.seen(
-            "rooms",
+        at, _ = await mod.seen_board(
             lambda r: sum(p["online"] for p in r["participants"]) == 4,
             limit=PRESENCE_S * 6,
         )

@@ -127,11 +127,12 @@ def create_app(
     participants = ParticipantNamespace(owner, metrics, limits, signaling, delivery)
     host = HostNamespace(owner, metrics, limits, settings.base_url(), new_token)
     moderators = ModeratorNamespace(owner, metrics, limits, signaling)
+    host.rules = moderators.rules = settings.media_rules()
     namespaces = Namespaces(participants, host, moderators, sio)
     for namespace in namespaces.all:
         sio.register_namespace(namespace)
     conductor = Conductor(owner, now, int(settings.restart_grace_seconds * 1000), metrics)
-    board = Board(owner, settings.board_interval_ms)
+    board = Board(owner, settings.board_interval_ms, settings.media_rules())
     leases = Leases(store, int(settings.lease_seconds * 1000), metrics)
     outbox = Outbox(settings, owner, now)
     reminders = Reminders(owner, outbox, now, new_token, settings.base_url())

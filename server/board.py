@@ -1,5 +1,7 @@
 """The staff boards and everyone's next-partner card, computed once per event by the process that
-holds its lease and published on the feed: the board at most once per ``board_interval_ms``; the
+holds its lease and published on the feed: the board at most once per ``board_interval_ms``, as
+its changes (``rooms_delta``, see ``deltas``) or whole (``rooms``: the first after taking the
+event or a lost feed, a new round), and kept in the store for late staff and gaps; the
 cards (a whole pairing of everyone present) at once when a break or the lobby begins, then, while
 people come and go, at most every few intervals. The pairing made for the cards is kept: the
 round that starts with the same state and people uses it instead of pairing again."""
@@ -11,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import engine, logs, matching, rooms, views
+from . import deltas, engine, logs, matching, rooms, views
 from .engine import STAFF, Message, to_participant
 from .model import Entry, EventState, HelpRequest, Phase
 from .service import Owner, guarded
@@ -19,8 +21,11 @@ from .store import Note
 
 log = logging.getLogger(__name__)
 
-OWN = frozenset({"rooms", "next"})  # what the board itself publishes
+OWN = frozenset({"rooms", "rooms_delta", "next"})  # what the board itself publishes
 PREVIEW_EVERY = 3  # board intervals between two pairings for the cards, as people come and go
+# A holder's boards are numbered from its lease's fencing version times this: a new holder's
+# run is above every number of the one before (a client's delta chain never mixes the two).
+RUN = 1_000_000
 
 
 @dataclass
@@ -28,6 +33,7 @@ class _Watch:
     """What the board keeps of one event it holds."""
 
     dirty: bool = True
+    board: dict[str, Any] | None = None  # the last board sent: the base of the next delta
     sent: dict[str, dict[str, Any]] = field(default_factory=dict)  # the last `next` of each
     help_log: list[Entry] = field(default_factory=list)  # read incrementally
     previewed: tuple[int, frozenset[str]] | None = None  # (version, online) of the last cards
@@ -39,18 +45,24 @@ class _Watch:
 class Board:
     """Pushes ``rooms`` to the staff and ``next`` to the participants of the events it holds."""
 
-    def __init__(self, owner: Owner, interval_ms: int) -> None:
+    def __init__(
+        self, owner: Owner, interval_ms: int, rules: rooms.MediaRules = rooms.DEFAULT_RULES
+    ) -> None:
         self._owner = owner
         self._interval = interval_ms / 1000
+        self._rules = rules
         self._watched: dict[str, _Watch] = {}
+        self._numbers: dict[str, int] = {}  # event → the number of the last board sent
 
     async def gained(self, event_id: str, fence: int) -> None:
-        """Start pushing the event's board (every preview goes out again)."""
+        """Start pushing the event's board, whole first (every preview goes out again)."""
         self._watched[event_id] = _Watch()
+        self._numbers[event_id] = fence * RUN
 
     def lost(self, event_id: str) -> None:
         """Another process pushes it now."""
         self._watched.pop(event_id, None)
+        self._numbers.pop(event_id, None)
 
     async def on_note(self, note: Note) -> None:
         """The event changed: push at the next interval."""
@@ -97,9 +109,9 @@ class Board:
         helped = await self.open_help(event_id, watch)
         now = self._owner.now()
         payload = await asyncio.get_running_loop().run_in_executor(
-            None, views.board_payload, state, online, stats, helped, now
+            None, views.board_payload, state, online, stats, helped, now, self._rules
         )
-        messages = [Message(STAFF, "rooms", payload)]
+        messages = await self._board(event_id, watch, payload)
         waiting = _waiting_for_a_round(state, online, payload["waiting"])
         if state.clock.phase not in (Phase.LOBBY, Phase.BREAK) and not waiting:
             # cards are for the lobby and breaks, and for who waits during a round
@@ -107,6 +119,28 @@ class Board:
         elif self._preview_due(state, online, watch):
             messages += await self._previews(state, online, watch, waiting)
         await self._owner.publish(state, messages)
+
+    async def _board(self, event_id: str, watch: _Watch, payload: dict[str, Any]) -> list[Message]:
+        """What the staff are sent of a new board: nothing when it shows what the last did, its
+        changes when they are fewer than half of it, else the whole board. The whole board is
+        kept in the store first (a late or lost client asks for it)."""
+        base = watch.board
+        delta = None if base is None else deltas.diff(base, payload)
+        if base is not None and delta is None:
+            if base["seq"] != payload["seq"]:  # the same board, of a later version: say so
+                number = self._numbers.get(event_id, 0)
+                await self._owner.store.put_board(event_id, {**payload, "board_seq": number})
+                watch.board = payload
+            return []
+        number = self._numbers.get(event_id, 0) + 1
+        self._numbers[event_id] = number
+        whole = {**payload, "board_seq": number}
+        await self._owner.store.put_board(event_id, whole)
+        watch.board = payload
+        if delta is None or not deltas.worth_sending(delta, payload):
+            return [Message(STAFF, "rooms", whole)]
+        head = {"seq": payload["seq"], "board_seq": number, "base_seq": number - 1}
+        return [Message(STAFF, "rooms_delta", {**head, **delta})]
 
     def _preview_due(self, state: EventState, online: frozenset[str], watch: _Watch) -> bool:
         inputs = (state.version, online)

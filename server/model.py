@@ -308,8 +308,25 @@ class TokenRef(msgspec.Struct, frozen=True, kw_only=True):
     participant_id: str | None = None
 
 
+DeviceState = Literal["on", "off", "blocked", "none"]
+
+
+class Inbound(msgspec.Struct, frozen=True, kw_only=True):
+    """What arrives from one peer, as the receiving browser measured it: milliseconds since
+    audible audio (``audio_ms``) and decoded video frames (``video_ms``) last came from them
+    (since the call began when nothing came yet); ``None``: not measured."""
+
+    source: str = msgspec.field(name="from")
+    audio_ms: int | None = None
+    video_ms: int | None = None
+
+
 class LinkStats(msgspec.Struct, frozen=True, kw_only=True):
-    """What a participant's browser last reported about its call."""
+    """What a participant's browser last reported about its call.
+
+    ``camera`` and ``mic``: its own devices (``on``, ``off`` by the person, ``blocked``: refused
+    or failing, ``none``: no such device); ``None`` when the page did not say.
+    """
 
     room: str | None = None
     ice: str = "new"
@@ -317,3 +334,6 @@ class LinkStats(msgspec.Struct, frozen=True, kw_only=True):
     loss: float | None = None
     kbps: float | None = None
     at: int = 0
+    camera: DeviceState | None = None
+    mic: DeviceState | None = None
+    inbound: tuple[Inbound, ...] = ()

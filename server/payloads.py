@@ -24,14 +24,30 @@ class Signal(msgspec.Struct, frozen=True):
     data: dict[str, Any]
 
 
+Device = Literal["on", "off", "blocked", "none"]
+Millis = Annotated[float, msgspec.Meta(ge=0, le=86_400_000)]
+
+
+class Arriving(msgspec.Struct, frozen=True):
+    """One entry of ``stats.inbound``: how long since sound and video last came from a peer."""
+
+    source: Id = msgspec.field(name="from")
+    audio_ms: Millis | None = None
+    video_ms: Millis | None = None
+
+
 class Stats(msgspec.Struct, frozen=True):
-    """``stats {room, ice, rtt_ms, loss, kbps}``: the browser's view of its call."""
+    """``stats {room, ice, rtt_ms, loss, kbps, camera?, mic?, inbound?}``: the browser's view
+    of its call, its own devices and what arrives from each peer."""
 
     room: Id | None = None
     ice: Annotated[str, msgspec.Meta(max_length=20)] = "new"
     rtt_ms: Annotated[float, msgspec.Meta(ge=0)] | None = None
     loss: Annotated[float, msgspec.Meta(ge=0, le=1)] | None = None
     kbps: Annotated[float, msgspec.Meta(ge=0)] | None = None
+    camera: Device | None = None
+    mic: Device | None = None
+    inbound: Annotated[tuple[Arriving, ...], msgspec.Meta(max_length=8)] = ()
 
 
 class Help(msgspec.Struct, frozen=True):

@@ -10,6 +10,8 @@ from typing import Any, Literal
 import msgspec
 import yaml
 
+from .rooms import MediaRules
+
 ENV_PREFIX = "SPEEDMEET_"
 
 
@@ -56,7 +58,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     no_show_seconds: int = 45
     odd: Literal["trio", "wait"] = "trio"
     restart_grace_seconds: float = 10.0
-    board_interval_ms: int = 1000
+    board_interval_ms: int = 250
+    media_grace_seconds: float = 15.0
+    no_video_seconds: float = 10.0
+    no_audio_seconds: float = 20.0
     log_level: str = "INFO"
     data_policy: str = ""
     timezone: str = "UTC"
@@ -89,6 +94,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("smtp_concurrency must be between 1 and 50")
         if not 0 <= self.reminder_minutes <= 20160:
             raise ValueError("reminder_minutes must be between 0 and 20160 (two weeks)")
+        if not 20 <= self.board_interval_ms <= 60_000:
+            raise ValueError("board_interval_ms must be between 20 and 60000")
+        for key in ("media_grace_seconds", "no_video_seconds", "no_audio_seconds"):
+            if not 0 <= getattr(self, key) <= 3600:
+                raise ValueError(f"{key} must be between 0 and 3600")
+
+    def media_rules(self) -> MediaRules:
+        """When rooms are flagged for media that does not arrive."""
+        return MediaRules(
+            grace_ms=int(self.media_grace_seconds * 1000),
+            no_video_ms=int(self.no_video_seconds * 1000),
+            no_audio_ms=int(self.no_audio_seconds * 1000),
+        )
 
     def base_url(self) -> str:
         """Where people reach this server: ``public_url`` or ``http://host:port``."""

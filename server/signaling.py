@@ -127,6 +127,13 @@ class Signaling:
         self._index[event_id] = index
         return index
 
+    async def peers(self, event_id: str, pid: str) -> frozenset[str]:
+        """``pid``'s peers this round (from the room index, read again when it lacks them)."""
+        index = self._index.get(event_id)
+        if index is None or pid not in index.peers:
+            index = await self._fresh(event_id)
+        return index.peers.get(pid, frozenset())
+
     async def relay(self, event_id: str, pid: str, to: str, data: dict[str, Any]) -> None:
         """Pass ``data`` from ``pid`` to ``to``, if ``to`` is in ``pid``'s room this round (or in
         the call ``pid`` joined, for a moderator page: ``pid`` is then its staff id)."""

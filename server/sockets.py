@@ -17,9 +17,10 @@ from . import engine, links, logs, rooms, views
 from .clock import ClockCommand
 from .delivery import Delivery
 from .errors import ProtocolError, SpeedmeetError
+from .health import DeviceRelay, link_stats
 from .limits import SocketLimits
 from .metrics import Metrics
-from .model import EventState, LinkStats, Phase, StaffRole, TokenRef
+from .model import EventState, Phase, StaffRole, TokenRef
 from .model import Staff as StaffPage
 from .payloads import (
     ClaimHelp,
@@ -40,6 +41,7 @@ from .payloads import (
     Write,
     parse,
 )
+from .rooms import DEFAULT_RULES, MediaRules
 from .service import ONLINE, PLAN, Owner
 from .signaling import Signaling
 from .store import Note
@@ -243,6 +245,7 @@ class ParticipantNamespace(Role):
         super().__init__(owner, metrics, limits)
         self.signaling = signaling
         self.delivery = delivery
+        self.devices = DeviceRelay(owner.store, signaling)
 
     def pid(self, sid: str) -> str:
         """The participant id of a socket."""
@@ -286,6 +289,10 @@ class ParticipantNamespace(Role):
         await self.tell(sid, "clock", clock)
         assignment = self.signaling.complete(engine.assignment_payload(state, pid, clock), pid)
         await self.tell(sid, "assignment", assignment)
+        if assignment.get("room") and assignment["peers"]:
+            peers = [p["id"] for p in assignment["peers"]]
+            for told in await self.devices.catch_up(state.id, assignment["room"], peers):
+                await self.tell(sid, "peer_media", told)
         preview = await self.owner.store.preview(state.id, pid)
         if preview is not None and _upcoming(state, preview, assignment["room"]):
             await self.tell(sid, "next", preview)
@@ -304,6 +311,7 @@ class ParticipantNamespace(Role):
         """Go offline when the last socket of this participant closes."""
         ref = self.who.get(sid)
         await super().on_disconnect(sid, reason)
+        self.devices.forget(sid)
         if ref is None or ref.participant_id is None:
             return
         self.delivery.left(ref.event_id, ref.participant_id)
@@ -326,16 +334,14 @@ class ParticipantNamespace(Role):
 
     @acked(Stats)
     async def on_stats(self, sid: str, body: Stats) -> dict[str, Any]:
-        """Keep the browser's link report for the moderator board."""
-        stats = LinkStats(
-            room=body.room,
-            ice=body.ice,
-            rtt_ms=body.rtt_ms,
-            loss=body.loss,
-            kbps=body.kbps,
-            at=self.owner.now(),
+        """Keep the browser's report for the board; tell the room if its devices changed."""
+        event_id, pid, stats = (
+            self.ref(sid).event_id,
+            self.pid(sid),
+            link_stats(body, self.owner.now()),
         )
-        await self.owner.store.put_stats(self.ref(sid).event_id, self.pid(sid), stats)
+        await self.owner.store.put_stats(event_id, pid, stats)
+        await self.devices.reported(event_id, pid, sid, stats)
         return {}
 
     @acked(Help)
@@ -449,19 +455,39 @@ class Staff(Role):
         """This socket's page as others see it."""
         return self.staff[sid]
 
-    async def welcome(self, sid: str, ref: TokenRef, state: EventState) -> None:
-        """Send the whole board (and the page's own label, ``me``)."""
+    rules: MediaRules = DEFAULT_RULES  # set by the app from the settings
+
+    async def whole_board(self, event_id: str, state: EventState | None = None) -> dict[str, Any]:
+        """The board last sent (with its ``board_seq``: later deltas apply to it), or one made
+        now (without: the client asks for the sent one at its first delta) when none was sent
+        yet or, given ``state``, the one sent is of an older version of the event."""
         store = self.owner.store
+        kept = await store.board(event_id)
+        seq = kept.get("seq") if kept is not None else None
+        if kept is not None and (state is None or (isinstance(seq, int) and seq >= state.version)):
+            return kept
+        state = state or await self.owner.get(event_id)
         online = await store.online(state.id)
         stats = await store.stats(state.id)
         helped = logs.open_help(await store.entries(state.id, "help"))
-        now = self.owner.now()
-        await self.tell(sid, "clock", engine.clock_payload(state, now))
-        snapshot = views.snapshot_payload(state, online, stats, helped, now)
+        return views.board_payload(state, online, stats, helped, self.owner.now(), self.rules)
+
+    async def welcome(self, sid: str, ref: TokenRef, state: EventState) -> None:
+        """Send the clock and the whole board, as of this version of the event (or later), and
+        the page's own label (``me``)."""
+        clock = engine.clock_payload(state, self.owner.now())
+        await self.tell(sid, "clock", clock)
+        board = await self.whole_board(state.id, state)
+        snapshot = {**board, "clock": clock, "event": views.event_payload(state)}
         staff = self.staff.get(sid)
         if staff is not None:
             snapshot["me"] = engine.staff_payload(staff)
         await self.tell(sid, "snapshot", snapshot)
+
+    @acked(Empty)
+    async def on_board(self, sid: str, body: Empty) -> dict[str, Any]:
+        """The whole board last sent (a client that missed a delta, or has none)."""
+        return await self.whole_board(self.ref(sid).event_id)
 
     @acked(Label)
     async def on_label(self, sid: str, body: Label) -> dict[str, Any]:
@@ -540,7 +566,7 @@ class ModeratorNamespace(Staff):
         online = await store.online(state.id)
         stats = await store.stats(state.id)
         helped = logs.open_help(await store.entries(state.id, "help"))
-        board = views.board_payload(state, online, stats, helped, self.owner.now())
+        board = views.board_payload(state, online, stats, helped, self.owner.now(), self.rules)
         return next((r for r in board["rooms"] if r["id"] == room_id), None)
 
     @acked(Empty)

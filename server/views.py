@@ -10,6 +10,7 @@ import msgspec
 
 from . import engine, matching, rooms
 from .model import EventState, HelpRequest, LinkStats, Phase
+from .rooms import DEFAULT_RULES, MediaRules
 
 
 def event_payload(state: EventState) -> dict[str, Any]:
@@ -38,10 +39,12 @@ def board_payload(
     stats: Mapping[str, LinkStats],
     helped: Sequence[HelpRequest],
     now: int | None = None,
+    rules: MediaRules = DEFAULT_RULES,
 ) -> dict[str, Any]:
     """The ``rooms`` update: rooms with flags, who waits, open help requests, the roster.
 
-    ``helped`` is the open help requests (``logs.open_help`` of the help log).
+    ``helped`` is the open help requests (``logs.open_help`` of the help log); ``rules`` say
+    when missing media flags a room.
     """
     asking = [h.participant for h in helped]
     record = state.current()
@@ -49,7 +52,7 @@ def board_payload(
     if record is not None and state.clock.phase.value == "round":
         room_of = {m: room.id for room in record.rooms for m in room.members}
     waiting_ids = waiting(state, online)
-    board = msgspec.to_builtins(rooms.board(state, online, stats, asking, now))
+    board = msgspec.to_builtins(rooms.board(state, online, stats, asking, now, rules))
     if board and record is not None:
         for room in board:  # the moderators in the room's call
             room["moderators"] = [engine.staff_payload(v) for v in record.visitors(room["id"])]
@@ -90,21 +93,6 @@ def waiting(state: EventState, online: frozenset[str]) -> list[str]:
         and not x.stopped
     )
     return [*record.waiting, *here]
-
-
-def snapshot_payload(
-    state: EventState,
-    online: frozenset[str],
-    stats: Mapping[str, LinkStats],
-    helped: Sequence[HelpRequest],
-    now: int,
-) -> dict[str, Any]:
-    """The ``snapshot`` a host or moderator gets on connect: everything at once."""
-    return {
-        **board_payload(state, online, stats, helped, now),
-        "clock": engine.clock_payload(state, now),
-        "event": event_payload(state),
-    }
 
 
 def schedule_payload(

@@ -16,6 +16,7 @@ import pytest
 import socketio
 from aiohttp.test_utils import TestServer
 
+from server import deltas
 from server.app import create_app
 from server.settings import Settings, load
 
@@ -131,21 +132,68 @@ class Event:
         return str(p["id"]), str(p["join_url"]).rsplit("/", 1)[1]
 
 
+BOARD_KEYS = ("rooms", "waiting", "help", "participants", "seq", "board_seq")
+
+
 class Client:
-    """A Socket.IO client that records every server event, with waits instead of sleeps."""
+    """A Socket.IO client that records every server event, with waits instead of sleeps.
+
+    A staff client also holds the board as a page does: whole from ``snapshot`` and ``rooms``,
+    each ``rooms_delta`` applied on top, and after a gap (a delta whose ``base_seq`` is not the
+    board held) the whole board asked for again with ``board``; every board it comes to hold is
+    recorded as a ``"board"`` event. ``drop_deltas``: deltas to lose on arrival (a test's gap).
+    """
 
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace
         self.sio = socketio.AsyncClient(reconnection=False)
         self.received: list[tuple[str, Any]] = []
         self._arrived = asyncio.Condition()
+        self.board: dict[str, Any] | None = None
+        self.drop_deltas = 0
+        self.catch_ups = 0  # boards asked for again after a gap
+        self._held: list[dict[str, Any]] = []  # deltas that came while catching up
+        self._catching_up: asyncio.Task[None] | None = None
 
         async def record(event: str, *args: Any) -> None:
             async with self._arrived:
-                self.received.append((event, args[0] if args else None))
+                data = args[0] if args else None
+                self.received.append((event, data))
+                self._follow(event, data)
                 self._arrived.notify_all()
 
         self.sio.on("*", record, namespace=namespace)
+
+    def _hold(self, board: dict[str, Any]) -> None:
+        self.board = {k: board[k] for k in BOARD_KEYS if k in board}
+        self.received.append(("board", self.board))
+
+    def _follow(self, event: str, data: Any) -> None:
+        """Keep the board as a staff page does (see the class)."""
+        if event in ("snapshot", "rooms"):
+            self._hold(data)
+        elif event == "rooms_delta":
+            if self.drop_deltas > 0:
+                self.drop_deltas -= 1
+                return
+            if self._catching_up is not None:
+                self._held.append(data)
+            elif self.board is not None and data["base_seq"] == self.board.get("board_seq"):
+                self._hold({**deltas.apply(self.board, data), **_seqs(data)})
+            elif self.board is None or data["board_seq"] > self.board.get("board_seq", -1):
+                self._held.append(data)
+                self._catching_up = asyncio.get_running_loop().create_task(self._catch_up())
+
+    async def _catch_up(self) -> None:
+        self.catch_ups += 1
+        board = await self.call("board")
+        async with self._arrived:
+            self._catching_up = None
+            self._hold(board)
+            held, self._held = self._held, []
+            for d in held:
+                self._follow("rooms_delta", d)
+            self._arrived.notify_all()
 
     async def connect(self, url: str, token: str, seq: int | None = None) -> None:
         auth: dict[str, Any] = {"token": token} if seq is None else {"token": token, "seq": seq}
@@ -160,12 +208,17 @@ class Client:
         return await self.sio.call(event, data, namespace=self.namespace, timeout=10, **kw)
 
     async def wait_for(
-        self, event: str, where: Callable[[Any], bool] = lambda _: True, timeout: float = 10
+        self,
+        event: str,
+        where: Callable[[Any], bool] = lambda _: True,
+        timeout: float = 10,
+        after: int = 0,
     ) -> Any:
-        """The first recorded ``event`` whose payload satisfies ``where`` (waiting if needed)."""
+        """The first recorded ``event`` whose payload satisfies ``where`` (waiting if needed);
+        ``after``: only events received after that many."""
 
         def found() -> Any:
-            for name, data in self.received:
+            for name, data in self.received[after:]:
                 if name == event and where(data):
                     return data
             return None
@@ -178,17 +231,18 @@ class Client:
     async def wait_board(
         self, where: Callable[[Any], bool] = lambda _: True, timeout: float = 10, after: int = 0
     ) -> Any:
-        """The first board a staff client was shown that satisfies ``where``: the ``snapshot`` of
-        its connect or a ``rooms`` update (the board pushes only on a change, so a client that
-        connects after the last one hears only its snapshot). ``after``: only boards received
-        after that many events (``len(client.received)`` before the change awaited)."""
+        """The first board a staff client held that satisfies ``where``: the ``snapshot`` of its
+        connect, a ``rooms`` update or either with the deltas after it (the board pushes only on
+        a change, so a client that connects after the last one hears only its snapshot).
+        ``after``: only boards held after that many events (``len(client.received)`` before the
+        change awaited)."""
         async with asyncio.timeout(timeout), self._arrived:
             await self._arrived.wait_for(lambda: self._board(where, after) is not None)
         return self._board(where, after)
 
     def _board(self, where: Callable[[Any], bool], after: int) -> Any:
         for name, data in self.received[after:]:
-            if name in ("snapshot", "rooms") and where(data):
+            if name == "board" and where(data):
                 return data
         return None
 
@@ -222,7 +276,13 @@ class Client:
         return None
 
     async def close(self) -> None:
+        if self._catching_up is not None:
+            self._catching_up.cancel()
         await self.sio.disconnect()
+
+
+def _seqs(delta: dict[str, Any]) -> dict[str, Any]:
+    return {"seq": delta["seq"], "board_seq": delta["board_seq"]}
 
 
 def settings_for(tmp: Path, **overrides: Any) -> Settings:

@@ -101,6 +101,8 @@ async def _page(request: web.Request, role: str) -> web.Response:
     if ref.participant_id is not None:
         p = state.participants[ref.participant_id]
         boot["me"] = {"id": p.id, "name": p.name, "organization": p.organization, "side": p.side}
+        rules = request.app[SETTINGS].media_rules()
+        boot["media"] = {"no_video_ms": rules.no_video_ms, "no_audio_ms": rules.no_audio_ms}
     return render(request, f"{role}.html", t=t, lang=lang, boot=boot, title=state.settings.title)
 
 

@@ -7,7 +7,7 @@ A store keeps, for each event:
   and writes only the parts that changed (``parts.diff``);
 - **append-only logs** (feedback, help, notices, audit), appended in the same commit;
 - **transient data**: who is online (per process, expiring with it), link stats, the next-round
-  previews;
+  previews, the staff board last sent;
 - a **lease** per event: the one process that runs its conductor and its board;
 - the **feed**: every commit publishes a ``Note`` (the change's messages, its new timer) that
   every process hears, in commit order; each process delivers the messages to its own sockets.
@@ -144,6 +144,17 @@ class Store(Protocol):
 
     async def stats(self, event_id: str) -> dict[str, LinkStats]:
         """Every participant's latest link report."""
+
+    async def peer_stats(
+        self, event_id: str, participant_ids: Sequence[str]
+    ) -> dict[str, LinkStats]:
+        """The latest link reports of these participants only (those who sent one)."""
+
+    async def put_board(self, event_id: str, board: dict[str, object]) -> None:
+        """Keep the staff board last sent (what a late host or moderator is shown first)."""
+
+    async def board(self, event_id: str) -> dict[str, object] | None:
+        """The staff board last sent, or ``None``."""
 
     async def put_previews(self, event_id: str, previews: dict[str, dict[str, object]]) -> None:
         """Keep these participants' next-round previews (the ``next`` event)."""

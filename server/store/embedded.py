@@ -13,7 +13,7 @@ import fcntl
 import logging
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, TypeVar
@@ -87,6 +87,7 @@ class EmbeddedStore:
         self._sockets: dict[tuple[str, str], set[str]] = {}
         self._stats: dict[str, dict[str, LinkStats]] = {}
         self._previews: dict[str, dict[str, dict[str, object]]] = {}
+        self._boards: dict[str, dict[str, object]] = {}
         self._plans: dict[str, tuple[str, RoundPlan]] = {}
         self._touched: set[str] = set()
         self._subscriber: Subscriber | None = None
@@ -243,6 +244,21 @@ class EmbeddedStore:
     async def stats(self, event_id: str) -> dict[str, LinkStats]:
         """Latest link reports."""
         return dict(self._stats.get(event_id, {}))
+
+    async def peer_stats(
+        self, event_id: str, participant_ids: Sequence[str]
+    ) -> dict[str, LinkStats]:
+        """These participants' latest link reports."""
+        kept = self._stats.get(event_id, {})
+        return {pid: kept[pid] for pid in participant_ids if pid in kept}
+
+    async def put_board(self, event_id: str, board: dict[str, object]) -> None:
+        """Keep the staff board last sent."""
+        self._boards[event_id] = board
+
+    async def board(self, event_id: str) -> dict[str, object] | None:
+        """The staff board last sent."""
+        return self._boards.get(event_id)
 
     async def put_previews(self, event_id: str, previews: dict[str, dict[str, object]]) -> None:
         """Keep next-round previews."""

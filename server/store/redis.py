@@ -2,11 +2,12 @@
 
 Layout (``P`` is ``redis_prefix``): ``P:ev:<id>:v`` the version, ``:meta`` and ``:clock``,
 hashes ``:people`` ``:wishes`` ``:rounds`` (one field each), lists ``:log:<log>``, hashes
-``:stats`` and ``:next``; sets ``:online`` and ``:p:<pid>`` (that person's sockets, as
-``proc|sid``); sorted sets ``P:events`` and ``P:live``; hash ``P:tokens`` (by SHA-256); per
-process ``P:proc:<proc>`` (its sockets) and its heartbeat in ``P:procs``; ``P:lease:<id>`` and
-``P:fence:<id>``. Commits are Lua scripts: the version check, the parts, the log entries and the
-note published on ``P:feed`` happen at once, so notes arrive in commit order.
+``:stats`` and ``:next``, the staff board last sent ``:board``; sets ``:online`` and
+``:p:<pid>`` (that person's sockets, as ``proc|sid``); sorted sets ``P:events`` and
+``P:live``; hash ``P:tokens`` (by SHA-256); per process ``P:proc:<proc>`` (its sockets) and its
+heartbeat in ``P:procs``; ``P:lease:<id>`` and ``P:fence:<id>``. Commits are Lua scripts: the
+version check, the parts, the log entries and the note published on ``P:feed`` happen at once,
+so notes arrive in commit order.
 
 Retries and backoff live here only: a command that cannot reach Redis is tried again for a few
 seconds, then refused with ``unavailable`` (nothing was changed). A commit sent again after a
@@ -21,7 +22,7 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -564,6 +565,26 @@ class RedisStore:
         """Latest link reports."""
         raw = await self._do("stats", lambda: self.r.hgetall(f"{self._ev(event_id)}:stats"))
         return {k.decode(): STATS.decode(v) for k, v in raw.items()}
+
+    async def peer_stats(
+        self, event_id: str, participant_ids: Sequence[str]
+    ) -> dict[str, LinkStats]:
+        """These participants' latest link reports (one ``HMGET``)."""
+        if not participant_ids:
+            return {}
+        key, pids = f"{self._ev(event_id)}:stats", list(participant_ids)
+        raw = await self._do("stats", lambda: self.r.hmget(key, pids))
+        return {pid: STATS.decode(v) for pid, v in zip(pids, raw, strict=True) if v is not None}
+
+    async def put_board(self, event_id: str, board: dict[str, object]) -> None:
+        """Keep the staff board last sent."""
+        body = encode(board)
+        await self._do("board", lambda: self.r.set(f"{self._ev(event_id)}:board", body))
+
+    async def board(self, event_id: str) -> dict[str, object] | None:
+        """The staff board last sent."""
+        raw = await self._do("board", lambda: self.r.get(f"{self._ev(event_id)}:board"))
+        return None if raw is None else PREVIEW.decode(raw)
 
     async def put_previews(self, event_id: str, previews: dict[str, dict[str, object]]) -> None:
         """Keep next-round previews."""

@@ -138,8 +138,7 @@ async def test_people_of_a_killed_process_resume_on_another(cluster: Cluster) ->
 
     await a.kill()
     # within the presence timeout, b forgets a's people: the board and their partners see it
-    board = await mod.wait_for(
-        "rooms",
+    board = await mod.wait_board(
         lambda d: {p["id"] for p in d["participants"] if not p["online"]} == set(on_a),
         timeout=PRESENCE_S * 4,
     )

@@ -21,11 +21,12 @@ CORE = [
     "links",
     "intake",
     "spreadsheet",
+    "deltas",
 ] + [f"matching/{name}" for name in MATCHING]
 # what the core may import from the package itself (the matching package among its own modules)
 INSIDE = {
     "clock", "matching", "rooms", "model", "engine", "roster", "views", "errors", "logs",
-    "deadlines", "links", "intake", "spreadsheet", "events", "invites",
+    "deadlines", "links", "intake", "spreadsheet", "events", "invites", "deltas",
 }  # fmt: skip
 FORBIDDEN = {"aiohttp", "socketio", "engineio", "redis", "aiortc", "aioice", "av", "asyncio"}
 

@@ -7,7 +7,7 @@ import pytest
 
 from server import rooms
 from server.errors import NotFound, SpeedmeetError, UserError
-from server.model import EventState, LinkStats, Phase
+from server.model import EventState, Inbound, LinkStats, Phase
 from tests.core.states import event, in_break, in_round, members
 
 PEOPLE = ["c1", "c2", "c3", "c4", "s1", "s2", "s3", "s4"]
@@ -260,3 +260,87 @@ def test_a_plan_key_names_the_version_and_who_takes_part() -> None:
     assert key != rooms.plan_key(state, ["c1", "s1"])
     newer = msgspec.structs.replace(state, version=state.version + 1)
     assert key != rooms.plan_key(newer, ["c1", "s1", "c2"])
+
+
+def _heard(
+    source: str, audio_ms: int | None = 0, video_ms: int | None = 0, **kw: object
+) -> LinkStats:
+    """A connected member's report of what arrives from ``source``."""
+    inbound = (Inbound(source=source, audio_ms=audio_ms, video_ms=video_ms),)
+    return msgspec.structs.replace(_stats(), inbound=inbound, **kw)
+
+
+RULES = rooms.MediaRules(grace_ms=15_000, no_video_ms=10_000, no_audio_ms=20_000)
+
+
+@pytest.mark.parametrize(
+    ("c1", "s1", "flags", "seen", "heard"),
+    [
+        (_heard("s1"), _heard("c1"), (), True, True),
+        (_heard("s1", video_ms=12_000), _heard("c1"), ("no_video",), False, True),
+        (_heard("s1", audio_ms=25_000), _heard("c1"), ("no_audio",), True, False),
+        (_heard("s1", audio_ms=19_999, video_ms=9_999), _heard("c1"), (), True, True),
+        (
+            _heard("s1", audio_ms=40_000, video_ms=40_000),
+            _heard("c1", camera="blocked", mic="blocked"),
+            ("no_video", "no_audio", "camera_blocked", "mic_blocked"),
+            False,
+            False,
+        ),
+        (_heard("s1"), _heard("c1", camera="none", mic="on"), ("camera_blocked",), True, True),
+        (
+            _heard("s1"),
+            _heard("c1", camera="off", mic="off"),
+            ("camera_off", "mic_off"),
+            True,
+            True,
+        ),
+        (_heard("s1", audio_ms=None, video_ms=None), _heard("c1"), (), None, None),
+    ],
+    ids=["fine", "no video", "no audio", "just under", "blocked", "no camera", "off", "unmeasured"],
+)
+def test_media_flags_from_what_arrives(
+    c1: LinkStats, s1: LinkStats, flags: tuple[str, ...], seen: bool | None, heard: bool | None
+) -> None:
+    state = in_round(event(["c1", "s1"]), [("c1", "s1")])
+    record = state.current()
+    assert record is not None
+    now = record.started_at + 60_000
+    stats = {"c1": msgspec.structs.replace(c1, at=now), "s1": msgspec.structs.replace(s1, at=now)}
+    (view,) = rooms.board(state, frozenset({"c1", "s1"}), stats, now=now, rules=RULES)
+    assert view.flags == flags
+    by_id = {m.id: m for m in view.members}
+    assert (by_id["s1"].seen, by_id["s1"].heard) == (seen, heard)  # what c1 gets from s1
+    assert (by_id["s1"].camera, by_id["s1"].mic) == (s1.camera, s1.mic)
+
+
+def test_silence_grows_between_reports_and_waits_for_the_grace() -> None:
+    state = in_round(event(["c1", "s1"]), [("c1", "s1")])
+    record = state.current()
+    assert record is not None
+    start = record.started_at
+    # at the last report (5 s ago) nothing had come for 16 s: 21 s by now
+    stats = {"c1": _heard("s1", audio_ms=16_000, at=start + 55_000), "s1": _heard("c1")}
+    (view,) = rooms.board(state, frozenset({"c1", "s1"}), stats, now=start + 60_000, rules=RULES)
+    assert view.flags == ("no_audio",)
+    # sound was arriving at the last report: no guess about since
+    stats["c1"] = _heard("s1", audio_ms=0, at=start + 30_000)
+    (view,) = rooms.board(state, frozenset({"c1", "s1"}), stats, now=start + 60_000, rules=RULES)
+    assert view.flags == ()
+    # within the grace after the round starts, nothing is judged
+    stats["c1"] = _heard("s1", audio_ms=40_000, video_ms=40_000, at=start)
+    (view,) = rooms.board(state, frozenset({"c1", "s1"}), stats, now=start + 14_000, rules=RULES)
+    assert view.flags == ()
+
+
+def test_a_lower_threshold_flags_sooner() -> None:
+    state = in_round(event(["c1", "s1"]), [("c1", "s1")])
+    record = state.current()
+    assert record is not None
+    now = record.started_at + 60_000
+    stats = {"c1": _heard("s1", audio_ms=5_000, at=now), "s1": _heard("c1", at=now)}
+    quick = rooms.MediaRules(grace_ms=0, no_video_ms=1_000, no_audio_ms=4_000)
+    (view,) = rooms.board(state, frozenset({"c1", "s1"}), stats, now=now, rules=quick)
+    assert view.flags == ("no_audio",)
+    (view,) = rooms.board(state, frozenset({"c1", "s1"}), stats, now=now, rules=RULES)
+    assert view.flags == ()

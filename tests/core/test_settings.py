@@ -52,3 +52,13 @@ def test_an_unknown_key_in_the_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SettingsError) as info:
         load(path, env={})
     assert "lease_secs" in str(info.value)
+
+
+def test_media_thresholds_come_from_the_file_and_the_environment() -> None:
+    rules = load(CONFIG, env={}).media_rules()
+    assert (rules.grace_ms, rules.no_video_ms, rules.no_audio_ms) == (15_000, 10_000, 20_000)
+    env = {"SPEEDMEET_NO_AUDIO_SECONDS": "4.5", "SPEEDMEET_MEDIA_GRACE_SECONDS": "0"}
+    rules = load(CONFIG, env=env).media_rules()
+    assert (rules.grace_ms, rules.no_video_ms, rules.no_audio_ms) == (0, 10_000, 4_500)
+    with pytest.raises(SettingsError, match="no_video_seconds"):
+        load(None, env={"SPEEDMEET_NO_VIDEO_SECONDS": "-1"})

@@ -26,6 +26,7 @@ from server.model import (
     EventState,
     Feedback,
     HelpRequest,
+    Inbound,
     LinkStats,
     Participant,
     Phase,
@@ -370,6 +371,34 @@ async def test_stats_keep_the_latest_report_per_person(store: Store) -> None:
     # what a caller does with the answer does not change the store
     (await store.stats("ev1")).clear()
     assert len(await store.stats("ev1")) == 2
+
+
+async def test_media_health_of_a_report_is_kept_and_read_per_person(store: Store) -> None:
+    await store.create(new_event("ev1"))
+    health = LinkStats(
+        room="r1-1",
+        ice="connected",
+        camera="blocked",
+        mic="on",
+        inbound=(Inbound(source="p2", audio_ms=0, video_ms=12_000),),
+        at=5,
+    )
+    await store.put_stats("ev1", "p1", health)
+    await store.put_stats("ev1", "p3", LinkStats(ice="new", at=6))
+    assert await store.peer_stats("ev1", ["p1", "p2"]) == {"p1": health}
+    assert await store.peer_stats("ev1", []) == {}
+    assert (await store.stats("ev1"))["p1"] == health
+
+
+async def test_the_board_last_sent_is_kept_per_event(store: Store) -> None:
+    await store.create(new_event("ev1"))
+    await store.create(new_event("ev2"))
+    assert await store.board("ev1") is None
+    board: dict[str, object] = {"rooms": [{"id": "r1-1", "flags": ["alone"]}], "board_seq": 7}
+    await store.put_board("ev1", board)
+    await store.put_board("ev1", {**board, "board_seq": 8})
+    assert await store.board("ev1") == {**board, "board_seq": 8}
+    assert await store.board("ev2") is None
 
 
 async def test_previews_keep_each_persons_latest(store: Store) -> None:

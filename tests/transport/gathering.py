@@ -55,9 +55,7 @@ class Gathering:
         lonely = self.partner(gone_stranger)
         for gone in (gone_partner, gone_stranger):
             await self.people[gone].close()
-        await self.mod.wait_for(
-            "rooms", lambda d: sum("alone" in r["flags"] for r in d["rooms"]) == 2
-        )
+        await self.mod.wait_board(lambda d: sum("alone" in r["flags"] for r in d["rooms"]) == 2)
         return pid, lonely
 
     async def cards(self) -> dict[str, list[str]]:
@@ -124,8 +122,6 @@ async def gather(
     g = Gathering(server, ev, host, mod, clients, tokens, {})
     if started:
         # the board knows everyone is online before the round is paired
-        await mod.wait_for(
-            "rooms", lambda d: sum(p["online"] for p in d["participants"]) == len(people)
-        )
+        await mod.wait_board(lambda d: sum(p["online"] for p in d["participants"]) == len(people))
         await g.start()
     return g

@@ -398,8 +398,8 @@ async def test_board_follows_presence_help_and_stats(server: Running) -> None:
             "stats", {"room": room, "ice": "connected", "rtt_ms": rtt, "loss": 0.0, "kbps": 1200.0}
         )
         assert ack == {"ok": True}
-    board = await g.mod.wait_for(
-        "rooms", lambda d: [m["ice"] for m in mine(d)["members"]] == ["connected"] * 2
+    board = await g.mod.wait_board(
+        lambda d: [m["ice"] for m in mine(d)["members"]] == ["connected"] * 2
     )
     rtts = {m["id"]: m["rtt_ms"] for m in mine(board)["members"]}
     assert rtts == {pid: 35.0, partner: 800.0}

@@ -372,8 +372,7 @@ async def test_a_client_that_stops_reading_is_disconnected_not_buffered(
                 break
             for waiting, size in outbound.backlog().values():
                 peak, peak_bytes = max(peak, waiting), max(peak_bytes, size)
-        await g.mod.wait_for(
-            "rooms",
+        await g.mod.wait_board(
             lambda d: not next(p for p in d["participants"] if p["id"] == deaf_pid)["online"],
         )
     finally:

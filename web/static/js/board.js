@@ -3,7 +3,11 @@
 import { staffName, t, timeOfDay } from './i18n.js';
 import { el, num } from './ui.js';
 
-const FLAGS = new Set(['alone', 'no_video', 'poor_link', 'help']);
+const FLAGS = new Set(['alone', 'no_video', 'no_audio', 'camera_blocked', 'camera_off',
+  'mic_blocked', 'mic_off', 'poor_link', 'help']);
+// Flags of sound and picture: a room with one of these counts as a problem room for the host.
+export const MEDIA_PROBLEMS = new Set(['no_video', 'no_audio', 'camera_blocked', 'mic_blocked', 'poor_link']);
+const DEVICE_STATES = new Set(['off', 'blocked', 'none']);
 const REASONS = new Set(['mutual_wish', 'wish', 'fill', 'moved', 'repaired']);
 const HELP_REASONS = new Set(['no_sound', 'no_video', 'partner_absent', 'other']);
 const ICE = new Set(['new', 'checking', 'connected', 'completed', 'disconnected', 'failed', 'closed', 'gone']);
@@ -20,35 +24,55 @@ export function phaseLabel(clock) {
   }
 }
 
-/** Accepts a state event unless its `seq` is older than the last one seen for `key`. */
-export class SeqGate {
-  constructor() {
-    this.last = new Map();
-  }
-
-  /** Forget what was seen (a new connection starts from the server's current state). */
-  reset() {
-    this.last.clear();
-  }
-
-  accept(key, payload) {
-    if (!payload || typeof payload !== 'object') return false;
-    if (typeof payload.seq !== 'number') return true;
-    if (payload.seq < (this.last.get(key) ?? -1)) return false;
-    this.last.set(key, payload.seq);
-    return true;
+/** Whom a flag is about, when the members say it: "camera blocked: Thomas Petit". */
+function flagWho(flag, members) {
+  const online = members.filter((m) => m.online);
+  switch (flag) {
+    case 'no_video': return online.filter((m) => m.seen === false);
+    case 'no_audio': return online.filter((m) => m.heard === false);
+    case 'camera_blocked': return online.filter((m) => m.camera === 'blocked' || m.camera === 'none');
+    case 'mic_blocked': return online.filter((m) => m.mic === 'blocked' || m.mic === 'none');
+    case 'camera_off': return online.filter((m) => m.camera === 'off');
+    case 'mic_off': return online.filter((m) => m.mic === 'off');
+    default: return [];
   }
 }
 
-function flagBadge(flag) {
+// Nothing seen or heard of someone whose page says why (camera blocked, microphone off...):
+// the badge that says why is enough.
+const EXPLAINED = {
+  no_video: (m) => DEVICE_STATES.has(m.camera),
+  no_audio: (m) => DEVICE_STATES.has(m.mic),
+};
+
+function flagBadge(flag, members) {
   const known = FLAGS.has(flag);
+  const label = known ? t(`flag_${flag}`) : flag;
+  const all = known ? flagWho(flag, members) : [];
+  const explained = EXPLAINED[flag];
+  const left = explained ? all.filter((m) => !explained(m)) : all;
+  if (all.length && !left.length) return null;
+  const who = left.map((m) => m.name);
   return el('span', { class: `badge flag flag-${known ? flag : 'other'}`, 'data-flag': flag,
-    text: known ? t(`flag_${flag}`) : flag });
+    text: who.length ? t('flag_who', { flag: label, names: who.join(', ') }) : label });
+}
+
+/** What a member's page says of its camera and microphone, and what the others receive. */
+function memberMedia(m) {
+  const words = [];
+  if (DEVICE_STATES.has(m.camera)) words.push(t(`device_camera_${m.camera}`));
+  if (DEVICE_STATES.has(m.mic)) words.push(t(`device_mic_${m.mic}`));
+  if (m.seen === false && !DEVICE_STATES.has(m.camera)) words.push(t('member_unseen'));
+  if (m.heard === false && !DEVICE_STATES.has(m.mic)) words.push(t('member_unheard'));
+  return words.length ? el('span', { class: 'member-media small', 'data-testid': 'member-media',
+    text: words.join(' · ') }) : null;
 }
 
 function memberRow(m) {
   const ice = ICE.has(m.ice) ? t(`ice_${m.ice}`) : String(m.ice || '–');
-  return el('li', { class: 'member', dataset: { online: String(Boolean(m.online)), ice: m.ice || '' } },
+  const known = (v) => (typeof v === 'boolean' ? String(v) : '');
+  return el('li', { class: 'member', dataset: { id: m.id, online: String(Boolean(m.online)), ice: m.ice || '',
+    seen: known(m.seen), heard: known(m.heard) } },
     el('span', { class: 'dot', title: m.online ? t('online') : t('offline'),
       'aria-label': m.online ? t('online') : t('offline') }),
     el('span', { class: 'member-who' },
@@ -59,7 +83,8 @@ function memberRow(m) {
       el('span', { class: 'ice', text: ice }),
       el('span', { text: t('metric_rtt', { rtt: num(m.rtt_ms) }) }),
       el('span', { text: t('metric_loss', { loss: typeof m.loss === 'number' ? num(m.loss * 100, 1) : '–' }) }),
-      el('span', { text: t('metric_kbps', { kbps: num(m.kbps) }) })));
+      el('span', { text: t('metric_kbps', { kbps: num(m.kbps) }) })),
+    memberMedia(m));
 }
 
 /** One room card (`onJoin(roomId, button)` adds a "join" button). */
@@ -70,7 +95,7 @@ export function roomCard(room, onJoin = null) {
   el('header', { class: 'room-card-head' },
     el('h4', { text: t('room_label', { room: room.id }) }),
     REASONS.has(room.reason) && room.reason !== 'fill' ? el('span', { class: 'muted small', text: t(`reason_short_${room.reason}`) }) : null),
-  flags.length ? el('div', { class: 'flags' }, flags.map(flagBadge)) : null,
+  flags.length ? el('div', { class: 'flags' }, flags.map((f) => flagBadge(f, room.members || [])).filter(Boolean)) : null,
   el('ul', { class: 'members' }, (room.members || []).map(memberRow)),
   Array.isArray(room.moderators) && room.moderators.length
     ? el('p', { class: 'small in-call', 'data-testid': 'room-moderators',
@@ -170,4 +195,42 @@ export function renderWaiting(container, waiting) {
       el('span', { class: 'dot', 'aria-label': w.online ? t('online') : t('offline') }),
       el('span', { text: w.name })))
     : [el('li', { class: 'muted', text: t('waiting_none') })]));
+}
+
+/** How many rooms have a sound or picture problem (the host's figure). */
+export function problemRooms(rooms) {
+  return (Array.isArray(rooms) ? rooms : [])
+    .filter((r) => (r.flags || []).some((f) => MEDIA_PROBLEMS.has(f))).length;
+}
+
+// --- the board as changes --------------------------------------------------------------------
+
+const LISTS = [['rooms', 'removed', 'order'], ['participants', 'participants_removed', 'participants_order']];
+const WHOLE = ['waiting', 'help'];
+
+function applyList(old, changed, removed, order) {
+  const byId = new Map((old || []).map((x) => [x.id, x]));
+  const gone = new Set(removed || []);
+  const ids = [...byId.keys()].filter((id) => !gone.has(id));
+  for (const x of changed || []) {
+    if (!byId.has(x.id)) ids.push(x.id);
+    byId.set(x.id, x);
+  }
+  return (order || ids).map((id) => byId.get(id)).filter(Boolean);
+}
+
+/**
+ * The board after a `rooms_delta` (see docs/protocol.md): changed or new rooms and participants
+ * replace theirs or come last, removed ones go, `order` when given is the new order, `waiting`
+ * and `help` come whole when they changed. The server's `server/deltas.py` does the same.
+ */
+export function applyDelta(board, delta) {
+  const out = { ...board };
+  for (const [key, gone, order] of LISTS) {
+    out[key] = applyList(board[key], delta[key], delta[gone], delta[order]);
+  }
+  for (const key of WHOLE) if (delta[key] !== undefined) out[key] = delta[key];
+  out.seq = delta.seq;
+  out.board_seq = delta.board_seq;
+  return out;
 }

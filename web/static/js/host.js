@@ -4,7 +4,7 @@ import { boot } from './boot.js';
 import { t } from './i18n.js';
 import { $, $$, el, say } from './ui.js';
 import * as clock from './clock.js';
-import { renderHelp, renderRooms, renderWaiting } from './board.js';
+import { problemRooms, renderHelp, renderRooms, renderWaiting } from './board.js';
 import { startStaff } from './staff.js';
 import { writePanel } from './write.js';
 
@@ -58,6 +58,9 @@ function renderCounts() {
   set('count-in-rooms', people.filter((p) => p.room).length);
   set('count-waiting', (board.waiting || []).length);
   set('count-help', (board.help || []).length);
+  const problems = problemRooms(board.rooms);
+  set('count-problems', problems);
+  $('[data-testid="count-problems"]').closest('.count').dataset.attention = String(problems > 0);
 }
 
 // --- commands ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ let stream = null;
 let starting = null;
 let muted = false;
 let cameraOff = false;
+let failure = null;  // the name of the error that kept a device out (null: none)
 const listeners = new Set();
 
 /** The local stream (null until `start` resolved, or if it failed). */
@@ -38,15 +39,34 @@ async function acquire() {
   for (const constraints of [CONSTRAINTS, ...FALLBACKS]) {
     try {
       stream = await navigator.mediaDevices.getUserMedia(constraints);
+      failure = firstError ? firstError.name : null;
       apply();
       notify();
       return stream;
     } catch (err) {
       firstError = firstError || err;
-      if (!RETRYABLE.has(err.name)) break;
+      if (!RETRYABLE.has(err.name) && !(await oneDenied(err))) break;
     }
   }
+  failure = firstError.name;
+  notify();
   throw firstError;
+}
+
+/**
+ * A refusal that may be of one device only: the person blocked the camera (or the microphone)
+ * and allowed the other, which we can still use alone. Asked of the Permissions API, so that a
+ * person who dismissed the prompt is not asked again and again.
+ */
+async function oneDenied(err) {
+  if (err.name !== 'NotAllowedError' || !navigator.permissions) return false;
+  try {
+    const states = await Promise.all(['camera', 'microphone'].map(
+      (name) => navigator.permissions.query({ name }).then((p) => p.state)));
+    return states.filter((x) => x === 'denied').length === 1;
+  } catch {
+    return false;
+  }
 }
 
 function apply() {
@@ -59,13 +79,20 @@ function notify() {
   for (const fn of listeners) fn(state());
 }
 
-/** {muted, cameraOff, hasAudio, hasVideo} */
+/**
+ * {muted, cameraOff, hasAudio, hasVideo, audioError, videoError}; an error is the name of the
+ * one that kept that device out (null while it works, or before we asked).
+ */
 export function state() {
+  const hasAudio = Boolean(stream && stream.getAudioTracks().length);
+  const hasVideo = Boolean(stream && stream.getVideoTracks().length);
   return {
     muted,
     cameraOff,
-    hasAudio: Boolean(stream && stream.getAudioTracks().length),
-    hasVideo: Boolean(stream && stream.getVideoTracks().length),
+    hasAudio,
+    hasVideo,
+    audioError: hasAudio ? null : failure,
+    videoError: hasVideo ? null : failure,
   };
 }
 

@@ -6,6 +6,7 @@ import { $, $$, el, say, watchConnection } from './ui.js';
 import { call, connect } from './socket.js';
 import * as clock from './clock.js';
 import * as media from './media.js';
+import * as health from './health.js';
 import { Mesh } from './rtc.js';
 import { feedbackForm, peerLine, summaryList } from './feedback.js';
 import { wishesPanel } from './wishes.js';
@@ -24,6 +25,8 @@ const WAIT_CODES = new Set(['late', 'sit_out', 'stopped']);
 const BREAK_MS = (Number(boot.event.break_seconds) || 0) * 1000;
 const NOTE_MS = 20_000;
 const STORE_KEY = `speedmeet:${boot.event.id}:${boot.me.id}`;
+// How long media may not arrive before a partner's tile says so (the server's thresholds).
+const MEDIA_LIMITS = boot.media || { no_video_ms: 10_000, no_audio_ms: 20_000 };
 
 const socket = connect('/participant', boot.token, clock.lastSeen);
 const ask = (event, payload = {}) => call(socket, event, payload);
@@ -43,6 +46,8 @@ const state = {
   ice: new Map(),       // peer id → state of the call (an ICE state, or 'stalled', 'error')
   online: new Map(),    // peer id → whether their signaling socket is connected
   moderators: [],       // moderators in this room's call: [{id, role, number, name, polite}]
+  told: new Map(),      // peer id → what their page says of its camera and mic (peer_media)
+  arriving: new Map(),  // peer id → what our page measures arriving from them (health.js)
   mediaSettled: false,
   memory: recall(),     // survives a reload: {meeting, rated, stopped}
 };
@@ -68,7 +73,8 @@ function remember() {
 const mesh = new Mesh({
   send: (to, data) => ask('signal', { to, data }),
   report: (stats) => {
-    if (socket.connected) ask('stats', stats).catch((err) => console.warn('speedmeet: stats', err.message));
+    const report = { ...stats, ...health.devices(media.state()) };
+    if (socket.connected) ask('stats', report).catch((err) => console.warn('speedmeet: stats', err.message));
   },
   hooks: {
     track: showRemote,
@@ -83,6 +89,10 @@ const mesh = new Mesh({
         state.ice.set(id, 'error');
         tileStatus(id);
       }
+    },
+    media: (id, arriving) => {
+      state.arriving.set(id, arriving);
+      tileStatus(id);
     },
   },
 });
@@ -126,10 +136,16 @@ function tileStatus(id) {
   } else if (away) text = t('link_peer_left', { name });
   else if (ice === 'new' || ice === 'checking') text = t('link_connecting', { name });
   else if (ice === 'failed' || ice === 'error') text = t('link_failed');
+  // The call is up: say what does not come through, and why when their page told us.
+  const told = state.told.get(id);
+  const problems = health.problems(told && told.room === state.tilesRoom ? told : null,
+    state.arriving.get(id) || null, MEDIA_LIMITS);
+  if (!text) text = problems.map((key) => t(key, { name })).join('\n');
   const status = tile.querySelector('.tile-status');
   status.textContent = text;
   status.hidden = !text;
   tile.dataset.ice = ice;
+  tile.dataset.media = problems.join(' ');
 }
 
 function remoteTile(peer) {
@@ -161,6 +177,7 @@ function renderRoom(a) {
     remotes.replaceChildren();
     state.ice.clear();
     state.online.clear();
+    state.arriving.clear();
     state.tilesRoom = a.room;
   }
   const wanted = new Set([...a.peers, ...state.moderators].map((p) => p.id));
@@ -469,17 +486,25 @@ $('#notice-close').addEventListener('click', hideNotice);
 
 for (const slot of $$('.wishes-slot')) slot.append(wishesPanel(ask));
 media.onChange(renderMediaButtons);
+media.onChange(() => mesh.reportSoon());  // a camera turned off reaches the partner at once
 renderMediaButtons(media.state());
+function showMediaError(text) {
+  for (const node of $$('.media-error')) {
+    node.textContent = text;
+    node.hidden = false;
+  }
+}
+
 media.start()
   .then((stream) => {
     for (const video of $$('[data-testid="local-video"]')) video.srcObject = stream;
+    // One device only (the other blocked or missing): say which, on the picture of ourselves.
+    const s = media.state();
+    if (s.videoError || s.audioError) showMediaError(t(s.hasAudio ? 'media_only_audio' : 'media_only_video'));
   })
   .catch((err) => {
     const text = t(media.errorKey(err));
-    for (const node of $$('.media-error')) {
-      node.textContent = text;
-      node.hidden = false;
-    }
+    showMediaError(text);
     say(alertArea, text, 'error');
   })
   .finally(() => {
@@ -527,6 +552,11 @@ socket.on('peer', (m) => {
   if (!m || typeof m.id !== 'string') return;
   state.online.set(m.id, Boolean(m.online));
   mesh.onPeer(m);
+  tileStatus(m.id);
+});
+socket.on('peer_media', (m) => {
+  if (!m || typeof m.id !== 'string') return;
+  state.told.set(m.id, m);
   tileStatus(m.id);
 });
 socket.on('notice', showNotice);

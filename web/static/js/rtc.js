@@ -29,6 +29,8 @@
  * connection); the polite side starts over itself only if the call is still down a while later.
  */
 
+import { Inbound } from './health.js';
+
 const STATS_MS = 5000;
 const PENDING_MS = 15_000;
 const RESEND_MS = 1000;       // a hello while our offer is out: its answer may be on the way
@@ -86,6 +88,7 @@ class Peer {
     this.flowed = false;    // media came in some stats sample ...
     this.stalled = false;   // ... and none in the last one, while connected
     this.shown = null;      // the state the hooks last heard
+    this.inbound = new Inbound(); // what arrives from them (health.js)
     this.stream = new MediaStream();
 
     const pc = new RTCPeerConnection({ iceServers: mesh.iceServers });
@@ -375,10 +378,11 @@ class Peer {
     }
   }
 
-  /** {ice, rtt_ms, loss, kbps} of this connection since the last sample. */
+  /** {ice, rtt_ms, loss, kbps, arriving} of this connection since the last sample. */
   async sample() {
     const ice = this.state();
     const stats = await this.pc.getStats();
+    const arriving = this.inbound.measure(stats);
     let pairId = null;
     stats.forEach((s) => {
       if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
@@ -415,7 +419,7 @@ class Peer {
       this.flowed = this.flowed || flowing;
       this.tell();
     }
-    return { ice, rtt, loss, kbps };
+    return { ice, rtt, loss, kbps, arriving };
   }
 
   close() {
@@ -435,7 +439,8 @@ class Peer {
  * The calls of one room (`enter` with the room's peers; extra peers such as a moderator are
  * peers with `extra: true`).
  * `send(to, data)` relays a signal (returns a promise); `report(stats)` sends link stats;
- * `hooks`: track(peerId, stream), state(peerId, link), error(peerId, err); `link` is an ICE
+ * `hooks`: track(peerId, stream), state(peerId, link), error(peerId, err), and optionally
+ * media(peerId, {audio_ms, video_ms}) after each stats sample (health.js); `link` is an ICE
  * state (new, checking, connected, completed, disconnected, failed, closed; DTLS counted in) or
  * `stalled`: connected, but the media that came stopped coming.
  */
@@ -580,13 +585,15 @@ export class Mesh {
     if (!room || this.peers.size === 0) return;
     let all;
     try {
-      all = await Promise.all([...this.peers.values()].map(async (p) => ({ peer: p, stats: await p.sample() })));
+      all = await Promise.all([...this.peers.entries()].map(async ([id, p]) => ({ id, peer: p, stats: await p.sample() })));
     } catch (err) {
       console.warn('speedmeet: stats failed', err);
       return;
     }
     if (room !== this.room) return;
-    const samples = all.filter((s) => !s.peer.info.extra).map((s) => s.stats);
+    const members = all.filter((s) => !s.peer.info.extra);
+    const samples = members.map((s) => s.stats);
+    if (this.hooks.media) for (const s of all) this.hooks.media(s.id, { from: s.id, ...s.stats.arriving });
     if (!samples.length) return;
     const worst = (values, pick) => {
       const known = values.filter((v) => typeof v === 'number' && Number.isFinite(v));
@@ -597,12 +604,14 @@ export class Mesh {
     const rtt = worst(samples.map((s) => s.rtt), Math.max);
     const loss = worst(samples.map((s) => s.loss), Math.max);
     const kbps = worst(samples.map((s) => s.kbps), Math.min);
+    const inbound = members.map((s) => ({ from: s.id, ...s.stats.arriving }));
     this.report({
       room,
       ice,
       rtt_ms: rtt === null ? null : Math.round(rtt * 10) / 10,
       loss: loss === null ? null : Math.round(loss * 10000) / 10000,
       kbps: kbps === null ? null : Math.round(kbps),
+      inbound,
     });
   }
 }

@@ -5,26 +5,66 @@ import { t } from './i18n.js';
 import { $, $$, say, watchConnection } from './ui.js';
 import { call, connect } from './socket.js';
 import * as clock from './clock.js';
-import { SeqGate, phaseLabel } from './board.js';
+import { applyDelta, phaseLabel } from './board.js';
+
+const BOARD_KEYS = ['rooms', 'waiting', 'help', 'participants', 'event', 'me'];
 
 /**
  * Connect to `namespace` and keep `board` ({rooms, waiting, help, participants, event, me})
- * current from `snapshot` and `rooms` (`me`: this page's label as others see it). Calls
- * `render()` after every change; `onHelp(h)`, `onNotice(n)` and `onConnect()` for those events.
- * Returns {socket, ask, board, message, renderPhase, resolve, claim}.
+ * current from `snapshot` and `rooms` (the whole board) and `rooms_delta` (its changes, applied
+ * in order; after a gap the whole board is asked for again); `me` is this page's label as others
+ * see it. Calls `render()` after every change; `onHelp(h)`, `onNotice(n)` and `onConnect()` for
+ * those events. Returns {socket, ask, board, message, renderPhase, resolve, claim}.
  */
 export function startStaff(namespace, { render, onHelp = () => {}, onNotice = () => {}, onConnect = () => {} }) {
   const socket = connect(namespace, boot.token, clock.lastSeen);
   const ask = (event, payload = {}) => call(socket, event, payload);
   const message = $('#message');
-  const gate = new SeqGate();
-  const board = { rooms: [], waiting: [], help: [], participants: [], event: boot.event, me: null };
+  const board = {
+    rooms: [], waiting: [], help: [], participants: [], event: boot.event, me: null,
+    board_seq: null,  // the number of the board held: the next delta's `base_seq`
+  };
+  let catchingUp = false;
+  let held = [];  // deltas that came while the whole board was asked for
 
   const take = (data) => {
-    for (const key of ['rooms', 'waiting', 'help', 'participants', 'event', 'me']) {
+    if (!data || typeof data !== 'object') return;
+    // An older whole board (a delta since says more) changes nothing.
+    if (typeof data.board_seq === 'number' && board.board_seq !== null && data.board_seq < board.board_seq) return;
+    for (const key of BOARD_KEYS) {
       if (data[key] !== undefined && data[key] !== null) board[key] = data[key];
     }
+    board.board_seq = typeof data.board_seq === 'number' ? data.board_seq : null;
     render();
+  };
+  const follow = (delta) => {
+    if (!delta || typeof delta !== 'object' || typeof delta.board_seq !== 'number') return;
+    if (catchingUp) {
+      held.push(delta);
+      return;
+    }
+    if (board.board_seq !== null && delta.base_seq === board.board_seq) {
+      Object.assign(board, applyDelta(board, delta));
+      render();
+    } else if (board.board_seq === null || delta.board_seq > board.board_seq) {
+      held.push(delta);  // a gap (or none held yet): the whole board, then what came since
+      catchUp();
+    }
+  };
+  const catchUp = async () => {
+    catchingUp = true;
+    let whole = null;
+    try {
+      whole = await ask('board', {});
+    } catch (err) {
+      console.warn('speedmeet: board not caught up', err.code || err, err.message || '');
+    }
+    catchingUp = false;
+    const since = held;
+    held = [];
+    if (!whole) return;  // the next delta asks again
+    take(whole);
+    for (const delta of since) follow(delta);
   };
   const renderPhase = () => {
     const c = clock.currentClock();
@@ -32,7 +72,11 @@ export function startStaff(namespace, { render, onHelp = () => {}, onNotice = ()
     for (const node of $$('.paused-label')) node.hidden = !(c && c.paused);
   };
 
-  socket.on('connect', () => gate.reset());  // see clock.keepInSync
+  // A new connection starts from the snapshot the server sends first (see clock.keepInSync).
+  socket.on('connect', () => {
+    board.board_seq = null;
+    held = [];
+  });
   socket.on('clock', (c) => {
     if (clock.applyClock(c)) {
       renderPhase();
@@ -40,14 +84,14 @@ export function startStaff(namespace, { render, onHelp = () => {}, onNotice = ()
     }
   });
   socket.on('snapshot', (s) => {
-    if (!gate.accept('board', s)) return;
+    if (!s || typeof s !== 'object') return;
     if (s.clock) clock.applyClock(s.clock);
     renderPhase();
+    board.board_seq = null;  // whatever came before this connection
     take(s);
   });
-  socket.on('rooms', (r) => {
-    if (gate.accept('board', r)) take(r);
-  });
+  socket.on('rooms', take);
+  socket.on('rooms_delta', follow);
   socket.on('help', (h) => {
     if (!h || typeof h !== 'object') return;
     board.help = [...board.help.filter((x) => x.participant !== h.participant), h];
