@@ -50,3 +50,8 @@ def ratings(entries: Iterable[Entry]) -> dict[tuple[str, str, str], Feedback]:
 def rating_of(rated: Rated, who: str, room: str, peer: str) -> Feedback | None:
     """``who``'s rating of ``peer`` in ``room``: their own, else one of the whole meeting."""
     return rated.get((who, room, peer)) or rated.get((who, room, ""))
+
+
+def mutual(mine: Feedback | None, theirs: Feedback | None) -> bool:
+    """Whether two people each said they want to follow up with the other."""
+    return bool(mine and mine.follow_up and theirs and theirs.follow_up)

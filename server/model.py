@@ -11,6 +11,8 @@ MatchingMode = Literal["bipartite", "open"]
 OddPolicy = Literal["trio", "wait"]
 WishLevel = Literal["must", "like", "no"]
 RoomReason = Literal["mutual_wish", "wish", "fill", "moved", "repaired"]
+# why someone wants to follow up with a person they met (several may be chosen)
+FollowUpReason = Literal["conversation", "documentation", "demonstration", "experiment", "purchase"]
 
 
 class Phase(StrEnum):
@@ -87,6 +89,7 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
     round: int
     members: tuple[str, ...]
     reason: RoomReason = "fill"
+    started_at: int | None = None  # made during the round (a re-pairing); None: at its start
 
 
 class RoundRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -100,6 +103,9 @@ class RoundRecord(msgspec.Struct, frozen=True, kw_only=True):
     rooms_made: int = 0  # room ids handed out this round (dropped rooms' ids are not reused)
     late: tuple[str, ...] = ()  # of ``waiting``: who came after the round was paired
     alone: tuple[str, ...] = ()  # whom the no-show check left alone in their room
+    ended_at: int | None = None  # when the round stopped (None: still on, or an earlier version)
+    planned: tuple[tuple[str, ...], ...] = ()  # the rooms' members as the round was paired
+    absent: tuple[str, ...] = ()  # of ``planned``: who was not there at the no-show check
 
 
 class Feedback(msgspec.Struct, frozen=True, kw_only=True, tag="feedback"):
@@ -113,6 +119,7 @@ class Feedback(msgspec.Struct, frozen=True, kw_only=True, tag="feedback"):
     follow_up: bool = False
     note: str = ""
     at: int = 0
+    reasons: tuple[FollowUpReason, ...] = ()  # why follow up (only with ``follow_up``)
 
 
 class HelpRequest(msgspec.Struct, frozen=True, kw_only=True, tag="help"):
