@@ -2,7 +2,8 @@
 
 Layout (``P`` is ``redis_prefix``): ``P:ev:<id>:v`` the version, ``:meta`` and ``:clock``,
 hashes ``:people`` ``:wishes`` ``:rounds`` (one field each), lists ``:log:<log>``, hashes
-``:stats`` and ``:next``; sets ``:online`` and ``:p:<pid>`` (that person's sockets, as
+``:stats`` and ``:next``, hash ``:connected`` (milliseconds of call per JSON
+``[room, reporter, peer]``); sets ``:online`` and ``:p:<pid>`` (that person's sockets, as
 ``proc|sid``); sorted sets ``P:events`` and ``P:live``; hash ``P:tokens`` (by SHA-256); per
 process ``P:proc:<proc>`` (its sockets) and its heartbeat in ``P:procs``; ``P:lease:<id>`` and
 ``P:fence:<id>``. Commits are Lua scripts: the version check, the parts, the log entries and the
@@ -21,7 +22,7 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -36,6 +37,7 @@ from ..errors import Conflict, Damaged, Fenced, StartupRefused, Unavailable
 from ..links import token_hash
 from ..logs import LOGS, Log
 from ..matching import RoundPlan
+from ..meter import Key
 from ..model import Entry, EventState, LinkStats, Phase, TokenRef
 from ..tasks import stop
 from .base import Change, Note, Subscriber, by_log
@@ -72,6 +74,7 @@ class _Plan(msgspec.Struct, frozen=True):
 
 PLAN = msgspec.json.Decoder(_Plan)
 PREVIEW = msgspec.json.Decoder(dict[str, Any])
+COUNTER = msgspec.json.Decoder(tuple[str, str, str])
 TRANSIENT = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, OSError)
 
 # (mode, event key, change id key, expected version, new version, channel, note, lease key,
@@ -544,6 +547,30 @@ class RedisStore:
         """Latest link reports."""
         raw = await self._do("stats", lambda: self.r.hgetall(f"{self._ev(event_id)}:stats"))
         return {k.decode(): STATS.decode(v) for k, v in raw.items()}
+
+    async def add_connected(self, event_id: str, credits: Mapping[Key, int]) -> None:
+        """``HINCRBY`` each counter (fields are JSON ``[room, reporter, peer]``)."""
+        if not credits:
+            return
+        key = f"{self._ev(event_id)}:connected"
+
+        async def add() -> None:
+            async with self.r.pipeline(transaction=False) as pipe:
+                for k, ms in credits.items():
+                    pipe.hincrby(key, encode(list(k)), ms)
+                await pipe.execute()
+
+        await self._do("connected", add)
+
+    async def connected(self, event_id: str) -> dict[Key, int]:
+        """The event's counters."""
+        key = f"{self._ev(event_id)}:connected"
+        raw = await self._do("connected", lambda: self.r.hgetall(key))
+        out: dict[Key, int] = {}
+        for field, ms in raw.items():
+            room, pid, peer = COUNTER.decode(field)
+            out[(room, pid, peer)] = int(ms)
+        return out
 
     async def put_previews(self, event_id: str, previews: dict[str, dict[str, object]]) -> None:
         """Keep next-round previews."""

@@ -344,6 +344,23 @@ async def test_stats_keep_the_latest_report_per_person(store: Store) -> None:
     assert len(await store.stats("ev1")) == 2
 
 
+async def test_connected_call_time_adds_up_and_is_kept(store: Store, reopen: Open) -> None:
+    await store.create(new_event("ev1"))
+    await store.create(new_event("ev2"))
+    assert await store.connected("ev1") == {}
+    await store.add_connected("ev1", {("r1-1", "p1", "p2"): 5000, ("r1-1", "p2", "p1"): 4000})
+    await store.add_connected("ev1", {("r1-1", "p1", "p2"): 5000})
+    await store.add_connected("ev1", {})
+    # ids are not trusted to be free of separators: keys come back as they went in
+    await store.add_connected("ev2", {("r|1", "p,1", 'p"2'): 1})
+    expected = {("r1-1", "p1", "p2"): 10_000, ("r1-1", "p2", "p1"): 4000}
+    assert await store.connected("ev1") == expected
+    assert await store.connected("ev2") == {("r|1", "p,1", 'p"2'): 1}
+    await store.close()
+    again = await reopen()
+    assert await again.connected("ev1") == expected
+
+
 async def test_previews_keep_each_persons_latest(store: Store) -> None:
     await store.create(new_event())
     assert await store.preview("ev1", "p1") is None
