@@ -21,7 +21,7 @@ from .check import Echo
 from .conductor import Conductor
 from .delivery import Delivery
 from .feed import Feed
-from .http import api, guard, join, pages
+from .http import api, guard, join, pages, results
 from .http.keys import ADMIN_TOKEN, LEASES, METRICS, NEW_TOKEN, OWNER, SETTINGS, SIGNUPS, Signups
 from .leases import Leases
 from .limits import Outbound, Rate, SocketLimits, client_address
@@ -158,6 +158,7 @@ def create_app(
     app.router.add_routes(api.routes)
     app.router.add_routes(pages.routes)
     app.router.add_routes(join.routes)
+    app.router.add_routes(results.routes)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
     app.router.add_post("/api/check", check_offer)

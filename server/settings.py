@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 import yaml
@@ -58,6 +60,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     restart_grace_seconds: float = 10.0
     board_interval_ms: int = 1000
     log_level: str = "INFO"
+    timezone: str = "UTC"
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -72,10 +75,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("presence_timeout_seconds must be between 0.5 and 120")
         if self.max_participants < 2:
             raise ValueError("max_participants must be at least 2")
+        zone(self.timezone)  # a name the time zone database knows
+
+    def tz(self) -> tzinfo:
+        """The time zone of the times in the results and the report (``timezone``)."""
+        return zone(self.timezone)
 
     def base_url(self) -> str:
         """Where people reach this server: ``public_url`` or ``http://host:port``."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def zone(name: str) -> tzinfo:
+    """A time zone by its IANA name (``UTC``, ``Europe/Paris``)."""
+    if name.upper() == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"timezone {name!r} is not a time zone name such as Europe/Paris") from exc
 
 
 class SettingsError(Exception):

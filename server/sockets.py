@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import socketio
 
-from . import engine, links, logs, rooms, views
+from . import engine, links, logs, meter, rooms, views
 from .clock import ClockCommand
 from .delivery import Delivery
 from .errors import ProtocolError, SpeedmeetError, UserError
@@ -237,6 +237,7 @@ class ParticipantNamespace(Role):
         super().__init__(owner, metrics, limits)
         self.signaling = signaling
         self.delivery = delivery
+        self.readings: dict[str, meter.Reading] = {}  # each socket's last link report
 
     def pid(self, sid: str) -> str:
         """The participant id of a socket."""
@@ -285,7 +286,8 @@ class ParticipantNamespace(Role):
             await self.tell(sid, "next", preview)
         if state.clock.phase is Phase.ENDED:
             rated = logs.ratings(await self.owner.store.entries(state.id, "feedback"))
-            await self.tell(sid, "summary", engine.summary_payload(state, rated, pid))
+            counters = await self.owner.store.connected(state.id)
+            await self.tell(sid, "summary", engine.summary_payload(state, rated, pid, counters))
 
     async def announce(self, state: EventState, pid: str, online: bool) -> None:
         """Tell the others of ``pid``'s room that they came or went (on any process)."""
@@ -297,6 +299,7 @@ class ParticipantNamespace(Role):
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         """Go offline when the last socket of this participant closes."""
         ref = self.who.get(sid)
+        self.readings.pop(sid, None)
         await super().on_disconnect(sid, reason)
         if ref is None or ref.participant_id is None:
             return
@@ -320,16 +323,28 @@ class ParticipantNamespace(Role):
 
     @acked(Stats)
     async def on_stats(self, sid: str, body: Stats) -> dict[str, Any]:
-        """Keep the browser's link report for the moderator board."""
+        """Keep the browser's link report for the moderator board, and count the time each of
+        its calls was connected (``meter``: from this socket's previous report, loading
+        nothing)."""
+        now = self.owner.now()
         stats = LinkStats(
             room=body.room,
             ice=body.ice,
             rtt_ms=body.rtt_ms,
             loss=body.loss,
             kbps=body.kbps,
-            at=self.owner.now(),
+            at=now,
         )
-        await self.owner.store.put_stats(self.ref(sid).event_id, self.pid(sid), stats)
+        event_id, pid = self.ref(sid).event_id, self.pid(sid)
+        await self.owner.store.put_stats(event_id, pid, stats)
+        reading = meter.reading(body.room, body.ice, [(p.id, p.ice) for p in body.peers], now)
+        credits = meter.credit(self.readings.get(sid), reading, pid)
+        if reading is None:
+            self.readings.pop(sid, None)
+        else:
+            self.readings[sid] = reading
+        if credits:
+            await self.owner.store.add_connected(event_id, credits)
         return {}
 
     @acked(Help)
@@ -343,12 +358,20 @@ class ParticipantNamespace(Role):
 
     @acked(Feedback)
     async def on_feedback(self, sid: str, body: Feedback) -> dict[str, Any]:
-        """Rate a meeting and say whether to follow up."""
+        """Rate a meeting and say whether to follow up, and why."""
         pid = self.pid(sid)
         await self.owner.apply(
             self.ref(sid).event_id,
             lambda s, c: engine.give_feedback(
-                s, pid, body.room, body.rating, body.follow_up, body.note, c.now, body.peer
+                s,
+                pid,
+                body.room,
+                body.rating,
+                body.follow_up,
+                body.note,
+                c.now,
+                body.peer,
+                body.reasons,
             ),
         )
         return {}

@@ -18,6 +18,7 @@ from .keys import OWNER, SETTINGS
 routes = web.RouteTableDef()
 WEB = Path(__file__).resolve().parent.parent.parent / "web"
 VENDOR = WEB.parent / "node_modules" / "socket.io-client" / "dist"
+CHARTS = WEB.parent / "node_modules" / "chart.js" / "dist"
 JINJA = web.AppKey("jinja", jinja2.Environment)
 
 
@@ -166,6 +167,17 @@ async def socketio_client(request: web.Request) -> web.StreamResponse:
         return web.Response(
             status=503,
             text="socket.io-client is not installed: run the setup command (npm install).",
+        )
+    return web.FileResponse(path, headers={"Content-Type": "text/javascript"})
+
+
+@routes.get("/static/vendor/chart.umd.min.js")
+async def chart_library(request: web.Request) -> web.StreamResponse:
+    """Chart.js (the report's charts), installed from the npm registry by the setup command."""
+    path = CHARTS / "chart.umd.min.js"
+    if not path.exists():
+        return web.Response(
+            status=503, text="chart.js is not installed: run the setup command (npm install)."
         )
     return web.FileResponse(path, headers={"Content-Type": "text/javascript"})
 
