@@ -1,5 +1,8 @@
 """The results as a spreadsheet opens them: one row per meeting, one per person who met nobody.
 
+A meeting is two people of one room at the round's end; one whose partner never came is a row
+too, with ``took_place`` ``no`` (the no-shows the organiser wants to see).
+
 CSV in UTF-8 with a byte-order mark (so that a French spreadsheet reads "Léa", not "LÃ©a"),
 cells that would run as a formula neutralised; and ``.xlsx`` (openpyxl), where every text is
 written as text. A person's e-mail and why they want to follow up appear only on a meeting
@@ -24,7 +27,7 @@ from .model import Entry, EventState, Feedback, Participant
 BOM = "\ufeff"
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 HEADER = (
-    "kind", "round", "room", "reason", "start", "end", "connected_seconds",
+    "kind", "round", "room", "reason", "start", "end", "connected_seconds", "took_place",
     "a_id", "a_name", "a_organization", "a_side",
     "b_id", "b_name", "b_organization", "b_side",
     "a_rating", "b_rating", "mutual_follow_up", "a_reasons", "b_reasons",
@@ -64,14 +67,14 @@ def rows(
     """The rows under ``HEADER``: every meeting (in a room of three, one per pair), then every
     person who met nobody."""
     out: list[list[Value]] = []
-    ms = figures.meetings(state, feedback, counters)
+    ms = figures.meetings(state, feedback, counters, missed=True)
     for m in ms:
         a, b = state.participants[m.a], state.participants[m.b]
         mutual = m.mutual
         out.append(
             [
                 "meeting", m.round, m.room, m.reason, _when(m.start, tz), _when(m.end, tz),
-                m.connected_ms // 1000, *_person(a), *_person(b),
+                m.connected_ms // 1000, "yes" if m.took_place else "no", *_person(a), *_person(b),
                 _rating(m.a_of_b), _rating(m.b_of_a), "yes" if mutual else "no",
                 _reasons(m.a_of_b) if mutual else "", _reasons(m.b_of_a) if mutual else "",
                 a.email if mutual else "", b.email if mutual else "",
@@ -79,8 +82,8 @@ def rows(
             ]
         )  # fmt: skip
     for p in figures.met_nobody(state, ms):
-        blank: list[Value] = [None] * (len(HEADER) - 11)
-        out.append(["met_nobody", None, None, None, None, None, None, *_person(p), *blank])
+        blank: list[Value] = [None] * (len(HEADER) - 12)
+        out.append(["met_nobody", None, None, None, None, None, None, None, *_person(p), *blank])
     return out
 
 

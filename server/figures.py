@@ -37,6 +37,7 @@ class Meeting(msgspec.Struct, frozen=True, kw_only=True):
     connected_ms: int
     a_of_b: Feedback | None  # a's rating of b
     b_of_a: Feedback | None
+    took_place: bool = True  # False: one of them never came (``took_place``)
 
     @property
     def mutual(self) -> bool:
@@ -81,10 +82,13 @@ def took_place(record: RoundRecord, a: str, b: str, connected_ms: int) -> bool:
     return connected_ms > 0 or (a not in record.absent and b not in record.absent)
 
 
-def meetings(state: EventState, feedback: Iterable[Entry], counters: Counters) -> list[Meeting]:
+def meetings(
+    state: EventState, feedback: Iterable[Entry], counters: Counters, missed: bool = False
+) -> list[Meeting]:
     """Every meeting of the event, round by round, room by room: two people in one room at
     the round's end, unless one of them was not there at the no-show check and no call of
-    theirs was measured (a partner who never came)."""
+    theirs was measured (a partner who never came: with ``missed``, listed too, as not
+    ``took_place``)."""
     rated = logs.ratings(feedback)
     out = []
     for record in state.history:
@@ -94,7 +98,8 @@ def meetings(state: EventState, feedback: Iterable[Entry], counters: Counters) -
             span = None if end is None else end - start
             for a, b in combinations(_order(state, room.members), 2):
                 connected = meter.pair_ms(counters, room.id, a, b, span)
-                if not took_place(record, a, b, connected):
+                happened = took_place(record, a, b, connected)
+                if not happened and not missed:
                     continue
                 out.append(
                     Meeting(
@@ -108,6 +113,7 @@ def meetings(state: EventState, feedback: Iterable[Entry], counters: Counters) -
                         connected_ms=connected,
                         a_of_b=logs.rating_of(rated, a, room.id, b),
                         b_of_a=logs.rating_of(rated, b, room.id, a),
+                        took_place=happened,
                     )
                 )
     return out
@@ -115,7 +121,7 @@ def meetings(state: EventState, feedback: Iterable[Entry], counters: Counters) -
 
 def met_nobody(state: EventState, ms: Iterable[Meeting]) -> list[Participant]:
     """Everyone registered who had no meeting (``meetings``)."""
-    met = {x for m in ms for x in (m.a, m.b)}
+    met = {x for m in ms if m.took_place for x in (m.a, m.b)}
     return [p for p in state.participants.values() if p.id not in met]
 
 

@@ -127,10 +127,12 @@ def test_one_row_per_meeting_and_per_person_who_met_nobody() -> None:
         ("r1-2", "c2", "s2"),  # a room of three: one row per pair
         ("r1-2", "c2", "s3"),
         ("r1-2", "s2", "s3"),
+        ("r1-3", "c3", "s4"),  # s4 never came: a row, which says so
         ("r2-1", "c1", "s2"),
         ("r2-2", "c2", "s1"),
         ("r2-3", "c3", "s3"),
-    ]  # c3 and s4 (who never came) met in no row
+    ]
+    assert [r["took_place"] for r in meetings] == ["yes"] * 4 + ["no"] + ["yes"] * 3
     (nobody,) = [r for r in rows if r["kind"] == "met_nobody"]
     assert (nobody["a_id"], nobody["a_name"], nobody["b_id"], nobody["round"]) == (
         "s4", "Noé Absent", None, None,
@@ -145,7 +147,7 @@ def test_one_row_per_meeting_and_per_person_who_met_nobody() -> None:
         "yes", "experiment purchase", "demonstration",
     )  # fmt: skip
     assert (first["a_email"], first["b_email"]) == ("c1@example.org", "s1@example.org")
-    assert [r["connected_seconds"] for r in meetings] == [250, 120, 60, 0, 300, 90, 0]
+    assert [r["connected_seconds"] for r in meetings] == [250, 120, 60, 0, 0, 300, 90, 0]
 
 
 def test_a_one_sided_wish_shows_as_none_in_the_files() -> None:
@@ -163,7 +165,7 @@ def test_csv_is_utf8_with_a_bom_and_reads_back() -> None:
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert list(rows[0]) == list(exports.HEADER)
-    assert len(rows) == 8
+    assert len(rows) == 9
     assert {r["b_name"] for r in rows} >= {"Léa Garnier", "Åsa Öberg"}
     assert rows[0]["start"] == datetime.fromtimestamp(T0 / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
     semicolons = exports.to_csv(_rows(), ";").decode("utf-8-sig")
@@ -185,13 +187,13 @@ def test_xlsx_reads_back_through_openpyxl() -> None:
     sheet = book["meetings"]
     values = list(sheet.iter_rows(values_only=True))
     assert values[0] == exports.HEADER
-    assert len(values) == 9
+    assert len(values) == 10
     assert values[1][exports.HEADER.index("a_name")] == "Claire Martin"
     assert values[3][exports.HEADER.index("b_name")] == "Åsa Öberg"
     assert values[1][exports.HEADER.index("connected_seconds")] == 250
     assert isinstance(values[1][exports.HEADER.index("start")], datetime)
-    assert values[8][:2] == ("met_nobody", None)
-    assert values[8][exports.HEADER.index("a_name")] == "Noé Absent"
+    assert values[9][:2] == ("met_nobody", None)
+    assert values[9][exports.HEADER.index("a_name")] == "Noé Absent"
 
 
 def test_no_cell_runs_as_a_formula() -> None:
