@@ -572,6 +572,7 @@ export class Mesh {
     const room = this.room;
     if (!room || this.peers.size === 0) return;
     let samples;
+    const ids = [...this.peers.keys()];
     try {
       samples = await Promise.all([...this.peers.values()].map((p) => p.sample()));
     } catch (err) {
@@ -594,6 +595,8 @@ export class Mesh {
       rtt_ms: rtt === null ? null : Math.round(rtt * 10) / 10,
       loss: loss === null ? null : Math.round(loss * 10000) / 10000,
       kbps: kbps === null ? null : Math.round(kbps),
+      // each call on its own: the results count how long each pair was really connected
+      peers: samples.map((s, i) => ({ id: ids[i], ice: s.ice })),
     });
   }
 }
