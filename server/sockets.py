@@ -336,13 +336,15 @@ class ParticipantNamespace(Role):
             at=now,
         )
         event_id, pid = self.ref(sid).event_id, self.pid(sid)
-        await self.owner.store.put_stats(event_id, pid, stats)
+        # read and replace this socket's last report with no await between: one client's
+        # events may run concurrently, and an interval must be counted once
         reading = meter.reading(body.room, body.ice, [(p.id, p.ice) for p in body.peers], now)
         credits = meter.credit(self.readings.get(sid), reading, pid)
         if reading is None:
             self.readings.pop(sid, None)
         else:
             self.readings[sid] = reading
+        await self.owner.store.put_stats(event_id, pid, stats)
         if credits:
             await self.owner.store.add_connected(event_id, credits)
         return {}

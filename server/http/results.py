@@ -164,7 +164,9 @@ async def host_report(request: web.Request) -> web.Response:
     t = i18n.strings(lang)
     report = await report_of(request, state)
     base = f"/e/{state.id}/host/{request.match_info['token']}"
-    boot = {"role": "report", "token": "", "lang": lang, "strings": t, "report": report}
+    # the charts' figures (the table of every participant is only the page's)
+    charted = {k: v for k, v in report.items() if k != "by_participant"}
+    boot = {"role": "report", "token": "", "lang": lang, "strings": t, "report": charted}
     return render(
         request,
         "report.html",
