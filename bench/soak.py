@@ -827,6 +827,7 @@ def per_person(rows: list[dict[str, str]]) -> list[dict[str, str]]:
                     "rating": row[f"{me}_rating"],
                     "follow_up": "yes" if row["mutual_follow_up"] == "yes" else "hidden",
                     "note": row[f"{me}_note"],
+                    "took_place": row["took_place"],
                 }
             )
     return out
@@ -1049,6 +1050,11 @@ def check_feedback(p: Played, sent: list[Sent], who: dict[str, Person]) -> tuple
 
 def check_summaries(p: Played, people: list[Person], at_end: set[str]) -> tuple[Check, Check]:
     missing, wrong = [], []
+    took = {
+        (int(r["round"]), r["participant_id"], r["peer_id"])
+        for r in p.csv_rows
+        if r["took_place"] == "yes"
+    }
     for person in people:
         if person.pid not in at_end:
             continue
@@ -1060,11 +1066,13 @@ def check_summaries(p: Played, people: list[Person], at_end: set[str]) -> tuple[
             (int(m["round"]), tuple(sorted([person.pid, *(x["id"] for x in m["peers"])])))
             for m in data.get("meetings") or ()
         )
+        # a partner who never came (took_place no in meetings.csv) is no meeting of theirs
         truth = sorted(
-            (rnd, tuple(sorted(room)))
+            (rnd, tuple(sorted([person.pid, *peers])))
             for rnd, rooms in p.rounds.items()
             for room in rooms
             if person.pid in room
+            and (peers := [x for x in room if x != person.pid and (rnd, person.pid, x) in took])
         )
         if told != truth:
             wrong.append(f"{person.pid}: summary {told} but played {truth}")
