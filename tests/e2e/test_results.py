@@ -14,6 +14,7 @@ import pypdf
 from server.app import CONDUCTOR
 from tests.conftest import PEOPLE, Running
 from tests.e2e.axe import violations
+from tests.procs import eventually
 from tests.transport.gathering import Gathering, gather
 from tests.transport.test_restart import FakeClock
 
@@ -200,6 +201,15 @@ async def test_the_feedback_form_asks_why_follow_up(server: Running, browser: An
     assert (await host.call("start"))["ok"]
     for page in pages.values():
         await _screen(page, "room")
+
+    # the pages report each call: once both saw it up in two reports, the pair's call counts
+    # as connected (the pages report every 5 s)
+    async def connected() -> int:
+        status, report = await server.api("GET", f"/api/events/{ev.id}/report")
+        assert status == 200
+        return int(report["totals"]["held"])
+
+    assert await eventually(connected, timeout=40, every=0.5) == 1
     assert (await host.call("end_round"))["ok"]
     # the break: each rates the other, says they want to follow up, and why
     chosen = {"p1": ["experiment", "purchase"], "p2": ["demonstration"]}
@@ -232,6 +242,7 @@ async def test_the_feedback_form_asks_why_follow_up(server: Running, browser: An
         await _screen(page, "ended")
     status, report = await server.api("GET", f"/api/events/{ev.id}/report")
     assert status == 200
+    assert report["totals"]["connected_minutes"] > 0
     by = {r["reason"]: r["mutual"] for r in report["follow_ups"]["by_reason"]}
     assert by == {"conversation": 0, "documentation": 0, "demonstration": 1, "experiment": 1,
                   "purchase": 1, "unspecified": 0}  # fmt: skip
