@@ -120,12 +120,14 @@ def to_xlsx(table: Sequence[Sequence[Value]], title: str) -> bytes:
         longest = max([len(name), *(len(_text(row[i])) for row in clean)])
         sheet.column_dimensions[get_column_letter(i + 1)].width = min(longest, 40) + 2
     for row in [header, *clean]:
-        cells = []
+        cells: list[object] = []
         for value in row:
-            c = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
+            if isinstance(value, str) and value.startswith("="):
+                c = WriteOnlyCell(sheet, value=value)
                 c.data_type = "s"  # openpyxl would take "=..." for a formula
-            cells.append(c)
+                cells.append(c)
+            else:
+                cells.append(value)
         sheet.append(cells)
     book.properties.title = title
     out = io.BytesIO()
