@@ -25,7 +25,7 @@ its own Socket.IO connection, websocket only) act at random, from ``--seed``:
 At ``--minutes`` the people stop acting (whoever is connected stays connected), the host sends
 ``end`` (mid-round or mid-break), and the results are read back and checked: nobody in two rooms
 of one round; no pair meeting twice; every room cross-side with two or three people; every
-meeting in ``meetings.csv`` once (one row per person, room and peer: a trio gives each member
+meeting in ``meetings.csv`` once (read as one row per person, room and peer: a trio gives each member
 two rows); every acknowledged rating stored (the last one sent for a person and room); a
 ``summary`` for everyone connected at the end. Also checked: nobody is paired again two rounds
 after their ``stop`` was acknowledged; what each client was last told about a round (when it
@@ -810,6 +810,29 @@ class Played:
         return next((m for m in self.rounds.get(rnd, ()) if pid in m), None)
 
 
+def per_person(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """meetings.csv's rows (one per meeting, both people on it) as one per person and peer,
+    what the checks below read. A follow-up shows only when mutual: ``hidden`` otherwise."""
+    out = []
+    for row in rows:
+        if row["kind"] != "meeting":
+            continue
+        for me, them in (("a", "b"), ("b", "a")):
+            out.append(
+                {
+                    "round": row["round"],
+                    "room": row["room"],
+                    "participant_id": row[f"{me}_id"],
+                    "peer_id": row[f"{them}_id"],
+                    "rating": row[f"{me}_rating"],
+                    "follow_up": "yes" if row["mutual_follow_up"] == "yes" else "hidden",
+                    "note": row[f"{me}_note"],
+                    "took_place": row["took_place"],
+                }
+            )
+    return out
+
+
 def played_of(schedule: dict[str, Any], csv_text: str) -> Played:
     rounds: dict[int, list[tuple[str, ...]]] = {}
     waiting: dict[int, tuple[str, ...]] = {}
@@ -817,7 +840,7 @@ def played_of(schedule: dict[str, Any], csv_text: str) -> Played:
         if r.get("played"):
             rounds[int(r["round"])] = [tuple(room["members"]) for room in r["rooms"]]
             waiting[int(r["round"])] = tuple(r.get("waiting") or ())
-    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    rows = per_person(list(csv.DictReader(io.StringIO(csv_text.removeprefix("\ufeff")))))
     members: dict[tuple[int, str], set[str]] = defaultdict(set)
     for row in rows:
         members[(int(row["round"]), row["room"])] |= {row["participant_id"], row["peer_id"]}
@@ -946,7 +969,7 @@ def check_feedback(p: Played, sent: list[Sent], who: dict[str, Person]) -> tuple
     def shows(row: dict[str, str], s: Sent) -> bool:
         return (
             row["rating"] == str(s.rating)
-            and row["follow_up"] == ("yes" if s.follow_up else "no")
+            and row["follow_up"] in (("yes", "hidden") if s.follow_up else ("hidden",))
             and row["note"] == s.note
         )
 
@@ -1027,6 +1050,11 @@ def check_feedback(p: Played, sent: list[Sent], who: dict[str, Person]) -> tuple
 
 def check_summaries(p: Played, people: list[Person], at_end: set[str]) -> tuple[Check, Check]:
     missing, wrong = [], []
+    took = {
+        (int(r["round"]), r["participant_id"], r["peer_id"])
+        for r in p.csv_rows
+        if r["took_place"] == "yes"
+    }
     for person in people:
         if person.pid not in at_end:
             continue
@@ -1038,11 +1066,13 @@ def check_summaries(p: Played, people: list[Person], at_end: set[str]) -> tuple[
             (int(m["round"]), tuple(sorted([person.pid, *(x["id"] for x in m["peers"])])))
             for m in data.get("meetings") or ()
         )
+        # a partner who never came (took_place no in meetings.csv) is no meeting of theirs
         truth = sorted(
-            (rnd, tuple(sorted(room)))
+            (rnd, tuple(sorted([person.pid, *peers])))
             for rnd, rooms in p.rounds.items()
             for room in rooms
             if person.pid in room
+            and (peers := [x for x in room if x != person.pid and (rnd, person.pid, x) in took])
         )
         if told != truth:
             wrong.append(f"{person.pid}: summary {told} but played {truth}")

@@ -22,7 +22,7 @@ from .check import Echo
 from .conductor import Conductor
 from .delivery import Delivery
 from .feed import Feed
-from .http import api, guard, join, mailing, pages, people
+from .http import api, guard, join, mailing, pages, people, results
 from .http.keys import (
     ADMIN_TOKEN,
     LEASES,
@@ -179,6 +179,7 @@ def create_app(
     app.router.add_routes(mailing.routes)
     app.router.add_routes(pages.routes)
     app.router.add_routes(join.routes)
+    app.router.add_routes(results.routes)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
     app.router.add_post("/api/check", check_offer)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, get_args
 
 import msgspec
 
 from . import clock as clk
-from . import links, logs, matching, rooms
+from . import figures, links, logs, matching, meter, rooms
 from .errors import NotFound, ProtocolError, UserError
 from .model import (
     AuditEntry,
@@ -16,6 +16,7 @@ from .model import (
     Entry,
     EventState,
     Feedback,
+    FollowUpReason,
     HelpClaimed,
     HelpReason,
     HelpRequest,
@@ -24,6 +25,7 @@ from .model import (
     Participant,
     Phase,
     Room,
+    RoundRecord,
     Settings,
     Staff,
     Visit,
@@ -41,6 +43,7 @@ LINKS = "links"
 NOTICE_MS = 120_000  # how long a notice someone wrote stays on screen
 STATUS_MS = 20_000  # how long a status note (a kind, no text) stays on screen
 WISHED = ("mutual_wish", "wish")
+FOLLOW_UP_REASONS: tuple[FollowUpReason, ...] = get_args(FollowUpReason)
 
 
 def to_participant(pid: str) -> str:
@@ -183,53 +186,79 @@ def preview_payloads(state: EventState, plan: matching.RoundPlan) -> dict[str, d
     return out
 
 
-def summary_payload(state: EventState, rated: logs.Rated, pid: str) -> dict[str, Any]:
+def summary_payload(
+    state: EventState, rated: logs.Rated, pid: str, counters: figures.Counters | None = None
+) -> dict[str, Any]:
     """The ``summary`` event of one person: every meeting with ratings and mutual follow-ups.
 
-    ``rated`` is the event's ratings by ``(participant, room, peer)`` (``logs.ratings``).
+    ``rated`` is the event's ratings by ``(participant, room, peer)`` (``logs.ratings``);
+    ``counters`` its connected-call time (``Store.connected``): a partner who never came is no
+    meeting (``figures.took_place``).
     """
-    met = [(r.round, room) for r in state.history for room in r.rooms if pid in room.members]
-    return _summary(state, pid, met, rated)
+    met = [(r, room) for r in state.history for room in r.rooms if pid in room.members]
+    return _summary(state, pid, met, rated, counters or {})
 
 
-def summaries(state: EventState, entries: Iterable[Entry]) -> list[Message]:
+def summaries(
+    state: EventState, entries: Iterable[Entry], counters: figures.Counters | None = None
+) -> list[Message]:
     """Everyone's ``summary`` (sent when the event ends), from the event's feedback log.
 
     One pass over the rooms and one over the ratings, whatever the size of the event.
     """
     rated = logs.ratings(entries)
-    met: dict[str, list[tuple[int, Room]]] = {}
+    met: dict[str, list[tuple[RoundRecord, Room]]] = {}
     for record in state.history:
         for room in record.rooms:
             for m in room.members:
-                met.setdefault(m, []).append((record.round, room))
+                met.setdefault(m, []).append((record, room))
     return [
-        Message(to_participant(pid), "summary", _summary(state, pid, met.get(pid, []), rated))
+        Message(
+            to_participant(pid),
+            "summary",
+            _summary(state, pid, met.get(pid, []), rated, counters or {}),
+        )
         for pid in state.participants
     ]
 
 
 def _summary(
-    state: EventState, pid: str, met: Iterable[tuple[int, Room]], rated: logs.Rated
+    state: EventState,
+    pid: str,
+    met: Iterable[tuple[RoundRecord, Room]],
+    rated: logs.Rated,
+    counters: figures.Counters,
 ) -> dict[str, Any]:
     """Every meeting of ``pid``: each peer with ``pid``'s rating of them and whether both want
     to follow up (per pair: in a room of three, each pair decides on its own)."""
     meetings = []
-    for number, room in met:
+    for record, room in met:
+        number = record.round
         peers = []
         for other in room.members:
             if other == pid:
                 continue
+            connected = meter.pair_ms(counters, room.id, pid, other, None)
+            if not figures.took_place(record, pid, other, connected):
+                continue
             mine = logs.rating_of(rated, pid, room.id, other)
             theirs = logs.rating_of(rated, other, room.id, pid)
             peer = person_payload(state.participants[other])
-            mutual = bool(mine and mine.follow_up and theirs and theirs.follow_up)
+            mutual = logs.mutual(mine, theirs)
             peer["mutual_follow_up"] = mutual
             if mutual:
+                # their side of it only when both want to follow up: a wish of one person
+                # alone reveals nothing to the other
+                assert theirs is not None
                 peer["email"] = state.participants[other].email
+                peer["their_reasons"] = list(theirs.reasons)
             peer["rating"] = mine.rating if mine else None
             peer["follow_up"] = bool(mine and mine.follow_up)
+            peer["reasons"] = list(mine.reasons) if mine else []
+            peer["note"] = mine.note if mine else ""
             peers.append(peer)
+        if not peers:
+            continue  # nobody came
         # kept for rooms of two: the meeting's rating is the one of its only peer
         only = peers[0] if len(peers) == 1 else None
         meetings.append(
@@ -266,6 +295,31 @@ def _assignments(state: EventState, now: int, pids: set[str] | None = None) -> l
 def _clock_messages(state: EventState, now: int) -> list[Message]:
     payload = clock_payload(state, now)
     return [Message(PARTICIPANTS, "clock", payload), Message(STAFF, "clock", payload)]
+
+
+def _end_round(state: EventState, at: int) -> EventState:
+    """Stamp when the round being played stopped (for the results: each meeting's end)."""
+    record = state.history[-1] if state.history else None
+    if record is None or record.ended_at is not None:
+        return state
+    done = msgspec.structs.replace(record, ended_at=at)
+    return msgspec.structs.replace(state, history=(*state.history[:-1], done))
+
+
+def _stamp_new_rooms(before: EventState, after: EventState, now: int) -> EventState:
+    """Stamp the rooms a change made during the round (re-pairings) with when they began."""
+    old, record = before.current(), after.current()
+    if record is None or record is old:
+        return after
+    known = {room.id for room in old.rooms} if old is not None else set()
+    if all(room.id in known for room in record.rooms):
+        return after
+    rooms_ = tuple(
+        room if room.id in known else msgspec.structs.replace(room, started_at=now)
+        for room in record.rooms
+    )
+    done = msgspec.structs.replace(record, rooms=rooms_)
+    return msgspec.structs.replace(after, history=(*after.history[:-1], done))
 
 
 def _start_round(
@@ -311,9 +365,11 @@ def move_clock(
     new = _bump(state, clock=after)
     starts = after.phase is Phase.ROUND and after.round != before.round
     ends = before.phase is Phase.ROUND and after.phase is not Phase.ROUND
+    at = before.ends_at if command is clk.ClockCommand.DEADLINE and before.ends_at else now
+    if before.phase is Phase.ROUND and (ends or starts):
+        new = _end_round(new, at)
     if starts:
-        started = before.ends_at if command is clk.ClockCommand.DEADLINE and before.ends_at else now
-        new = _start_round(new, after.round, started, online, plan)
+        new = _start_round(new, after.round, at, online, plan)
     clock = clock_payload(new, now)
     if starts or ends:
         # everyone moves: one message each, their assignment, which carries the new clock
@@ -364,7 +420,7 @@ def move(state: EventState, pid: str, room_id: str | None, now: int, actor: str)
 def repair(state: EventState, online: frozenset[str], now: int, actor: str) -> Outcome:
     """Pair this round's orphans together."""
     repaired, moved = rooms.repair(state, online)
-    new = _bump(repaired)
+    new = _bump(_stamp_new_rooms(state, repaired, now))
     entry = _audit(now, actor, "repair", ",".join(sorted(moved)))
     told = moved | _left_behind(state, new)
     return Outcome(new, _assignments(new, now, told), {"paired": sorted(moved)}, [entry])
@@ -382,14 +438,19 @@ def check_no_shows(state: EventState, online: frozenset[str], now: int) -> Outco
     if state.clock.phase is not Phase.ROUND or record is None or record.no_shows_checked:
         raise UserError("not_due", "No round is waiting for its no-show check.")
     lonely = rooms.orphans(state, online)
-    repaired, moved = rooms.pair_orphans(state, lonely)
+    paired, moved = rooms.pair_orphans(state, lonely)
+    repaired = _stamp_new_rooms(state, paired, now)
     current = repaired.current()
     assert current is not None
     # "your partner has not arrived" is for who sits in a room alone, not for who waits; an
     # arrival is paired with them at once (rooms.seat_arrival)
     in_rooms = {m for room in current.rooms for m in room.members}
     alone = sorted(p for p in set(lonely) - moved if p in in_rooms)
-    checked = msgspec.structs.replace(current, no_shows_checked=True, alone=tuple(alone))
+    # who was paired for this round and is not here: the no-shows of the results
+    absent = tuple(sorted({m for members in record.planned for m in members} - online))
+    checked = msgspec.structs.replace(
+        current, no_shows_checked=True, alone=tuple(alone), absent=absent
+    )
     new = _bump(repaired, history=(*repaired.history[:-1], checked))
     notice = status_notice("no_partner", now, "host")
     messages = _assignments(new, now, moved | _left_behind(state, new))
@@ -421,7 +482,7 @@ def rejoin(state: EventState, pid: str, online: frozenset[str], now: int, actor:
     people = {**state.participants, pid: msgspec.structs.replace(person, stopped=False)}
     back = msgspec.structs.replace(state, participants=people)
     seated, moved = rooms.seat_arrival(back, pid, online)
-    new = _bump(seated)
+    new = _bump(_stamp_new_rooms(back, seated, now))
     told = {pid} | moved | _left_behind(state, new)
     entry = _audit(now, actor, "rejoin", pid)
     return Outcome(new, _assignments(new, now, told), {"paired": sorted(moved)}, [entry])
@@ -434,7 +495,7 @@ def arrive(state: EventState, pid: str, online: frozenset[str], now: int) -> Out
     seated, moved = rooms.seat_arrival(state, pid, online)
     if seated is state:
         return Outcome(state, [])
-    new = _bump(seated)
+    new = _bump(_stamp_new_rooms(state, seated, now))
     told = moved | _left_behind(state, new)
     entries: list[Entry] = (
         [_audit(now, "clock", "late_pair", ",".join(sorted(moved)))] if moved else []
@@ -662,11 +723,19 @@ def give_feedback(
     note: str,
     now: int,
     peer: str | None = None,
+    reasons: Iterable[FollowUpReason] = (),
 ) -> Outcome:
     """Record a participant's rating of one person they met (a later one replaces it).
 
     ``peer``: whom it is about; implied in a room of two, required in a room of three.
+    ``reasons``: why follow up (``FOLLOW_UP_REASONS``, several may be chosen); only with
+    ``follow_up``. Nobody else learns of it unless both want to follow up (``_summary``).
     """
+    chosen = set(reasons)
+    if chosen and not follow_up:
+        raise ProtocolError("bad_payload", "reasons go with follow_up: true.")
+    if not chosen <= set(FOLLOW_UP_REASONS):
+        raise ProtocolError("bad_payload", f"reasons are among {', '.join(FOLLOW_UP_REASONS)}.")
     room: Room | None = state.find_room(room_id)
     if room is None or pid not in room.members:
         raise UserError("not_your_room", f"You were not in room {room_id!r}.")
@@ -707,6 +776,7 @@ def give_feedback(
         follow_up=follow_up,
         note=note,
         at=now,
+        reasons=tuple(r for r in FOLLOW_UP_REASONS if r in chosen),
     )
     return Outcome(state, [], entries=[entry])
 

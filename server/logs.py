@@ -82,3 +82,8 @@ def reminded(entries: Iterable[Entry], starts_at: int) -> bool:
         isinstance(e, MailBatch) and e.kind == "reminder" and e.for_start == starts_at
         for e in entries
     )
+
+
+def mutual(mine: Feedback | None, theirs: Feedback | None) -> bool:
+    """Whether two people each said they want to follow up with the other."""
+    return bool(mine and mine.follow_up and theirs and theirs.follow_up)

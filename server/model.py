@@ -13,6 +13,8 @@ WishLevel = Literal["must", "like", "no"]
 RoomReason = Literal["mutual_wish", "wish", "fill", "moved", "repaired"]
 HelpReason = Literal["no_sound", "no_video", "partner_absent", "other"]
 StaffRole = Literal["host", "moderator"]
+# why someone wants to follow up with a person they met (several may be chosen)
+FollowUpReason = Literal["conversation", "documentation", "demonstration", "experiment", "purchase"]
 
 
 class Phase(StrEnum):
@@ -103,6 +105,7 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
     round: int
     members: tuple[str, ...]
     reason: RoomReason = "fill"
+    started_at: int | None = None  # made during the round (a re-pairing); None: at its start
 
 
 class Staff(msgspec.Struct, frozen=True, kw_only=True):
@@ -136,6 +139,9 @@ class RoundRecord(msgspec.Struct, frozen=True, kw_only=True):
     rooms_made: int = 0  # room ids handed out this round (dropped rooms' ids are not reused)
     late: tuple[str, ...] = ()  # of ``waiting``: who came after the round was paired
     alone: tuple[str, ...] = ()  # whom the no-show check left alone in their room
+    ended_at: int | None = None  # when the round stopped (None: still on, or an earlier version)
+    planned: tuple[tuple[str, ...], ...] = ()  # the rooms' members as the round was paired
+    absent: tuple[str, ...] = ()  # of ``planned``: who was not there at the no-show check
     visits: tuple[Visit, ...] = ()  # moderators in a room's call (one room each at most)
 
     def visitors(self, room_id: str) -> list[Staff]:
@@ -154,6 +160,7 @@ class Feedback(msgspec.Struct, frozen=True, kw_only=True, tag="feedback"):
     follow_up: bool = False
     note: str = ""
     at: int = 0
+    reasons: tuple[FollowUpReason, ...] = ()  # why follow up (only with ``follow_up``)
 
 
 class HelpRequest(msgspec.Struct, frozen=True, kw_only=True, tag="help"):

@@ -8,6 +8,7 @@ import msgspec
 
 from .codec import Malformed
 from .errors import ProtocolError
+from .model import FollowUpReason
 
 Text = Annotated[str, msgspec.Meta(max_length=500)]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -36,6 +37,13 @@ class Arriving(msgspec.Struct, frozen=True):
     video_ms: Millis | None = None
 
 
+class PeerLink(msgspec.Struct, frozen=True):
+    """One connection of a ``stats`` report: the peer and its connection's state."""
+
+    id: Id
+    ice: Annotated[str, msgspec.Meta(max_length=20)] = "new"
+
+
 class Stats(msgspec.Struct, frozen=True):
     """``stats {room, ice, rtt_ms, loss, kbps, camera?, mic?, inbound?}``: the browser's view
     of its call, its own devices and what arrives from each peer."""
@@ -48,6 +56,11 @@ class Stats(msgspec.Struct, frozen=True):
     camera: Device | None = None
     mic: Device | None = None
     inbound: Annotated[tuple[Arriving, ...], msgspec.Meta(max_length=8)] = ()
+    # each connection of the room (two in a room of three): what the results count as a
+    # call's connected time, per pair
+    peers: Annotated[list[PeerLink], msgspec.Meta(max_length=3)] = msgspec.field(
+        default_factory=list
+    )
 
 
 class Help(msgspec.Struct, frozen=True):
@@ -58,13 +71,17 @@ class Help(msgspec.Struct, frozen=True):
 
 
 class Feedback(msgspec.Struct, frozen=True):
-    """``feedback {room, peer, rating, follow_up, note}``; ``peer`` is implied in a room of two."""
+    """``feedback {room, peer, rating, follow_up, reasons, note}``; ``peer`` is implied in a
+    room of two; ``reasons`` (why follow up) go with ``follow_up``."""
 
     room: Id
     rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
     follow_up: bool = False
     note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
     peer: Id | None = None
+    reasons: Annotated[list[FollowUpReason], msgspec.Meta(max_length=5)] = msgspec.field(
+        default_factory=list
+    )
 
 
 class Rejoin(msgspec.Struct, frozen=True):

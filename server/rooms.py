@@ -78,6 +78,7 @@ def build_round(
         rooms=rooms,
         waiting=plan.waiting,
         rooms_made=first_index - 1 + len(rooms),
+        planned=tuple(p.members for p in plan.rooms),
     )
 
 

@@ -136,8 +136,9 @@ class Owner:
 
     async def _send_summaries(self, state: EventState) -> None:
         feedback = await self.store.entries(state.id, "feedback")
+        counters = await self.store.connected(state.id)
         loop = asyncio.get_running_loop()
-        messages = await loop.run_in_executor(None, engine.summaries, state, feedback)
+        messages = await loop.run_in_executor(None, engine.summaries, state, feedback, counters)
         await self.publish(state, messages)
 
     async def update(self, event_id: str, change: Callable[[EventState], EventState]) -> EventState:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 import yaml
@@ -99,6 +101,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         for key in ("media_grace_seconds", "no_video_seconds", "no_audio_seconds"):
             if not 0 <= getattr(self, key) <= 3600:
                 raise ValueError(f"{key} must be between 0 and 3600")
+        zone(self.timezone)  # a name the time zone database knows
 
     def media_rules(self) -> MediaRules:
         """When rooms are flagged for media that does not arrive."""
@@ -108,9 +111,23 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             no_audio_ms=int(self.no_audio_seconds * 1000),
         )
 
+    def tz(self) -> tzinfo:
+        """The time zone of the times in the results and the report (``timezone``)."""
+        return zone(self.timezone)
+
     def base_url(self) -> str:
         """Where people reach this server: ``public_url`` or ``http://host:port``."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def zone(name: str) -> tzinfo:
+    """A time zone by its IANA name (``UTC``, ``Europe/Paris``)."""
+    if name.upper() == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"timezone {name!r} is not a time zone name such as Europe/Paris") from exc
 
 
 class SettingsError(Exception):

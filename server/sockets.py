@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import msgspec
 import socketio
 
-from . import engine, links, logs, rooms, views
+from . import engine, links, logs, meter, rooms, views
 from .clock import ClockCommand
 from .delivery import Delivery
 from .errors import ProtocolError, SpeedmeetError
@@ -246,6 +246,7 @@ class ParticipantNamespace(Role):
         self.signaling = signaling
         self.delivery = delivery
         self.devices = DeviceRelay(owner.store, signaling)
+        self.readings: dict[str, meter.Reading] = {}  # each socket's last link report
 
     def pid(self, sid: str) -> str:
         """The participant id of a socket."""
@@ -298,7 +299,8 @@ class ParticipantNamespace(Role):
             await self.tell(sid, "next", preview)
         if state.clock.phase is Phase.ENDED:
             rated = logs.ratings(await self.owner.store.entries(state.id, "feedback"))
-            await self.tell(sid, "summary", engine.summary_payload(state, rated, pid))
+            counters = await self.owner.store.connected(state.id)
+            await self.tell(sid, "summary", engine.summary_payload(state, rated, pid, counters))
 
     async def announce(self, state: EventState, pid: str, online: bool) -> None:
         """Tell the others of ``pid``'s room that they came or went (on any process)."""
@@ -310,6 +312,7 @@ class ParticipantNamespace(Role):
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         """Go offline when the last socket of this participant closes."""
         ref = self.who.get(sid)
+        self.readings.pop(sid, None)
         await super().on_disconnect(sid, reason)
         self.devices.forget(sid)
         if ref is None or ref.participant_id is None:
@@ -334,14 +337,23 @@ class ParticipantNamespace(Role):
 
     @acked(Stats)
     async def on_stats(self, sid: str, body: Stats) -> dict[str, Any]:
-        """Keep the browser's report for the board; tell the room if its devices changed."""
-        event_id, pid, stats = (
-            self.ref(sid).event_id,
-            self.pid(sid),
-            link_stats(body, self.owner.now()),
-        )
+        """Keep the browser's report for the board; tell the room if its devices changed; count
+        the time each of its calls was connected (``meter``: from this socket's previous
+        report, loading nothing)."""
+        now = self.owner.now()
+        event_id, pid, stats = self.ref(sid).event_id, self.pid(sid), link_stats(body, now)
+        # read and replace this socket's last report with no await between: one client's
+        # events may run concurrently, and an interval must be counted once
+        reading = meter.reading(body.room, body.ice, [(p.id, p.ice) for p in body.peers], now)
+        credits = meter.credit(self.readings.get(sid), reading, pid)
+        if reading is None:
+            self.readings.pop(sid, None)
+        else:
+            self.readings[sid] = reading
         await self.owner.store.put_stats(event_id, pid, stats)
         await self.devices.reported(event_id, pid, sid, stats)
+        if credits:
+            await self.owner.store.add_connected(event_id, credits)
         return {}
 
     @acked(Help)
@@ -356,12 +368,20 @@ class ParticipantNamespace(Role):
 
     @acked(Feedback)
     async def on_feedback(self, sid: str, body: Feedback) -> dict[str, Any]:
-        """Rate a meeting and say whether to follow up."""
+        """Rate a meeting and say whether to follow up, and why."""
         pid = self.pid(sid)
         await self.owner.apply(
             self.ref(sid).event_id,
             lambda s, c: engine.give_feedback(
-                s, pid, body.room, body.rating, body.follow_up, body.note, c.now, body.peer
+                s,
+                pid,
+                body.room,
+                body.rating,
+                body.follow_up,
+                body.note,
+                c.now,
+                body.peer,
+                body.reasons,
             ),
         )
         return {}

@@ -1,19 +1,16 @@
-"""The JSON API: events, participants (JSON or CSV), wishes, schedule, results."""
+"""The JSON API: events, participants (JSON or CSV), wishes, schedule (results: ``results``)."""
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
-from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 from aiohttp import web
 
-from .. import engine, events, links, logs, roster, views
+from .. import engine, events, links, roster, views
 from ..errors import ProtocolError, SpeedmeetError, Unauthorized
-from ..model import Entry, EventState, Matching, OddPolicy, Settings, Signup
+from ..model import EventState, Matching, OddPolicy, Settings, Signup
 from ..payloads import MAX_DEPTH, too_deep
 from .inputs import EventIn, EventPatch, WishIn, convert_one, convert_rows, given_fields
 from .keys import ADMIN_TOKEN, LEASES, NEW_TOKEN, OWNER, SETTINGS
@@ -221,59 +218,3 @@ async def get_schedule(request: web.Request) -> web.Response:
     require_admin(request)
     state = await request.app[OWNER].get(request.match_info["id"])
     return json_response(await planned(request, state))
-
-
-FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value: object) -> object:
-    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA):
-        return "'" + value
-    return value
-
-
-def meetings_csv(state: EventState, feedback: Sequence[Entry]) -> str:
-    """One row per person and meeting: who, with whom, the rating and the follow-up wish."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "round", "room", "reason", "participant_id", "name", "organization", "side",
-            "email", "peer_id", "peer_name", "peer_organization", "peer_side", "rating",
-            "follow_up", "note",
-        ]
-    )  # fmt: skip
-    rated = logs.ratings(feedback)
-    for record in state.history:
-        for room in record.rooms:
-            for pid in room.members:
-                me = state.participants[pid]
-                for other in room.members:
-                    if other == pid:
-                        continue
-                    peer = state.participants[other]
-                    f = logs.rating_of(rated, pid, room.id, other)
-                    writer.writerow(
-                        cell(v) for v in (
-                            record.round, room.id, room.reason, me.id, me.name, me.organization,
-                            me.side, me.email, peer.id, peer.name, peer.organization, peer.side,
-                            f.rating if f else "", ("yes" if f.follow_up else "no") if f else "",
-                            f.note if f else "",
-                        )
-                    )  # fmt: skip
-    return out.getvalue()
-
-
-@routes.get("/api/events/{id}/meetings.csv")
-async def get_meetings(request: web.Request) -> web.Response:
-    """The results, as CSV."""
-    require_admin(request)
-    owner = request.app[OWNER]
-    state = await owner.get(request.match_info["id"])
-    feedback = await owner.store.entries(state.id, "feedback")
-    return web.Response(
-        text=meetings_csv(state, feedback),
-        content_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="meetings-{state.id}.csv"'},
-    )

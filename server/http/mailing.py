@@ -13,10 +13,11 @@ from aiohttp import web
 
 from .. import invites, links, logs
 from ..errors import ProtocolError, UserError
+from ..exports import cell
 from ..mail import Job
 from ..model import EventState, MailBatch
 from ..service import Context
-from .api import body_json, cell, json_response, link_url, require_admin
+from .api import body_json, json_response, link_url, require_admin
 from .inputs import convert_one
 from .keys import NEW_TOKEN, OUTBOX, OWNER
 

@@ -6,6 +6,7 @@ A store keeps, for each event:
   ``commit`` writes a new version only on top of the one the command read (else ``Conflict``),
   and writes only the parts that changed (``parts.diff``);
 - **append-only logs** (feedback, help, notices, audit), appended in the same commit;
+- **counters** of connected call time (``meter``), added to on link reports, kept;
 - **transient data**: who is online (per process, expiring with it), link stats, the next-round
   previews, the staff board last sent;
 - a **lease** per event: the one process that runs its conductor and its board;
@@ -16,7 +17,7 @@ A store keeps, for each event:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -26,6 +27,7 @@ from ..deadlines import Timer, timer_of
 from ..engine import Message
 from ..logs import Log, log_of
 from ..matching import RoundPlan
+from ..meter import Key
 from ..model import Entry, EventState, LinkStats, TokenRef
 
 
@@ -155,6 +157,13 @@ class Store(Protocol):
 
     async def board(self, event_id: str) -> dict[str, object] | None:
         """The staff board last sent, or ``None``."""
+
+    async def add_connected(self, event_id: str, credits: Mapping[Key, int]) -> None:
+        """Add milliseconds of connected call to counters by ``(room, reporter, peer)``
+        (``meter.credit``); kept with the event's results (a crash may lose the last second)."""
+
+    async def connected(self, event_id: str) -> dict[Key, int]:
+        """The event's connected-call counters by ``(room, reporter, peer)``, in milliseconds."""
 
     async def put_previews(self, event_id: str, previews: dict[str, dict[str, object]]) -> None:
         """Keep these participants' next-round previews (the ``next`` event)."""

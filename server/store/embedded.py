@@ -3,7 +3,8 @@
 The folder is locked for this process alone (a second server on it refuses to start). Writes go
 to SQLite on one worker thread, so the event loop never waits on the disk; each commit is one
 SQLite transaction that writes only the parts that changed. Presence, link stats and previews
-live in memory: they mean nothing after a restart.
+live in memory: they mean nothing after a restart. Connected-call counters are kept in memory
+and written to the file in batches (a second at most is lost in a crash).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import fcntl
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, TypeVar
@@ -22,6 +24,7 @@ from ..errors import Conflict, Damaged, StartupRefused, Unavailable
 from ..links import token_hash
 from ..logs import Log
 from ..matching import RoundPlan
+from ..meter import Key
 from ..model import Entry, EventState, LinkStats, Phase, TokenRef
 from .base import Change, Note, Subscriber
 from .parts import diff
@@ -30,6 +33,7 @@ from .sqlite import Tables
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+SAVE_S = 1.0  # how often connected-call counters are written to the file, at most
 
 
 class FolderLock:
@@ -91,6 +95,9 @@ class EmbeddedStore:
         self._plans: dict[str, tuple[str, RoundPlan]] = {}
         self._touched: set[str] = set()
         self._subscriber: Subscriber | None = None
+        self._connected: dict[str, dict[Key, int]] = {}
+        self._unsaved: dict[tuple[str, str, str, str], int] = {}
+        self._saved_at = 0.0
 
     async def _sql(self, fn: Callable[[Tables], T]) -> T:
         tables = self._tables
@@ -129,9 +136,12 @@ class EmbeddedStore:
         events, tokens = await self._sql(lambda t: t.prepare())
         self._events = {e.id: e for e in events}
         self._tokens = tokens
+        self._connected = await self._sql(lambda t: t.connected())
 
     async def close(self) -> None:
         """Close the file and unlock the folder."""
+        if self._db is not None and self._unsaved:
+            await self._save_connected()
         if self._db is not None:
             db, self._db = self._db, None
             await asyncio.get_running_loop().run_in_executor(self._io, db.close)
@@ -196,8 +206,9 @@ class EmbeddedStore:
         await self._sql(lambda t: t.delete(event_id))
         self._events.pop(event_id, None)
         self._tokens = {h: ref for h, ref in self._tokens.items() if ref.event_id != event_id}
-        for kept in (self._stats, self._previews, self._plans):
+        for kept in (self._stats, self._previews, self._plans, self._boards, self._connected):
             kept.pop(event_id, None)
+        self._unsaved = {row: ms for row, ms in self._unsaved.items() if row[0] != event_id}
         self._sockets = {k: v for k, v in self._sockets.items() if k[0] != event_id}
         self._touched.discard(event_id)
 
@@ -259,6 +270,26 @@ class EmbeddedStore:
     async def board(self, event_id: str) -> dict[str, object] | None:
         """The staff board last sent."""
         return self._boards.get(event_id)
+
+    async def add_connected(self, event_id: str, credits: Mapping[Key, int]) -> None:
+        """Add to the counters in memory; written to the file at most every ``SAVE_S``."""
+        counts = self._connected.setdefault(event_id, {})
+        for key, ms in credits.items():
+            counts[key] = counts.get(key, 0) + ms
+            row = (event_id, *key)
+            self._unsaved[row] = self._unsaved.get(row, 0) + ms
+        if self._unsaved and time.monotonic() - self._saved_at >= SAVE_S:
+            await self._save_connected()
+
+    async def _save_connected(self) -> None:
+        rows = [(*k, ms) for k, ms in self._unsaved.items()]
+        self._unsaved = {}
+        self._saved_at = time.monotonic()
+        await self._sql(lambda t: t.add_connected(rows))
+
+    async def connected(self, event_id: str) -> dict[Key, int]:
+        """The event's counters."""
+        return dict(self._connected.get(event_id, {}))
 
     async def put_previews(self, event_id: str, previews: dict[str, dict[str, object]]) -> None:
         """Keep next-round previews."""

@@ -2,12 +2,13 @@
 
 Layout (``P`` is ``redis_prefix``): ``P:ev:<id>:v`` the version, ``:meta`` and ``:clock``,
 hashes ``:people`` ``:wishes`` ``:rounds`` (one field each), lists ``:log:<log>``, hashes
-``:stats`` and ``:next``, the staff board last sent ``:board``; sets ``:online`` and
-``:p:<pid>`` (that person's sockets, as ``proc|sid``); sorted sets ``P:events`` and
-``P:live``; hash ``P:tokens`` (by SHA-256); per process ``P:proc:<proc>`` (its sockets) and its
-heartbeat in ``P:procs``; ``P:lease:<id>`` and ``P:fence:<id>``. Commits are Lua scripts: the
-version check, the parts, the log entries and the note published on ``P:feed`` happen at once,
-so notes arrive in commit order.
+``:stats`` and ``:next``, the staff board last sent ``:board``, hash ``:connected``
+(milliseconds of call per JSON ``[room, reporter, peer]``); sets ``:online`` and ``:p:<pid>``
+(that person's sockets, as ``proc|sid``); sorted sets ``P:events`` and ``P:live``; hash
+``P:tokens`` (by SHA-256); per process ``P:proc:<proc>`` (its sockets) and its heartbeat in
+``P:procs``; ``P:lease:<id>`` and ``P:fence:<id>``. Commits are Lua scripts: the version check,
+the parts, the log entries and the note published on ``P:feed`` happen at once, so notes arrive
+in commit order.
 
 Retries and backoff live here only: a command that cannot reach Redis is tried again for a few
 seconds, then refused with ``unavailable`` (nothing was changed). A commit sent again after a
@@ -22,7 +23,7 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -37,6 +38,7 @@ from ..errors import Conflict, Damaged, Fenced, StartupRefused, Unavailable
 from ..links import token_hash
 from ..logs import LOGS, Log
 from ..matching import RoundPlan
+from ..meter import Key
 from ..model import Entry, EventState, LinkStats, Phase, TokenRef
 from ..tasks import stop
 from .base import Change, Note, Subscriber, by_log
@@ -73,6 +75,7 @@ class _Plan(msgspec.Struct, frozen=True):
 
 PLAN = msgspec.json.Decoder(_Plan)
 PREVIEW = msgspec.json.Decoder(dict[str, Any])
+COUNTER = msgspec.json.Decoder(tuple[str, str, str])
 TRANSIENT = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, OSError)
 
 # (mode, event key, change id key, expected version, new version, channel, note, lease key,
@@ -508,7 +511,10 @@ class RedisStore:
         ev, p = self._ev(state.id), self._p
         keys = [f"{ev}:{k}" for k in ("v", "meta", "clock", "people", "wishes", "rounds")]
         keys += [f"{ev}:log:{name}" for name in LOGS]
-        keys += [f"{ev}:{k}" for k in ("stats", "next", "plan", "online", "touched")]
+        keys += [
+            f"{ev}:{k}"
+            for k in ("stats", "next", "plan", "online", "touched", "board", "connected")
+        ]
         keys += [f"{ev}:p:{pid}" for pid in state.participants]
         keys += [f"{p}:lease:{state.id}", f"{p}:fence:{state.id}"]
         hashes = [state.host_token_hash, state.moderator_token_hash]
@@ -585,6 +591,30 @@ class RedisStore:
         """The staff board last sent."""
         raw = await self._do("board", lambda: self.r.get(f"{self._ev(event_id)}:board"))
         return None if raw is None else PREVIEW.decode(raw)
+
+    async def add_connected(self, event_id: str, credits: Mapping[Key, int]) -> None:
+        """``HINCRBY`` each counter (fields are JSON ``[room, reporter, peer]``)."""
+        if not credits:
+            return
+        key = f"{self._ev(event_id)}:connected"
+
+        async def add() -> None:
+            async with self.r.pipeline(transaction=False) as pipe:
+                for k, ms in credits.items():
+                    pipe.hincrby(key, encode(list(k)), ms)
+                await pipe.execute()
+
+        await self._do("connected", add)
+
+    async def connected(self, event_id: str) -> dict[Key, int]:
+        """The event's counters."""
+        key = f"{self._ev(event_id)}:connected"
+        raw = await self._do("connected", lambda: self.r.hgetall(key))
+        out: dict[Key, int] = {}
+        for field, ms in raw.items():
+            room, pid, peer = COUNTER.decode(field)
+            out[(room, pid, peer)] = int(ms)
+        return out
 
     async def put_previews(self, event_id: str, previews: dict[str, dict[str, object]]) -> None:
         """Keep next-round previews."""

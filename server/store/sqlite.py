@@ -62,6 +62,10 @@ CREATE INDEX IF NOT EXISTS entry_by_log ON entry (event, log, n);
 CREATE TABLE IF NOT EXISTS token (hash TEXT PRIMARY KEY, ref BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS quarantine (event TEXT PRIMARY KEY, reason TEXT NOT NULL, at INTEGER);
 CREATE TABLE IF NOT EXISTS health (probe INTEGER PRIMARY KEY, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS connected (
+    event TEXT NOT NULL, room TEXT NOT NULL, participant TEXT NOT NULL, peer TEXT NOT NULL,
+    ms INTEGER NOT NULL, PRIMARY KEY (event, room, participant, peer)
+);
 """
 
 Unreadable = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, ValueError)
@@ -174,7 +178,7 @@ class Tables:
         with contextlib.closing(self.db.cursor()) as c:
             c.execute("BEGIN IMMEDIATE")
             try:
-                for table in ("person", "wish", "round", "entry"):
+                for table in ("person", "wish", "round", "entry", "connected"):
                     c.execute(f"DELETE FROM {table} WHERE event = ?", (event_id,))
                 c.execute("DELETE FROM event WHERE id = ?", (event_id,))
                 c.execute("DELETE FROM quarantine WHERE event = ?", (event_id,))
@@ -195,6 +199,31 @@ class Tables:
             (event_id, name, start),
         ).fetchall()
         return [ENTRY.decode(body) for (body,) in rows]
+
+    def add_connected(self, rows: Sequence[tuple[str, str, str, str, int]]) -> None:
+        """Add ``(event, room, participant, peer, ms)`` to the connected-call counters."""
+        with contextlib.closing(self.db.cursor()) as c:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                c.executemany(
+                    "INSERT INTO connected (event, room, participant, peer, ms)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (event, room, participant, peer)"
+                    " DO UPDATE SET ms = ms + excluded.ms",
+                    rows,
+                )
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+
+    def connected(self) -> dict[str, dict[tuple[str, str, str], int]]:
+        """Every event's connected-call counters."""
+        out: dict[str, dict[tuple[str, str, str], int]] = {}
+        for event, room, pid, peer, ms in self.db.execute(
+            "SELECT event, room, participant, peer, ms FROM connected"
+        ):
+            out.setdefault(event, {})[(room, pid, peer)] = ms
+        return out
 
     def probe(self) -> None:
         """Write to the file and take it back: raises if the file cannot be written."""

@@ -90,7 +90,9 @@ def test_round_end_takes_everyone_out_of_their_room() -> None:
     out = move(state, C.END_ROUND, T0 + 1000, set(FOUR))
     assert out.state.clock.phase is Phase.BREAK
     assert {pid: a["room"] for pid, a in assignments(out.messages).items()} == dict.fromkeys(FOUR)
-    assert out.state.history == state.history  # the played round is kept as it was
+    # the played round is kept as it was, with when it stopped (each meeting's end)
+    (played,) = out.state.history
+    assert played == msgspec.structs.replace(state.history[0], ended_at=T0 + 1000)
 
 
 def test_next_round_pairs_new_partners() -> None:

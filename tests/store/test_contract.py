@@ -196,7 +196,10 @@ async def test_delete_forgets_the_event_and_its_links(store: Store) -> None:
     await store.create(gone)
     await store.commit(Change(base=gone, state=None, entries=[rated()]))
     await store.connect("gone", "p1", "sid-1")
+    await store.put_board("gone", {"rooms": [], "board_seq": 1})
+    await store.add_connected("gone", {("r1-1", "p1", "p2"): 5000})
     await store.delete(gone)
+    assert await store.board("gone") is None and await store.connected("gone") == {}
     assert await store.load("gone") is None
     assert await store.event_ids() == ["keep"] and await store.live_ids() == ["keep"]
     for token in ("host-gone", "mod-gone", "tok-gone-1"):
@@ -399,6 +402,23 @@ async def test_the_board_last_sent_is_kept_per_event(store: Store) -> None:
     await store.put_board("ev1", {**board, "board_seq": 8})
     assert await store.board("ev1") == {**board, "board_seq": 8}
     assert await store.board("ev2") is None
+
+
+async def test_connected_call_time_adds_up_and_is_kept(store: Store, reopen: Open) -> None:
+    await store.create(new_event("ev1"))
+    await store.create(new_event("ev2"))
+    assert await store.connected("ev1") == {}
+    await store.add_connected("ev1", {("r1-1", "p1", "p2"): 5000, ("r1-1", "p2", "p1"): 4000})
+    await store.add_connected("ev1", {("r1-1", "p1", "p2"): 5000})
+    await store.add_connected("ev1", {})
+    # ids are not trusted to be free of separators: keys come back as they went in
+    await store.add_connected("ev2", {("r|1", "p,1", 'p"2'): 1})
+    expected = {("r1-1", "p1", "p2"): 10_000, ("r1-1", "p2", "p1"): 4000}
+    assert await store.connected("ev1") == expected
+    assert await store.connected("ev2") == {("r|1", "p,1", 'p"2'): 1}
+    await store.close()
+    again = await reopen()
+    assert await again.connected("ev1") == expected
 
 
 async def test_previews_keep_each_persons_latest(store: Store) -> None:

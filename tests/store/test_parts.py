@@ -62,4 +62,6 @@ def test_the_end_takes_the_event_off_the_live_list() -> None:
     state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
     new = engine.move_clock(state, ClockCommand.END, T0, frozenset(FOUR), "host").state
     delta = diff(state, new)
-    assert touched(delta) == {"clock"} and delta.ended
+    # the clock, and the round that stopped (its end is stamped): nothing else
+    assert touched(delta) == {"clock", "rounds"} and delta.ended
+    assert list(delta.rounds) == [1] and delta.rounds[1].ended_at == T0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -47,7 +49,9 @@ async def test_a_rating_does_not_rewrite_the_event(server: Running) -> None:
     # the ratings are kept (the results show them) but the decided record did not change
     assert await seq_of(server, g.ev.id) == before
     status, text = await server.api("GET", f"/api/events/{g.ev.id}/meetings.csv")
-    assert status == 200 and text.count(",4,") == len(g.people)
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert status == 200 and len(rows) == 2
+    assert all((row["a_rating"], row["b_rating"]) == ("4", "4") for row in rows)
 
 
 async def test_relaying_a_candidate_loads_nothing(
@@ -69,3 +73,23 @@ async def test_relaying_a_candidate_loads_nothing(
         assert (await g.people[pid].call("signal", {"to": partner, "data": data}))["ok"]
     await g.people[partner].wait_for("signal", lambda m: m["data"] == data)
     assert store.calls["load"] == loads
+
+
+async def test_a_link_report_loads_nothing_and_counts_its_call(
+    start: Callable[..., Any], tmp_path: Path
+) -> None:
+    store = Counting(EmbeddedStore(tmp_path / "speedmeet.sqlite3"))
+    server = await start(store=store, board_interval_ms=20)
+    g = await gather(server)
+    await g.mod.wait_board(lambda d: len(d["rooms"]) == 2)
+    pid = next(iter(g.people))
+    report = {
+        "room": g.room(pid),
+        "ice": "connected",
+        "peers": [{"id": g.partner(pid), "ice": "connected"}],
+    }
+    loads = store.calls["load"]
+    for _ in range(20):
+        assert (await g.people[pid].call("stats", report))["ok"]
+    assert store.calls["load"] == loads  # the meter keeps each socket's last report itself
+    assert store.calls["add_connected"] >= 1

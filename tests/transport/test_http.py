@@ -375,23 +375,26 @@ async def test_meetings_csv_after_a_round_with_feedback(server: Running) -> None
     ) as r:
         assert r.status == 200 and r.content_type == "text/csv"
         assert "attachment" in r.headers["Content-Disposition"]
-        rows = list(csv.DictReader(io.StringIO(await r.text())))
-    assert len(rows) == 4  # each of the two rooms seen from both sides
-    assert {(row["participant_id"], row["peer_id"]) for row in rows} == {
-        (p, g.partner(p)) for p in g.people
+        body = await r.read()
+    assert body.startswith("\ufeff".encode())  # a spreadsheet reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert len(rows) == 2  # one row per meeting, both people on it
+    assert {frozenset((row["a_id"], row["b_id"])) for row in rows} == {
+        frozenset((p, g.partner(p))) for p in g.people
     }
-    assert all(row["round"] == "1" for row in rows)
-    mine = next(row for row in rows if row["participant_id"] == pid)
-    assert (mine["room"], mine["peer_id"], mine["rating"], mine["follow_up"], mine["note"]) == (
+    assert all(row["round"] == "1" and row["kind"] == "meeting" for row in rows)
+    mine = next(row for row in rows if pid in (row["a_id"], row["b_id"]))
+    me, them = ("a", "b") if mine["a_id"] == pid else ("b", "a")
+    assert (mine["room"], mine[f"{them}_id"], mine[f"{me}_rating"], mine[f"{me}_note"]) == (
         room,
         partner,
         "4",
-        "yes",
         "Pilot in spring",
     )
-    assert mine["email"] == next(p["email"] for p in g.ev.people if p["id"] == pid)
-    theirs = next(row for row in rows if row["participant_id"] == partner)
-    assert (theirs["rating"], theirs["follow_up"]) == ("", "")
+    assert mine[f"{them}_rating"] == ""
+    # one of two wants to follow up: nothing says so, no contact is given
+    assert (mine["mutual_follow_up"], mine["a_email"], mine["b_email"]) == ("no", "", "")
+    assert (mine["a_reasons"], mine["b_reasons"]) == ("", "")
 
 
 # --- health, metrics, pages -----------------------------------------------------------------

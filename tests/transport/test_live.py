@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from typing import Any
 
 from tests.conftest import PEOPLE, Client, Running
@@ -129,11 +131,15 @@ async def test_trios_are_rated_per_person(server: Running) -> None:
     assert (peers["p2"]["rating"], peers["p2"]["mutual_follow_up"]) == (5, True)
     assert (peers["p3"]["rating"], peers["p3"]["mutual_follow_up"]) == (2, False)
     assert peers["p2"]["email"] and "email" not in peers["p3"]
-    status, csv = await server.api("GET", f"/api/events/{g.ev.id}/meetings.csv")
+    status, text = await server.api("GET", f"/api/events/{g.ev.id}/meetings.csv")
     assert status == 200
-    mine = {
-        line.split(",")[8]: line.split(",")[12] for line in csv.splitlines() if ",p1," in line[:20]
-    }
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert len(rows) == 3  # a room of three: a row per pair
+    mine = {}
+    for row in rows:
+        for me, them in (("a", "b"), ("b", "a")):
+            if row[f"{me}_id"] == "p1":
+                mine[row[f"{them}_id"]] = row[f"{me}_rating"]
     assert mine == {"p2": "5", "p3": "2"}
 
 

@@ -1,7 +1,10 @@
-/** Rating a meeting (1–5, follow up, note) and the end-of-event summary of every meeting. */
+/** Rating a meeting (1–5, follow up and why, note) and the end-of-event summary of every meeting. */
 
 import { t } from './i18n.js';
 import { el } from './ui.js';
+
+/** Why someone wants to follow up (the server's `reasons`), in the order the form shows them. */
+export const REASONS = ['conversation', 'documentation', 'demonstration', 'experiment', 'purchase'];
 
 function names(peers) {
   return peers.map((p) => p.name).join(', ');
@@ -29,6 +32,21 @@ export function feedbackForm(meeting, submit, saved = () => {}) {
     el('span', { text: String(n) })));
   const followUp = el('input', { type: 'checkbox', name: 'follow_up', checked: Boolean(meeting.follow_up),
     'data-testid': 'follow-up' });
+  const given = new Set(Array.isArray(meeting.reasons) ? meeting.reasons : []);
+  const reasonBoxes = REASONS.map((r) => el('input', { type: 'checkbox', name: 'reasons', value: r,
+    checked: given.has(r), 'data-testid': `reason-${r}` }));
+  const hintId = `reasons-hint-${group}`;
+  const reasons = el('fieldset', { class: 'reasons', 'data-testid': 'follow-up-reasons', 'aria-describedby': hintId },
+    el('legend', { text: t('feedback_reasons') }),
+    reasonBoxes.map((box) => el('label', { class: 'check' }, box, ' ', t(`follow_reason_${box.value}`))),
+    el('p', { class: 'muted small', id: hintId, text: t('feedback_reasons_hint') }));
+  // the reasons belong to a wish to follow up: shown with it, cleared without it
+  const showReasons = () => {
+    reasons.hidden = !followUp.checked;
+    if (!followUp.checked) for (const box of reasonBoxes) box.checked = false;
+  };
+  followUp.addEventListener('change', showReasons);
+  showReasons();
   const note = el('textarea', { name: 'note', rows: 2, maxlength: 2000, placeholder: t('feedback_note_hint'),
     'data-testid': 'feedback-note' });
   const button = el('button', { type: 'submit', class: 'primary', text: t('feedback_send'),
@@ -42,6 +60,7 @@ export function feedbackForm(meeting, submit, saved = () => {}) {
       el('div', { class: 'rating-options' }, stars),
       el('p', { class: 'muted small', text: t('feedback_rating_scale') })),
     el('label', { class: 'check' }, followUp, ' ', t('feedback_follow_up', { names: names(meeting.peers) })),
+    reasons,
     el('label', { class: 'field' }, el('span', { text: t('feedback_note') }), note),
     el('div', { class: 'inline' }, button, status));
   form.addEventListener('submit', async (event) => {
@@ -55,6 +74,7 @@ export function feedbackForm(meeting, submit, saved = () => {}) {
       room: meeting.room,
       rating: Number(chosen.value),
       follow_up: followUp.checked,
+      reasons: followUp.checked ? reasonBoxes.filter((box) => box.checked).map((box) => box.value) : [],
       note: note.value.trim(),
     };
     if (meeting.peer) values.peer = meeting.peer;
@@ -71,6 +91,11 @@ export function feedbackForm(meeting, submit, saved = () => {}) {
     }
   });
   return form;
+}
+
+/** "Continue the conversation, A purchase", or '' for none. */
+function reasonList(reasons) {
+  return Array.isArray(reasons) ? reasons.map((r) => t(`follow_reason_${r}`)).join(', ') : '';
 }
 
 function ratingText(rated) {
@@ -99,11 +124,18 @@ function peerSummary(meeting, peer, submit) {
       ? el('p', { class: 'follow-up' }, t('summary_mutual'), ' ',
         peer.email ? el('a', { href: `mailto:${peer.email}`, text: peer.email, 'data-testid': 'peer-email' }) : null)
       : null,
-    rated.follow_up ? el('p', { class: 'small', text: t('summary_you_follow_up') }) : null,
+    peer.mutual_follow_up && reasonList(peer.their_reasons)
+      ? el('p', { class: 'small', text: t('summary_their_reasons', { name: peer.name, reasons: reasonList(peer.their_reasons) }) })
+      : null,
+    rated.follow_up && !peer.mutual_follow_up ? el('p', { class: 'small', text: t('summary_you_follow_up') }) : null,
+    reasonList(rated.reasons)
+      ? el('p', { class: 'small', text: t('summary_your_reasons', { reasons: reasonList(rated.reasons) }) })
+      : null,
+    peer.note ? el('p', { class: 'small note-text' }, el('strong', { text: t('summary_your_note') }), ' ', peer.note) : null,
     rating);
   if (!rated.rating) {
     const form = feedbackForm({ room: meeting.room, peer: peer.id, peers: [peer] }, submit, (values) => {
-      Object.assign(rated, { rating: values.rating, follow_up: values.follow_up });
+      Object.assign(rated, { rating: values.rating, follow_up: values.follow_up, reasons: values.reasons });
       rating.textContent = ratingText(rated);
     });
     item.append(form);

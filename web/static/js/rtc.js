@@ -612,6 +612,8 @@ export class Mesh {
       loss: loss === null ? null : Math.round(loss * 10000) / 10000,
       kbps: kbps === null ? null : Math.round(kbps),
       inbound,
+      // each call on its own: the results count how long each pair was really connected
+      peers: members.map((s) => ({ id: s.id, ice: s.stats.ice })),
     });
   }
 }

@@ -1,0 +1,253 @@
+"""What the event produced: the organiser's report and the results files (host link or admin
+token), each participant's summary and contacts (their own link only).
+
+Every answer here is built from the event's state, its feedback log and its connected-call
+counters (``figures``, ``exports``); a wish to follow up that one person alone made shows
+nowhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from .. import engine, exports, figures, i18n, links, logs, vcard, views
+from ..model import Entry, EventState, Phase
+from .api import json_response, require_admin
+from .keys import OWNER, SETTINGS
+from .pages import bad_link, language, render
+
+routes = web.RouteTableDef()
+T = TypeVar("T")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def _inputs(request: web.Request, state: EventState) -> tuple[list[Entry], figures.Counters]:
+    store = request.app[OWNER].store
+    return await store.entries(state.id, "feedback"), await store.connected(state.id)
+
+
+async def _off_loop(fn: Callable[..., T], *args: Any) -> T:
+    """Run a computation over a whole event in a worker thread (a big event takes a while)."""
+    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+async def report_of(request: web.Request, state: EventState) -> dict[str, Any]:
+    """The organiser's figures (``figures.report``)."""
+    feedback, counters = await _inputs(request, state)
+    return await _off_loop(figures.report, state, feedback, counters)
+
+
+async def _table(request: web.Request, state: EventState) -> list[list[exports.Value]]:
+    feedback, counters = await _inputs(request, state)
+    return await _off_loop(exports.rows, state, feedback, counters, request.app[SETTINGS].tz())
+
+
+def _download(body: bytes, content_type: str, name: str) -> web.Response:
+    return web.Response(
+        body=body,
+        content_type=content_type,
+        charset="utf-8" if content_type.startswith("text/") else None,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def csv_response(request: web.Request, state: EventState) -> web.Response:
+    """``meetings.csv``: ``?sep=semicolon`` for spreadsheets set up in French."""
+    delimiter = ";" if request.query.get("sep") in ("semicolon", ";") else ","
+    body = exports.to_csv(await _table(request, state), delimiter)
+    return _download(body, "text/csv", f"meetings-{state.id}.csv")
+
+
+async def xlsx_response(request: web.Request, state: EventState) -> web.Response:
+    """``meetings.xlsx``."""
+    body = await _off_loop(exports.to_xlsx, await _table(request, state), state.settings.title)
+    return _download(body, XLSX, f"meetings-{state.id}.xlsx")
+
+
+# --- the admin API ---------------------------------------------------------------------------
+
+
+async def _admin_event(request: web.Request) -> EventState:
+    require_admin(request)
+    return await request.app[OWNER].get(request.match_info["id"])
+
+
+@routes.get("/api/events/{id}/meetings.csv")
+async def get_meetings(request: web.Request) -> web.Response:
+    """The results as CSV: one row per meeting, one per person who met nobody."""
+    return await csv_response(request, await _admin_event(request))
+
+
+@routes.get("/api/events/{id}/meetings.xlsx")
+async def get_meetings_xlsx(request: web.Request) -> web.Response:
+    """The results as an Excel workbook."""
+    return await xlsx_response(request, await _admin_event(request))
+
+
+@routes.get("/api/events/{id}/report")
+async def get_report(request: web.Request) -> web.Response:
+    """The organiser's figures as JSON."""
+    state = await _admin_event(request)
+    return json_response(await report_of(request, state))
+
+
+# --- the host link ---------------------------------------------------------------------------
+
+
+async def _host_event(request: web.Request) -> EventState | None:
+    """The event of the path, if the path's token is its host link (a host link of another
+    event opens nothing here)."""
+    state = await request.app[OWNER].store.load(request.match_info["event"])
+    if state is None or not links.same(request.match_info["token"], state.host_token_hash):
+        return None
+    return state
+
+
+def _not_host(request: web.Request) -> web.Response:
+    return bad_link(request, language(request))
+
+
+@routes.get("/e/{event}/host/{token}/meetings.csv")
+async def host_meetings_csv(request: web.Request) -> web.Response:
+    """The results as CSV, for the host console."""
+    state = await _host_event(request)
+    return _not_host(request) if state is None else await csv_response(request, state)
+
+
+@routes.get("/e/{event}/host/{token}/meetings.xlsx")
+async def host_meetings_xlsx(request: web.Request) -> web.Response:
+    """The results as an Excel workbook, for the host console."""
+    state = await _host_event(request)
+    return _not_host(request) if state is None else await xlsx_response(request, state)
+
+
+@routes.get("/e/{event}/host/{token}/report.json")
+async def host_report_json(request: web.Request) -> web.Response:
+    """The organiser's figures as JSON, for the host link."""
+    state = await _host_event(request)
+    if state is None:
+        return json_response({"error": {"code": "bad_token", "message": "Not a host link."}}, 404)
+    return json_response(await report_of(request, state))
+
+
+def _number(lang: str) -> Callable[[Any, int], str]:
+    def fmt(value: Any, digits: int = 0) -> str:
+        if value is None:
+            return "–"
+        text = f"{value:.{digits}f}"
+        return text.replace(".", ",") if lang == "fr" else text
+
+    return fmt
+
+
+def _clock(request: web.Request) -> Callable[[int | None], str]:
+    tz = request.app[SETTINGS].tz()
+
+    def fmt(ms: int | None) -> str:
+        return "–" if ms is None else datetime.fromtimestamp(ms / 1000, tz).strftime("%H:%M")
+
+    return fmt
+
+
+@routes.get("/e/{event}/host/{token}/report")
+async def host_report(request: web.Request) -> web.Response:
+    """The organiser's report: figures, charts and their tables, for the host link."""
+    state = await _host_event(request)
+    if state is None:
+        return _not_host(request)
+    lang = language(request, state.settings.language)
+    t = i18n.strings(lang)
+    report = await report_of(request, state)
+    base = f"/e/{state.id}/host/{request.match_info['token']}"
+    # the charts' figures (the table of every participant is only the page's)
+    charted = {k: v for k, v in report.items() if k != "by_participant"}
+    boot = {"role": "report", "token": "", "lang": lang, "strings": t, "report": charted}
+    return render(
+        request,
+        "report.html",
+        t=t,
+        lang=lang,
+        boot=boot,
+        title=state.settings.title,
+        report=report,
+        event=views.event_payload(state),
+        base=base,
+        sep="semicolon" if lang == "fr" else "comma",
+        num=_number(lang),
+        clock=_clock(request),
+    )
+
+
+# --- the participant's own link --------------------------------------------------------------
+
+
+async def _own(request: web.Request) -> tuple[EventState, str] | None:
+    """The event and the participant whose link the path carries."""
+    owner = request.app[OWNER]
+    state = await owner.store.load(request.match_info["event"])
+    ref = await owner.store.resolve(request.match_info["token"]) if state else None
+    if state is None or ref is None or ref.event_id != state.id or ref.role != "participant":
+        return None
+    assert ref.participant_id is not None
+    return state, ref.participant_id
+
+
+async def _summary(request: web.Request, state: EventState, pid: str) -> dict[str, Any]:
+    feedback, counters = await _inputs(request, state)
+    return engine.summary_payload(state, logs.ratings(feedback), pid, counters)
+
+
+@routes.get("/e/{event}/p/{token}/summary")
+async def participant_summary(request: web.Request) -> web.Response:
+    """A participant's summary to read, print or keep: everyone met, their own ratings and
+    notes, the contacts of mutual follow-ups."""
+    found = await _own(request)
+    if found is None:
+        return bad_link(request, language(request))
+    state, pid = found
+    lang = language(request, state.settings.language)
+    t = i18n.strings(lang)
+    summary = await _summary(request, state, pid)
+    me = state.participants[pid]
+    contacts = sum(p["mutual_follow_up"] for m in summary["meetings"] for p in m["peers"])
+    return render(
+        request,
+        "summary.html",
+        t=t,
+        lang=lang,
+        boot={"role": "summary", "token": "", "lang": lang, "strings": {}},
+        title=state.settings.title,
+        me=engine.person_payload(me),
+        meetings=summary["meetings"],
+        contacts=contacts,
+        ended=state.clock.phase is Phase.ENDED,
+        base=f"/e/{state.id}/p/{request.match_info['token']}",
+    )
+
+
+@routes.get("/e/{event}/p/{token}/contacts.vcf")
+async def participant_contacts(request: web.Request) -> web.Response:
+    """The contacts of a participant's mutual follow-ups, as vCards for an address book."""
+    found = await _own(request)
+    if found is None:
+        return bad_link(request, language(request))
+    state, pid = found
+    t = i18n.strings(language(request, state.settings.language))
+    summary = await _summary(request, state, pid)
+    cards = [
+        vcard.Contact(
+            name=p["name"],
+            organization=p["organization"],
+            email=p.get("email", ""),
+            note=t["vcard_note"].format(event=state.settings.title, round=m["round"]),
+        )
+        for m in summary["meetings"]
+        for p in m["peers"]
+        if p["mutual_follow_up"]
+    ]
+    return _download(vcard.cards(cards).encode("utf-8"), "text/vcard", f"contacts-{state.id}.vcf")
