@@ -11,6 +11,7 @@ from ..limits import Rate, client_address
 from ..metrics import Metrics
 from ..service import Owner
 from ..settings import Settings
+from ..turn import IceServers
 
 SETTINGS = web.AppKey("settings", Settings)
 OWNER = web.AppKey("owner", Owner)
@@ -18,6 +19,7 @@ LEASES = web.AppKey("leases", Leases)
 METRICS = web.AppKey("metrics", Metrics)
 ADMIN_TOKEN = web.AppKey("admin_token", str)
 NEW_TOKEN: web.AppKey[Callable[[], str]] = web.AppKey("new_token")
+ICE = web.AppKey("ice", IceServers)
 
 
 class Signups:

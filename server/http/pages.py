@@ -6,14 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import msgspec
 from aiohttp import web
 
 from .. import i18n, links, views
 from ..errors import SpeedmeetError
 from ..model import EventState
+from ..turn import SELFTEST
 from .api import json_response, planned
-from .keys import OWNER, SETTINGS
+from .keys import ICE, OWNER, SETTINGS
 
 routes = web.RouteTableDef()
 WEB = Path(__file__).resolve().parent.parent.parent / "web"
@@ -143,8 +143,9 @@ async def check_page(request: web.Request) -> web.Response:
     """The camera and network self-test."""
     lang = language(request)
     t = i18n.strings(lang)
-    ice = msgspec.to_builtins(request.app[SETTINGS].ice_servers)
-    # the same STUN/TURN servers as the rooms: the test says what a meeting would get
+    # the same STUN/TURN servers as the rooms (fresh TURN credentials): the test says what a
+    # meeting would get
+    ice = request.app[ICE].wire(SELFTEST)
     boot = {
         "role": "check",
         "token": "",
