@@ -96,6 +96,7 @@ async def _page(request: web.Request, role: str) -> web.Response:
         "lang": lang,
         "strings": t,
         "event": views.event_payload(state),
+        "chat_max_chars": request.app[SETTINGS].chat_max_chars,
     }
     if ref.participant_id is not None:
         p = state.participants[ref.participant_id]
