@@ -6,6 +6,7 @@ by the browser. The conversation can be saved as a text file, and is gone with t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,9 @@ async def _screen(page: Any, name: str, timeout: float = 20_000) -> None:
 
 
 async def _active(page: Any) -> str | None:
-    return await page.evaluate("() => document.activeElement && document.activeElement.dataset.testid")  # type: ignore[no-any-return]
+    return await page.evaluate(
+        "() => document.activeElement && document.activeElement.dataset.testid"
+    )  # type: ignore[no-any-return]
 
 
 async def _meet(server: Running, browser: Any, lang: str) -> tuple[Any, dict[str, Any], list[str]]:
@@ -123,7 +126,10 @@ async def _chat(a: Any, b: Any, a_name: str, lang: str) -> None:
     label = await button.get_attribute("aria-label")
     assert "1" in label, label
     said = await b.text_content('[data-testid="chat-announce"]')
-    assert a_name in said and await b.get_attribute('[data-testid="chat-announce"]', "role") == "status"
+    assert (
+        a_name in said
+        and await b.get_attribute('[data-testid="chat-announce"]', "role") == "status"
+    )
     await b.focus('[data-testid="chat-button"]')
     await b.keyboard.press("Enter")
     assert await _active(b) == "chat-input"
@@ -161,7 +167,8 @@ async def test_two_participants_chat(server: Running, browser: Any, lang: str) -
     async with pages[a].expect_download() as info:
         await pages[a].click('[data-testid="chat-save"]')
     download = await info.value
-    saved = Path(await download.path()).read_text(encoding="utf-8")
+    saved_path = await download.path()
+    saved = await asyncio.to_thread(Path(saved_path).read_text, encoding="utf-8")
     assert "https://example.org/deck?v=2" in saved and PEOPLE[3]["name"] in saved, saved
     assert download.suggested_filename.endswith(".txt")
 
