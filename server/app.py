@@ -25,6 +25,7 @@ from .feed import Feed
 from .http import api, guard, join, mailing, pages, people, results
 from .http.keys import (
     ADMIN_TOKEN,
+    ICE,
     LEASES,
     METRICS,
     NEW_TOKEN,
@@ -46,6 +47,7 @@ from .signaling import Signaling
 from .sockets import HostNamespace, ModeratorNamespace, Namespaces, ParticipantNamespace
 from .store import EmbeddedStore, Store
 from .tasks import Tasks
+from .turn import SELFTEST, IceServers
 
 log = logging.getLogger(__name__)
 
@@ -116,13 +118,16 @@ def create_app(
     )
     sio.attach(app)
     codec.guard(sio)
-    signaling = Signaling(store, sio, settings, metrics)
+    ice = IceServers.of(settings, now)
+    signaling = Signaling(store, sio, settings, metrics, ice)
     delivery = Delivery(sio, signaling)
     limits = SocketLimits(
         Rate(settings.rate_events_per_second, settings.rate_events_burst),
         Rate(settings.rate_signals_per_second, settings.rate_signals_burst),
         settings.help_every_seconds,
         metrics,
+        chat=Rate(settings.rate_chat_per_second, settings.rate_chat_burst),
+        chat_chars=settings.chat_max_chars,
     )
     participants = ParticipantNamespace(owner, metrics, limits, signaling, delivery)
     host = HostNamespace(owner, metrics, limits, settings.base_url(), new_token)
@@ -166,10 +171,11 @@ def create_app(
     app[SIO] = sio
     app[ADMIN_TOKEN] = settings.admin_token
     app[NEW_TOKEN] = new_token
+    app[ICE] = ice
     app[ECHO] = Echo(
         limit=settings.selftests,
         lifetime_s=settings.selftest_seconds,
-        ice_servers=settings.ice_servers,
+        ice_servers=lambda: ice.servers(SELFTEST),
         per_address=settings.selftests_per_address,
         connect_s=settings.selftest_connect_seconds,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from aiortc import (
@@ -45,15 +45,12 @@ class Echo:
         self,
         limit: int = 4,
         lifetime_s: float = 120.0,
-        ice_servers: Sequence[IceServer] = (),
+        ice_servers: Sequence[IceServer] | Callable[[], Sequence[IceServer]] = (),
         per_address: int = 2,
         connect_s: float = 20.0,
     ) -> None:
-        # Only the configured servers: left alone, aiortc would ask a public STUN server, which a
-        # closed network cannot reach (gathering then waits for it to time out).
-        self._config = RTCConfiguration(
-            iceServers=[RTCIceServer(s.urls, s.username, s.credential) for s in ice_servers]
-        )
+        # The rooms' servers, asked for each test (TURN credentials are short-lived).
+        self._ice = ice_servers if callable(ice_servers) else lambda: ice_servers
         self._limit = limit
         self._per_address = per_address
         self._connect_s = connect_s
@@ -76,7 +73,7 @@ class Echo:
             )
         if len(self._peers) >= self._limit:
             raise UserError("busy", "Too many self-tests are running; try again in a minute.")
-        pc = RTCPeerConnection(self._config)
+        pc = RTCPeerConnection(self._configuration())
         now = time.monotonic()
         self._peers[pc] = _Slot(address, now + self._connect_s, now + self._lifetime)
         hole = MediaBlackhole()
@@ -108,6 +105,12 @@ class Echo:
             await self._close(pc)
             raise ProtocolError("bad_sdp", f"The offer could not be used: {exc}.") from exc
         return pc.localDescription
+
+    def _configuration(self) -> RTCConfiguration:
+        # Only the configured servers: left alone, aiortc would ask a public STUN server, which a
+        # closed network cannot reach (gathering then waits for it to time out).
+        servers = [RTCIceServer(s.urls, s.username, s.credential) for s in self._ice()]
+        return RTCConfiguration(iceServers=servers)
 
     async def _close(self, pc: RTCPeerConnection) -> None:
         self._peers.pop(pc, None)

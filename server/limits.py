@@ -6,19 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
 import socketio
 
-from .errors import SpeedmeetError
+from .errors import SpeedmeetError, UserError
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 IDLE_S = 600.0  # a bucket not used for this long is forgotten (it would be full anyway)
 FLOOD = 200  # refusals in a row that get a socket disconnected
+# Control characters (but newline and tab) and the bidirectional overrides, which can make a
+# message read otherwise than it is written (a link that looks like another).
+UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 class RateLimited(SpeedmeetError):
@@ -79,10 +83,14 @@ class SocketLimits:
         signals: Rate,
         help_every_s: float,
         metrics: Metrics,
+        chat: Rate | None = None,
+        chat_chars: int = 1000,
     ) -> None:
         self._events = events
         self._signals = signals
         self._help = Rate(1 / help_every_s, 1) if help_every_s > 0 else None
+        self._chat = chat
+        self._chat_chars = chat_chars
         self._metrics = metrics
         self._refused: dict[str, int] = {}
 
@@ -95,11 +103,30 @@ class SocketLimits:
                 self._events.check(sid, "requests")
             if event == "help" and person is not None and self._help is not None:
                 self._help.check(person, "help requests (one is enough: a moderator is coming)")
+            if event == "chat" and self._chat is not None:
+                # per person (all their tabs), or per staff page
+                self._chat.check(("person", person) if person else sid, "chat messages")
         except RateLimited:
             self._refused[sid] = self._refused.get(sid, 0) + 1
             self._metrics.rate_limited.inc()
             raise
         self._refused.pop(sid, None)
+
+    def chat_text(self, text: str) -> str:
+        """A chat message as it is relayed: every line end a newline, unprintable characters
+        dropped, trimmed; ``chat_empty`` if nothing is left, ``chat_too_long`` (with
+        ``max_chars``) past ``chat_max_chars``."""
+        clean = UNPRINTABLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+        if not clean:
+            raise UserError("chat_empty", "Write something before sending.")
+        if len(clean) > self._chat_chars:
+            raise UserError(
+                "chat_too_long",
+                f"A chat message holds at most {self._chat_chars} characters; "
+                f"this one has {len(clean)}.",
+                max_chars=self._chat_chars,
+            )
+        return clean
 
     def flooding(self, sid: str) -> bool:
         """Whether the socket keeps sending while refused (it gets disconnected)."""
@@ -109,6 +136,8 @@ class SocketLimits:
         """The socket is gone."""
         self._events.forget(sid)
         self._signals.forget(sid)
+        if self._chat is not None:
+            self._chat.forget(sid)
         self._refused.pop(sid, None)
 
 

@@ -25,6 +25,11 @@ class Metrics:
         self.signals = Counter(
             "speedmeet_signals_relayed_total", "Signaling messages relayed", registry=self.registry
         )
+        self.chats = Counter(
+            "speedmeet_chat_relayed_total",
+            "Chat messages relayed to a room (none is kept)",
+            registry=self.registry,
+        )
         self.refused = Counter(
             "speedmeet_connections_refused_total",
             "Socket.IO connections refused, by reason",

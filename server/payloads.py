@@ -9,6 +9,7 @@ import msgspec
 from .codec import Malformed
 from .errors import ProtocolError
 from .model import FollowUpReason
+from .settings import CHAT_MAX_CHARS
 
 Text = Annotated[str, msgspec.Meta(max_length=500)]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -148,6 +149,14 @@ class Write(msgspec.Struct, frozen=True):
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
     room: Id | None = None
     participant: Id | None = None
+
+
+class ChatText(msgspec.Struct, frozen=True):
+    """``chat {room, text}``: a message to the others of your room's call this round (``room``
+    guards against a message typed in one round reaching the next one's room)."""
+
+    room: Id
+    text: Annotated[str, msgspec.Meta(max_length=CHAT_MAX_CHARS)]
 
 
 class Label(msgspec.Struct, frozen=True):

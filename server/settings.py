@@ -15,6 +15,7 @@ import yaml
 from .rooms import MediaRules
 
 ENV_PREFIX = "SPEEDMEET_"
+CHAT_MAX_CHARS = 4000  # the most chat_max_chars may allow (the payload's own bound)
 
 
 class IceServer(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -56,6 +57,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     selftest_seconds: float = 120.0
     trust_forwarded_for: bool = False
     ice_servers: list[IceServer] = msgspec.field(default_factory=list)
+    turn_urls: list[str] = msgspec.field(default_factory=list)
+    turn_secret: str = ""
+    turn_ttl_seconds: int = 3600
+    rate_chat_per_second: float = 1.0
+    rate_chat_burst: int = 10
+    chat_max_chars: int = 1000
     language: Literal["en", "fr"] = "en"
     no_show_seconds: int = 45
     odd: Literal["trio", "wait"] = "trio"
@@ -101,6 +108,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         for key in ("media_grace_seconds", "no_video_seconds", "no_audio_seconds"):
             if not 0 <= getattr(self, key) <= 3600:
                 raise ValueError(f"{key} must be between 0 and 3600")
+        if self.turn_urls and not self.turn_secret:
+            raise ValueError("turn_urls need turn_secret (coturn's static-auth-secret)")
+        if self.turn_secret and not self.turn_urls:
+            raise ValueError("turn_secret needs turn_urls (e.g. turn:turn.example.org:3478)")
+        for url in self.turn_urls:
+            if not url.startswith(("turn:", "turns:")):
+                raise ValueError(f"turn_urls: {url!r} is not a turn: or turns: URL")
+        if not 60 <= self.turn_ttl_seconds <= 7 * 86400:
+            raise ValueError("turn_ttl_seconds must be between 60 and 604800 (a week)")
+        if not 1 <= self.chat_max_chars <= CHAT_MAX_CHARS:
+            raise ValueError(f"chat_max_chars must be between 1 and {CHAT_MAX_CHARS}")
         zone(self.timezone)  # a name the time zone database knows
 
     def media_rules(self) -> MediaRules:
@@ -134,6 +152,12 @@ class SettingsError(Exception):
     """A setting has a bad value; the message names the key."""
 
 
+# Keys whose variables are taken as they are (a secret is text, even when it looks like a number).
+TEXT_KEYS: tuple[str, ...] = ("admin_token", "public_url", "redis_url", "redis_prefix")
+TEXT_KEYS += ("data_dir", "data_key", "turn_secret", "data_policy", "timezone")
+TEXT_KEYS += ("smtp_host", "smtp_username", "smtp_password", "smtp_from")
+
+
 def _env_value(raw: str) -> Any:
     # YAML parses numbers, booleans and lists (``[...]``) the way config.yaml would.
     return yaml.safe_load(raw) if raw.strip() else ""
@@ -162,11 +186,7 @@ def load(
         name = key[len(ENV_PREFIX) :].lower()
         if name not in known:
             continue  # other tools may use the prefix (e.g. SPEEDMEET_REQUIRE_BROWSER)
-        text = (
-            "admin_token", "public_url", "redis_url", "redis_prefix", "data_dir", "data_key",
-            "data_policy", "timezone", "smtp_host", "smtp_username", "smtp_password", "smtp_from",
-        )  # fmt: skip
-        data[name] = raw if name in text else _env_value(raw)
+        data[name] = raw if name in TEXT_KEYS else _env_value(raw)
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return msgspec.convert(data, Settings, strict=False)

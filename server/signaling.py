@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -25,6 +26,7 @@ from .model import EventState, Phase
 from .settings import Settings
 from .store import Note, Store
 from .targets import MODERATOR_NS, PARTICIPANT_NS, person_room, staff_room
+from .turn import IceServers
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class RoomIndex(msgspec.Struct, frozen=True):
     running: bool
     peers: dict[str, frozenset[str]]
     staff: frozenset[str] = frozenset()
+    rooms: dict[str, str] = msgspec.field(default_factory=dict)  # who -> the room of their call
 
     @classmethod
     def of(cls, state: EventState) -> RoomIndex:
@@ -66,33 +69,41 @@ class RoomIndex(msgspec.Struct, frozen=True):
         for visit in record.visits:
             visitors.setdefault(visit.room, set()).add(visit.staff.id)
         peers: dict[str, frozenset[str]] = {}
+        rooms: dict[str, str] = {}
         for room in record.rooms:
             staff = visitors.get(room.id, set())
             for pid in room.members:
                 peers[pid] = frozenset(m for m in room.members if m != pid) | staff
+                rooms[pid] = room.id
             for sid in staff:
                 peers[sid] = frozenset(room.members)
+                rooms[sid] = room.id
         staff_ids = frozenset(s for ids in visitors.values() for s in ids if s in peers)
-        return cls(state.version, True, peers, staff_ids)
+        return cls(state.version, True, peers, staff_ids, rooms)
 
 
 class Signaling:
     """The relay, its room index per event, and what every ``assignment`` carries for calls."""
 
     def __init__(
-        self, store: Store, sio: socketio.AsyncServer, settings: Settings, metrics: Metrics
+        self,
+        store: Store,
+        sio: socketio.AsyncServer,
+        settings: Settings,
+        metrics: Metrics,
+        ice: IceServers | None = None,
     ) -> None:
         self._store = store
         self._sio = sio
         self._metrics = metrics
-        self._ice = msgspec.to_builtins(settings.ice_servers)
+        self._ice = ice or IceServers.of(settings, lambda: time.time_ns() // 1_000_000)
         self._index: dict[str, RoomIndex] = {}
         self._crossing = asyncio.Semaphore(CROSSING)
 
     def ice_servers(self, pid: str) -> list[dict[str, Any]]:
         """The STUN/TURN servers handed to ``pid``'s browser (every assignment carries them, so
-        that short-lived TURN credentials can be fresh)."""
-        return list(self._ice)
+        that short-lived TURN credentials are fresh)."""
+        return self._ice.wire(pid)
 
     def complete(self, assignment: dict[str, Any], pid: str) -> dict[str, Any]:
         """An ``assignment`` as sent to ``pid``: with the polite roles and the ICE servers."""
@@ -127,20 +138,23 @@ class Signaling:
         self._index[event_id] = index
         return index
 
+    async def scope(self, event_id: str, known: Callable[[RoomIndex], bool]) -> RoomIndex:
+        """The event's room index: the one kept, if ``known`` holds of it, else read afresh (the
+        sender may have seen a round, or a call, this process has not heard of yet)."""
+        index = self._index.get(event_id)
+        if index is None or not known(index):
+            index = await self._fresh(event_id)
+        return index
+
     async def peers(self, event_id: str, pid: str) -> frozenset[str]:
         """``pid``'s peers this round (from the room index, read again when it lacks them)."""
-        index = self._index.get(event_id)
-        if index is None or pid not in index.peers:
-            index = await self._fresh(event_id)
+        index = await self.scope(event_id, lambda i: pid in i.peers)
         return index.peers.get(pid, frozenset())
 
     async def relay(self, event_id: str, pid: str, to: str, data: dict[str, Any]) -> None:
         """Pass ``data`` from ``pid`` to ``to``, if ``to`` is in ``pid``'s room this round (or in
         the call ``pid`` joined, for a moderator page: ``pid`` is then its staff id)."""
-        index = self._index.get(event_id)
-        if index is None or to not in index.peers.get(pid, ()):
-            # unknown, or the sender saw a round this process has not heard of yet: look again
-            index = await self._fresh(event_id)
+        index = await self.scope(event_id, lambda i: to in i.peers.get(pid, ()))
         if not index.running:
             raise UserError("no_round", "No round is running: there is nobody to call.")
         peers = index.peers.get(pid)

@@ -14,6 +14,7 @@ import msgspec
 import socketio
 
 from . import engine, links, logs, meter, rooms, views
+from .chat import Chat
 from .clock import ClockCommand
 from .delivery import Delivery
 from .errors import ProtocolError, SpeedmeetError
@@ -23,6 +24,7 @@ from .metrics import Metrics
 from .model import EventState, Phase, StaffRole, TokenRef
 from .model import Staff as StaffPage
 from .payloads import (
+    ChatText,
     ClaimHelp,
     Empty,
     Extend,
@@ -247,6 +249,7 @@ class ParticipantNamespace(Role):
         self.delivery = delivery
         self.devices = DeviceRelay(owner.store, signaling)
         self.readings: dict[str, meter.Reading] = {}  # each socket's last link report
+        self.chat = Chat(signaling, owner.now, metrics)
 
     def pid(self, sid: str) -> str:
         """The participant id of a socket."""
@@ -334,6 +337,12 @@ class ParticipantNamespace(Role):
         """Relay an SDP description or ICE candidate to a peer of the same room, nobody else."""
         await self.signaling.relay(self.ref(sid).event_id, self.pid(sid), body.to, body.data)
         return {}
+
+    @acked(ChatText)
+    async def on_chat(self, sid: str, body: ChatText) -> dict[str, Any]:
+        """Write to the others of your room's call this round (relayed, kept nowhere)."""
+        text = self.limits.chat_text(body.text)
+        return await self.chat.send(self.ref(sid).event_id, self.pid(sid), body.room, text)
 
     @acked(Stats)
     async def on_stats(self, sid: str, body: Stats) -> dict[str, Any]:
@@ -566,6 +575,7 @@ class ModeratorNamespace(Staff):
     ) -> None:
         super().__init__(owner, metrics, limits)
         self.signaling = signaling
+        self.chat = Chat(signaling, owner.now, metrics)
         self.visiting: dict[str, str] = {}  # the room whose call each socket joined
 
     @acked(JoinRoom)
@@ -617,6 +627,13 @@ class ModeratorNamespace(Staff):
         joined, nobody else."""
         await self.signaling.relay(self.ref(sid).event_id, self.me(sid).id, body.to, body.data)
         return {}
+
+    @acked(ChatText)
+    async def on_chat(self, sid: str, body: ChatText) -> dict[str, Any]:
+        """Write to the members of the room whose call this page joined (kept nowhere)."""
+        text, me = self.limits.chat_text(body.text), self.me(sid)
+        event_id = self.ref(sid).event_id
+        return await self.chat.send(event_id, me.id, body.room, text, engine.staff_payload(me))
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         """A page that goes leaves the call it was in (it joins again when it is back)."""

@@ -12,6 +12,7 @@ from ..mail import Outbox
 from ..metrics import Metrics
 from ..service import Owner
 from ..settings import Settings
+from ..turn import IceServers
 
 SETTINGS = web.AppKey("settings", Settings)
 OWNER = web.AppKey("owner", Owner)
@@ -20,6 +21,7 @@ METRICS = web.AppKey("metrics", Metrics)
 ADMIN_TOKEN = web.AppKey("admin_token", str)
 NEW_TOKEN: web.AppKey[Callable[[], str]] = web.AppKey("new_token")
 OUTBOX = web.AppKey("outbox", Outbox)
+ICE = web.AppKey("ice", IceServers)
 
 
 class Signups:

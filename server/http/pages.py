@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import jinja2
-import msgspec
 from aiohttp import web
 
 from .. import i18n, links, views
 from ..assets import WEB
 from ..errors import SpeedmeetError
 from ..model import EventState
+from ..turn import SELFTEST
 from .api import json_response, planned
-from .keys import OWNER, SETTINGS
+from .keys import ICE, OWNER, SETTINGS
 
 routes = web.RouteTableDef()
 JINJA = web.AppKey("jinja", jinja2.Environment)
@@ -97,6 +97,7 @@ async def _page(request: web.Request, role: str) -> web.Response:
         "lang": lang,
         "strings": t,
         "event": views.event_payload(state),
+        "chat_max_chars": request.app[SETTINGS].chat_max_chars,
     }
     if ref.participant_id is not None:
         p = state.participants[ref.participant_id]
@@ -146,8 +147,9 @@ async def check_page(request: web.Request) -> web.Response:
     """The camera and network self-test."""
     lang = language(request)
     t = i18n.strings(lang)
-    ice = msgspec.to_builtins(request.app[SETTINGS].ice_servers)
-    # the same STUN/TURN servers as the rooms: the test says what a meeting would get
+    # the same STUN/TURN servers as the rooms (fresh TURN credentials): the test says what a
+    # meeting would get
+    ice = request.app[ICE].wire(SELFTEST)
     boot = {
         "role": "check",
         "token": "",

@@ -1,16 +1,57 @@
-/** The camera and microphone: asked for once, kept for the whole session; mute and camera-off. */
+/**
+ * The camera and microphone: asked for once, kept for the whole session; mute and camera-off;
+ * the choice of camera and microphone (remembered by this browser, swapped within the same
+ * stream so that calls only replace a track); sharing a screen.
+ */
 
-const CONSTRAINTS = { video: { width: 640, height: 480 }, audio: true };
-// When one device is missing or busy, still join with the other.
-const FALLBACKS = [{ video: CONSTRAINTS.video }, { audio: true }];
+const VIDEO = { width: 640, height: 480 };
 const RETRYABLE = new Set(['NotFoundError', 'OverconstrainedError', 'NotReadableError']);
+const BUSY = new Set(['NotReadableError', 'AbortError']);
+const CHOSEN_KEY = 'speedmeet:devices';  // {videoinput: deviceId, audioinput: deviceId}
 
 let stream = null;
 let starting = null;
 let muted = false;
 let cameraOff = false;
 let failure = null;  // the name of the error that kept a device out (null: none)
+let screen = null;  // the shared screen's video track
 const listeners = new Set();
+const trackListeners = new Set();
+const screenListeners = new Set();
+
+function chosen() {
+  try {
+    const value = JSON.parse(localStorage.getItem(CHOSEN_KEY));
+    return value && typeof value === 'object' ? value : {};
+  } catch {
+    return {};
+  }
+}
+
+function choose(kind, deviceId) {
+  try {
+    localStorage.setItem(CHOSEN_KEY, JSON.stringify({ ...chosen(), [kind]: deviceId }));
+  } catch {
+    // private mode: the choice holds for this page only
+  }
+}
+
+/**
+ * What to ask for, in turn: the devices this browser chose before (exactly: an `ideal` one
+ * loses to another camera closer to the wanted size), any devices if those are gone, and when
+ * one kind is missing or busy, still the other.
+ */
+function constraints() {
+  const { videoinput, audioinput } = chosen();
+  const asked = [];
+  if (videoinput || audioinput) {
+    asked.push({
+      video: videoinput ? { ...VIDEO, deviceId: { exact: videoinput } } : VIDEO,
+      audio: audioinput ? { deviceId: { exact: audioinput } } : true,
+    });
+  }
+  return [...asked, { video: VIDEO, audio: true }, { video: VIDEO }, { audio: true }];
+}
 
 /** The local stream (null until `start` resolved, or if it failed). */
 export function getStream() {
@@ -36,9 +77,9 @@ async function acquire() {
     throw err;
   }
   let firstError = null;
-  for (const constraints of [CONSTRAINTS, ...FALLBACKS]) {
+  for (const asked of constraints()) {
     try {
-      stream = await navigator.mediaDevices.getUserMedia(constraints);
+      stream = await navigator.mediaDevices.getUserMedia(asked);
       failure = firstError ? firstError.name : null;
       apply();
       notify();
@@ -114,6 +155,105 @@ export function toggleCamera() {
 export function onChange(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);
+}
+
+/** Call `fn(kind, track)` when a device was switched: `kind` is `audio` or `video`. */
+export function onTrack(fn) {
+  trackListeners.add(fn);
+  return () => trackListeners.delete(fn);
+}
+
+/**
+ * The cameras and microphones this browser has: `{videoinput: [{id, label}], audioinput: [...],
+ * current: {videoinput, audioinput}}` (labels are empty until the camera was allowed).
+ */
+export async function devices() {
+  const found = { videoinput: [], audioinput: [], current: {} };
+  if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return found;
+  for (const d of await navigator.mediaDevices.enumerateDevices()) {
+    if (d.kind in found && d.deviceId) found[d.kind].push({ id: d.deviceId, label: d.label });
+  }
+  for (const [kind, track] of [['videoinput', videoTrack()], ['audioinput', audioTrack()]]) {
+    if (track) found.current[kind] = track.getSettings().deviceId || null;
+  }
+  return found;
+}
+
+function videoTrack() {
+  return stream ? stream.getVideoTracks()[0] || null : null;
+}
+
+function audioTrack() {
+  return stream ? stream.getAudioTracks()[0] || null : null;
+}
+
+/**
+ * Use the camera or microphone `deviceId` (`kind` videoinput or audioinput) from now on, and
+ * remember it: the new track takes the old one's place in the same stream (mute and camera-off
+ * carry over), and `onTrack` listeners swap it into the calls. Resolves with the new track.
+ */
+export async function useDevice(kind, deviceId) {
+  const media = kind === 'videoinput' ? 'video' : 'audio';
+  const old = media === 'video' ? videoTrack() : audioTrack();
+  choose(kind, deviceId);
+  if (old && old.readyState === 'live' && old.getSettings().deviceId === deviceId) return old;
+  const asked = { [media]: { ...(media === 'video' ? VIDEO : {}), deviceId: { exact: deviceId } } };
+  let fresh;
+  try {
+    [fresh] = (await navigator.mediaDevices.getUserMedia(asked)).getTracks();
+  } catch (err) {
+    // Some cameras open once only: let the old one go, then ask again.
+    if (!old || !BUSY.has(err.name)) throw err;
+    old.stop();
+    [fresh] = (await navigator.mediaDevices.getUserMedia(asked)).getTracks();
+  }
+  if (!stream) stream = new MediaStream();
+  if (old) stream.removeTrack(old);
+  stream.addTrack(fresh);
+  apply();
+  // the calls send the new track before the old one stops
+  await Promise.all([...trackListeners].map((fn) => Promise.resolve(fn(media, fresh)).catch(() => {})));
+  if (old) old.stop();
+  notify();
+  return fresh;
+}
+
+/** Whether this browser can share a screen or a window (not on most phones). */
+export function canShareScreen() {
+  return Boolean(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
+}
+
+/** The shared screen's track, or null. */
+export function screenTrack() {
+  return screen;
+}
+
+/** Ask the browser for a screen, a window or a tab to share (it asks the person which). */
+export async function startScreen() {
+  if (screen) return screen;
+  const shared = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+  const [track] = shared.getVideoTracks();
+  track.contentHint = 'detail';  // slides and text: sharp rather than smooth
+  // The browser's own "stop sharing" button ends the track.
+  track.addEventListener('ended', () => { if (screen === track) stopScreen(); });
+  screen = track;
+  for (const fn of screenListeners) fn(screen);
+  return screen;
+}
+
+/** Stop sharing (the camera comes back). */
+export function stopScreen() {
+  if (!screen) return;
+  const track = screen;
+  screen = null;
+  track.stop();
+  for (const fn of screenListeners) fn(null);
+}
+
+/** Call `fn(track | null)` when sharing starts or stops. */
+export function onScreen(fn) {
+  screenListeners.add(fn);
+  return () => screenListeners.delete(fn);
 }
 
 /** The i18n key explaining a getUserMedia failure. */

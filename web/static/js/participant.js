@@ -11,6 +11,8 @@ import { Mesh } from './rtc.js';
 import { feedbackForm, peerLine, summaryList } from './feedback.js';
 import { wishesPanel } from './wishes.js';
 import { helpStatus, openHelp, setHelpStatus } from './help.js';
+import { ChatPanel } from './chat.js';
+import { devicePicker, refresh as refreshDevices } from './devices.js';
 
 // A new round's clock comes a moment before our assignment; do not flash "you sit out".
 const PAIRING_GRACE_MS = 2000;
@@ -49,6 +51,7 @@ const state = {
   told: new Map(),      // peer id → what their page says of its camera and mic (peer_media)
   arriving: new Map(),  // peer id → what our page measures arriving from them (health.js)
   mediaSettled: false,
+  chatMeeting: null,    // what a saved chat is headed with: {title, round, people}
   memory: recall(),     // survives a reload: {meeting, rated, stopped}
 };
 
@@ -78,6 +81,7 @@ const mesh = new Mesh({
   },
   hooks: {
     track: showRemote,
+    screen: showScreen,
     state: (id, link) => {
       state.ice.set(id, link);
       tileStatus(id);
@@ -95,6 +99,108 @@ const mesh = new Mesh({
       tileStatus(id);
     },
   },
+});
+
+// --- the room's chat, screen sharing, devices --------------------------------------------------
+
+const chat = new ChatPanel({
+  root: $('#chat'),
+  button: $('#chat-button'),
+  send: (room, text) => ask('chat', { room, text }),
+  nameOf: (m) => (m.staff ? staffName(m.staff) : peerName(m.from)),
+  context: () => state.chatMeeting || {},
+  maxChars: Number(boot.chat_max_chars) || 1000,
+});
+
+/** A new room: a new conversation (the last one is gone, saved or not). */
+function chatFor(a) {
+  if (chat.room === a.room) return;
+  chat.reset(a.room);
+  state.chatMeeting = { title: boot.event.title, round: a.round, people: a.peers.map((p) => p.name) };
+}
+
+/** Tell screen readers (politely) what changed in the call. */
+function announce(text) {
+  const node = $('[data-testid="share-status"]');
+  node.textContent = '';
+  setTimeout(() => { node.textContent = text; }, 50);
+}
+
+/** A peer shares a screen (or stopped): their tile is shown large. */
+function showScreen(id, on) {
+  const tile = $$('.tile.remote', remotes).find((n) => n.dataset.peer === id);
+  if (!tile) return;
+  const was = tile.dataset.screen === 'on';
+  tile.dataset.screen = on ? 'on' : 'off';
+  const caption = tile.querySelector('figcaption');
+  const badge = caption.querySelector('.badge-screen');
+  if (on && !badge) caption.append(el('span', { class: 'badge badge-screen', text: t('share_badge') }));
+  if (!on && badge) badge.remove();
+  remotes.dataset.screen = String($$('.tile.remote[data-screen="on"]', remotes).length > 0);
+  if (was !== on && state.screen === 'room') {
+    announce(t(on ? 'share_peer' : 'share_peer_stopped', { name: peerName(id) }));
+  }
+}
+
+function renderShare() {
+  const sharing = Boolean(media.screenTrack());
+  for (const b of $$('[data-action="share"]')) {
+    b.hidden = !media.canShareScreen();
+    b.setAttribute('aria-pressed', String(sharing));
+    b.textContent = sharing ? t('share_stop') : t('share_start');
+  }
+}
+
+async function toggleShare() {
+  if (media.screenTrack()) {
+    media.stopScreen();
+    return;
+  }
+  try {
+    await media.startScreen();
+  } catch (err) {
+    // the person chose not to share: nothing to say
+    if (err.name !== 'NotAllowedError' && err.name !== 'AbortError') say(alertArea, t('share_failed'), 'error');
+  }
+}
+
+media.onScreen((track) => {
+  mesh.shareScreen(track);
+  const self = $('[data-view="room"] [data-testid="local-video"]');
+  self.srcObject = track ? new MediaStream([track]) : media.getStream();
+  self.classList.toggle('mirror', !track);
+  $('[data-testid="self-tile"]').dataset.screen = track ? 'on' : 'off';
+  renderShare();
+  announce(t(track ? 'share_started' : 'share_stopped'));
+});
+
+// A camera or microphone chosen mid-call: the calls swap the track (no renegotiation).
+media.onTrack((kind, track) => {
+  const stream = media.getStream();
+  mesh.setStream(stream);
+  const sent = mesh.replaceTrack(kind, track);
+  for (const video of $$('[data-testid="local-video"]')) {
+    if (media.screenTrack() && video.closest('[data-view="room"]')) continue;
+    video.srcObject = null;
+    video.srcObject = stream;
+  }
+  return sent;
+});
+
+function toggleDevices(open) {
+  const panel = $('#room-devices');
+  const button = $('[data-action="devices"]');
+  const show = typeof open === 'boolean' ? open : panel.hidden;
+  panel.hidden = !show;
+  button.setAttribute('aria-expanded', String(show));
+  if (show) $('select', panel).focus();
+  else button.focus();
+}
+$('#room-devices').addEventListener('keydown', (event) => {
+  if (event.key === 'Escape') {
+    event.preventDefault();
+    toggleDevices(false);
+  }
 });
 
 function videoOf(id) {
@@ -220,9 +326,17 @@ function inRoom(c, a) {
 function syncCall(c, a) {
   if (!inRoom(c, a)) {
     if (mesh.room) mesh.leave();
+    media.stopScreen();  // the meeting is over: so is the sharing
+    if (!chat.closed) chat.end();
+    if (c && c.phase === 'round' && state.chatMeeting && state.chatMeeting.round !== c.round) {
+      chat.reset(null);  // a new round: the last meeting's conversation is gone
+      chat.end();
+      state.chatMeeting = null;
+    }
     for (const tile of $$('.tile.moderator', remotes)) tile.remove();  // their call ended with it
     return;
   }
+  chatFor(a);
   // Moderators in the call are extra peers: called like the others, left out of the link report.
   const extra = state.moderators.map((m) => ({ ...m, extra: true }));
   if (state.mediaSettled) mesh.enter({ ...a, peers: [...a.peers, ...extra] });  // else: once the camera answered
@@ -264,6 +378,8 @@ function update() {
     if (helpStatus()) setHelpStatus(null);  // open requests close with the event
   }
   syncCall(c, a);
+  // what was said in the last meeting, until the next one: saved by the person, or gone
+  $('[data-testid="chat-saved"]').hidden = !(screen === 'break' && chat.closed && chat.messages.length);
 }
 
 /** Whether I asked not to be paired: the server says so in every assignment. */
@@ -474,6 +590,10 @@ const ACTIONS = {
   stop: stopMeeting,
   rejoin,
   play: () => $$('[data-testid="remote-video"]', remotes).forEach(play),
+  share: toggleShare,
+  devices: () => toggleDevices(),
+  'devices-close': () => toggleDevices(false),
+  'save-chat': () => chat.save(),
 };
 
 document.addEventListener('click', (event) => {
@@ -485,6 +605,7 @@ $('#notice-close').addEventListener('click', hideNotice);
 // --- start -------------------------------------------------------------------------------------
 
 for (const slot of $$('.wishes-slot')) slot.append(wishesPanel(ask));
+for (const slot of $$('.devices-slot')) slot.append(devicePicker((text) => say(alertArea, text, 'error')));
 media.onChange(renderMediaButtons);
 media.onChange(() => mesh.reportSoon());  // a camera turned off reaches the partner at once
 renderMediaButtons(media.state());
@@ -495,12 +616,14 @@ function showMediaError(text) {
   }
 }
 
+renderShare();
 media.start()
   .then((stream) => {
     for (const video of $$('[data-testid="local-video"]')) video.srcObject = stream;
     // One device only (the other blocked or missing): say which, on the picture of ourselves.
     const s = media.state();
     if (s.videoError || s.audioError) showMediaError(t(s.hasAudio ? 'media_only_audio' : 'media_only_video'));
+    refreshDevices();  // their names are known once the camera is allowed
   })
   .catch((err) => {
     const text = t(media.errorKey(err));
@@ -548,6 +671,7 @@ socket.on('next', (n) => {
   renderNext();
 });
 socket.on('signal', (m) => mesh.onSignal(m));
+socket.on('chat', (m) => chat.receive(m));
 socket.on('peer', (m) => {
   if (!m || typeof m.id !== 'string') return;
   state.online.set(m.id, Boolean(m.online));

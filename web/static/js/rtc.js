@@ -27,6 +27,13 @@
  * (ICE or DTLS, so `connectionState` as well as `iceConnectionState`), or `disconnected` for
  * DOWN_MS. The impolite side then tries an ICE restart first (a broken DTLS session needs a new
  * connection); the polite side starts over itself only if the call is still down a while later.
+ *
+ * Sharing a screen replaces the camera's track on every connection (`replaceTrack`: no
+ * renegotiation; a page without a camera turns its receive-only video into send-receive, which
+ * renegotiates through the same perfect negotiation), and tells each peer `{screen: true}` over
+ * signaling once its connection is up, so that their page shows it large; stopping puts the
+ * camera back and says `{screen: false}`. A camera or microphone chosen mid-call is swapped in
+ * the same way (`replaceTrack`).
  */
 
 import { Inbound } from './health.js';
@@ -97,10 +104,17 @@ class Peer {
     const kinds = new Set();
     if (local) {
       for (const track of local.getTracks()) {
-        pc.addTrack(track, local);
+        // while a screen is shared, a new connection sends it instead of the camera
+        const sent = track.kind === 'video' && mesh.screen ? mesh.screen : track;
+        pc.addTrack(sent, local);
         kinds.add(track.kind);
       }
     }
+    if (mesh.screen && !kinds.has('video')) {
+      pc.addTrack(mesh.screen, local || new MediaStream());
+      kinds.add('video');
+    }
+    this.screenSaid = false; // whether we told this peer our screen is shared
     // Without a camera or microphone we still want to see and hear the others.
     for (const kind of ['audio', 'video']) {
       if (!kinds.has(kind)) pc.addTransceiver(kind, { direction: 'recvonly' });
@@ -164,6 +178,7 @@ class Peer {
       this.lostAt = 0;
       this.iceRestarted = false;
       this.mesh.patience.delete(this.id);
+      this.sayScreen();
     } else if (state === 'failed' || state === 'disconnected') {
       if (!this.lostAt) this.lostAt = Date.now();
       clearTimeout(this.downTimer);
@@ -328,6 +343,10 @@ class Peer {
       }
     }
     if (hello) return;
+    if ('screen' in data) {
+      if (this.mesh.hooks.screen) this.mesh.hooks.screen(this.id, Boolean(data.screen));
+      return;
+    }
     if (description) {
       await this.describe(description);
       const early = this.early.filter((d) => d.session === this.remoteSession);
@@ -376,6 +395,28 @@ class Peer {
     } catch (err) {
       if (!this.ignoreOffer) throw err;
     }
+  }
+
+  /**
+   * Send `track` (or nothing: null) as our `kind` (audio, video) from now on. A transceiver
+   * that only received (no camera) starts sending: that one change renegotiates.
+   */
+  useTrack(kind, track) {
+    if (this.closed) return Promise.resolve();
+    const tr = this.pc.getTransceivers().find((x) => !x.stopped && x.receiver.track
+      && x.receiver.track.kind === kind);
+    if (!tr) return Promise.resolve();
+    if (track && (tr.direction === 'recvonly' || tr.direction === 'inactive')) tr.direction = 'sendrecv';
+    if (tr.sender.track === track) return Promise.resolve();
+    return tr.sender.replaceTrack(track).catch((err) => this.fail(err));
+  }
+
+  /** Tell the peer whether our screen is shared, once the connection is up and when it changes. */
+  sayScreen() {
+    const on = Boolean(this.mesh.screen);
+    if (this.closed || on === this.screenSaid || !this.up()) return;
+    this.screenSaid = on;
+    this.send({ screen: on });
   }
 
   /** {ice, rtt_ms, loss, kbps, arriving} of this connection since the last sample. */
@@ -440,7 +481,8 @@ class Peer {
  * peers with `extra: true`).
  * `send(to, data)` relays a signal (returns a promise); `report(stats)` sends link stats;
  * `hooks`: track(peerId, stream), state(peerId, link), error(peerId, err), and optionally
- * media(peerId, {audio_ms, video_ms}) after each stats sample (health.js); `link` is an ICE
+ * media(peerId, {audio_ms, video_ms}) after each stats sample (health.js) and
+ * screen(peerId, shared): whether the peer shares a screen (show it large); `link` is an ICE
  * state (new, checking, connected, completed, disconnected, failed, closed; DTLS counted in) or
  * `stalled`: connected, but the media that came stopped coming.
  */
@@ -451,6 +493,7 @@ export class Mesh {
     this.hooks = hooks;
     this.room = null;
     this.stream = null;
+    this.screen = null;        // the shared screen's video track, while it is shared
     this.iceServers = [];
     this.peers = new Map();
     this.pending = new Map();  // signals from peers we have no connection for yet
@@ -464,6 +507,25 @@ export class Mesh {
   /** The local camera and microphone to send (set before entering a room). */
   setStream(stream) {
     this.stream = stream;
+  }
+
+  /**
+   * Share `track` (a screen's video track) instead of the camera, or stop (null): every
+   * connection swaps its video, and each peer is told (see Peer.sayScreen).
+   */
+  shareScreen(track) {
+    this.screen = track || null;
+    const camera = this.stream ? this.stream.getVideoTracks()[0] || null : null;
+    for (const peer of this.peers.values()) {
+      peer.useTrack('video', this.screen || camera);
+      peer.sayScreen();
+    }
+  }
+
+  /** A camera or microphone chosen mid-call: send `track` as `kind` on every connection. */
+  replaceTrack(kind, track) {
+    if (kind === 'video' && this.screen) return Promise.resolve();  // back when sharing stops
+    return Promise.all([...this.peers.values()].map((peer) => peer.useTrack(kind, track)));
   }
 
   /** Be in `assignment.room` with `assignment.peers`: connect to new peers, drop gone ones. */
@@ -510,6 +572,8 @@ export class Mesh {
     if (!peer) return;
     peer.close();
     this.peers.delete(id);
+    // a new connection to them says again whether their screen is shared
+    if (this.hooks.screen) this.hooks.screen(id, false);
   }
 
   /** Close the connection to `id` and make a new one (optionally starting from their offer). */

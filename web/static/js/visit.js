@@ -2,13 +2,16 @@
  * The moderator inside a room's call: a third video for the members, who see and hear them.
  * The page calls each member of the room it joined (a small browser mesh, `rtc.js`; media never
  * goes through the server), follows the room's members on the board, and leaves by itself when
- * the round ends.
+ * the round ends. The call has the room's chat (members and moderator read each other), and a
+ * member's shared screen is shown large.
  */
 
-import { t } from './i18n.js';
+import { staffName, t } from './i18n.js';
 import { $, $$, el } from './ui.js';
 import * as media from './media.js';
 import { Mesh } from './rtc.js';
+import { ChatPanel } from './chat.js';
+import { boot } from './boot.js';
 
 const UP = new Set(['connected', 'completed']);
 
@@ -36,10 +39,27 @@ export function visitor({ ask, socket, onChange = () => {} }) {
         links.set(id, link);
         status(id);
       },
+      screen: (id, on) => {
+        const tile = $$('.tile', remotes).find((n) => n.dataset.peer === id);
+        if (tile) tile.dataset.screen = on ? 'on' : 'off';
+      },
       error: (id, err) => console.warn('speedmeet: call with', id, err),
     },
   });
   socket.on('signal', (m) => mesh.onSignal(m));
+  const chat = new ChatPanel({
+    root: $('#call-chat'),
+    button: $('#call-chat-button'),
+    send: (room, text) => ask('chat', { room, text }),
+    nameOf: (m) => {
+      if (m.staff) return staffName(m.staff);
+      const peer = call && call.peers.find((p) => p.id === m.from);
+      return peer ? peer.name : m.from;
+    },
+    context: () => ({ title: boot.event.title, round: call && call.round, people: call ? call.peers.map((p) => p.name) : [] }),
+    maxChars: Number(boot.chat_max_chars) || 1000,
+  });
+  socket.on('chat', (m) => chat.receive(m));
 
   function videoOf(id) {
     return $$('video', remotes).find((v) => v.dataset.peer === id) || null;
@@ -92,6 +112,7 @@ export function visitor({ ask, socket, onChange = () => {} }) {
     const ack = await ask('join_room', { room: roomId });
     if (call && call.room !== roomId) mesh.leave();
     call = { room: roomId, round, peers: ack.peers || [] };
+    if (chat.room !== roomId) chat.reset(roomId);
     mesh.enter({ room: roomId, peers: call.peers, ice_servers: ack.ice_servers });
     $('#call-title').textContent = t('call_title', { room: roomId });
     tiles();
@@ -107,6 +128,8 @@ export function visitor({ ask, socket, onChange = () => {} }) {
     const left = call.room;
     call = null;
     mesh.leave();
+    chat.end();
+    chat.room = null;  // a call joined again is a new conversation
     links.clear();
     remotes.replaceChildren();
     panel.hidden = true;
