@@ -22,7 +22,7 @@ from .check import Echo
 from .conductor import Conductor
 from .delivery import Delivery
 from .feed import Feed
-from .http import api, guard, join, mailing, pages, people, results
+from .http import api, guard, join, mailing, pages, people, photos, results
 from .http.keys import (
     ADMIN_TOKEN,
     ICE,
@@ -186,6 +186,8 @@ def create_app(
     app.router.add_routes(pages.routes)
     app.router.add_routes(join.routes)
     app.router.add_routes(results.routes)
+    app.router.add_routes(photos.routes)
+    app[photos.UPLOADS] = Rate(10 / 60, 10)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
     app.router.add_post("/api/check", check_offer)

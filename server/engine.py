@@ -8,7 +8,7 @@ from typing import Any, get_args
 import msgspec
 
 from . import clock as clk
-from . import figures, links, logs, matching, meter, rooms
+from . import figures, links, logs, matching, meter, profiles, rooms
 from .errors import NotFound, ProtocolError, UserError
 from .model import (
     AuditEntry,
@@ -91,6 +91,11 @@ def person_payload(p: Participant) -> dict[str, Any]:
     return {"id": p.id, "name": p.name, "organization": p.organization, "side": p.side}
 
 
+def peer_payload(p: Participant) -> dict[str, Any]:
+    """A person one meets (a room, the next-round card, the summary): with their profile."""
+    return profiles.public(p)
+
+
 def staff_payload(staff: Staff | None) -> dict[str, Any] | None:
     """A host or moderator page as others see it (pages render "Moderator 2", or the name)."""
     if staff is None:
@@ -161,14 +166,14 @@ def _met(
     """
     others = [m for m in members if m != pid]
     if len(others) < 2 or reason not in WISHED:
-        return reason, [{**person_payload(state.participants[m]), "reason": reason} for m in others]
+        return reason, [{**peer_payload(state.participants[m]), "reason": reason} for m in others]
     peers = []
     for m in others:
         ab = state.wishes.get(wish_key(pid, m))
         ba = state.wishes.get(wish_key(m, pid))
         wishes = {(w.source, w.target): w.level for w in (ab, ba) if w is not None}
         pair = matching.reason(pid, m, wishes)
-        peers.append({**person_payload(state.participants[m]), "reason": pair})
+        peers.append({**peer_payload(state.participants[m]), "reason": pair})
     mine = next((r for r in WISHED if any(p["reason"] == r for p in peers)), "fill")
     return mine, peers
 
@@ -243,7 +248,7 @@ def _summary(
                 continue
             mine = logs.rating_of(rated, pid, room.id, other)
             theirs = logs.rating_of(rated, other, room.id, pid)
-            peer = person_payload(state.participants[other])
+            peer = peer_payload(state.participants[other])
             mutual = logs.mutual(mine, theirs)
             peer["mutual_follow_up"] = mutual
             if mutual:
@@ -842,6 +847,13 @@ def set_wish(state: EventState, pid: str, target: str, level: WishLevel | None) 
     other = state.participants.get(target)
     if other is None or target == pid:
         raise UserError("unknown_participant", f"No other participant {target!r} in this event.")
+    if not profiles.may_browse(state, pid):
+        raise UserError(
+            "directory_closed",
+            "The organiser does not open the directory to you: whom you meet is left to the "
+            "matching.",
+            why=state.settings.directory,
+        )
     m = state.settings.matching
     me = state.participants[pid]
     if level in ("must", "like") and m.mode == "bipartite" and other.side == me.side:
@@ -864,7 +876,10 @@ def own_wishes(state: EventState, pid: str) -> list[dict[str, str]]:
 
 
 def wish_candidates(state: EventState, pid: str) -> list[dict[str, Any]]:
-    """Whom a participant may express wishes about (the other side, in bipartite mode)."""
+    """Whom a participant may express wishes about (the other side, in bipartite mode); nobody
+    when the directory is not open to them (``profiles.may_browse``)."""
+    if not profiles.may_browse(state, pid):
+        return []
     me = state.participants[pid]
     bipartite = state.settings.matching.mode == "bipartite"
     return [

@@ -71,3 +71,9 @@ class Unavailable(SpeedmeetError):
 
 class StartupRefused(Exception):
     """The server must not start as configured; the message says why and what to do."""
+
+
+class TooLarge(SpeedmeetError):
+    """What was sent is bigger than this server takes (a photo)."""
+
+    status = 413

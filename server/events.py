@@ -12,7 +12,8 @@ from .engine import Outcome
 from .errors import ProtocolError, UserError
 from .model import AuditEntry, EventState, Matching, Phase, Settings, Signup
 
-ANYTIME = frozenset({"title", "signup"})  # may change after the start (until the end)
+# may change after the start (until the end): what the directory shows is the organiser's call
+ANYTIME = frozenset({"title", "signup", "directory", "tags"})
 
 
 def edit(state: EventState, changes: Mapping[str, Any], now: int) -> Outcome:
@@ -24,8 +25,8 @@ def edit(state: EventState, changes: Mapping[str, Any], now: int) -> Outcome:
     if state.clock.phase is not Phase.LOBBY and late:
         raise UserError(
             "started",
-            f"The event has started: {', '.join(late)} can no longer change (only the title and "
-            "the sign-up link's rules).",
+            f"The event has started: {', '.join(late)} can no longer change (only the title, "
+            "the sign-up link's rules and the directory).",
             fields=late,
         )
     s = state.settings

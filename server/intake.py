@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import msgspec
 
-from . import engine, links
+from . import engine, links, profiles
 from .errors import NotFound, ProtocolError, UserError
 from .model import AuditEntry, EventState, Participant, Phase, Wish
 from .roster import LEVELS, find_person
 from .spreadsheet import Cell, Problem
 
-EDITABLE = ("name", "organization", "side", "email", "language")  # what a row may set
+# what a row may set (the profile's fields last: server/profiles.py)
+EDITABLE = ("name", "organization", "side", "email", "language", *profiles.FIELDS)
 LANGUAGES = {
     "en": "en", "english": "en", "anglais": "en", "eng": "en",
     "fr": "fr", "french": "fr", "francais": "fr", "français": "fr", "fra": "fr",
@@ -46,7 +48,7 @@ class Planned:
     the changes ``{field: [before, after]}``; nothing is stored while ``problems`` is not empty."""
 
     added: list[tuple[Given, Participant]] = field(default_factory=list)
-    updated: list[tuple[Given, Participant, dict[str, list[str]]]] = field(default_factory=list)
+    updated: list[tuple[Given, Participant, dict[str, list[Any]]]] = field(default_factory=list)
     unchanged: list[tuple[Given, Participant]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     wishes: list[Wish] = field(default_factory=list)
@@ -87,6 +89,8 @@ def check_value(state: EventState, name: str, value: str) -> tuple[str, str, dic
     """A field's value as stored, or a problem's ``code``, message and params
     (``("", "", {})`` when it is fine). For imports, the sign-up form and edits alike."""
     m = state.settings.matching
+    if name in profiles.FIELDS:
+        return profiles.check(name, value)
     if len(value) > MAX_TEXT:
         return "too_long", f"at most {MAX_TEXT} characters.", {"limit": MAX_TEXT}
     if name == "name" and not value:
@@ -100,6 +104,15 @@ def check_value(state: EventState, name: str, value: str) -> tuple[str, str, dic
     if name == "language" and normal_language(value) is None:
         return "bad_language", f"{value!r}: write en or fr.", {"value": value}
     return "", "", {}
+
+
+def normal_value(state: EventState, name: str, value: str) -> Any:
+    """A checked field's value as stored (``check_value`` first)."""
+    if name == "language":
+        return normal_language(value) or ""
+    if name in profiles.FIELDS:
+        return profiles.normal(name, value, state.settings.tags)
+    return value
 
 
 def _email(value: str) -> bool:
@@ -125,7 +138,7 @@ def plan(state: EventState, given: Sequence[Given], cap: int | None = None) -> P
     seen_person: dict[str, int] = {}
     next_id = _next_number(state)
     for g in given:
-        values: dict[str, str] = {}
+        values: dict[str, Any] = {}
         bad = False
         for name in EDITABLE:
             if name not in g.values:
@@ -136,7 +149,7 @@ def plan(state: EventState, given: Sequence[Given], cap: int | None = None) -> P
                 out.problems.append(_problem(g, name, code, message, **params))
                 bad = True
                 continue
-            values[name] = normal_language(value) or "" if name == "language" else value
+            values[name] = normal_value(state, name, value)
         if "name" not in g.values:
             out.problems.append(_problem(g, "name", "required", "a name is required."))
             bad = True
@@ -187,6 +200,7 @@ def plan(state: EventState, given: Sequence[Given], cap: int | None = None) -> P
                 email=email,
                 language=values.get("language", ""),
                 token_hash="",
+                **{k: values[k] for k in profiles.FIELDS if k in values},
             )
             next_id += 1
             out.added.append((g, new))
@@ -298,14 +312,13 @@ def edit(state: EventState, pid: str, values: Mapping[str, str], now: int) -> en
         raise NotFound("unknown_participant", f"No participant {pid!r} in this event.")
     given = Given(row=1, values={k: Cell(v, 0, "") for k, v in values.items()})
     problems: list[Problem] = []
-    fixed: dict[str, str] = {}
+    fixed: dict[str, Any] = {}
     for name, cell in given.values.items():
         code, message, params = check_value(state, name, cell.value.strip())
         if code:
             problems.append(_problem(given, name, code, message, **params))
         else:
-            value = cell.value.strip()
-            fixed[name] = (normal_language(value) or "") if name == "language" else value
+            fixed[name] = normal_value(state, name, cell.value.strip())
     email = fixed.get("email", "")
     if email and any(
         p.id != pid and p.email.casefold() == email.casefold() for p in state.participants.values()
@@ -354,7 +367,7 @@ def remove(state: EventState, pid: str, now: int) -> engine.Outcome:
     )
     messages = [engine.Message(engine.LINKS, "revoked", {"token_hash": person.token_hash})]
     entry = AuditEntry(at=now, actor="admin", action="remove_participant", detail=pid)
-    return engine.Outcome(new, messages, {"removed": pid}, [entry])
+    return engine.Outcome(new, messages, {"removed": pid, "photo": person.photo}, [entry])
 
 
 def ordered(problems: Sequence[Problem]) -> list[Problem]:

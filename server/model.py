@@ -15,6 +15,9 @@ HelpReason = Literal["no_sound", "no_video", "partner_absent", "other"]
 StaffRole = Literal["host", "moderator"]
 # why someone wants to follow up with a person they met (several may be chosen)
 FollowUpReason = Literal["conversation", "documentation", "demonstration", "experiment", "purchase"]
+# who may browse the directory of profiles: everyone; self-registered people names and
+# organisations only; only people the organiser registered; nobody
+DirectoryAccess = Literal["everyone", "names", "invited_only", "none"]
 
 
 class Phase(StrEnum):
@@ -70,6 +73,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     starts_at: int | None = None  # when the event is announced to start (invitations, .ics)
     reminder_minutes: int = 0  # a reminder e-mail this long before starts_at (0: none)
     signup: Signup = Signup()
+    directory: DirectoryAccess = "everyone"  # what self-registered people see of the roster
+    tags: tuple[str, ...] = ()  # the event's known tags, suggested to people (profiles.py)
 
 
 class Participant(msgspec.Struct, frozen=True, kw_only=True):
@@ -83,6 +88,14 @@ class Participant(msgspec.Struct, frozen=True, kw_only=True):
     email: str = ""
     stopped: bool = False
     language: str = ""  # "en" or "fr" for their pages and e-mails; "": the event's
+    signed_up: bool = False  # came through the registration link (not the organiser's list)
+    # the profile others see (profiles.py); ``photo`` is the stored photo's digest, "" for none:
+    # the image itself lives beside the record, in the event's blob area of the store
+    pitch: str = ""
+    tags: tuple[str, ...] = ()
+    label: str = ""
+    website: str = ""
+    photo: str = ""
 
 
 class Wish(msgspec.Struct, frozen=True, kw_only=True):

@@ -98,6 +98,27 @@ class SetWish(msgspec.Struct, frozen=True):
     level: Literal["must", "like", "no"] | None
 
 
+class ProfileEdit(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``profile {pitch?, tags?, website?}``: the fields of my profile to change (the rules of
+    each are ``server/profiles.py``'s, which name a field that breaks one)."""
+
+    pitch: Annotated[str, msgspec.Meta(max_length=4000)] | msgspec.UnsetType = msgspec.UNSET
+    tags: (
+        Annotated[str, msgspec.Meta(max_length=4000)]
+        | Annotated[list[Annotated[str, msgspec.Meta(max_length=200)]], msgspec.Meta(max_length=50)]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+    website: Annotated[str, msgspec.Meta(max_length=4000)] | msgspec.UnsetType = msgspec.UNSET
+
+    def given(self) -> dict[str, str | list[str]]:
+        """The fields sent."""
+        return {
+            name: getattr(self, name)
+            for name in self.__struct_fields__
+            if getattr(self, name) is not msgspec.UNSET
+        }
+
+
 class Extend(msgspec.Struct, frozen=True):
     """``extend {seconds}``."""
 

@@ -23,8 +23,10 @@ class Row:
         email: str,
         wishes: Sequence[str],
         language: str = "",
+        signed_up: bool = False,
     ) -> None:
         self.language = language
+        self.signed_up = signed_up
         self.name = name.strip()
         self.organization = organization.strip()
         self.side = side.strip()
@@ -77,6 +79,7 @@ def register(
                 side=row.side,
                 email=row.email,
                 language=row.language,
+                signed_up=row.signed_up,
                 token_hash=links.token_hash(tokens[i - 1]),
             )
         )

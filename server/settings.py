@@ -83,6 +83,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     smtp_from: str = ""
     smtp_concurrency: int = 4
     smtp_timeout_seconds: float = 30.0
+    photo_max_bytes: int = 4_000_000
+    photo_pixels: int = 512
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -101,6 +103,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("smtp_from is needed with smtp_host (the sender of invitations)")
         if not 1 <= self.smtp_concurrency <= 50:
             raise ValueError("smtp_concurrency must be between 1 and 50")
+        if not 10_000 <= self.photo_max_bytes <= 5 * 1024 * 1024:
+            raise ValueError("photo_max_bytes must be between 10000 and 5242880 (5 MiB)")
+        if not 64 <= self.photo_pixels <= 2048:
+            raise ValueError("photo_pixels must be between 64 and 2048")
         if not 0 <= self.reminder_minutes <= 20160:
             raise ValueError("reminder_minutes must be between 0 and 20160 (two weeks)")
         if not 20 <= self.board_interval_ms <= 60_000:

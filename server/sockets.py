@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import msgspec
 import socketio
 
-from . import engine, links, logs, meter, rooms, views
+from . import directory, engine, links, logs, meter, rooms, views
 from .chat import Chat
 from .clock import ClockCommand
 from .delivery import Delivery
@@ -34,6 +34,7 @@ from .payloads import (
     Label,
     Move,
     Notice,
+    ProfileEdit,
     Reissue,
     Rejoin,
     ResolveHelp,
@@ -411,6 +412,21 @@ class ParticipantNamespace(Role):
         pid = self.pid(sid)
         outcome = await self.owner.apply(
             self.ref(sid).event_id, lambda s, _c: engine.set_wish(s, pid, body.to, body.level)
+        )
+        return outcome.result
+
+    @acked(Empty)
+    async def on_directory(self, sid: str, body: Empty) -> dict[str, Any]:
+        """The people I may browse (and what of them), my wishes, the tags in use."""
+        state = await self.owner.get(self.ref(sid).event_id)
+        return directory.payload(state, self.pid(sid))
+
+    @acked(ProfileEdit)
+    async def on_profile(self, sid: str, body: ProfileEdit) -> dict[str, Any]:
+        """Change my pitch, tags or website (until the event starts)."""
+        pid, values = self.pid(sid), body.given()
+        outcome = await self.owner.apply(
+            self.ref(sid).event_id, lambda s, c: directory.edit_own(s, pid, values, c.now)
         )
         return outcome.result
 

@@ -31,6 +31,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "language": ("language", "langue", "lang"),
     "wishes": ("wishes", "souhaits", "vœux", "voeux", "wants to meet", "souhaite rencontrer"),
+    # the profile (server/profiles.py)
+    "pitch": (
+        "pitch", "présentation", "presentation", "description", "résumé", "about", "bio",
+        "pitch court", "short pitch", "en bref",
+    ),
+    "tags": (
+        "tags", "tag", "mots-clés", "mots clés", "mot-clé", "keywords", "besoins", "besoin",
+        "needs", "domaines", "domaine", "domain", "domains", "thèmes", "themes", "thématiques",
+    ),
+    "label": ("label", "labels", "label partenaire", "partner label", "distinction"),
+    "website": ("website", "web site", "site web", "site", "site internet", "url", "web"),
 }  # fmt: skip
 SEPARATORS = (",", ";", "\t")
 MAX_CELL = 2000

@@ -30,6 +30,8 @@ def event_payload(state: EventState) -> dict[str, Any]:
         "starts_at": s.starts_at,
         "reminder_minutes": s.reminder_minutes,
         "signup": msgspec.to_builtins(s.signup),
+        "directory": s.directory,
+        "tags": list(s.tags),
     }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from .. import engine, events, links, roster, views
+from .. import engine, events, links, profiles, roster, views
 from ..errors import ProtocolError, SpeedmeetError, Unauthorized
 from ..model import EventState, Matching, OddPolicy, Settings, Signup
 from ..payloads import MAX_DEPTH, too_deep
@@ -117,6 +117,8 @@ async def create_event(request: web.Request) -> web.Response:
             if body.reminder_minutes is None
             else body.reminder_minutes,
             signup=Signup(**given_fields(body.signup)),
+            directory=body.directory,
+            tags=profiles.normal_tags(body.tags),
         ),
         links.token_hash(tokens["host"]),
         links.token_hash(tokens["moderator"]),

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
+from .. import profiles
 from ..errors import ProtocolError
 from ..model import WishLevel
 
@@ -23,6 +24,10 @@ class MatchingIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     odd: Literal["trio", "wait"] | None = None
 
 
+Directory = Literal["everyone", "names", "invited_only", "none"]
+KnownTags = Annotated[
+    list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=100)
+]
 Epoch = Annotated[int, msgspec.Meta(ge=0, le=32503680000000)]  # milliseconds, before 3000
 Policy = Annotated[str, msgspec.Meta(max_length=20_000)]
 
@@ -49,6 +54,8 @@ class EventIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     starts_at: Epoch | None = None
     reminder_minutes: Annotated[int, msgspec.Meta(ge=0, le=20160)] | None = None
     signup: SignupIn = SignupIn()
+    directory: Directory = "everyone"
+    tags: KnownTags = msgspec.field(default_factory=list)
 
 
 class MatchingPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
@@ -74,6 +81,8 @@ class EventPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_d
         msgspec.UNSET
     )
     signup: SignupIn | msgspec.UnsetType = msgspec.UNSET
+    directory: Directory | msgspec.UnsetType = msgspec.UNSET
+    tags: KnownTags | msgspec.UnsetType = msgspec.UNSET
 
 
 def given_fields(patch: msgspec.Struct) -> dict[str, Any]:
@@ -87,6 +96,8 @@ def given_fields(patch: msgspec.Struct) -> dict[str, Any]:
             value = given_fields(value)
         elif name == "sides":
             value = tuple(value)
+        elif name == "tags":
+            value = profiles.normal_tags(value)
         out[name] = value
     return out
 

@@ -91,7 +91,13 @@ async def join(request: web.Request) -> web.Response:
     if not values["consent"]:
         return _form(request, state, lang, values, error=t["join_error_consent"], status=400)
     row = roster.Row(
-        values["name"], values["organization"], values["side"], values["email"], [], lang
+        values["name"],
+        values["organization"],
+        values["side"],
+        values["email"],
+        [],
+        lang,
+        signed_up=True,
     )
     token = request.app[NEW_TOKEN]()
     created: list[Participant] = []

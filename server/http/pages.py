@@ -7,7 +7,7 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from .. import i18n, links, views
+from .. import i18n, links, profiles, views
 from ..assets import WEB
 from ..errors import SpeedmeetError
 from ..model import EventState
@@ -101,7 +101,8 @@ async def _page(request: web.Request, role: str) -> web.Response:
     }
     if ref.participant_id is not None:
         p = state.participants[ref.participant_id]
-        boot["me"] = {"id": p.id, "name": p.name, "organization": p.organization, "side": p.side}
+        boot["me"] = {**profiles.public(p), "signed_up": p.signed_up}
+        boot["directory"] = profiles.may_browse(state, p.id)
         rules = request.app[SETTINGS].media_rules()
         boot["media"] = {"no_video_ms": rules.no_video_ms, "no_audio_ms": rules.no_audio_ms}
     return render(request, f"{role}.html", t=t, lang=lang, boot=boot, title=state.settings.title)

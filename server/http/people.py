@@ -7,12 +7,13 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import engine, intake, links, logs, spreadsheet
+from .. import engine, intake, links, logs, profiles, spreadsheet
 from ..errors import ProtocolError, UserError
 from ..model import EventState, MailStatus, Participant
 from .api import body_json, json_response, link_url, require_admin
 from .inputs import LinkIn, convert_one
 from .keys import NEW_TOKEN, OWNER, SETTINGS
+from .photos import forget_photo
 
 routes = web.RouteTableDef()
 CSV_TYPES = ("text/csv", "application/csv", "text/plain", "application/vnd.ms-excel")
@@ -44,6 +45,12 @@ def _json_given(rows: Any) -> tuple[list[intake.Given], list[spreadsheet.Problem
                     problems.append(spreadsheet.Problem("bad_type", message, row=i, field=name))
                 else:
                     wishes = [w.strip() for w in value if w.strip()]
+            elif name == "tags" and isinstance(value, list):
+                if not all(isinstance(t, str) for t in value):
+                    message = 'expected text or a list of tags, e.g. ["mobilité", "énergie"].'
+                    problems.append(spreadsheet.Problem("bad_type", message, row=i, field=name))
+                else:
+                    values[name] = spreadsheet.Cell(", ".join(value), 0, "")
             elif not isinstance(value, str):
                 message = f"expected text, got {type(value).__name__}."
                 problems.append(spreadsheet.Problem("bad_type", message, row=i, field=name))
@@ -79,7 +86,13 @@ def _where(g: intake.Given) -> dict[str, Any]:
 
 
 def _person(p: Participant) -> dict[str, Any]:
-    return {**engine.person_payload(p), "email": p.email, "language": p.language}
+    """A person as the organiser sees them: who, their profile, how they came."""
+    return {
+        **profiles.public(p),
+        "email": p.email,
+        "language": p.language,
+        "signed_up": p.signed_up,
+    }
 
 
 def preview(planned: intake.Planned, problems: list[spreadsheet.Problem], sheet: Any) -> Any:
@@ -190,7 +203,7 @@ async def list_participants(request: web.Request) -> web.Response:
 
 @routes.patch("/api/events/{id}/participants/{pid}")
 async def edit_participant(request: web.Request) -> web.Response:
-    """Change a person's name, organisation, side, e-mail or language."""
+    """Change a person's name, organisation, side, e-mail, language or profile."""
     require_admin(request)
     body = await body_json(request)
     if not isinstance(body, dict) or not body:
@@ -198,6 +211,8 @@ async def edit_participant(request: web.Request) -> web.Response:
     values: dict[str, str] = {}
     for key, value in body.items():
         name = spreadsheet.field_of(str(key)) or str(key)
+        if name == "tags" and isinstance(value, list) and all(isinstance(t, str) for t in value):
+            value = ", ".join(value)
         if name not in intake.EDITABLE or not isinstance(value, str):
             raise ProtocolError(
                 "bad_request",
@@ -217,9 +232,10 @@ async def remove_participant(request: web.Request) -> web.Response:
     """Take someone off the event (before it starts)."""
     require_admin(request)
     pid = request.match_info["pid"]
-    await request.app[OWNER].apply(
+    outcome = await request.app[OWNER].apply(
         request.match_info["id"], lambda s, c: intake.remove(s, pid, c.now)
     )
+    await forget_photo(request.app[OWNER].store, outcome.state.id, pid, outcome.result["photo"])
     return web.Response(status=204)
 
 

@@ -9,6 +9,8 @@ A store keeps, for each event:
 - **counters** of connected call time (``meter``), added to on link reports, kept;
 - **transient data**: who is online (per process, expiring with it), link stats, the next-round
   previews, the staff board last sent;
+- **blobs**: bytes too big for the record (a person's photo), by key, beside it: written and
+  read on their own, never with the record, and forgotten with the event;
 - a **lease** per event: the one process that runs its conductor and its board;
 - the **feed**: every commit publishes a ``Note`` (the change's messages, its new timer) that
   every process hears, in commit order; each process delivers the messages to its own sockets.
@@ -138,6 +140,17 @@ class Store(Protocol):
 
     async def entries(self, event_id: str, log: Log, start: int = 0) -> list[Entry]:
         """The entries of one log of an event, from the ``start``-th on, in order."""
+
+    # --- blobs -------------------------------------------------------------------------------
+
+    async def put_blob(self, event_id: str, key: str, data: bytes) -> None:
+        """Keep ``data`` under ``key`` in the event's blob area (replacing what was there)."""
+
+    async def blob(self, event_id: str, key: str) -> bytes | None:
+        """The bytes kept under ``key``, or ``None``."""
+
+    async def drop_blob(self, event_id: str, key: str) -> None:
+        """Forget what is kept under ``key`` (nothing happens if nothing is)."""
 
     # --- transient data ----------------------------------------------------------------------
 

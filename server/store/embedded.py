@@ -230,6 +230,22 @@ class EmbeddedStore:
         """One log of an event, from the ``start``-th entry."""
         return await self._sql(lambda t: t.entries(event_id, log, start))
 
+    # --- blobs (in the file, read when asked: never held in memory) -------------------------
+
+    async def put_blob(self, event_id: str, key: str, data: bytes) -> None:
+        """Keep bytes in the event's blob area."""
+        if event_id not in self._events:
+            raise Conflict("conflict", f"No event {event_id!r} to keep bytes for.")
+        await self._sql(lambda t: t.put_blob(event_id, key, data))
+
+    async def blob(self, event_id: str, key: str) -> bytes | None:
+        """The bytes kept under ``key``."""
+        return await self._sql(lambda t: t.blob(event_id, key))
+
+    async def drop_blob(self, event_id: str, key: str) -> None:
+        """Forget the bytes kept under ``key``."""
+        await self._sql(lambda t: t.drop_blob(event_id, key))
+
     async def check(self) -> None:
         """Raise unless the data file is still the one opened and takes a write."""
         if self._path is not None:

@@ -2,7 +2,8 @@
 
 Layout (``P`` is ``redis_prefix``): ``P:ev:<id>:v`` the version, ``:meta`` and ``:clock``,
 hashes ``:people`` ``:wishes`` ``:rounds`` (one field each), lists ``:log:<log>``, hashes
-``:stats`` and ``:next``, the staff board last sent ``:board``, hash ``:connected``
+``:stats`` and ``:next``, ``:blobs`` (bytes beside the record: photos), the staff board last
+sent ``:board``, hash ``:connected``
 (milliseconds of call per JSON ``[room, reporter, peer]``); sets ``:online`` and ``:p:<pid>``
 (that person's sockets, as ``proc|sid``); sorted sets ``P:events`` and ``P:live``; hash
 ``P:tokens`` (by SHA-256); per process ``P:proc:<proc>`` (its sockets) and its heartbeat in
@@ -513,7 +514,7 @@ class RedisStore:
         keys += [f"{ev}:log:{name}" for name in LOGS]
         keys += [
             f"{ev}:{k}"
-            for k in ("stats", "next", "plan", "online", "touched", "board", "connected")
+            for k in ("stats", "next", "plan", "online", "touched", "board", "connected", "blobs")
         ]
         keys += [f"{ev}:p:{pid}" for pid in state.participants]
         keys += [f"{p}:lease:{state.id}", f"{p}:fence:{state.id}"]
@@ -553,6 +554,24 @@ class RedisStore:
         key = f"{self._ev(event_id)}:log:{log}"
         raw = await self._do("entries", lambda: self.r.lrange(key, start, -1))
         return [ENTRY.decode(b) for b in raw]
+
+    # --- blobs -------------------------------------------------------------------------------
+
+    async def put_blob(self, event_id: str, key: str, data: bytes) -> None:
+        """Keep bytes in the event's blob area (a hash beside the record)."""
+        ev = self._ev(event_id)
+        if not await self._do("blob", lambda: self.r.exists(f"{ev}:v")):
+            raise Conflict("conflict", f"No event {event_id!r} to keep bytes for.")
+        await self._do("blob", lambda: self.r.hset(f"{ev}:blobs", key, data))
+
+    async def blob(self, event_id: str, key: str) -> bytes | None:
+        """The bytes kept under ``key``."""
+        raw = await self._do("blob", lambda: self.r.hget(f"{self._ev(event_id)}:blobs", key))
+        return None if raw is None else bytes(raw)
+
+    async def drop_blob(self, event_id: str, key: str) -> None:
+        """Forget the bytes kept under ``key``."""
+        await self._do("blob", lambda: self.r.hdel(f"{self._ev(event_id)}:blobs", key))
 
     # --- transient data ----------------------------------------------------------------------
 

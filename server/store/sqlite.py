@@ -60,6 +60,9 @@ CREATE TABLE IF NOT EXISTS entry (
 );
 CREATE INDEX IF NOT EXISTS entry_by_log ON entry (event, log, n);
 CREATE TABLE IF NOT EXISTS token (hash TEXT PRIMARY KEY, ref BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS blob (
+    event TEXT NOT NULL, key TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (event, key)
+);
 CREATE TABLE IF NOT EXISTS quarantine (event TEXT PRIMARY KEY, reason TEXT NOT NULL, at INTEGER);
 CREATE TABLE IF NOT EXISTS health (probe INTEGER PRIMARY KEY, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS connected (
@@ -178,7 +181,7 @@ class Tables:
         with contextlib.closing(self.db.cursor()) as c:
             c.execute("BEGIN IMMEDIATE")
             try:
-                for table in ("person", "wish", "round", "entry", "connected"):
+                for table in ("person", "wish", "round", "entry", "connected", "blob"):
                     c.execute(f"DELETE FROM {table} WHERE event = ?", (event_id,))
                 c.execute("DELETE FROM event WHERE id = ?", (event_id,))
                 c.execute("DELETE FROM quarantine WHERE event = ?", (event_id,))
@@ -224,6 +227,23 @@ class Tables:
         ):
             out.setdefault(event, {})[(room, pid, peer)] = ms
         return out
+
+    def put_blob(self, event_id: str, key: str, data: bytes) -> None:
+        """Keep bytes in the event's blob area (one statement: its own transaction)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO blob (event, key, body) VALUES (?, ?, ?)", (event_id, key, data)
+        )
+
+    def blob(self, event_id: str, key: str) -> bytes | None:
+        """The bytes kept under ``key``."""
+        row = self.db.execute(
+            "SELECT body FROM blob WHERE event = ? AND key = ?", (event_id, key)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def drop_blob(self, event_id: str, key: str) -> None:
+        """Forget the bytes kept under ``key``."""
+        self.db.execute("DELETE FROM blob WHERE event = ? AND key = ?", (event_id, key))
 
     def probe(self) -> None:
         """Write to the file and take it back: raises if the file cannot be written."""

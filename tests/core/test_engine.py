@@ -358,7 +358,7 @@ def test_preview_payloads_cover_rooms_and_waits() -> None:
     cards = engine.preview_payloads(state, plan)
     assert cards["c1"] == {
         "round": 1,
-        "peers": [{**engine.person_payload(state.participants["s1"]), "reason": "wish"}],
+        "peers": [{**engine.peer_payload(state.participants["s1"]), "reason": "wish"}],
         "reason": "wish",
     }
     assert cards["c2"] == {"round": 1, "peers": [], "reason": None}

@@ -24,11 +24,14 @@ CORE = [
     "deltas",
     "meter",
     "figures",
+    "profiles",
+    "directory",
 ] + [f"matching/{name}" for name in MATCHING]
 # what the core may import from the package itself (the matching package among its own modules)
 INSIDE = {
     "clock", "matching", "rooms", "model", "engine", "roster", "views", "errors", "logs",
     "deadlines", "links", "intake", "spreadsheet", "events", "invites", "deltas", "meter", "figures",
+    "profiles", "directory",
 }  # fmt: skip
 FORBIDDEN = {"aiohttp", "socketio", "engineio", "redis", "aiortc", "aioice", "av", "asyncio"}
 

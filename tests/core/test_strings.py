@@ -26,6 +26,24 @@ def test_the_organisers_page_asks_only_for_strings_that_exist() -> None:
     assert used - set(strings("en")) == set()
 
 
+def test_the_profile_and_directory_ask_only_for_strings_that_exist() -> None:
+    used: set[str] = set()
+    for name in ("profile.js", "directory.js", "participant.js"):
+        text = (WEB / "static" / "js" / name).read_text(encoding="utf-8")
+        used |= set(re.findall(r"\bt\('([a-z0-9_]+)'\s*[,)]", text))
+    assert {"directory_title", "profile_save"} <= used, "the pattern finds the pages' strings"
+    assert used - set(strings("en")) == set()
+    # the keys they build: every mark and every refusal of a profile change has its words
+    for lang in ("en", "fr"):
+        words = strings(lang)
+        for level in ("must", "like", "no"):
+            for key in ("directory_mark_{}", "directory_mark_{}_label", "directory_marked_{}"):
+                assert key.format(level) in words
+        for code in ("profile_closed", "too_long", "too_many_tags", "bad_website", "not_an_image",
+                     "photo_too_big", "photo_too_many_pixels"):  # fmt: skip
+            assert f"profile_error_{code}" in words
+
+
 def test_every_problem_of_a_file_has_words_in_both_languages() -> None:
     source = (WEB.parent / "server" / "spreadsheet.py").read_text(encoding="utf-8")
     codes = set(re.findall(r'Problem\(\s*"([a-z_]+)"', source))

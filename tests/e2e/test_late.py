@@ -109,7 +109,7 @@ async def test_a_late_arrival_with_nobody_free_is_told_when_the_next_round_start
         await p.wait_for_function(
             """() => { const card = document.querySelector('[data-view="waiting"] .next-card');
                        return card && card.offsetParent !== null
-                         && card.querySelector('.peer-line') !== null; }""",
+                         && card.querySelector('[data-testid="profile-card"]') !== null; }""",
             timeout=20_000,
         )
     board = await host.wait_board(lambda d: {w["id"] for w in d["waiting"]} == {ana, bruno})

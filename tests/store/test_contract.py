@@ -209,6 +209,44 @@ async def test_delete_forgets_the_event_and_its_links(store: Store) -> None:
     assert await store.resolve("tok-keep-1") is not None and await store.load("keep") == keep
 
 
+# --- blobs: bytes beside the record ----------------------------------------------------------
+
+
+async def test_blobs_live_beside_the_record(store: Store, reopen: Open) -> None:
+    state = new_event(people=2)
+    await store.create(state)
+    photo = bytes(range(256)) * 200  # any bytes, NULs included
+    assert await store.blob("ev1", "photo:p1:abc") is None
+    await store.put_blob("ev1", "photo:p1:abc", photo)
+    await store.put_blob("ev1", "photo:p2:def", b"\xff\xd8two")
+    assert await store.blob("ev1", "photo:p1:abc") == photo
+    # a blob is no part of the versioned record: writing one makes no new version
+    loaded = await store.load("ev1")
+    assert loaded is not None and loaded.version == state.version
+    await store.put_blob("ev1", "photo:p1:abc", b"replaced")
+    assert await store.blob("ev1", "photo:p1:abc") == b"replaced"
+    await store.drop_blob("ev1", "photo:p1:abc")
+    await store.drop_blob("ev1", "photo:p1:abc")  # twice: nothing to forget, no error
+    assert await store.blob("ev1", "photo:p1:abc") is None
+    assert await store.blob("other", "photo:p2:def") is None  # per event
+    with pytest.raises(Conflict):
+        await store.put_blob("nope", "photo:p1:x", b"no event to keep it for")
+    await store.close()
+    again = await reopen()
+    assert await again.blob("ev1", "photo:p2:def") == b"\xff\xd8two"  # kept across a restart
+
+
+async def test_deleting_an_event_forgets_its_blobs(store: Store) -> None:
+    keep, gone = new_event("keep"), new_event("gone", created_at=2000)
+    await store.create(keep)
+    await store.create(gone)
+    await store.put_blob("keep", "photo:p1:a", b"kept")
+    await store.put_blob("gone", "photo:p1:a", b"forgotten")
+    await store.delete(gone)
+    assert await store.blob("gone", "photo:p1:a") is None
+    assert await store.blob("keep", "photo:p1:a") == b"kept"
+
+
 @pytest.mark.parametrize(
     ("base", "new"),
     [(0, 1), (1, 1), (1, 3), (9, 10)],

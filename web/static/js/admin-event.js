@@ -112,6 +112,9 @@ function settingsCard(ctx) {
   const pause = number(e.break_seconds, { min: 0, max: 7200, required: true, disabled: late });
   const reminder = number(e.reminder_minutes, { min: 0, max: 20160, disabled: late, 'data-testid': 'edit-reminder' });
   const language = el('select', { disabled: late }, ...languageOptions(e.language, false));
+  const access = el('select', { 'data-testid': 'edit-directory' }, ...['everyone', 'names', 'invited_only', 'none']
+    .map((v) => el('option', { value: v, selected: (e.directory || 'everyone') === v, text: t(`admin_directory_${v}`) })));
+  const known = el('input', { type: 'text', value: (e.tags || []).join(', '), maxlength: 4000, 'data-testid': 'edit-tags' });
   const form = el('form', { 'data-testid': 'settings' },
     late ? el('p', { class: 'alert alert-warn', text: t('admin_settings_started') }) : null,
     field(t('admin_field_title'), title),
@@ -120,12 +123,15 @@ function settingsCard(ctx) {
       field(t('admin_field_break'), pause)),
     field(t('admin_field_reminder'), reminder, t('admin_field_reminder_hint')),
     field(t('admin_field_language'), language),
+    field(t('admin_field_directory'), access, t('admin_field_directory_hint')),
+    field(t('admin_field_tags'), known, t('admin_field_tags_hint')),
     el('p', { class: 'muted small', text: e.mode === 'bipartite'
       ? t('admin_sides_are', { a: e.sides[0], b: e.sides[1] }) : t('admin_mode_open') }),
     el('p', {}, el('button', { type: 'submit', class: 'primary', text: t('admin_save'), 'data-testid': 'save-settings' })));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const change = { title: title.value.trim() };
+    const tags = known.value.split(/[,;\n]/).map((x) => x.trim()).filter(Boolean);
+    const change = { title: title.value.trim(), directory: access.value, tags };
     if (!late) {
       Object.assign(change, {
         starts_at: fromLocalInput(starts.value), rounds: Number(rounds.value),

@@ -8,9 +8,12 @@ import { problemText } from './admin-people.js';
 
 const FIELD_NAMES = { name: 'admin_col_name', organization: 'admin_col_organization', side: 'admin_col_side',
   email: 'admin_col_email', language: 'admin_col_language', wishes: 'admin_col_wishes',
-  first_name: 'admin_col_first_name', last_name: 'admin_col_last_name' };
+  first_name: 'admin_col_first_name', last_name: 'admin_col_last_name',
+  pitch: 'admin_col_pitch', tags: 'admin_col_tags', label: 'admin_col_label', website: 'admin_col_website' };
 
 function fieldName(f) { return f ? t(FIELD_NAMES[f] || f) : ''; }
+/** A value in the list of changes (tags come as a list). */
+function shown(v) { return (Array.isArray(v) ? v.join(', ') : v) || '∅'; }
 
 export function importArea(ctx) {
   const input = el('input', { type: 'file', accept: '.csv,text/csv,text/plain', id: 'import-file', 'data-testid': 'import-file' });
@@ -78,7 +81,7 @@ function renderPreview(ctx, p, name, apply) {
       el('ul', { class: 'plain-list small', 'data-testid': 'import-changes' }, p.updated.map((u) => el('li', {},
         el('strong', { text: u.name }), ' — ',
         Object.entries(u.changes).map(([f, [a, b]]) => f === 'wishes'
-          ? t('admin_import_new_wishes') : `${fieldName(f)}: ${a || '∅'} → ${b || '∅'}`).join(' · '))))));
+          ? t('admin_import_new_wishes') : `${fieldName(f)}: ${shown(a)} → ${shown(b)}`).join(' · '))))));
   }
   const button = el('button', { type: 'button', class: 'primary', 'data-testid': 'import-apply',
     text: t('admin_import_apply', { count: c.added + c.updated }), disabled: !(c.added + c.updated) });

@@ -14,16 +14,28 @@ export const PERSON_FIELDS = [
   { name: 'side', label: 'admin_col_side', kind: 'side' },
   { name: 'email', label: 'admin_col_email', type: 'email' },
   { name: 'language', label: 'admin_col_language', kind: 'language' },
+  // the profile: edited here and in the form, shown in the table as one column
+  { name: 'pitch', label: 'admin_col_pitch', kind: 'text', max: 500, profile: true },
+  { name: 'tags', label: 'admin_col_tags', kind: 'tags', max: 400, profile: true, hint: 'admin_tags_hint' },
+  { name: 'label', label: 'admin_col_label', max: 80, profile: true },
+  { name: 'website', label: 'admin_col_website', max: 300, profile: true, inputmode: 'url' },
 ];
+const IN_TABLE = PERSON_FIELDS.filter((s) => !s.profile);
 
 function control(spec, event, value = '') {
+  if (spec.kind === 'tags' && Array.isArray(value)) value = value.join(', ');
+  if (spec.kind === 'text') {
+    const area = el('textarea', { name: spec.name, rows: 3, maxlength: spec.max });
+    area.value = value;
+    return area;
+  }
   if (spec.kind === 'side') {
     if (event.mode !== 'bipartite') return null;
     return el('select', { name: spec.name, required: true }, ...sideOptions(event.sides, value));
   }
   if (spec.kind === 'language') return el('select', { name: spec.name }, ...languageOptions(value));
-  return el('input', { type: spec.type || 'text', name: spec.name, value, maxlength: 200, required: spec.required || false,
-    autocomplete: 'off' });
+  return el('input', { type: spec.type || 'text', name: spec.name, value, maxlength: spec.max || 200, required: spec.required || false,
+    autocomplete: 'off', inputmode: spec.inputmode || null });
 }
 
 function values(form) {
@@ -35,8 +47,20 @@ function values(form) {
   return out;
 }
 
+/** The profile column of the table: label, tags, whether there is a pitch, a website, a photo. */
+function profileText(p) {
+  const parts = [];
+  if (p.label) parts.push(p.label);
+  if (p.tags && p.tags.length) parts.push(p.tags.join(', '));
+  if (p.pitch) parts.push(t('admin_profile_pitch'));
+  if (p.website) parts.push(t('admin_profile_website'));
+  if (p.photo) parts.push(t('admin_profile_photo'));
+  return parts.join(' · ') || '–';
+}
+
 function statusText(p) {
   const parts = [];
+  if (p.signed_up) parts.push(t('admin_signed_up'));
   if (p.online) parts.push(t('online'));
   if (p.stopped) parts.push(t('participant_stopped'));
   if (p.mail) {
@@ -57,7 +81,7 @@ export function peopleCard(ctx) {
 
 function addForm(ctx, box) {
   const form = el('form', { class: 'person-form', 'data-testid': 'add-person' });
-  const fields = PERSON_FIELDS.map((spec) => {
+  const fields = IN_TABLE.map((spec) => {
     const input = control(spec, ctx.event);
     return input ? field(t(spec.label), input) : null;
   });
@@ -93,14 +117,15 @@ function peopleTable(ctx, box) {
   const rows = ctx.people.map((p) => personRow(ctx, p, box));
   return el('div', { class: 'table-wrap' }, el('table', { class: 'table', 'data-testid': 'people' },
     el('caption', { class: 'visually-hidden', text: t('admin_people_caption') }),
-    el('thead', {}, el('tr', {}, ...PERSON_FIELDS.filter((s) => s.kind !== 'side' || ctx.event.mode === 'bipartite')
+    el('thead', {}, el('tr', {}, ...IN_TABLE.filter((s) => s.kind !== 'side' || ctx.event.mode === 'bipartite')
       .map((s) => el('th', { scope: 'col', text: t(s.label) })),
+    el('th', { scope: 'col', text: t('admin_col_profile') }),
     el('th', { scope: 'col', text: t('admin_col_status') }), el('th', { scope: 'col', text: t('admin_col_actions') }))),
     el('tbody', {}, rows)));
 }
 
 function personRow(ctx, p, box) {
-  const cells = PERSON_FIELDS.filter((s) => s.kind !== 'side' || ctx.event.mode === 'bipartite').map((s) => {
+  const cells = IN_TABLE.filter((s) => s.kind !== 'side' || ctx.event.mode === 'bipartite').map((s) => {
     const value = s.kind === 'language' ? (p.language ? t(`lang_name_${p.language}`) : '–') : (p[s.name] || '');
     return s.name === 'name' ? el('th', { scope: 'row', text: value }) : el('td', { text: value });
   });
@@ -112,6 +137,7 @@ function personRow(ctx, p, box) {
     'aria-label': t('admin_remove_label', { name: p.name }), 'data-testid': 'remove-person',
     disabled: ctx.event.clock.phase !== 'lobby' });
   const row = el('tr', { 'data-participant': p.id, 'data-mail': p.mail ? p.mail.status : 'none' }, ...cells,
+    el('td', { class: 'small profile-cell', text: profileText(p), 'data-testid': 'person-profile' }),
     el('td', { class: 'small', text: statusText(p), 'data-testid': 'person-status' },
       p.mail && p.mail.status === 'failed' ? el('span', { class: 'failure', text: ` — ${p.mail.reason}` }) : null),
     el('td', {}, el('div', { class: 'inline' }, edit, link, remove)));
@@ -139,12 +165,13 @@ function editRow(ctx, p, row) {
   const form = el('form', { class: 'person-form', 'data-testid': 'edit-form' });
   const fields = PERSON_FIELDS.map((spec) => {
     const input = control(spec, ctx.event, p[spec.name] || '');
-    return input ? field(t(spec.label), input) : null;
+    return input ? field(t(spec.label), input, spec.hint ? t(spec.hint) : '') : null;
   });
   const cancel = el('button', { type: 'button', class: 'secondary', text: t('admin_cancel') });
-  form.append(el('div', { class: 'inline fields' }, ...fields),
+  form.append(el('div', { class: 'inline fields' }, ...fields.filter((f, i) => f && !PERSON_FIELDS[i].profile)),
+    el('div', { class: 'profile-fields' }, ...fields.filter((f, i) => f && PERSON_FIELDS[i].profile), photoControl(ctx, p)),
     el('div', { class: 'inline' }, el('button', { type: 'submit', class: 'primary', text: t('admin_save'), 'data-testid': 'save-person' }), cancel));
-  const editing = el('tr', { 'data-participant': p.id }, el('td', { colspan: 8 }, form));
+  const editing = el('tr', { 'data-participant': p.id }, el('td', { colspan: 9 }, form));
   cancel.addEventListener('click', () => editing.replaceWith(row));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -160,4 +187,44 @@ function editRow(ctx, p, row) {
   });
   setTimeout(() => form.querySelector('input')?.focus(), 0);
   return editing;
+}
+
+/** A person's photo on the organiser's page: shown (fetched with the token), replaced, removed. */
+function photoControl(ctx, p) {
+  const path = `/api/events/${ctx.id}/participants/${p.id}/photo`;
+  const shown = el('span', { class: 'photo-preview' });
+  const input = el('input', { type: 'file', accept: 'image/jpeg,image/png,image/webp', 'data-testid': 'admin-photo-input' });
+  const remove = el('button', { type: 'button', class: 'secondary small-button', text: t('admin_photo_remove'), hidden: !p.photo });
+  const show = async (digest) => {
+    shown.replaceChildren();
+    if (!digest) return;
+    try {
+      const blob = await api('GET', `${path}?v=${digest}`, { as: 'blob' });
+      shown.append(el('img', { class: 'avatar avatar-lg', src: URL.createObjectURL(blob), alt: t('profile_photo_of', { name: p.name }) }));
+    } catch { /* shown without it */ }
+  };
+  input.addEventListener('change', async () => {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    try {
+      const made = await api('PUT', path, { body: file, type: file.type || 'application/octet-stream' });
+      p.photo = made.photo;
+      remove.hidden = false;
+      await show(made.photo);
+      ctx.say(t('admin_photo_saved', { name: p.name }));
+    } catch (err) { ctx.say(err.message, 'error'); } finally { input.value = ''; }
+  });
+  remove.addEventListener('click', async () => {
+    try {
+      await api('DELETE', path, { as: 'none' });
+      p.photo = null;
+      remove.hidden = true;
+      await show(null);
+      ctx.say(t('admin_photo_removed', { name: p.name }));
+    } catch (err) { ctx.say(err.message, 'error'); }
+  });
+  show(p.photo);
+  const node = field(t('admin_photo'), input, t('admin_photo_hint'));
+  node.append(el('div', { class: 'inline' }, shown, remove));
+  return node;
 }

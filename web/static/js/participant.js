@@ -8,8 +8,9 @@ import * as clock from './clock.js';
 import * as media from './media.js';
 import * as health from './health.js';
 import { Mesh } from './rtc.js';
-import { feedbackForm, peerLine, summaryList } from './feedback.js';
-import { wishesPanel } from './wishes.js';
+import { feedbackForm, summaryList } from './feedback.js';
+import { directory } from './directory.js';
+import { myProfile, profileCard } from './profile.js';
 import { helpStatus, openHelp, setHelpStatus } from './help.js';
 import { ChatPanel } from './chat.js';
 import { devicePicker, refresh as refreshDevices } from './devices.js';
@@ -299,10 +300,20 @@ function renderRoom(a) {
   }
   remotes.dataset.count = String(a.peers.length + state.moderators.length);
   for (const peer of [...a.peers, ...state.moderators]) tileStatus(peer.id);
+  renderPartnerCards(a.peers);
   const reason = $('[data-view="room"] .reason');
   const text = reasonText(a.peers, a.reason, 'reason');
   reason.hidden = !text;
   reason.textContent = text;
+}
+
+/** The partners' cards beside their videos (drawn again only when the people change). */
+function renderPartnerCards(peers) {
+  const box = $('[data-testid="partner-cards"]');
+  const key = JSON.stringify(peers.map((p) => [p.id, p.photo, p.pitch, p.label, p.website, p.tags]));
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  box.replaceChildren(...peers.map((p) => el('div', { class: 'card' }, profileCard(p, { heading: 'h3' }))));
 }
 
 /**
@@ -453,7 +464,7 @@ function renderNext() {
       body.replaceChildren(el('p', { class: 'muted', text: t('next_unknown') }));
     } else {
       const parts = [
-        el('ul', { class: 'plain-list' }, n.peers.map((p) => el('li', {}, peerLine(p)))),
+        el('ul', { class: 'plain-list' }, n.peers.map((p) => el('li', {}, profileCard(p, { heading: 'h4' })))),
         reasonLine(n.peers, n.reason),
         el('p', { class: 'muted small', text: t('next_may_change') }),
       ];
@@ -604,7 +615,14 @@ $('#notice-close').addEventListener('click', hideNotice);
 
 // --- start -------------------------------------------------------------------------------------
 
-for (const slot of $$('.wishes-slot')) slot.append(wishesPanel(ask));
+const people = directory(ask);
+for (const slot of $$('.wishes-slot')) slot.append(people.card());
+const mine = myProfile({ ...boot.me }, ask, () => {
+  const c = clock.currentClock();
+  return !c || c.phase === 'lobby';
+});
+for (const slot of $$('.my-profile-slot')) slot.append(mine.node);
+clock.onClock(() => mine.refresh());
 for (const slot of $$('.devices-slot')) slot.append(devicePicker((text) => say(alertArea, text, 'error')));
 media.onChange(renderMediaButtons);
 media.onChange(() => mesh.reportSoon());  // a camera turned off reaches the partner at once
