@@ -4,8 +4,8 @@ Pure: the event's state, its feedback log and the connected-time counters in; nu
 A wish to follow up that only one of two people made is counted, never shown: no figure names
 who made it (the totals and the count by reason are of the whole event).
 
-Groups of people (``by_side``; tags of profiles later) are made by one function, ``grouped``,
-given what puts a person in a group.
+Groups of people (``by_side``, and ``by_tag`` by the tags of their profiles) are made by one
+function, ``grouped``, given what puts a person in a group.
 """
 
 from __future__ import annotations
@@ -181,9 +181,9 @@ def grouped(
     ms: Sequence[Meeting],
     groups_of: Callable[[Participant], Iterable[str]],
 ) -> dict[str, Any]:
-    """Figures per group of people (a side; a tag later): ``groups`` for each, and ``between``
-    for each two groups that met (which sides met which). A meeting of two people of one group
-    counts once for it."""
+    """Figures per group of people (a side; a tag): ``groups`` for each, and ``between`` for
+    each two groups that met (which sides met which, which tags met which). A meeting of two
+    people of one group counts once for it; a person may be in several groups (tags)."""
     member: dict[str, set[str]] = {}
     for p in state.participants.values():
         for g in groups_of(p):
@@ -295,12 +295,13 @@ def follow_ups(ms: Sequence[Meeting]) -> dict[str, Any]:
 
 
 def report(state: EventState, feedback: Iterable[Entry], counters: Counters) -> dict[str, Any]:
-    """The organiser's report: totals, by round, by side, by participant, follow-ups."""
+    """The organiser's report: totals, by round, by side, by tag, by participant, follow-ups."""
     ms = meetings(state, feedback, counters)
     rated = _ratings(ms)
     rounds = by_round(state, ms)
     nobody = met_nobody(state, ms)
     sides = grouped(state, ms, lambda p: [p.side] if p.side else [])
+    tags = grouped(state, ms, lambda p: p.tags)
     return {
         "event": {
             "id": state.id,
@@ -327,5 +328,6 @@ def report(state: EventState, feedback: Iterable[Entry], counters: Counters) -> 
         "by_side": sides["groups"],
         "sides_met": sides["between"],
         "by_participant": by_participant(state, ms),
-        "by_tag": [],  # when profiles carry tags: grouped(state, ms, lambda p: p.tags)
+        "by_tag": tags["groups"],
+        "tags_met": tags["between"],
     }

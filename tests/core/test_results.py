@@ -83,6 +83,36 @@ def test_by_side_and_which_sides_met(report: dict) -> None:  # type: ignore[type
     ]
 
 
+def test_by_tag_and_which_tags_met() -> None:
+    # c1 needs mobility; s1 offers mobility and water, s2 water; the others carry no tag
+    state, entries, counters = scripted()
+    tags = {"c1": ("mobilité",), "s1": ("mobilité", "eau"), "s2": ("eau",)}
+    people = {
+        pid: msgspec.structs.replace(p, tags=tags.get(pid, ()))
+        for pid, p in state.participants.items()
+    }
+    out = figures.report(msgspec.structs.replace(state, participants=people), entries, counters)
+    eau, mobilite = out["by_tag"]
+    # eau (s1, s2): c1-s1, c2-s2, s2-s3 (never connected), c1-s2, c2-s1
+    assert eau == {
+        "group": "eau", "participants": 2, "met_someone": 2, "met": 5, "held": 4,
+        "connected_minutes": 12.7, "ratings": 8, "rating_average": 3.12, "mutual": 2,
+        "no_shows": 0, "rating_given": 2.75, "rating_received": 3.5,
+    }  # fmt: skip
+    # mobilité (c1, s1): c1-s1 counts once though both carry the tag
+    assert mobilite["group"] == "mobilité"
+    assert (mobilite["participants"], mobilite["met"], mobilite["held"], mobilite["mutual"]) == (
+        2, 3, 3, 2,
+    )  # fmt: skip
+    # c2 has no tag: c2-s1 and c2-s2 meet no pair of tags
+    assert out["tags_met"] == [
+        {"a": "eau", "b": "mobilité", "met": 2, "held": 2, "mutual": 2},
+        {"a": "mobilité", "b": "mobilité", "met": 1, "held": 1, "mutual": 1},
+    ]
+    # an event whose profiles carry no tag has none
+    assert figures.report(*scripted())["by_tag"] == []
+
+
 def test_by_participant_shows_no_one_sided_wish(report: dict) -> None:  # type: ignore[type-arg]
     people = {p["id"]: p for p in report["by_participant"]}
     assert people["c1"] == {

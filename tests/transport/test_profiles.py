@@ -370,8 +370,11 @@ async def test_a_wish_set_in_the_directory_reaches_the_matcher(server: Running) 
     assert first["wishes_met"] == 1
     # the next-round card says so, with Thomas's profile
     others = [await server.connect("/participant", ev.person(i)[1]) for i in (1, 2, 3)]
-    card = await claire.wait_for("next", lambda n: bool(n and n["peers"]))
-    assert card["peers"][0]["id"] == thomas["id"] and card["reason"] == "wish"
+    # (the card follows who is here: until Thomas is connected it may name someone else)
+    card = await claire.wait_for(
+        "next", lambda n: bool(n and n["peers"] and n["peers"][0]["id"] == thomas["id"])
+    )
+    assert card["reason"] == "wish"
     assert card["peers"][0]["pitch"] == "Street lights that dim."
     assert card["peers"][0]["website"] == "https://lumio.example/en"
     # and the round pairs them
@@ -395,3 +398,29 @@ async def test_the_summary_carries_the_profiles(server: Running) -> None:
     peer = summary["meetings"][0]["peers"][0]
     assert peer["label"] == "Territoire innovant" and peer["tags"] == ["mobilité", "transport"]
     assert "email" not in peer  # no mutual follow-up: no address
+
+
+async def test_the_report_counts_by_tag(server: Running) -> None:
+    ev = await server.event(PROFILED, rounds=1)
+    clients = [await server.connect("/participant", ev.person(i)[1]) for i in range(4)]
+    host = await server.connect("/host", ev.host_token)
+    assert (await host.call("start"))["ok"]
+    for c in clients:
+        await c.wait_for("assignment", lambda a: a["round"] == 1 and a["room"] is not None)
+    assert (await host.call("end"))["ok"]
+    base = f"{server.url}/e/{ev.id}/host/{ev.host_token}"
+    async with server.http.get(f"{base}/report.json") as response:
+        assert response.status == 200
+        report = await response.json()
+    tags = {g["group"]: g for g in report["by_tag"]}
+    # tags are kept as people wrote them, lower-cased: "Mobilité" and "mobilité" are one
+    assert set(tags) == {"mobilité", "énergie", "transport"}, tags
+    assert (tags["mobilité"]["participants"], tags["énergie"]["participants"]) == (2, 2)
+    assert sum(b["met"] for b in report["tags_met"]) >= 2, report["tags_met"]
+    async with server.http.get(f"{base}/report?lang=fr") as response:
+        assert response.status == 200
+        page = await response.text()
+    assert "Par mot-clé" in page and 'data-testid="table-tags"' in page
+    assert "énergie" in page and 'data-testid="table-tags-met"' in page
+    for c in clients:
+        await c.close()
