@@ -1,4 +1,5 @@
-"""Command line: ``python -m server`` (or ``speedmeet``) serves; ``--demo`` adds a demo event."""
+"""Command line: ``python -m server`` (or ``speedmeet``) serves; ``--demo`` adds a demo event;
+``purge`` and ``forget EVENT`` apply the retention rule (``maintenance``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import demo, workers
+from . import demo, maintenance, workers
 from .app import create_app, new_token
 from .errors import StartupRefused
 from .http import guard
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> None:
         help="server processes sharing the port (needs store: redis; default 1)",
     )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    maintenance.add_commands(parser)
     args = parser.parse_args(argv)
     os.umask(0o077)  # every file and folder the server makes is its user's only
     path = args.config
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if args.command is not None:
+        sys.exit(maintenance.run(settings, args))
     admin = settings.admin_token
     if not admin:
         admin = new_token()

@@ -31,6 +31,7 @@ from .http.keys import (
     NEW_TOKEN,
     OUTBOX,
     OWNER,
+    PURGE,
     SETTINGS,
     SIGNUPS,
     Signups,
@@ -40,6 +41,7 @@ from .limits import Outbound, Rate, SocketLimits, client_address
 from .mail import Outbox
 from .metrics import Metrics
 from .presence import Presence
+from .purge import Purge
 from .reminders import Reminders
 from .service import Owner
 from .settings import Settings
@@ -153,6 +155,7 @@ def create_app(
     app[FEED] = feed
     app[OUTBOX] = outbox
     app[REMINDERS] = reminders
+    app[PURGE] = Purge(owner, settings.retention_days)
     app[BOARD] = board
     app[CONDUCTOR] = conductor
     app[LEASES] = leases
@@ -227,6 +230,7 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
         tasks.start(app[ECHO].run(), name="self-test sweep")
         tasks.start(app[OUTBOX].run(), name="mail")
         tasks.start(app[REMINDERS].run(), name="reminders")
+        tasks.start(app[PURGE].run(), name="retention")
         yield
     finally:
         await tasks.close()

@@ -48,7 +48,7 @@ def _round(clock: Clock, number: int, now: int, round_ms: int) -> Clock:
 
 def _after_round(clock: Clock, now: int, round_ms: int, break_ms: int) -> Clock:
     if clock.round >= clock.rounds:
-        return _ended(clock)
+        return _ended(clock, now)
     if break_ms <= 0:
         return _round(clock, clock.round + 1, now, round_ms)
     return msgspec.structs.replace(
@@ -60,9 +60,9 @@ def _after_round(clock: Clock, now: int, round_ms: int, break_ms: int) -> Clock:
     )
 
 
-def _ended(clock: Clock) -> Clock:
+def _ended(clock: Clock, now: int) -> Clock:
     return msgspec.structs.replace(
-        clock, phase=Phase.ENDED, ends_at=None, remaining_ms=None, paused=False
+        clock, phase=Phase.ENDED, ends_at=None, remaining_ms=None, paused=False, ended_at=now
     )
 
 
@@ -91,7 +91,7 @@ def advance(
             raise UserError("bad_phase", "The event has already started.")
         return _round(clock, 1, now, round_ms)
     if command is ClockCommand.END:
-        return _ended(clock)
+        return _ended(clock, now)
     if not _running(clock):
         raise UserError("bad_phase", "Nothing is running yet: start the event first.")
     if command is ClockCommand.PAUSE:

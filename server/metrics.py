@@ -71,6 +71,11 @@ class Metrics:
             "Sockets disconnected because they stopped reading what was sent to them",
             registry=self.registry,
         )
+        self.forgotten = Counter(
+            "speedmeet_events_forgotten_total",
+            "Events whose personal data was forgotten (retention or an organiser), figures kept",
+            registry=self.registry,
+        )
         self.notes = Counter(
             "speedmeet_notes_total", "Change notices heard on the feed", registry=self.registry
         )

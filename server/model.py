@@ -40,6 +40,7 @@ class Clock(msgspec.Struct, frozen=True, kw_only=True):
     paused: bool = False
     opened: bool = False
     started_at: int | None = None
+    ended_at: int | None = None  # when the event ended (None: not yet, or an earlier version)
 
 
 class Matching(msgspec.Struct, frozen=True, kw_only=True):

@@ -15,7 +15,9 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import engine, rooms
+import msgspec
+
+from . import engine, figures, retention, rooms
 from .errors import Conflict, NotFound, SpeedmeetError, UserError
 from .logs import LOGS, Log
 from .matching import RoundPlan
@@ -156,16 +158,39 @@ class Owner:
         """Delete an event and all it holds: its open pages are closed first (their links are
         revoked on every process). Not while a round or a break runs: end it first."""
         async with self.lock(event_id):
-            state = await self.get(event_id)
-            if state.clock.phase in (Phase.ROUND, Phase.BREAK):
-                raise UserError(
-                    "running", "The event is running: end it first (host console), then delete it."
-                )
-            hashes = [state.host_token_hash, state.moderator_token_hash]
-            hashes += [p.token_hash for p in state.participants.values()]
-            revoked = [engine.Message(engine.LINKS, "revoked", {"token_hash": h}) for h in hashes]
-            await self.publish(state, revoked)
-            await self.store.delete(state)
+            state = await self._stopped(event_id, "delete it")
+            await self._drop(state, None)
+
+    async def forget(self, event_id: str) -> dict[str, Any]:
+        """Forget an event's personal data, keeping its report's figures anonymised (the
+        retention rule, or an organiser's request); returns what is kept. Its links stop
+        working as with ``delete``. Not while a round or a break runs."""
+        async with self.lock(event_id):
+            state = await self._stopped(event_id, "forget its people")
+            feedback = await self.store.entries(event_id, "feedback")
+            counters = await self.store.connected(event_id)
+            loop = asyncio.get_running_loop()
+            report = await loop.run_in_executor(None, figures.report, state, feedback, counters)
+            kept = retention.anonymised(report, state, self.now())
+            await self._drop(state, msgspec.json.encode(kept))
+            self.metrics.forgotten.inc()
+            log.info("event %s: personal data forgotten, figures kept", event_id)
+            return kept
+
+    async def _stopped(self, event_id: str, what: str) -> EventState:
+        state = await self.get(event_id)
+        if state.clock.phase in (Phase.ROUND, Phase.BREAK):
+            raise UserError(
+                "running", f"The event is running: end it first (host console), then {what}."
+            )
+        return state
+
+    async def _drop(self, state: EventState, keep: bytes | None) -> None:
+        hashes = [state.host_token_hash, state.moderator_token_hash]
+        hashes += [p.token_hash for p in state.participants.values()]
+        revoked = [engine.Message(engine.LINKS, "revoked", {"token_hash": h}) for h in hashes]
+        await self.publish(state, revoked)
+        await self.store.delete(state, keep)
 
     async def create(self, state: EventState) -> None:
         """Store a new event."""

@@ -73,6 +73,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     no_audio_seconds: float = 20.0
     log_level: str = "INFO"
     data_policy: str = ""
+    retention_days: int = 90
     timezone: str = "UTC"
     reminder_minutes: int = 1440
     smtp_host: str = ""
@@ -125,6 +126,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("turn_ttl_seconds must be between 60 and 604800 (a week)")
         if not 1 <= self.chat_max_chars <= CHAT_MAX_CHARS:
             raise ValueError(f"chat_max_chars must be between 1 and {CHAT_MAX_CHARS}")
+        if not 0 <= self.retention_days <= 3650:
+            raise ValueError(
+                "retention_days must be between 0 (keep until deleted by hand) and 3650"
+            )
         zone(self.timezone)  # a name the time zone database knows
 
     def media_rules(self) -> MediaRules:

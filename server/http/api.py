@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from .. import engine, events, links, profiles, roster, views
+from .. import engine, events, links, profiles, retention, roster, views
 from ..errors import ProtocolError, SpeedmeetError, Unauthorized
 from ..model import EventState, Matching, OddPolicy, Settings, Signup
 from ..payloads import MAX_DEPTH, too_deep
@@ -74,6 +74,7 @@ def event_body(request: web.Request, state: EventState, online: frozenset[str]) 
         "participants": len(state.participants),
         "online": len(online),
         "created_at": state.created_at,
+        "forget_at": retention.forget_at(state, request.app[SETTINGS].retention_days),
     }
 
 
@@ -175,6 +176,38 @@ async def delete_event(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+@routes.post("/api/events/{id}/forget")
+async def forget_event(request: web.Request) -> web.Response:
+    """Forget the event's personal data now (as ``retention_days`` does after the event),
+    keeping its report's figures anonymised; answers with what is kept."""
+    require_admin(request)
+    return json_response(await request.app[OWNER].forget(request.match_info["id"]))
+
+
+@routes.get("/api/archive")
+async def archive(request: web.Request) -> web.Response:
+    """The forgotten events whose figures are kept: id, title, when it ended and when it was
+    forgotten (``GET /api/events/{id}/report`` gives the figures)."""
+    require_admin(request)
+    store = request.app[OWNER].store
+    out = []
+    for event_id in await store.archived_ids():
+        raw = await store.archived(event_id)
+        if raw is None:
+            continue
+        kept = msgspec.json.decode(raw)
+        event = kept["event"]
+        out.append(
+            {
+                "id": event_id,
+                "title": event["title"],
+                "ended_at": event.get("ended_at"),
+                "forgotten_at": kept["forgotten_at"],
+            }
+        )
+    return json_response(out)
+
+
 @routes.get("/api/info")
 async def server_info(request: web.Request) -> web.Response:
     """What the organiser's page needs to know of this server."""
@@ -187,6 +220,7 @@ async def server_info(request: web.Request) -> web.Response:
             "max_participants": s.max_participants,
             "reminder_minutes": s.reminder_minutes,
             "data_policy": s.data_policy,
+            "retention_days": s.retention_days,
             "language": s.language,
             "base_url": s.base_url(),
         }

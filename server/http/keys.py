@@ -10,6 +10,7 @@ from ..leases import Leases
 from ..limits import Rate, client_address
 from ..mail import Outbox
 from ..metrics import Metrics
+from ..purge import Purge
 from ..service import Owner
 from ..settings import Settings
 from ..turn import IceServers
@@ -22,6 +23,7 @@ ADMIN_TOKEN = web.AppKey("admin_token", str)
 NEW_TOKEN: web.AppKey[Callable[[], str]] = web.AppKey("new_token")
 OUTBOX = web.AppKey("outbox", Outbox)
 ICE = web.AppKey("ice", IceServers)
+PURGE = web.AppKey("purge", Purge)
 
 
 class Signups:

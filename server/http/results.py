@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from .. import engine, exports, figures, i18n, links, logs, vcard, views
+from ..errors import NotFound
 from ..model import Entry, EventState, Phase
 from .api import json_response, require_admin
 from .keys import OWNER, SETTINGS
@@ -91,8 +92,16 @@ async def get_meetings_xlsx(request: web.Request) -> web.Response:
 
 @routes.get("/api/events/{id}/report")
 async def get_report(request: web.Request) -> web.Response:
-    """The organiser's figures as JSON."""
-    state = await _admin_event(request)
+    """The organiser's figures as JSON; of a forgotten event, what is kept of them."""
+    require_admin(request)
+    store = request.app[OWNER].store
+    event_id = request.match_info["id"]
+    state = await store.load(event_id)
+    if state is None:
+        kept = await store.archived(event_id)
+        if kept is None:
+            raise NotFound("unknown_event", f"No event {event_id!r}.")
+        return web.Response(body=kept, content_type="application/json")
     return json_response(await report_of(request, state))
 
 

@@ -123,9 +123,17 @@ class Store(Protocol):
         ``Fenced`` when ``change.fence`` is not this process's current lease on the event.
         """
 
-    async def delete(self, state: EventState) -> None:
-        """Forget the event (the latest version, ``state``): its record, logs, links and
-        transient data; on Redis its lease too."""
+    async def delete(self, state: EventState, keep: bytes | None = None) -> None:
+        """Forget the event (the latest version, ``state``): its record, logs, links, blobs and
+        transient data, on Redis its lease too, so that nothing personal of it is left. In the
+        same step, ``keep`` (what is left of a forgotten event: its anonymised figures) is kept
+        under the event's id (``archived``)."""
+
+    async def archived(self, event_id: str) -> bytes | None:
+        """What was kept of a forgotten event (``delete``'s ``keep``), or ``None``."""
+
+    async def archived_ids(self) -> list[str]:
+        """The ids of the forgotten events of which something is kept."""
 
     async def event_ids(self) -> list[str]:
         """Every event's id, oldest first."""

@@ -200,10 +200,11 @@ class EmbeddedStore:
         if change.note is not None:
             await self.publish(change.note)
 
-    async def delete(self, state: EventState) -> None:
-        """Forget the event, in memory and in the file."""
+    async def delete(self, state: EventState, keep: bytes | None = None) -> None:
+        """Forget the event, in memory and in the file (its pages overwritten, not only
+        unlinked); keep ``keep`` in its place."""
         event_id = state.id
-        await self._sql(lambda t: t.delete(event_id))
+        await self._sql(lambda t: t.delete(event_id, keep))
         self._events.pop(event_id, None)
         self._tokens = {h: ref for h, ref in self._tokens.items() if ref.event_id != event_id}
         for kept in (self._stats, self._previews, self._plans, self._boards, self._connected):
@@ -215,6 +216,14 @@ class EmbeddedStore:
     async def event_ids(self) -> list[str]:
         """Every event's id, oldest first."""
         return list(self._events)
+
+    async def archived(self, event_id: str) -> bytes | None:
+        """What was kept of a forgotten event."""
+        return await self._sql(lambda t: t.archived(event_id))
+
+    async def archived_ids(self) -> list[str]:
+        """The forgotten events of which something is kept."""
+        return await self._sql(lambda t: t.archived_ids())
 
     async def live_ids(self) -> list[str]:
         """Events that have not ended."""

@@ -507,8 +507,9 @@ class RedisStore:
             return ["", ""]
         return [f"{self._p}:lease:{change.event_id}", f"{self.proc}:{change.fence}"]
 
-    async def delete(self, state: EventState) -> None:
-        """Forget the event: its keys, its links, its lease (one transaction)."""
+    async def delete(self, state: EventState, keep: bytes | None = None) -> None:
+        """Forget the event: its keys, its links, its lease; keep ``keep`` in the archive (one
+        transaction)."""
         ev, p = self._ev(state.id), self._p
         keys = [f"{ev}:{k}" for k in ("v", "meta", "clock", "people", "wishes", "rounds")]
         keys += [f"{ev}:log:{name}" for name in LOGS]
@@ -525,6 +526,9 @@ class RedisStore:
             async with self.r.pipeline(transaction=True) as pipe:
                 pipe.delete(*keys).zrem(f"{p}:events", state.id).zrem(f"{p}:live", state.id)
                 pipe.hdel(f"{p}:tokens", *hashes)
+                if keep is not None:
+                    pipe.hset(f"{p}:archive", state.id, keep)
+                    pipe.zadd(f"{p}:archived", {state.id: time.time()})
                 await pipe.execute()
 
         await self._do("delete", forget)
@@ -538,6 +542,16 @@ class RedisStore:
     async def live_ids(self) -> list[str]:
         """Events that have not ended, oldest first."""
         ids = await self._do("live", lambda: self.r.zrange(f"{self._p}:live", 0, -1))
+        return [i.decode() for i in ids]
+
+    async def archived(self, event_id: str) -> bytes | None:
+        """What was kept of a forgotten event."""
+        raw = await self._do("archive", lambda: self.r.hget(f"{self._p}:archive", event_id))
+        return None if raw is None else bytes(raw)
+
+    async def archived_ids(self) -> list[str]:
+        """The forgotten events of which something is kept, in the order they were forgotten."""
+        ids = await self._do("archive", lambda: self.r.zrange(f"{self._p}:archived", 0, -1))
         return [i.decode() for i in ids]
 
     async def resolve(self, token: str) -> TokenRef | None:

@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS blob (
     event TEXT NOT NULL, key TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (event, key)
 );
 CREATE TABLE IF NOT EXISTS quarantine (event TEXT PRIMARY KEY, reason TEXT NOT NULL, at INTEGER);
+CREATE TABLE IF NOT EXISTS archive (id TEXT PRIMARY KEY, at INTEGER NOT NULL, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS health (probe INTEGER PRIMARY KEY, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS connected (
     event TEXT NOT NULL, room TEXT NOT NULL, participant TEXT NOT NULL, peer TEXT NOT NULL,
@@ -88,6 +89,7 @@ class Tables:
         db = self.db
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA secure_delete=ON")  # what is deleted is overwritten in the file
         db.executescript(SCHEMA)
         if legacy.found(db):
             self._migrate()
@@ -176,11 +178,17 @@ class Tables:
                 c.execute("ROLLBACK")
                 raise
 
-    def delete(self, event_id: str) -> None:
-        """One transaction: every row of the event, and its links."""
+    def delete(self, event_id: str, keep: bytes | None) -> None:
+        """One transaction: every row of the event, and its links; ``keep`` in the archive.
+        Then the write-ahead log is emptied: it would still hold the deleted pages."""
         with contextlib.closing(self.db.cursor()) as c:
             c.execute("BEGIN IMMEDIATE")
             try:
+                if keep is not None:
+                    c.execute(
+                        "INSERT OR REPLACE INTO archive (id, at, body) VALUES (?, ?, ?)",
+                        (event_id, int(time.time() * 1000), keep),
+                    )
                 for table in ("person", "wish", "round", "entry", "connected", "blob"):
                     c.execute(f"DELETE FROM {table} WHERE event = ?", (event_id,))
                 c.execute("DELETE FROM event WHERE id = ?", (event_id,))
@@ -194,6 +202,16 @@ class Tables:
             except BaseException:
                 c.execute("ROLLBACK")
                 raise
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def archived(self, event_id: str) -> bytes | None:
+        """What was kept of a forgotten event."""
+        row = self.db.execute("SELECT body FROM archive WHERE id = ?", (event_id,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def archived_ids(self) -> list[str]:
+        """The forgotten events of which something is kept, in the order they were forgotten."""
+        return [i for (i,) in self.db.execute("SELECT id FROM archive ORDER BY at, id")]
 
     def entries(self, event_id: str, name: Log, start: int) -> list[Entry]:
         """One log of an event, from the ``start``-th entry."""

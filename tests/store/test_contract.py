@@ -646,3 +646,110 @@ async def test_a_process_that_closes_is_swept_at_once(reopen: Open) -> None:
     await a.connect("ev1", "p1", "sid-a")
     await a.close()
     assert await b.sweep() == [("ev1", "p1")]
+
+
+# --- forgetting: nothing personal left, the figures kept -------------------------------------
+
+
+def personal_event(event_id: str, who: str, tag: str = "") -> EventState:
+    """An event whose people carry data found nowhere else: ``who`` in every text (and their
+    tag, unless given)."""
+    state = new_event(event_id, people=2)
+    people = {
+        pid: msgspec.structs.replace(
+            p,
+            name=f"Ségolène {who} {pid}",
+            organization=f"Mairie de {who}",
+            email=f"{who.lower()}.{pid}@example.org",
+            pitch=f"Le projet de {who}",
+            website=f"https://{who.lower()}.example",
+            tags=(tag or f"tag{who}",),
+        )
+        for pid, p in state.participants.items()
+    }
+    return msgspec.structs.replace(state, participants=people)
+
+
+def files_of(folder: Path) -> bytes:
+    """Every byte of the files of a folder (the data file, its write-ahead log)."""
+    return b"".join(p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file())
+
+
+async def raw_contents(kind: str, request: pytest.FixtureRequest, folder: Path) -> bytes:
+    """Every byte the store keeps: the embedded store's files; every key and value under the
+    test's Redis prefix."""
+    if kind == "embedded":
+        return files_of(folder)
+    import redis.asyncio as aioredis
+
+    r = aioredis.from_url(request.getfixturevalue("redis_url"))
+    out: list[bytes] = []
+    try:
+        async for key in r.scan_iter(match=f"{request.getfixturevalue('redis_prefix')}*"):
+            out.append(key)
+            kind_of = (await r.type(key)).decode()
+            if kind_of == "string":
+                out.append(await r.get(key) or b"")
+            elif kind_of == "hash":
+                for k, v in (await r.hgetall(key)).items():
+                    out += [k, v]
+            elif kind_of == "list":
+                out += await r.lrange(key, 0, -1)
+            elif kind_of == "set":
+                out += list(await r.smembers(key))
+            elif kind_of == "zset":
+                out += [m for m, _ in await r.zrange(key, 0, -1, withscores=True)]
+            else:
+                out += [repr(await r.dump(key)).encode()]
+    finally:
+        await r.aclose()
+    return b"\n".join(out)
+
+
+async def test_deleting_an_event_leaves_nothing_personal_in_the_store(
+    store: Store, reopen: Open, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    keep, gone = personal_event("keep", "Gardé"), personal_event("gone", "Oublié")
+    for state in (keep, gone):
+        await store.create(state)
+        await store.commit(
+            Change(
+                base=state,
+                state=None,
+                entries=[
+                    Feedback(participant="p1", room="r1-1", rating=4, note=f"note {state.id} 9f3"),
+                    HelpRequest(participant="p2", room="r1-1", text=f"aide {state.id} 7c1", at=5),
+                ],
+            )
+        )
+        await store.put_blob(state.id, "photo:p1:abc", f"JPEG {state.id} a6e".encode())
+        await store.put_stats(state.id, "p1", LinkStats(room="r1-1", ice="connected", at=5))
+    # (rows updated then deleted must not linger either: a person renamed before the end)
+    renamed = {**gone.participants}
+    renamed["p1"] = msgspec.structs.replace(renamed["p1"], name="Ségolène Oublié renamed")
+    gone2 = bumped(gone, participants=renamed)
+    await store.commit(Change(base=gone, state=gone2))
+    await store.delete(gone2, keep=b'{"totals": {"held": 1}}')
+    await store.close()
+    store = await reopen()
+    raw = await raw_contents(reopen.kind, request, tmp_path)  # type: ignore[attr-defined]
+    # the search finds what is kept: it would find what should not be
+    for found in ("Ségolène Gardé p1", "Mairie de Gardé", "note keep 9f3", "aide keep 7c1"):
+        assert found.encode() in raw, found
+    assert b"JPEG keep a6e" in raw
+    for person in gone.participants.values():
+        for value in (person.name, person.organization, person.email, person.pitch, person.website):
+            assert value.encode() not in raw, value
+    for gone_text in ("Oublié", "note gone 9f3", "aide gone 7c1", "JPEG gone a6e", "tagOublié"):
+        assert gone_text.encode() not in raw, gone_text
+    # what was asked to be kept is, under the event's id
+    assert await store.archived("gone") == b'{"totals": {"held": 1}}'
+    assert await store.archived_ids() == ["gone"] and await store.archived("keep") is None
+    assert await store.load("gone") is None and await store.load("keep") is not None
+
+
+async def test_delete_without_keep_archives_nothing(store: Store) -> None:
+    state = new_event("ev1")
+    await store.create(state)
+    await store.delete(state)
+    assert await store.archived("ev1") is None and await store.archived_ids() == []

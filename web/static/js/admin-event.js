@@ -88,13 +88,27 @@ function headCard(ctx) {
       window.location.hash = '#/';
     } catch (err) { ctx.say(err.message, 'error'); }
   });
+  const forget = e.clock.phase === 'ended'
+    ? el('button', { type: 'button', class: 'danger', text: t('admin_forget_event'), 'data-testid': 'forget-event' })
+    : null;
+  forget?.addEventListener('click', async () => {
+    if (!window.confirm(t('admin_confirm_forget', { title: e.title }))) return;
+    try {
+      await api('POST', `/api/events/${ctx.id}/forget`);
+      ctx.say(t('admin_forgotten', { title: e.title }));
+      window.location.hash = '#/';
+    } catch (err) { ctx.say(err.message, 'error'); }
+  });
+  const kept = e.forget_at ? el('p', { class: 'muted small', 'data-testid': 'forget-at',
+    text: t('admin_forget_at', { date: when(e.forget_at) }) }) : null;
   return el('section', { class: 'card', 'data-testid': 'event-head' },
     el('p', { class: 'eyebrow', text: t('admin_event') }),
     el('h2', { text: e.title, 'data-testid': 'event-title' }),
     el('p', { class: 'muted' }, `${stateText(e)} · ${when(e.starts_at)} · `,
       t('admin_people_count', { count: e.participants, online: e.online })),
     el('p', { class: 'muted small', text: t('admin_links_hint') }),
-    el('div', { class: 'inline' }, host, reissueButton(ctx, 'moderator', t('admin_new_moderator'), box), results, remove),
+    el('div', { class: 'inline' }, host, reissueButton(ctx, 'moderator', t('admin_new_moderator'), box), results, forget, remove),
+    kept,
     box);
 }
 
