@@ -15,6 +15,10 @@ async def _screen(page: Any, name: str, timeout: float = 20_000) -> None:
     await page.wait_for_selector(f'[data-testid="screen"][data-screen="{name}"]', timeout=timeout)
 
 
+async def _accept(dialog: Any) -> None:
+    await dialog.accept()
+
+
 async def _live_video_from(page: Any, peer: str, timeout: float = 30_000) -> None:
     """Wait until the remote video of ``peer`` plays frames (videoWidth > 0)."""
     await page.wait_for_function(
@@ -66,6 +70,7 @@ async def test_two_rounds_in_browsers(server: Running, browser: Any) -> None:
         await _screen(page, "lobby")
     host_ctx = await browser.new_context(viewport={"width": 1400, "height": 900})
     host = await host_ctx.new_page()
+    host.on("dialog", _accept)  # ending a round and skipping a break ask first
     await host.goto(f"{server.url}/e/{ev.id}/host/{ev.host_token}")
     await host.click('[data-testid="cmd-open"]')
     await host.click('[data-testid="schedule-load"]')

@@ -200,8 +200,8 @@ async def test_screen_sharing_a_moderator_and_a_camera_switched_mid_call(
     mod = await mod_ctx.new_page()
     mod.on("pageerror", lambda exc: print(f"[moderator] page error: {exc}"))
     await mod.goto(f"{server.url}/e/{ev.id}/mod/{ev.moderator_token}")
-    join = await mod.wait_for_selector('[data-testid="join-room"]', timeout=10_000)
-    await join.click()
+    # a locator, not a handle: the board may draw the room's card again as the links report
+    await mod.locator('[data-testid="join-room"]').click(timeout=10_000)
     await mod.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="call-video"]')]
                    .filter(v => v.videoWidth > 0).length === 2""",

@@ -22,6 +22,12 @@ const ALLOWED = {
   notice: (c) => c.phase !== 'ended',
 };
 const busy = new Set();
+// Commands that cannot be taken back ask first (`c`: the clock as the host sees it).
+const CONFIRM = {
+  end_round: (c) => t(c.round >= c.rounds ? 'confirm_end_round_last' : 'confirm_end_round', { round: c.round }),
+  next: (c) => t('confirm_next', { round: c.round + 1 }),
+  end: () => t('confirm_end'),
+};
 
 const staff = startStaff('/host', {
   render,
@@ -72,7 +78,9 @@ const DONE = {
 
 async function run(button, payload = {}) {
   const command = button.dataset.command;
-  if (command === 'end' && !window.confirm(t('confirm_end'))) return null;
+  const question = CONFIRM[command];
+  const c = clock.currentClock();
+  if (question && c && !window.confirm(question(c))) return null;
   busy.add(button);
   renderCommands();
   try {

@@ -14,6 +14,8 @@ import { myProfile, profileCard } from './profile.js';
 import { helpStatus, openHelp, setHelpStatus } from './help.js';
 import { ChatPanel } from './chat.js';
 import { devicePicker, refresh as refreshDevices } from './devices.js';
+import { watchTime } from './cues.js';
+import { soundToggle } from './sound.js';
 
 // A new round's clock comes a moment before our assignment; do not flash "you sit out".
 const PAIRING_GRACE_MS = 2000;
@@ -717,6 +719,8 @@ socket.on('summary', (s) => {
 watchConnection(socket, (message) => say(alertArea, message || t('error_bad_link'), 'error'));
 clock.keepInSync(socket);
 clock.startRenderer();
+soundToggle($('#sound-toggle'));
+watchTime();
 setInterval(() => { if (state.screen === 'waiting') renderWaiting(); }, 250);
 clock.onClock(renderNext);
 renderNext();

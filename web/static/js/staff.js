@@ -1,13 +1,29 @@
 /** What the host console and the moderator board share: the socket, the clock, the board state. */
 
 import { boot } from './boot.js';
-import { t } from './i18n.js';
+import { t, timeOfDay } from './i18n.js';
 import { $, $$, say, watchConnection } from './ui.js';
 import { call, connect } from './socket.js';
 import * as clock from './clock.js';
 import { applyDelta, phaseLabel } from './board.js';
+import { watchTime } from './cues.js';
+import { chime, soundToggle } from './sound.js';
 
 const BOARD_KEYS = ['rooms', 'waiting', 'help', 'participants', 'event', 'me'];
+const END_EVERY_MS = 5_000;  // a paused clock moves the expected end: redraw it now and then
+
+/** "Expected end: 11:40" under the phase, from the clock and the rounds still to come. */
+function renderExpectedEnd(event) {
+  const node = document.querySelector('[data-testid="expected-end"]');
+  if (!node) return;
+  const c = clock.currentClock();
+  const end = clock.expectedEnd(c, clock.serverNow(), event);
+  node.hidden = end === null;
+  if (end === null) return;
+  const text = t(c.paused ? 'expected_end_paused' : 'expected_end', { time: timeOfDay(end - clock.offset) });
+  if (node.textContent !== text) node.textContent = text;
+  node.dataset.endsAt = String(Math.round(end));
+}
 
 /**
  * Connect to `namespace` and keep `board` ({rooms, waiting, help, participants, event, me})
@@ -70,6 +86,7 @@ export function startStaff(namespace, { render, onHelp = () => {}, onNotice = ()
     const c = clock.currentClock();
     $('[data-testid="phase"]').textContent = phaseLabel(c);
     for (const node of $$('.paused-label')) node.hidden = !(c && c.paused);
+    renderExpectedEnd(board.event || boot.event);
   };
 
   // A new connection starts from the snapshot the server sends first (see clock.keepInSync).
@@ -96,6 +113,7 @@ export function startStaff(namespace, { render, onHelp = () => {}, onNotice = ()
     if (!h || typeof h !== 'object') return;
     board.help = [...board.help.filter((x) => x.participant !== h.participant), h];
     render();
+    chime('help');
     onHelp(h);
   });
   // Someone of the staff took a request (maybe us): everyone sees who.
@@ -116,6 +134,10 @@ export function startStaff(namespace, { render, onHelp = () => {}, onNotice = ()
   watchConnection(socket, (text) => say(message, text || t('error_bad_link'), 'error'));
   clock.keepInSync(socket);
   clock.startRenderer();
+  soundToggle($('#sound-toggle'));
+  // the tab says how many wait for help, then the countdown: "(1) Help · 4:32 · Round 2 · …"
+  watchTime({ prefix: () => (board.help.length ? `${t('title_help', { count: board.help.length })} · ` : '') });
+  setInterval(() => renderExpectedEnd(board.event || boot.event), END_EVERY_MS);
   /** Mark a help request as dealt with (the button stays usable if the server says no). */
   const resolve = async (participant, button) => {
     button.disabled = true;
