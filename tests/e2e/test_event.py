@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import PEOPLE, Running
+from tests.e2e.axe import violations
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -80,6 +81,8 @@ async def test_two_rounds_in_browsers(server: Running, browser: Any) -> None:
         "() => document.querySelector('[data-testid=\"countdown\"]') !== null", timeout=10_000
     )
     await first.screenshot(path=str(DOCS / "lobby.png"))
+    assert await violations(first) == []
+    assert await violations(host) == []  # with the schedule and its wishes
 
     for round_no in (1, 2):
         if round_no == 1:
@@ -89,6 +92,7 @@ async def test_two_rounds_in_browsers(server: Running, browser: Any) -> None:
             for page in pages.values():
                 await _screen(page, "break")
             await first.screenshot(path=str(DOCS / "break.png"))
+            assert await violations(first) == []
             await host.click('[data-testid="cmd-next"]')
         partner = await _rooms(server, ev.id, round_no)
         assert set(partner) == set(pages), partner
@@ -102,6 +106,7 @@ async def test_two_rounds_in_browsers(server: Running, browser: Any) -> None:
         assert max(deadlines) - min(deadlines) < 1000, deadlines
         if round_no == 1:
             await first.screenshot(path=str(DOCS / "room.png"))
+            assert await violations(first) == []
             mod_ctx = await browser.new_context(viewport={"width": 1400, "height": 900})
             mod = await mod_ctx.new_page()
             await mod.goto(f"{server.url}/e/{ev.id}/mod/{ev.moderator_token}")
@@ -115,23 +120,27 @@ async def test_two_rounds_in_browsers(server: Running, browser: Any) -> None:
                 timeout=20_000,
             )
             await mod.screenshot(path=str(DOCS / "moderator.png"))
+            assert await violations(mod) == []
 
             await first.click('[data-testid="help-button"]')
             await first.fill('[data-testid="help-text"]', "No sound")
             await first.click('[data-testid="help-send"]')
             await first.click('[data-testid="help-done-close"]')
             await mod.wait_for_selector('[data-testid="help-item"]', timeout=10_000)
+            assert await violations(mod) == []  # with a request for help
             await mod.click('[data-testid="resolve-help"]')
             await mod.wait_for_selector(
                 '[data-testid="help-item"]', state="detached", timeout=10_000
             )
             await host.screenshot(path=str(DOCS / "host.png"), full_page=True)
+            assert await violations(host) == []
 
     await host.click('[data-testid="cmd-end_round"]')
     for page in pages.values():
         await _screen(page, "ended")
     await first.wait_for_selector('[data-testid="summary-meeting"]', timeout=10_000)
     await first.screenshot(path=str(DOCS / "ended.png"), full_page=True)
+    assert await violations(first) == []
 
 
 async def test_self_test_page_echoes_the_camera(server: Running, browser: Any) -> None:
@@ -148,6 +157,13 @@ async def test_self_test_page_echoes_the_camera(server: Running, browser: Any) -
         '[data-testid="check-verdict"]:not([data-verdict="pending"])', timeout=30_000
     )
     await page.screenshot(path=str(DOCS / "check.png"))
+    assert await violations(page) == []
+    await page.goto(f"{server.url}/check?lang=fr")
+    await page.wait_for_selector(
+        '[data-testid="check-verdict"]:not([data-verdict="pending"])', timeout=30_000
+    )
+    assert await page.get_attribute("html", "lang") == "fr"
+    assert await violations(page) == []
 
 
 async def test_sign_up_page(server: Running, browser: Any) -> None:
@@ -156,15 +172,20 @@ async def test_sign_up_page(server: Running, browser: Any) -> None:
     path = ev.body["registration_url"].split("/", 3)[3]
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     page = await context.new_page()
+    await page.goto(f"{server.url}/{path}?lang=fr")
+    await page.wait_for_selector('[data-testid="join-submit"]')
+    assert await violations(page) == []
     await page.goto(f"{server.url}/{path}")
     await page.fill("#join-name", "Ana Pereira")
     await page.fill("#join-organization", "Ville de Brest")
     await page.select_option("#join-side", "commune")
     await page.check('[data-testid="join-consent"]')
     await page.screenshot(path=str(DOCS / "join.png"))
+    assert await violations(page) == []
     await page.click('[data-testid="join-submit"]')
     await _screen(page, "lobby")
     assert "Ana Pereira" in await page.inner_text('[data-testid="my-name"]')
+    assert await violations(page) == []
 
 
 async def test_partners_on_two_processes_see_each_other(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import PEOPLE, Running
+from tests.e2e.axe import violations
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -141,6 +142,7 @@ async def test_a_blocked_camera_is_told_to_the_partner_and_flagged(
     words = await card.locator('[data-testid="member-media"]').all_inner_texts()
     assert words == ["camera blocked · microphone blocked"], words  # he sees and hears her
     await board.screenshot(path=str(SHOTS / "moderator-silent.png"))
+    assert await violations(board) == []  # with the flags
 
     host_ctx = await browser.new_context(viewport={"width": 1280, "height": 800})
     host = await host_ctx.new_page()
@@ -167,6 +169,7 @@ async def test_silence_is_measured_and_a_camera_turned_off_is_told(
     await pages[claire].locator('[data-view="room"] [data-action="camera"]').click()
     await _tile_says(pages[thomas], claire, "La caméra de Claire Martin est coupée")
     await pages[thomas].screenshot(path=str(SHOTS / "tile-camera-off-fr.png"))
+    assert await violations(pages[thomas]) == []
 
     board_ctx = await browser.new_context(viewport={"width": 1280, "height": 800})
     board = await board_ctx.new_page()
@@ -177,6 +180,7 @@ async def test_silence_is_measured_and_a_camera_turned_off_is_told(
     assert "pas de son : Thomas Petit" in badges, badges
     assert "caméra coupée : Claire Martin" in badges, badges
     await board.screenshot(path=str(SHOTS / "moderator-silent-fr.png"))
+    assert await violations(board) == []
 
 
 async def test_a_camera_blocked_alone_keeps_the_microphone(start: Any, browser: Any) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import PEOPLE, Running
+from tests.e2e.axe import violations
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WAIT = {"mode": "bipartite", "sides": ["commune", "solution"], "odd": "wait"}
@@ -58,6 +59,7 @@ async def test_a_late_arrival_gets_a_partner(server: Running, browser: Any) -> N
     await _screen(pages[idle], "waiting")
     assert await pages[idle].get_attribute('[data-view="waiting"]', "data-wait") == "sit_out"
     await _preview_plays(pages[idle])
+    assert await violations(pages[idle]) == []
 
     late, token = ev.person(3)  # Thomas, a solution, comes during the round
     pages[late] = await _open(browser, f"{server.url}/e/{ev.id}/p/{token}", late)
@@ -116,3 +118,5 @@ async def test_a_late_arrival_with_nobody_free_is_told_when_the_next_round_start
     assert all(w["online"] for w in board["waiting"])
     await page.screenshot(path=str(DOCS / "late.png"))
     await phone.screenshot(path=str(DOCS / "late-fr.png"), full_page=True)
+    assert await violations(page) == []
+    assert await violations(phone) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import PEOPLE, Running
+from tests.e2e.axe import violations
 
 
 async def _accept(dialog: Any) -> None:
@@ -23,7 +24,7 @@ async def test_the_host_replaces_a_participants_link_and_its_own(
     host_ctx = await browser.new_context(viewport={"width": 1400, "height": 900})
     host = await host_ctx.new_page()
     host.on("dialog", _accept)
-    await host.goto(f"{server.url}/e/{ev.id}/host/{ev.host_token}")
+    await host.goto(f"{server.url}/e/{ev.id}/host/{ev.host_token}?lang=fr")  # in French
 
     row = host.locator(f'tr[data-participant="{pid}"]')
     await row.wait_for(timeout=10_000)
@@ -33,6 +34,7 @@ async def test_the_host_replaces_a_participants_link_and_its_own(
     url_box = host.locator('[data-testid="new-link-url"]')
     await url_box.wait_for(state="visible", timeout=10_000)
     new_url = await url_box.input_value()
+    assert await violations(host) == []  # with the new link shown
     assert new_url.endswith(f"/e/{ev.id}/p/" + new_url.rsplit("/", 1)[1])
     assert token not in new_url
 
@@ -40,6 +42,7 @@ async def test_the_host_replaces_a_participants_link_and_its_own(
     await person.wait_for_selector('#conn[data-state="refused"]', timeout=10_000)
     alert = await person.inner_text("#alert")
     assert "replaced" in alert, alert
+    assert await violations(person) == []
     async with server.http.get(f"{server.url}/e/{ev.id}/p/{token}") as r:
         assert r.status == 404
 

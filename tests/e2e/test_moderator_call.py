@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PEOPLE, Running
+from tests.e2e.axe import violations
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -82,6 +83,7 @@ async def test_a_moderator_joins_a_call_and_leaves(
     await first.keyboard.press("Tab")
     await first.keyboard.type("The image is frozen")
     await first.screenshot(path=str(DOCS / f"help-form-{lang}.png"))
+    assert await violations(first) == []
     await first.keyboard.press("Tab")  # Cancel
     await first.keyboard.press("Tab")  # Send
     await first.keyboard.press("Enter")
@@ -96,6 +98,7 @@ async def test_a_moderator_joins_a_call_and_leaves(
     assert "no_video" not in await item.inner_text()  # the reason, in words
     await mod.click('[data-testid="claim-help"]')
     await mod.wait_for_selector('[data-testid="help-claimed-by"]')
+    assert await violations(mod) == []
     await first.wait_for_function(
         """() => document.querySelector('[data-testid="help-status"]').textContent.includes('Inès')""",
         timeout=10_000,
@@ -116,6 +119,8 @@ async def test_a_moderator_joins_a_call_and_leaves(
     assert "Inès" in label
     await first.screenshot(path=str(DOCS / f"room-moderator-{lang}.png"))
     await mod.screenshot(path=str(DOCS / f"moderator-call-{lang}.png"))
+    assert await violations(first) == []
+    assert await violations(mod) == []
     # the partners still see each other
     for pid, page in pages.items():
         assert await page.evaluate(PARTNER_VIDEO, partner[pid])

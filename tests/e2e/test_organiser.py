@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ADMIN
+from tests.e2e.axe import violations
 from tests.mailbox import Inbox, inbox, smtp_settings
 
 __all__ = ["inbox"]  # the fixture
@@ -50,6 +51,7 @@ async def test_an_organiser_prepares_an_event(
     await page.fill('[data-testid="admin-token"]', "not-the-token")
     await page.press('[data-testid="admin-token"]', "Enter")
     await page.wait_for_selector('[data-testid="signin-error"]:not([hidden])')
+    assert await violations(page) == []
     await page.fill('[data-testid="admin-token"]', ADMIN)
     await page.press('[data-testid="admin-token"]', "Enter")
     await page.wait_for_selector('[data-testid="new-event"]')
@@ -75,6 +77,7 @@ async def test_an_organiser_prepares_an_event(
     assert await page.locator('[data-testid="import-apply"]').count() == 0
     report = page.locator('[data-testid="people-card"]')
     await report.screenshot(path=str(DOCS / "organiser-import.png"))
+    assert await violations(page) == []  # the new event's links, the import's problems
 
     # fixed: the preview says what will happen, then the import applies it
     await choose(page, GOOD, "invites-fixed.csv")
@@ -90,6 +93,7 @@ async def test_an_organiser_prepares_an_event(
     await page.wait_for_selector('[data-testid="mail-counts"]:has-text("4 sent")', timeout=20_000)
     await page.wait_for_selector('tr[data-mail="sent"] >> nth=3')
     await page.screenshot(path=str(DOCS / "organiser.png"), full_page=True)
+    assert await violations(page) == []
     messages = await box.wait(4)
     claire = next(m for m in messages if "claire@lyon.example" in str(m["To"]))
     assert claire["Subject"] == "Votre lien personnel pour « Mayors meet innovators »"
@@ -118,6 +122,7 @@ async def test_an_organiser_prepares_an_event(
     await page.locator('[data-testid="people-card"]').screenshot(
         path=str(DOCS / "organiser-import-fr.png")
     )
+    assert await violations(page) == []
 
     # keyboard only, on a phone-sized window: the sign-in form and the first controls
     await page.set_viewport_size({"width": 390, "height": 800})

@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import ADMIN, Running
+from tests.e2e.axe import violations
 from tests.transport.test_profiles import PROFILED
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -97,6 +98,7 @@ async def test_a_participant_fills_her_profile_and_marks_someone_in_the_director
         == "https://www.lyon.example"
     )
     await dialog.screenshot(path=str(DOCS / "profile-edit-en.png"))
+    assert await violations(page) == []
     await page.keyboard.press("Escape")
     assert await page.evaluate("document.activeElement.dataset.testid") == "edit-profile"
     mine = page.locator('[data-testid="my-profile"] [data-testid="profile-card"]')
@@ -137,6 +139,7 @@ async def test_a_participant_fills_her_profile_and_marks_someone_in_the_director
     )
     await page.select_option('[data-testid="directory-tag"]', "")
     await directory.screenshot(path=str(DOCS / "directory-en.png"))
+    assert await violations(page) == []
     await page.keyboard.press("Escape")
     assert await page.evaluate("document.activeElement.dataset.testid") == "open-directory"
 
@@ -157,6 +160,7 @@ async def test_a_participant_fills_her_profile_and_marks_someone_in_the_director
         path=str(DOCS / "profile-card-en.png")
     )
     await page.screenshot(path=str(DOCS / "lobby-profile-en.png"), full_page=True)
+    assert await violations(page) == []
 
     # in French on a phone: Léa's directory and her card of Claire, who now has a profile
     phone = await browser.new_context(
@@ -174,13 +178,16 @@ async def test_a_participant_fills_her_profile_and_marks_someone_in_the_director
     await fr.wait_for_selector(
         '[data-testid="directory-count"]:has-text("2 personnes affichées sur 2")'
     )
-    assert await fr.get_by_role("button", name="Rencontrer absolument Claire Martin").count() == 1
+    assert (
+        await fr.get_by_role("button", name="À rencontrer absolument : Claire Martin").count() == 1
+    )
     width = await fr.evaluate("document.querySelector('[data-testid=\"directory\"]').scrollWidth")
     assert width <= 390, width  # nothing wider than the phone
     await fr.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=\"directory-person\"] img')].every(i => i.complete && i.naturalWidth > 0)"
     )
     await fr.screenshot(path=str(DOCS / "directory-fr.png"))
+    assert await violations(fr) == []
     await fr.keyboard.press("Escape")
     await fr.locator('[data-testid="next-card"]').first.scroll_into_view_if_needed()
     await fr.locator('[data-testid="next-card"] [data-testid="profile-card"]').first.wait_for(
@@ -199,6 +206,7 @@ async def test_a_participant_fills_her_profile_and_marks_someone_in_the_director
     )
     await beside.wait_for()
     assert "Street lights that dim." in await beside.inner_text()
+    assert await violations(page) == []
     await page.screenshot(path="/tmp/speedmeet-room-profile.png")
     await fr.screenshot(path="/tmp/speedmeet-room-profile-fr.png", full_page=True)
     assert failures == [], failures

@@ -237,9 +237,12 @@ async def test_the_feedback_form_asks_why_follow_up(server: Running, browser: An
             arg=saved,
             timeout=10_000,
         )
+        assert await violations(page) == []
     assert (await host.call("end"))["ok"]
     for page in pages.values():
         await _screen(page, "ended")
+        await page.wait_for_selector('[data-testid="summary-meeting"]', timeout=10_000)
+        assert await violations(page) == []
     status, report = await server.api("GET", f"/api/events/{ev.id}/report")
     assert status == 200
     assert report["totals"]["connected_minutes"] > 0

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PEOPLE, Running
+from tests.e2e.axe import violations
 from tests.e2e.conftest import CHROMIUM, FLAGS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -146,6 +147,7 @@ async def _chat(a: Any, b: Any, a_name: str, lang: str) -> None:
     assert await message.locator("script, img").count() == 0
     assert await b.evaluate("() => window.__pwned") is None
     assert await b.get_attribute('[data-testid="chat-log"]', "role") == "log"
+    assert await violations(b) == []
 
     await b.keyboard.type("Thanks, I have it" if lang == "en" else "Merci, je l'ai")
     await b.keyboard.press("Enter")

@@ -1,7 +1,7 @@
 /** The staff view shared by the host console and the moderator board: phase, rooms, help, waiting. */
 
 import { staffName, t, timeOfDay } from './i18n.js';
-import { el, num } from './ui.js';
+import { el, num, presenceDot } from './ui.js';
 
 const FLAGS = new Set(['alone', 'no_video', 'no_audio', 'camera_blocked', 'camera_off',
   'mic_blocked', 'mic_off', 'poor_link', 'help']);
@@ -73,10 +73,10 @@ function memberRow(m) {
   const known = (v) => (typeof v === 'boolean' ? String(v) : '');
   return el('li', { class: 'member', dataset: { id: m.id, online: String(Boolean(m.online)), ice: m.ice || '',
     seen: known(m.seen), heard: known(m.heard) } },
-    el('span', { class: 'dot', title: m.online ? t('online') : t('offline'),
-      'aria-label': m.online ? t('online') : t('offline') }),
+    presenceDot(m.online),
     el('span', { class: 'member-who' },
       el('strong', { text: m.name }),
+      m.online ? null : el('span', { class: 'badge badge-offline', 'aria-hidden': 'true', text: t('offline') }),
       m.organization ? el('span', { class: 'muted', text: ` · ${m.organization}` }) : null,
       m.side ? el('span', { class: 'badge', text: m.side }) : null),
     el('span', { class: 'member-link small' },
@@ -192,8 +192,9 @@ export function renderWaiting(container, waiting) {
   const list = Array.isArray(waiting) ? waiting : [];
   container.replaceChildren(...(list.length
     ? list.map((w) => el('li', { class: 'member', dataset: { online: String(Boolean(w.online)) } },
-      el('span', { class: 'dot', 'aria-label': w.online ? t('online') : t('offline') }),
-      el('span', { text: w.name })))
+      presenceDot(w.online),
+      el('span', { text: w.name }),
+      w.online ? null : el('span', { class: 'badge badge-offline', 'aria-hidden': 'true', text: t('offline') })))
     : [el('li', { class: 'muted', text: t('waiting_none') })]));
 }
 

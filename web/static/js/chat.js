@@ -87,7 +87,8 @@ export class ChatPanel {
     const n = ++made;
     const title = `chat-title-${n}`;
     const input = `chat-input-${n}`;
-    this.log = el('ol', { class: 'chat-log', role: 'log', 'aria-labelledby': title, 'data-testid': 'chat-log' });
+    // a log, not a list: its role would take the list's away from the messages
+    this.log = el('div', { class: 'chat-log', role: 'log', 'aria-labelledby': title, 'data-testid': 'chat-log' });
     this.empty = el('p', { class: 'muted small chat-empty', text: t('chat_empty') });
     this.input = el('input', { id: input, type: 'text', maxlength: this.maxChars, autocomplete: 'off',
       'data-testid': 'chat-input', placeholder: t('chat_placeholder') });
@@ -183,7 +184,7 @@ export class ChatPanel {
   add(message) {
     if (message.id) this.ids.add(message.id);
     this.messages.push(message);
-    const item = el('li', { class: 'chat-message', 'data-testid': 'chat-message', dataset: { mine: String(message.mine) } },
+    const item = el('div', { class: 'chat-message', 'data-testid': 'chat-message', dataset: { mine: String(message.mine) } },
       el('p', { class: 'chat-meta' },
         el('strong', { text: message.name }), ' ',
         el('time', { datetime: new Date(message.at).toISOString(), text: timeOfDay(message.at) })),

@@ -2,7 +2,7 @@
 
 import { boot } from './boot.js';
 import { t } from './i18n.js';
-import { $, $$, el, say } from './ui.js';
+import { $, $$, el, presenceDot, say } from './ui.js';
 import * as clock from './clock.js';
 import { problemRooms, renderHelp, renderRooms, renderWaiting } from './board.js';
 import { startStaff } from './staff.js';
@@ -223,7 +223,7 @@ function participantRow(p, rooms, canMove) {
     el('td', { text: p.name }),
     el('td', { text: p.organization || '' }),
     el('td', { text: p.side || '' }),
-    el('td', {}, el('span', { class: 'dot', 'aria-label': p.online ? t('online') : t('offline') }),
+    el('td', {}, presenceDot(p.online, { decorative: true }),
       ' ', p.online ? t('online') : t('offline')),
     el('td', { text: roomText(p, c) }),
     moveCell,

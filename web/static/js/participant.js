@@ -374,6 +374,7 @@ function update() {
   const c = clock.currentClock();
   const a = state.assignment;
   const screen = screenFor(c, a);
+  const previous = state.screen;
   if (screen !== state.screen) {
     // "+1 min to this round" says nothing of the next screen
     if ($('#notice').dataset.kind === 'extended') hideNotice();
@@ -390,9 +391,35 @@ function update() {
     renderSummary();
     if (helpStatus()) setHelpStatus(null);  // open requests close with the event
   }
+  if (screen !== previous) screenChanged(previous, screen, c, a);
   syncCall(c, a);
   // what was said in the last meeting, until the next one: saved by the person, or gone
   $('[data-testid="chat-saved"]').hidden = !(screen === 'break' && chat.closed && chat.messages.length);
+}
+
+/** What a screen reader says of a new screen. */
+function screenText(screen, c, a, heading) {
+  if (screen === 'room' && a && Array.isArray(a.peers) && a.peers.length) {
+    return t('screen_room', { round: a.round, rounds: c.rounds, names: a.peers.map((p) => p.name).join(', ') });
+  }
+  if (screen === 'break') return t('screen_break', { round: c.round, next: c.round + 1, rounds: c.rounds });
+  if (screen === 'waiting') return `${heading.textContent} ${$('.waiting-text', heading.closest('[data-view]')).textContent}`;
+  if (screen === 'ended') return `${t('ended_text')} ${t('ended_title')}`;
+  return heading.textContent;
+}
+
+/**
+ * The screen changed (not the page's first one): said politely, and the focus goes to the new
+ * heading, so that a keyboard or a screen reader starts from there (unless a dialog is open).
+ */
+function screenChanged(previous, screen, c, a) {
+  if (previous === 'loading' || screen === 'loading') return;
+  const heading = $(`[data-view="${screen}"] h2`);
+  const node = $('#screen-status');
+  const text = screenText(screen, c, a, heading);
+  node.textContent = '';
+  setTimeout(() => { node.textContent = text; }, 50);
+  if (!document.querySelector('dialog[open]')) heading.focus();
 }
 
 /** Whether I asked not to be paired: the server says so in every assignment. */

@@ -92,6 +92,17 @@ export function watchConnection(socket, onRefused) {
   });
 }
 
+/**
+ * Whether someone is online: a dot whose shape says it too (filled, or a hollow ring), named
+ * for screen readers; `decorative` when the words stand next to it.
+ */
+export function presenceDot(online, { decorative = false } = {}) {
+  const word = online ? t('online') : t('offline');
+  return el('span', { class: 'dot presence', dataset: { online: String(Boolean(online)) },
+    role: decorative ? null : 'img', 'aria-label': decorative ? null : word,
+    'aria-hidden': decorative ? 'true' : null, title: word });
+}
+
 /** A "–" for missing numbers, else the number rounded to `digits`. */
 export function num(value, digits = 0) {
   return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '–';
