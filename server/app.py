@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import os
@@ -58,6 +59,7 @@ BOARD = web.AppKey("board", Board)
 ECHO = web.AppKey("echo", Echo)
 REMINDERS = web.AppKey("reminders", Reminders)
 SIO = web.AppKey("sio", socketio.AsyncServer)
+GOODBYE_S = 5  # how long the clients' sockets may take to close at shutdown
 NAMESPACES = web.AppKey("namespaces", Namespaces)
 PRESENCE = web.AppKey("presence", Presence)
 FEED = web.AppKey("feed", Feed)
@@ -205,10 +207,17 @@ async def _goodbye(app: web.Application) -> None:
     log.info("shutting down: telling the clients")
     await app[NAMESPACES].status(degraded=True, restarting=True)
     # Then close their connections: aiohttp would otherwise wait for every websocket to end.
-    # Their presence is written while the store is still open (it closes at cleanup).
-    eio = app[SIO].eio
-    if getattr(eio, "sockets", None):
-        await eio.disconnect()
+    # Their presence is written while the store is still open (it closes at cleanup). Not
+    # ``eio.disconnect()``: it waits for each socket's queue to drain, forever for a socket whose
+    # client left at the same moment (its writer is gone); the CLOSE packet is sent either way.
+    sockets = list(getattr(app[SIO].eio, "sockets", {}).values())
+    try:
+        async with asyncio.timeout(GOODBYE_S):
+            await asyncio.gather(*(s.close(wait=False) for s in sockets), return_exceptions=True)
+    except TimeoutError:
+        log.warning(
+            "%d client connections did not close in %d s; closing anyway", len(sockets), GOODBYE_S
+        )
 
 
 async def _run(app: web.Application) -> AsyncIterator[None]:

@@ -331,8 +331,9 @@ class RedisStore:
             self._task = None
         if self._redis is not None and self._beaten:
             try:
-                await self.r.zadd(f"{self._p}:procs", {self.proc: 0})  # sweep it at once
-            except TRANSIENT:
+                async with asyncio.timeout(2):  # Redis gone: the heartbeat's expiry sweeps it
+                    await self.r.zadd(f"{self._p}:procs", {self.proc: 0})  # sweep it at once
+            except (*TRANSIENT, TimeoutError):
                 pass
         for conn in (self._listener, self._redis):
             if conn is not None:

@@ -3,9 +3,13 @@ sign-up rules until the end), events deleted with everything they hold."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
-from tests.conftest import PEOPLE, Running
+import pytest
+
+from tests.conftest import PEOPLE, Running, stop
 
 
 async def test_edit_before_the_start(server: Running) -> None:
@@ -112,3 +116,20 @@ async def test_a_participants_page_opens_in_their_language(server: Running) -> N
     _, token = ev.person(0)
     async with server.http.get(f"{server.url}/e/{ev.id}/p/{token}?lang=en") as r:
         assert '<html lang="en">' in await r.text()  # ?lang= still chooses
+
+
+@pytest.mark.parametrize("redis", [False, True], ids=["embedded", "redis"])
+async def test_a_server_stops_while_a_deleted_events_client_leaves(
+    start: Callable[..., Any], redis: bool
+) -> None:
+    """Deleting an event closes its links' sockets; a shutdown at that moment used to wait
+    forever for a socket whose writer was gone (engine.io's ``disconnect`` drains queues)."""
+    for _ in range(25):  # it hung once in every few tries
+        r = await start(board_interval_ms=20, redis=redis)
+        ev = await r.event(PEOPLE)
+        host = await r.connect("/host", ev.host_token)
+        assert (await host.call("start"))["ok"] and (await host.call("end"))["ok"]
+        status, _ = await r.api("DELETE", f"/api/events/{ev.id}")
+        assert status == 204
+        async with asyncio.timeout(20):  # a guard against hanging, not a measure
+            await stop(r)
