@@ -35,6 +35,7 @@ from .http.keys import (
     PURGE,
     SETTINGS,
     SIGNUPS,
+    SUMMARIES,
     Signups,
 )
 from .leases import Leases
@@ -49,6 +50,7 @@ from .settings import Settings
 from .signaling import Signaling
 from .sockets import HostNamespace, ModeratorNamespace, Namespaces, ParticipantNamespace
 from .store import EmbeddedStore, Store
+from .summaries import Summaries
 from .tasks import Tasks
 from .turn import SELFTEST, IceServers
 
@@ -146,6 +148,15 @@ def create_app(
     outbox = Outbox(settings, owner, now)
     reminders = Reminders(owner, outbox, now, new_token, settings.base_url())
     leases.stewards += [conductor, board, reminders]
+    summaries = Summaries(
+        owner,
+        outbox,
+        new_token,
+        settings.base_url(),
+        settings.summary_mail_minutes,
+        settings.summary_mail,
+    )
+    owner.on_end.append(summaries.ended)
     listener = manager.name(settings, proc)
     feed = Feed(
         [signaling, delivery, conductor, board, namespaces, reminders],
@@ -157,6 +168,7 @@ def create_app(
     app[FEED] = feed
     app[OUTBOX] = outbox
     app[REMINDERS] = reminders
+    app[SUMMARIES] = summaries
     app[PURGE] = Purge(owner, settings.retention_days)
     app[BOARD] = board
     app[CONDUCTOR] = conductor
@@ -239,6 +251,7 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
         tasks.start(app[ECHO].run(), name="self-test sweep")
         tasks.start(app[OUTBOX].run(), name="mail")
         tasks.start(app[REMINDERS].run(), name="reminders")
+        tasks.start(app[SUMMARIES].run(), name="summaries")
         tasks.start(app[PURGE].run(), name="retention")
         yield
     finally:

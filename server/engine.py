@@ -211,20 +211,25 @@ def summaries(
 
     One pass over the rooms and one over the ratings, whatever the size of the event.
     """
+    every = summaries_of(state, entries, counters, list(state.participants))
+    return [Message(to_participant(pid), "summary", every[pid]) for pid in state.participants]
+
+
+def summaries_of(
+    state: EventState,
+    entries: Iterable[Entry],
+    counters: figures.Counters | None,
+    pids: Iterable[str],
+) -> dict[str, dict[str, Any]]:
+    """The summaries of ``pids`` (``summary_payload`` each), in one pass over the rooms and one
+    over the ratings."""
     rated = logs.ratings(entries)
     met: dict[str, list[tuple[RoundRecord, Room]]] = {}
     for record in state.history:
         for room in record.rooms:
             for m in room.members:
                 met.setdefault(m, []).append((record, room))
-    return [
-        Message(
-            to_participant(pid),
-            "summary",
-            _summary(state, pid, met.get(pid, []), rated, counters or {}),
-        )
-        for pid in state.participants
-    ]
+    return {pid: _summary(state, pid, met.get(pid, []), rated, counters or {}) for pid in pids}
 
 
 def _summary(

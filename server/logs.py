@@ -15,6 +15,7 @@ from .model import (
     HelpRequest,
     HelpResolved,
     MailBatch,
+    MailKind,
     MailStatus,
     Notice,
 )
@@ -71,9 +72,20 @@ def rating_of(rated: Rated, who: str, room: str, peer: str) -> Feedback | None:
     return rated.get((who, room, peer)) or rated.get((who, room, ""))
 
 
-def mail_status(entries: Iterable[Entry]) -> dict[str, MailStatus]:
-    """Each person's latest e-mail status."""
-    return {e.participant: e for e in entries if isinstance(e, MailStatus)}
+INVITES: tuple[MailKind, ...] = ("invitation", "reminder")
+
+
+def mail_status(
+    entries: Iterable[Entry], kinds: tuple[MailKind, ...] = INVITES
+) -> dict[str, MailStatus]:
+    """Each person's latest e-mail status, among e-mails of ``kinds`` (by default the ones
+    that carry their link: invitations and reminders)."""
+    return {e.participant: e for e in entries if isinstance(e, MailStatus) and e.kind in kinds}
+
+
+def summaries_sent(entries: Iterable[Entry]) -> bool:
+    """Whether the summaries of the event's end were queued already (by any process)."""
+    return any(isinstance(e, MailBatch) and e.kind == "summary" for e in entries)
 
 
 def reminded(entries: Iterable[Entry], starts_at: int) -> bool:

@@ -7,18 +7,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiosmtplib
 import jinja2
 
-from . import i18n, invites
+from . import i18n, invites, recap_mail
 from .assets import WEB
 from .errors import SpeedmeetError
 from .model import EventState, MailKind, Participant
@@ -103,6 +104,22 @@ def ics(state: EventState, description: str, now: int) -> str:
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
 
 
+def envelope(
+    settings: Settings, person: Participant, subject: str, lang: str, now: int
+) -> EmailMessage:
+    """An e-mail to ``person`` with its headers and no body yet."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = settings.smtp_from
+    message["To"] = Address(display_name=person.name, addr_spec=person.email)
+    message["Date"] = format_datetime(datetime.fromtimestamp(now / 1000, UTC))
+    domain = parseaddr(settings.smtp_from)[1].rpartition("@")[2] or "speedmeet"
+    message["Message-ID"] = make_msgid("speedmeet", domain=domain)
+    message["Content-Language"] = lang
+    message["Auto-Submitted"] = "auto-generated"
+    return message
+
+
 _JINJA = jinja2.Environment(
     loader=jinja2.FileSystemLoader(WEB / "templates" / "mail"),
     autoescape=jinja2.select_autoescape(["html"]),
@@ -144,15 +161,7 @@ def compose(
         "lang": lang,
         "subject": subject,
     }
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = settings.smtp_from
-    message["To"] = Address(display_name=person.name, addr_spec=person.email)
-    message["Date"] = format_datetime(datetime.fromtimestamp(now / 1000, UTC))
-    domain = parseaddr(settings.smtp_from)[1].rpartition("@")[2] or "speedmeet"
-    message["Message-ID"] = make_msgid("speedmeet", domain=domain)
-    message["Content-Language"] = lang
-    message["Auto-Submitted"] = "auto-generated"
+    message = envelope(settings, person, subject, lang, now)
     message.set_content(_JINJA.get_template("message.txt").render(**context))
     message.add_alternative(_JINJA.get_template("message.html").render(**context), subtype="html")
     if s.starts_at is not None:
@@ -176,6 +185,7 @@ class Job:
     kind: MailKind
     batch: str
     url: str
+    summary: Mapping[str, Any] | None = None  # a summary's content (``engine.summary_payload``)
 
 
 def failure(exc: BaseException) -> tuple[str, str]:
@@ -249,7 +259,7 @@ class Outbox:
         if state is None or person is None or not person.email:
             return  # the event or the person was removed meanwhile
         try:
-            await self._send(compose(self._settings, state, person, job.url, job.kind, self._now()))
+            await self._send(self._compose(state, person, job))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -268,6 +278,23 @@ class Outbox:
             await self._owner.append(job.event_id, [entry])
         except SpeedmeetError as exc:
             log.warning("mail status of event %s not kept: %s", job.event_id, exc.message)
+
+    def _compose(self, state: EventState, person: Participant, job: Job) -> EmailMessage:
+        if job.summary is None:
+            return compose(self._settings, state, person, job.url, job.kind, self._now())
+        recap = recap_mail.content(state, person, job.url, job.summary)
+        message = envelope(self._settings, person, recap.subject, recap.lang, self._now())
+        message.set_content(recap.text)
+        message.add_alternative(recap.html, subtype="html")
+        if recap.vcf:
+            message.add_attachment(
+                recap.vcf.encode("utf-8"),
+                maintype="text",
+                subtype="vcard",
+                filename="contacts.vcf",
+                params={"charset": "utf-8"},
+            )
+        return message
 
     async def _send(self, message: EmailMessage) -> None:
         s = self._settings

@@ -84,6 +84,9 @@ class Participant(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     name: str
     token_hash: str  # of their link's token (links.token_hash); the token itself is not kept
+    # of the link to their summary alone (sent by e-mail after the event): it opens the summary
+    # and the contacts, not the event's page, so sending it leaves their own link working
+    summary_token_hash: str = ""
     organization: str = ""
     side: str = ""
     email: str = ""
@@ -226,7 +229,7 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True, tag="audit"):
     detail: str = ""
 
 
-MailKind = Literal["invitation", "reminder"]
+MailKind = Literal["invitation", "reminder", "summary"]
 
 
 class MailStatus(msgspec.Struct, frozen=True, kw_only=True, tag="mail"):
@@ -325,7 +328,7 @@ class TokenRef(msgspec.Struct, frozen=True, kw_only=True):
     """What a secret link's token opens."""
 
     event_id: str
-    role: Literal["participant", "host", "moderator"]
+    role: Literal["participant", "host", "moderator", "summary"]
     participant_id: str | None = None
 
 

@@ -25,6 +25,7 @@ from .metrics import Metrics
 from .model import Entry, EventState, Phase
 from .store import Change, Note, Store
 from .store.base import note_of
+from .store.parts import link_hashes
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class Owner:
         self.now = now
         self.metrics = metrics
         self._locks: dict[str, asyncio.Lock] = {}
+        # told when this process commits an event's end (the summary e-mails arm on it)
+        self.on_end: list[Callable[[EventState], None]] = []
 
     def lock(self, event_id: str) -> asyncio.Lock:
         """The lock that serialises this process's changes to one event."""
@@ -98,6 +101,8 @@ class Owner:
                 if _ended(state, outcome.state):
                     await self._close_help(outcome.state)
                     await self._send_summaries(outcome.state)
+                    for hook in self.on_end:
+                        hook(outcome.state)
                 return outcome
         raise UserError("busy", "The event is changing quickly right now; please try again.")
 
@@ -186,9 +191,9 @@ class Owner:
         return state
 
     async def _drop(self, state: EventState, keep: bytes | None) -> None:
-        hashes = [state.host_token_hash, state.moderator_token_hash]
-        hashes += [p.token_hash for p in state.participants.values()]
-        revoked = [engine.Message(engine.LINKS, "revoked", {"token_hash": h}) for h in hashes]
+        revoked = [
+            engine.Message(engine.LINKS, "revoked", {"token_hash": h}) for h in link_hashes(state)
+        ]
         await self.publish(state, revoked)
         await self.store.delete(state, keep)
 

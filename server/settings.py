@@ -76,6 +76,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     retention_days: int = 90
     timezone: str = "UTC"
     reminder_minutes: int = 1440
+    summary_mail: bool = True
+    summary_mail_minutes: int = 15
     smtp_host: str = ""
     smtp_port: int = 587
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
@@ -110,6 +112,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("photo_pixels must be between 64 and 2048")
         if not 0 <= self.reminder_minutes <= 20160:
             raise ValueError("reminder_minutes must be between 0 and 20160 (two weeks)")
+        if not 0 <= self.summary_mail_minutes <= 1440:
+            raise ValueError("summary_mail_minutes must be between 0 and 1440 (a day)")
         if not 20 <= self.board_interval_ms <= 60_000:
             raise ValueError("board_interval_ms must be between 20 and 60000")
         for key in ("media_grace_seconds", "no_video_seconds", "no_audio_seconds"):

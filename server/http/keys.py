@@ -13,6 +13,7 @@ from ..metrics import Metrics
 from ..purge import Purge
 from ..service import Owner
 from ..settings import Settings
+from ..summaries import Summaries
 from ..turn import IceServers
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -24,6 +25,7 @@ NEW_TOKEN: web.AppKey[Callable[[], str]] = web.AppKey("new_token")
 OUTBOX = web.AppKey("outbox", Outbox)
 ICE = web.AppKey("ice", IceServers)
 PURGE = web.AppKey("purge", Purge)
+SUMMARIES = web.AppKey("summaries", Summaries)
 
 
 class Signups:

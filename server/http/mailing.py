@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import msgspec
 from aiohttp import web
 
-from .. import invites, links, logs
+from .. import invites, links, logs, recaps
 from ..errors import ProtocolError, UserError
 from ..exports import cell
 from ..mail import Job
@@ -19,7 +19,7 @@ from ..model import EventState, MailBatch
 from ..service import Context
 from .api import body_json, json_response, link_url, require_admin
 from .inputs import convert_one
-from .keys import NEW_TOKEN, OUTBOX, OWNER
+from .keys import NEW_TOKEN, OUTBOX, OWNER, SUMMARIES
 
 routes = web.RouteTableDef()
 Ids = list[Annotated[str, msgspec.Meta(min_length=1, max_length=100)]]
@@ -116,6 +116,61 @@ async def invitations(request: web.Request) -> web.Response:
                 "due_at": invites.reminder_due(state),
                 "sent": starts_at is not None and logs.reminded(entries, starts_at),
             },
+        }
+    )
+
+
+class SummariesIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``POST /api/events/{id}/summaries``: to whom (default: everyone with an e-mail)."""
+
+    to: Ids | None = None
+
+
+@routes.post("/api/events/{id}/summaries")
+async def send_summaries(request: web.Request) -> web.Response:
+    """Queue summary e-mails of an ended event, each with a new link to the summary alone."""
+    require_admin(request)
+    if not request.app[OUTBOX].enabled:
+        raise UserError(
+            "no_mail",
+            "This server sends no e-mail (smtp_host is not set in config.yaml): each participant "
+            "finds their summary on their own page, at their personal link.",
+        )
+    body: SummariesIn = convert_one(await body_json(request), SummariesIn, "summaries")
+    sent = await request.app[SUMMARIES].send(request.match_info["id"], body.to)
+    return json_response(sent, status=202)
+
+
+@routes.get("/api/events/{id}/summaries")
+async def summaries(request: web.Request) -> web.Response:
+    """Where the summary e-mails stand: whether they go by themselves and when, counts, each
+    person's latest."""
+    require_admin(request)
+    owner = request.app[OWNER]
+    state = await owner.get(request.match_info["id"])
+    entries = await owner.store.entries(state.id, "mail")
+    latest = logs.mail_status(entries, ("summary",))
+    counts = {"queued": 0, "sent": 0, "failed": 0, "none": 0, "no_email": 0}
+    people = []
+    for p in state.participants.values():
+        m = latest.get(p.id)
+        counts[m.status if m else ("none" if p.email else "no_email")] += 1
+        entry: dict[str, Any] = {"id": p.id, "name": p.name, "email": p.email, "mail": None}
+        if m is not None:
+            entry["mail"] = {"status": m.status, "at": m.at}
+            if m.status == "failed":
+                entry["mail"] |= {"code": m.code, "reason": m.reason}
+        people.append(entry)
+    job = request.app[SUMMARIES]
+    return json_response(
+        {
+            "mail": request.app[OUTBOX].enabled,
+            "automatic": job.automatic,
+            "after_minutes": job.after_minutes,
+            "due_at": recaps.due_at(state, job.after_minutes) if job.automatic else None,
+            "sent": logs.summaries_sent(entries),
+            "counts": counts,
+            "people": people,
         }
     )
 

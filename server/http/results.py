@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from .. import engine, exports, figures, i18n, links, logs, vcard, views
+from .. import engine, exports, figures, i18n, links, logs, recap_mail, views
 from ..errors import NotFound
 from ..model import Entry, EventState, Phase
 from .api import json_response, require_admin
@@ -195,15 +195,18 @@ async def host_report(request: web.Request) -> web.Response:
 # --- the participant's own link --------------------------------------------------------------
 
 
-async def _own(request: web.Request) -> tuple[EventState, str] | None:
-    """The event and the participant whose link the path carries."""
+async def _own(request: web.Request) -> tuple[EventState, str, bool] | None:
+    """The event and the participant whose link the path carries, and whether it is their own
+    link (else the link to their summary alone, sent by e-mail)."""
     owner = request.app[OWNER]
     state = await owner.store.load(request.match_info["event"])
     ref = await owner.store.resolve(request.match_info["token"]) if state else None
-    if state is None or ref is None or ref.event_id != state.id or ref.role != "participant":
+    if state is None or ref is None or ref.event_id != state.id:
+        return None
+    if ref.role not in ("participant", "summary"):
         return None
     assert ref.participant_id is not None
-    return state, ref.participant_id
+    return state, ref.participant_id, ref.role == "participant"
 
 
 async def _summary(request: web.Request, state: EventState, pid: str) -> dict[str, Any]:
@@ -218,7 +221,7 @@ async def participant_summary(request: web.Request) -> web.Response:
     found = await _own(request)
     if found is None:
         return bad_link(request, language(request))
-    state, pid = found
+    state, pid, own_page = found
     lang = language(request, state.settings.language)
     t = i18n.strings(lang)
     summary = await _summary(request, state, pid)
@@ -235,6 +238,7 @@ async def participant_summary(request: web.Request) -> web.Response:
         meetings=summary["meetings"],
         contacts=contacts,
         ended=state.clock.phase is Phase.ENDED,
+        own_page=own_page,
         base=f"/e/{state.id}/p/{request.match_info['token']}",
     )
 
@@ -245,18 +249,7 @@ async def participant_contacts(request: web.Request) -> web.Response:
     found = await _own(request)
     if found is None:
         return bad_link(request, language(request))
-    state, pid = found
+    state, pid, _ = found
     t = i18n.strings(language(request, state.settings.language))
-    summary = await _summary(request, state, pid)
-    cards = [
-        vcard.Contact(
-            name=p["name"],
-            organization=p["organization"],
-            email=p.get("email", ""),
-            note=t["vcard_note"].format(event=state.settings.title, round=m["round"]),
-        )
-        for m in summary["meetings"]
-        for p in m["peers"]
-        if p["mutual_follow_up"]
-    ]
-    return _download(vcard.cards(cards).encode("utf-8"), "text/vcard", f"contacts-{state.id}.vcf")
+    cards = recap_mail.contacts(state, await _summary(request, state, pid), t)
+    return _download(cards.encode("utf-8"), "text/vcard", f"contacts-{state.id}.vcf")

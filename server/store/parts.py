@@ -75,9 +75,21 @@ def _staff_tokens(state: EventState) -> dict[str, TokenRef]:
     }
 
 
-def _person_token(state: EventState, p: Participant) -> tuple[str, TokenRef]:
-    ref = TokenRef(event_id=state.id, role="participant", participant_id=p.id)
-    return p.token_hash, ref
+def _person_tokens(state: EventState, p: Participant) -> dict[str, TokenRef]:
+    """A person's links: their own, and the one of their summary alone if one was sent."""
+    tokens = {p.token_hash: TokenRef(event_id=state.id, role="participant", participant_id=p.id)}
+    if p.summary_token_hash:
+        ref = TokenRef(event_id=state.id, role="summary", participant_id=p.id)
+        tokens[p.summary_token_hash] = ref
+    return tokens
+
+
+def link_hashes(state: EventState) -> list[str]:
+    """The hashes of every link of the event (staff's, people's, their summaries')."""
+    hashes = [state.host_token_hash, state.moderator_token_hash]
+    for p in state.participants.values():
+        hashes += _person_tokens(state, p)
+    return hashes
 
 
 def _changed(old: Mapping[str, object], new: Mapping[str, object]) -> tuple[list[str], list[str]]:
@@ -101,7 +113,8 @@ def diff(old: EventState | None, new: EventState) -> Delta:
         delta.wishes = dict(new.wishes)
         delta.rounds = {r.round: r for r in new.history}
         delta.tokens = _staff_tokens(new)
-        delta.tokens.update(_person_token(new, p) for p in new.participants.values())
+        for p in new.participants.values():
+            delta.tokens.update(_person_tokens(new, p))
         return delta
     if any(
         getattr(old, f) is not getattr(new, f)
@@ -117,15 +130,17 @@ def diff(old: EventState | None, new: EventState) -> Delta:
         delta.ended = new.clock.phase is Phase.ENDED and old.clock.phase is not Phase.ENDED
     upserts, delta.people_gone = _changed(old.participants, new.participants)
     # a person removed takes their link with them
-    delta.tokens_gone += [old.participants[pid].token_hash for pid in delta.people_gone]
+    for pid in delta.people_gone:
+        delta.tokens_gone += _person_tokens(old, old.participants[pid])
     for pid in upserts:
         person = new.participants[pid]
         delta.people[pid] = person
         before = old.participants.get(pid)
-        if before is None or before.token_hash != person.token_hash:
-            delta.tokens.update([_person_token(new, person)])
-            if before is not None:
-                delta.tokens_gone.append(before.token_hash)
+        now_tokens = _person_tokens(new, person)
+        then_tokens = _person_tokens(old, before) if before is not None else {}
+        if now_tokens.keys() != then_tokens.keys():
+            delta.tokens.update({h: r for h, r in now_tokens.items() if h not in then_tokens})
+            delta.tokens_gone += [h for h in then_tokens if h not in now_tokens]
     upserts, delta.wishes_gone = _changed(old.wishes, new.wishes)
     delta.wishes = {k: new.wishes[k] for k in upserts}
     if old.history is not new.history:

@@ -55,6 +55,7 @@ from .parts import (
     assemble,
     diff,
     encode,
+    link_hashes,
     person_bytes,
     person_of,
 )
@@ -520,8 +521,7 @@ class RedisStore:
         ]
         keys += [f"{ev}:p:{pid}" for pid in state.participants]
         keys += [f"{p}:lease:{state.id}", f"{p}:fence:{state.id}"]
-        hashes = [state.host_token_hash, state.moderator_token_hash]
-        hashes += [person.token_hash for person in state.participants.values()]
+        hashes = link_hashes(state)
 
         async def forget() -> None:
             async with self.r.pipeline(transaction=True) as pipe:
