@@ -186,8 +186,8 @@ async def forget_event(request: web.Request) -> web.Response:
 
 @routes.get("/api/archive")
 async def archive(request: web.Request) -> web.Response:
-    """The forgotten events whose figures are kept: id, title, when it ended and when it was
-    forgotten (``GET /api/events/{id}/report`` gives the figures)."""
+    """The forgotten events whose figures are kept: id, title, when it started and ended and
+    when it was forgotten (``GET /api/events/{id}/report`` gives the figures)."""
     require_admin(request)
     store = request.app[OWNER].store
     out = []
@@ -201,6 +201,7 @@ async def archive(request: web.Request) -> web.Response:
             {
                 "id": event_id,
                 "title": event["title"],
+                "starts_at": event.get("starts_at"),
                 "ended_at": event.get("ended_at"),
                 "forgotten_at": kept["forgotten_at"],
             }

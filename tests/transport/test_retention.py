@@ -67,6 +67,10 @@ async def test_an_organiser_forgets_the_people_and_keeps_the_figures(server: Run
     status, archive = await server.api("GET", "/api/archive")
     assert status == 200 and [a["id"] for a in archive] == [ev.id], archive
     assert archive[0]["title"] == "Test event"
+    # what the organiser's page lists of it: its date, its end, when it was forgotten
+    assert archive[0]["starts_at"] == report["event"]["starts_at"]
+    assert archive[0]["ended_at"] == report["event"]["ended_at"] is not None
+    assert archive[0]["forgotten_at"] == report["forgotten_at"]
     assert (await server.api("GET", f"/api/events/{other.ev.id}"))[0] == 200
     # forgetting it again, or an event that never was: 404
     assert (await server.api("POST", f"/api/events/{ev.id}/forget"))[0] == 404

@@ -6,24 +6,27 @@ import { api, download, justMade } from './admin-api.js';
 import { card, check, field, fromLocalInput, languageOptions, linkBox, toLocalInput, when } from './admin-ui.js';
 import { peopleCard } from './admin-people.js';
 import { mailCard } from './admin-mail.js';
+import { summariesCard } from './admin-summaries.js';
 
 /** Render event `id` into `view`. `env`: {server, message}. */
 export async function showEvent(view, id, env) {
   const ctx = { id, env, event: null, people: [], mail: null, view };
   ctx.reload = async () => {
-    const [event, people, mail] = await Promise.all([
+    const [event, people, mail, summaries] = await Promise.all([
       api('GET', `/api/events/${id}`),
       api('GET', `/api/events/${id}/participants`),
       api('GET', `/api/events/${id}/invitations`),
+      api('GET', `/api/events/${id}/summaries`),
     ]);
-    Object.assign(ctx, { event, people, mail });
+    Object.assign(ctx, { event, people, mail, summaries });
   };
   ctx.say = (text, kind = 'success') => say(env.message, text, kind);
   await ctx.reload();
   document.title = `${ctx.event.title} · ${t('admin_title')} · Speedmeet`;
   ctx.render = () => {
     const focused = document.activeElement && document.activeElement.dataset.testid;
-    view.replaceChildren(headCard(ctx), peopleCard(ctx), mailCard(ctx), signupCard(ctx), settingsCard(ctx));
+    view.replaceChildren(...[headCard(ctx), summariesCard(ctx), peopleCard(ctx), mailCard(ctx), signupCard(ctx), settingsCard(ctx)]
+      .filter(Boolean));
     if (focused) view.querySelector(`[data-testid="${focused}"]`)?.focus();
   };
   ctx.render();

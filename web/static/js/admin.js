@@ -2,7 +2,7 @@
 
 import { t } from './i18n.js';
 import { $, el, say } from './ui.js';
-import { api, forget, justMade, remember, token, whenSignedOut } from './admin-api.js';
+import { api, download, forget, justMade, remember, token, whenSignedOut } from './admin-api.js';
 import { card, field, fromLocalInput, languageOptions, when } from './admin-ui.js';
 import { showEvent } from './admin-event.js';
 
@@ -85,7 +85,35 @@ async function showEvents() {
         .map((k) => el('th', { scope: 'col', text: t(k) })))),
       el('tbody', {}, rows)))
     : el('p', { class: 'muted', text: t('admin_no_events') });
-  view.replaceChildren(card(t('admin_events_title'), 'events-card', list), newEventForm());
+  view.replaceChildren(card(t('admin_events_title'), 'events-card', list), newEventForm(),
+    archiveCard(await api('GET', '/api/archive')));
+}
+
+/** The events whose personal data were forgotten: their title, date, when, and their report. */
+function archiveCard(archived) {
+  const report = (e) => {
+    const button = el('button', { type: 'button', class: 'link-button', text: t('admin_archive_report'),
+      'data-testid': 'archive-report', 'aria-label': `${t('admin_archive_report')}: ${e.title}` });
+    button.addEventListener('click', async () => {
+      try {
+        download(await api('GET', `/api/events/${e.id}/report`, { as: 'blob' }), `report-${e.id}.json`);
+      } catch (err) { say(message, err.message, 'error'); }
+    });
+    return button;
+  };
+  const rows = archived.map((e) => el('tr', { 'data-archived': e.id },
+    el('th', { scope: 'row', text: e.title }),
+    el('td', { text: when(e.starts_at ?? e.ended_at) }),
+    el('td', { text: when(e.forgotten_at) }),
+    el('td', {}, report(e))));
+  const body = archived.length
+    ? el('div', { class: 'table-wrap' }, el('table', { class: 'table', 'data-testid': 'archive' },
+      el('thead', {}, el('tr', {}, ...['admin_col_event', 'admin_col_starts', 'admin_col_forgotten', 'admin_col_report']
+        .map((k) => el('th', { scope: 'col', text: t(k) })))),
+      el('tbody', {}, rows)))
+    : el('p', { class: 'muted', text: t('admin_archive_none') });
+  return card(t('admin_archive_title'), 'archive-card',
+    el('p', { class: 'muted small', text: t('admin_archive_hint') }), body);
 }
 
 function newEventForm() {

@@ -1,0 +1,38 @@
+/** Summaries by e-mail on the organiser's page, once the event has ended: where they stand,
+ * and a button that sends them again (each with a new link to the summary alone). */
+
+import { t } from './i18n.js';
+import { el } from './ui.js';
+import { api } from './admin-api.js';
+import { card } from './admin-ui.js';
+
+/** The card, or null while the event runs. `ctx.summaries`: GET /api/events/{id}/summaries. */
+export function summariesCard(ctx) {
+  const s = ctx.summaries;
+  if (!s || ctx.event.clock.phase !== 'ended') return null;
+  if (!s.mail) {
+    return card(t('admin_summaries_title'), 'summaries-card',
+      el('p', { class: 'muted', 'data-testid': 'summaries-no-mail', text: t('admin_summaries_no_mail') }));
+  }
+  const send = el('button', { type: 'button', class: 'secondary', text: t('admin_summaries_send'), 'data-testid': 'send-summaries' });
+  send.addEventListener('click', async () => {
+    if (!window.confirm(t('admin_summaries_confirm'))) return;
+    send.disabled = true;
+    try {
+      const answer = await api('POST', `/api/events/${ctx.id}/summaries`, { json: {} });
+      ctx.say(t('admin_summaries_queued', { count: answer.queued.length, skipped: answer.skipped.length }));
+      ctx.summaries = await api('GET', `/api/events/${ctx.id}/summaries`);
+      ctx.render();
+    } catch (err) {
+      ctx.say(err.message, 'error');
+    } finally {
+      send.disabled = false;
+    }
+  });
+  return card(t('admin_summaries_title'), 'summaries-card',
+    el('p', { class: 'muted small', text: t('admin_summaries_hint') }),
+    el('p', { class: 'small', text: s.automatic
+      ? t('admin_summaries_auto_on', { minutes: s.after_minutes }) : t('admin_summaries_auto_off') }),
+    el('p', { role: 'status', 'data-testid': 'summaries-counts', text: t('admin_summaries_counts', s.counts) }),
+    el('div', { class: 'inline' }, send));
+}
