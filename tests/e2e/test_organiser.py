@@ -130,3 +130,47 @@ async def test_an_organiser_prepares_an_event(
     await page.screenshot(path=str(DOCS / "organiser-phone.png"))
     assert failures == []
     await context.close()
+
+
+async def test_after_the_event_the_organiser_sends_the_summaries_and_sees_the_archive(
+    start: Callable[..., Any], browser: Any, inbox: tuple[Inbox, int]
+) -> None:
+    box, port = inbox
+    server = await start(**smtp_settings(port, summary_mail=False))
+    people = [
+        {"name": "Claire Martin", "side": "commune", "email": "claire@lyon.example"},
+        {"name": "Léa Garnier", "side": "solution", "email": "lea@mobilis.example"},
+    ]
+    ended = await server.event(people, title="Morning of the mayors", rounds=1)
+    host = await server.connect("/host", ended.host_token)
+    assert (await host.call("start"))["ok"] and (await host.call("end"))["ok"]
+    gone = await server.event(people, title="Last year's morning", rounds=1)
+    status, _ = await server.api("POST", f"/api/events/{gone.id}/forget")
+    assert status == 200
+
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = await context.new_page()
+    page.on("dialog", lambda d: d.accept())
+    failures: list[str] = []
+    page.on("pageerror", lambda e: failures.append(str(e)))
+    await page.goto(f"{server.url}/admin?lang=en")
+    await page.fill('[data-testid="admin-token"]', ADMIN)
+    await page.press('[data-testid="admin-token"]', "Enter")
+    archive = page.locator('[data-testid="archive"]')
+    await archive.wait_for()
+    assert "Last year's morning" in await archive.inner_text()
+    assert "Morning of the mayors" not in await archive.inner_text()
+    assert await violations(page) == []
+
+    # the ended event's summaries, not sent automatically here, sent from its page
+    await page.goto(f"{server.url}/admin?lang=en#/e/{ended.id}")
+    await page.click('[data-testid="send-summaries"]')
+    messages = await box.wait(2)
+    assert {m["To"].addresses[0].addr_spec for m in messages} == {
+        "claire@lyon.example",
+        "lea@mobilis.example",
+    }
+    await page.wait_for_selector('[data-testid="summaries-counts"]:has-text("2 sent")')
+    assert await violations(page) == []
+    assert failures == []
+    await context.close()

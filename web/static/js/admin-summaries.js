@@ -6,8 +6,12 @@ import { el } from './ui.js';
 import { api } from './admin-api.js';
 import { card } from './admin-ui.js';
 
-/** The card, or null while the event runs. `ctx.summaries`: GET /api/events/{id}/summaries. */
+let polling = null;
+
+/** The card, or null while the event runs. `ctx.summaries`: GET /api/events/{id}/summaries.
+ * While some are waiting to be sent, it asks again every second. */
 export function summariesCard(ctx) {
+  clearTimeout(polling);
   const s = ctx.summaries;
   if (!s || ctx.event.clock.phase !== 'ended') return null;
   if (!s.mail) {
@@ -29,10 +33,18 @@ export function summariesCard(ctx) {
       send.disabled = false;
     }
   });
+  if (s.counts.queued) polling = setTimeout(() => refresh(ctx), 1000);
   return card(t('admin_summaries_title'), 'summaries-card',
     el('p', { class: 'muted small', text: t('admin_summaries_hint') }),
     el('p', { class: 'small', text: s.automatic
       ? t('admin_summaries_auto_on', { minutes: s.after_minutes }) : t('admin_summaries_auto_off') }),
     el('p', { role: 'status', 'data-testid': 'summaries-counts', text: t('admin_summaries_counts', s.counts) }),
     el('div', { class: 'inline' }, send));
+}
+
+async function refresh(ctx) {
+  ctx.summaries = await api('GET', `/api/events/${ctx.id}/summaries`);
+  const old = ctx.view.querySelector('[data-testid="summaries-card"]');
+  const fresh = summariesCard(ctx);
+  if (old && fresh) old.replaceWith(fresh);
 }
