@@ -161,7 +161,7 @@ async def test_silence_is_measured_and_a_camera_turned_off_is_told(
     await _live_video_from(pages[claire], thomas)
     await _live_video_from(pages[thomas], claire)
     # his page says the microphone is on; what arrives is silence
-    await _tile_says(pages[claire], thomas, "On n'entend pas Thomas Petit")
+    await _tile_says(pages[claire], thomas, "On n’entend pas Thomas Petit")
     # her sound arrives (Chromium's fake microphone beeps): his tile of her says nothing of it
     tile = pages[thomas].locator(f'.tile.remote[data-peer="{claire}"]')
     assert "no_audio" not in (await tile.get_attribute("data-media") or "")
