@@ -46,7 +46,9 @@ class Chat:
             raise UserError("not_in_room", "You are in no room's call this round: nobody reads it.")
         if mine != room:
             raise UserError(
-                "not_your_room", f"You are not in room {room!r} this round (yours is {mine!r})."
+                "not_your_room",
+                f"You are not in room {room!r} this round (yours is {mine!r}).",
+                room=room,
             )
         message: dict[str, Any] = {
             "id": secrets.token_hex(8),

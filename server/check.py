@@ -70,9 +70,13 @@ class Echo:
                 "busy",
                 "A self-test from your connection is still running: close its tab, or try again "
                 f"in {round(self._connect_s)} seconds.",
+                why="yours",
+                seconds=round(self._connect_s),
             )
         if len(self._peers) >= self._limit:
-            raise UserError("busy", "Too many self-tests are running; try again in a minute.")
+            raise UserError(
+                "busy", "Too many self-tests are running; try again in a minute.", why="self_tests"
+            )
         pc = RTCPeerConnection(self._configuration())
         now = time.monotonic()
         self._peers[pc] = _Slot(address, now + self._connect_s, now + self._lifetime)

@@ -84,24 +84,28 @@ def advance(
         raise UserError("ended", "The event has ended.")
     if command is ClockCommand.OPEN:
         if clock.phase is not Phase.LOBBY:
-            raise UserError("bad_phase", "The doors are already open: the event has started.")
+            raise UserError(
+                "bad_phase", "The doors are already open: the event has started.", why="open"
+            )
         return msgspec.structs.replace(clock, opened=True)
     if command is ClockCommand.START:
         if clock.phase is not Phase.LOBBY:
-            raise UserError("bad_phase", "The event has already started.")
+            raise UserError("bad_phase", "The event has already started.", why="started")
         return _round(clock, 1, now, round_ms)
     if command is ClockCommand.END:
         return _ended(clock, now)
     if not _running(clock):
-        raise UserError("bad_phase", "Nothing is running yet: start the event first.")
+        raise UserError(
+            "bad_phase", "Nothing is running yet: start the event first.", why="not_started"
+        )
     if command is ClockCommand.PAUSE:
         if clock.paused:
-            raise UserError("bad_phase", "The clock is already paused.")
+            raise UserError("bad_phase", "The clock is already paused.", why="paused")
         left = remaining(clock, now)
         return msgspec.structs.replace(clock, paused=True, remaining_ms=left, ends_at=None)
     if command is ClockCommand.RESUME:
         if not clock.paused:
-            raise UserError("bad_phase", "The clock is not paused.")
+            raise UserError("bad_phase", "The clock is not paused.", why="not_paused")
         left = clock.remaining_ms or 0
         return msgspec.structs.replace(clock, paused=False, ends_at=now + left, remaining_ms=None)
     if command is ClockCommand.EXTEND:
@@ -115,11 +119,13 @@ def advance(
         return msgspec.structs.replace(clock, ends_at=max(clock.ends_at, now) + extend_ms)
     if command is ClockCommand.END_ROUND:
         if clock.phase is not Phase.ROUND:
-            raise UserError("bad_phase", "No round is running: this is a break.")
+            raise UserError("bad_phase", "No round is running: this is a break.", why="break")
         return _after_round(clock, now, round_ms, break_ms)
     if command is ClockCommand.NEXT:
         if clock.phase is not Phase.BREAK:
-            raise UserError("bad_phase", "There is no break to skip: end the round first.")
+            raise UserError(
+                "bad_phase", "There is no break to skip: end the round first.", why="round"
+            )
         return _round(clock, clock.round + 1, now, round_ms)
     if command is ClockCommand.DEADLINE:
         if clock.paused or clock.ends_at is None or clock.ends_at > now:

@@ -519,7 +519,7 @@ def ask_help(
 ) -> Outcome:
     """A participant asks the moderators for help (a new request replaces their open one)."""
     if state.clock.phase is Phase.ENDED:
-        raise UserError("ended", "The event has ended: there is no one left to help.")
+        raise UserError("ended", "The event has ended: there is no one left to help.", why="help")
     room = state.room_of(pid)
     request = HelpRequest(
         participant=pid, room=room.id if room else None, text=text.strip(), at=now, reason=reason
@@ -676,7 +676,9 @@ def join_room(state: EventState, room_id: str, by: Staff, now: int) -> Outcome:
     lets the moderator and them call each other until the round ends or the moderator leaves."""
     record = state.current()
     if record is None or state.clock.phase is not Phase.ROUND:
-        raise UserError("no_round", "No round is running: there is no call to join.")
+        raise UserError(
+            "no_round", "No round is running: there is no call to join.", why="join_room"
+        )
     room = next((r for r in record.rooms if r.id == room_id), None)
     if room is None:
         raise NotFound("unknown_room", f"No room {room_id!r} in the current round.")
@@ -851,7 +853,9 @@ def set_wish(state: EventState, pid: str, target: str, level: WishLevel | None) 
         raise UserError("ended", "The event has ended.")
     other = state.participants.get(target)
     if other is None or target == pid:
-        raise UserError("unknown_participant", f"No other participant {target!r} in this event.")
+        raise UserError(
+            "unknown_participant", f"No other participant {target!r} in this event.", id=target
+        )
     if not profiles.may_browse(state, pid):
         raise UserError(
             "directory_closed",
@@ -863,7 +867,10 @@ def set_wish(state: EventState, pid: str, target: str, level: WishLevel | None) 
     me = state.participants[pid]
     if level in ("must", "like") and m.mode == "bipartite" and other.side == me.side:
         raise UserError(
-            "same_side", f"{other.name} is on your side ({me.side}); you meet the other side."
+            "same_side",
+            f"{other.name} is on your side ({me.side}); you meet the other side.",
+            other=other.name,
+            side=me.side,
         )
     kept = dict(state.wishes)
     key = wish_key(pid, target)

@@ -98,15 +98,19 @@ def reminder(
     due = reminder_due(state)
     starts_at = state.settings.starts_at
     if due is None or starts_at is None or now < due:
-        raise UserError("not_due", "No reminder is due now.")
+        raise UserError("not_due", "No reminder is due now.", why="reminder")
     if now >= starts_at:
-        raise UserError("not_due", "The event's start time has passed: no reminder any more.")
+        raise UserError(
+            "not_due", "The event's start time has passed: no reminder any more.", why="started"
+        )
     entries = list(mail_log)
     if logs.reminded(entries, starts_at):
-        raise UserError("not_due", "The reminder of this start time was sent already.")
+        raise UserError(
+            "not_due", "The reminder of this start time was sent already.", why="reminded"
+        )
     to = [p.id for p in state.participants.values() if p.email and not p.stopped]
     if not to:  # armed again by the next change (people registered)
-        raise UserError("not_due", "Nobody with an e-mail address to remind yet.")
+        raise UserError("not_due", "Nobody with an e-mail address to remind yet.", why="nobody")
     return send(state, {pid: hashes[pid] for pid in to}, "reminder", batch, now, "clock", starts_at)
 
 

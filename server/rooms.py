@@ -90,15 +90,22 @@ def move(state: EventState, pid: str, room_id: str | None) -> tuple[EventState, 
     """Place ``pid`` in ``room_id`` (``None``: waiting); return the new state and who changed."""
     record = state.current()
     if state.clock.phase is not Phase.ROUND or record is None:
-        raise UserError("bad_phase", "People can only be moved while a round is running.")
+        raise UserError(
+            "bad_phase", "People can only be moved while a round is running.", why="move"
+        )
     person = state.participants.get(pid)
     if person is None:
         raise NotFound("unknown_participant", f"No participant {pid!r} in this event.")
     if person.stopped:
-        raise UserError("stopped", f"{person.name} asked to stop meeting people.")
+        raise UserError("stopped", f"{person.name} asked to stop meeting people.", name=person.name)
     source = next((r for r in record.rooms if pid in r.members), None)
     if source is not None and source.id == room_id:
-        raise UserError("same_room", f"{person.name} is already in room {room_id}.")
+        raise UserError(
+            "same_room",
+            f"{person.name} is already in room {room_id}.",
+            name=person.name,
+            room=room_id,
+        )
     target = None
     if room_id is not None:
         target = next((r for r in record.rooms if r.id == room_id), None)
@@ -126,18 +133,34 @@ def move(state: EventState, pid: str, room_id: str | None) -> tuple[EventState, 
 def _check_join(state: EventState, pid: str, target: Room) -> None:
     person = state.participants[pid]
     if len(target.members) >= MAX_ROOM:
-        raise UserError("room_full", f"Room {target.id} already has {MAX_ROOM} people.")
+        raise UserError(
+            "room_full",
+            f"Room {target.id} already has {MAX_ROOM} people.",
+            room=target.id,
+            limit=MAX_ROOM,
+        )
     inp = match_input(state, ())
     for other in target.members:
         name = state.participants[other].name
         if frozenset((pid, other)) in inp.met:
-            raise UserError("repeat", f"{person.name} has already met {name}.")
+            raise UserError(
+                "repeat", f"{person.name} has already met {name}.", name=person.name, other=name
+            )
         if "no" in (inp.wishes.get((pid, other)), inp.wishes.get((other, pid))):
-            raise UserError("declined", f"{person.name} and {name} asked not to meet.")
+            raise UserError(
+                "declined",
+                f"{person.name} and {name} asked not to meet.",
+                name=person.name,
+                other=name,
+            )
         if inp.mode == "bipartite" and state.participants[other].side == person.side:
             raise UserError(
                 "same_side",
                 f"{person.name} and {name} are both on side {person.side!r}.",
+                name=person.name,
+                other=name,
+                side=person.side,
+                why="move",
             )
 
 
@@ -228,7 +251,7 @@ def pair_orphans(state: EventState, lonely: list[str]) -> tuple[EventState, set[
     """Pair ``lonely`` (this round's orphans, see ``orphans``) with each other, in new rooms."""
     record = state.current()
     if state.clock.phase is not Phase.ROUND or record is None:
-        raise UserError("bad_phase", "Re-pairing happens during a round.")
+        raise UserError("bad_phase", "Re-pairing happens during a round.", why="repair")
     if not lonely:
         return state, set()
     left = state.settings.rounds - record.round + 1

@@ -28,10 +28,15 @@ def environment() -> jinja2.Environment:
     )
 
 
-def language(request: web.Request, default: str | None = None) -> str:
-    """The person's language: ``?lang=``, the browser's preference, the event's, the server's."""
-    fallback = default or request.app[SETTINGS].language
-    return i18n.choose(request.query.get("lang"), request.headers.get("Accept-Language"), fallback)
+def language(request: web.Request, event: str | None = None) -> str:
+    """The page's language: ``?lang=``, then the event's for a page of an event (its pages speak
+    the event's language whatever the browser prefers), else the browser's preference, then the
+    server's."""
+    query = request.query.get("lang")
+    if event in i18n.LANGUAGES:
+        return i18n.choose(query, None, event)
+    browser = request.headers.get("Accept-Language")
+    return i18n.choose(query, browser, request.app[SETTINGS].language)
 
 
 def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from .. import engine, exports, figures, i18n, links, logs, recap_mail, views
+from .. import engine, exports, figures, formats, i18n, links, logs, recap_mail, views
 from ..errors import NotFound
 from ..model import Entry, EventState, Phase
 from .api import json_response, require_admin
@@ -146,10 +146,14 @@ async def host_report_json(request: web.Request) -> web.Response:
 
 def _number(lang: str) -> Callable[[Any, int], str]:
     def fmt(value: Any, digits: int = 0) -> str:
-        if value is None:
-            return "–"
-        text = f"{value:.{digits}f}"
-        return text.replace(".", ",") if lang == "fr" else text
+        return formats.number(value, lang, digits)
+
+    return fmt
+
+
+def _percent(lang: str) -> Callable[[Any, Any], str]:
+    def fmt(part: Any, whole: Any) -> str:
+        return formats.percent(part, whole, lang)
 
     return fmt
 
@@ -188,6 +192,7 @@ async def host_report(request: web.Request) -> web.Response:
         base=base,
         sep="semicolon" if lang == "fr" else "comma",
         num=_number(lang),
+        pct=_percent(lang),
         clock=_clock(request),
     )
 
@@ -239,6 +244,7 @@ async def participant_summary(request: web.Request) -> web.Response:
         contacts=contacts,
         ended=state.clock.phase is Phase.ENDED,
         own_page=own_page,
+        count=formats.counted(t, "summary_meetings_count", len(summary["meetings"]), lang),
         base=f"/e/{state.id}/p/{request.match_info['token']}",
     )
 

@@ -51,3 +51,43 @@ def test_every_problem_of_a_file_has_words_in_both_languages() -> None:
     for lang in ("en", "fr"):
         known = {k.removeprefix("import_problem_") for k in strings(lang)}
         assert codes - known == set()
+
+
+def _raised() -> dict[str, set[str]]:
+    """Every code a ``UserError`` of the server carries, with the literal ``why`` of each."""
+    found: dict[str, set[str]] = {}
+    for path in (WEB.parent / "server").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        for call in re.split(r"\bUserError\(", source)[1:]:
+            code = re.match(r'\s*"([a-z_]+)"', call)
+            if code is None:
+                continue  # a code held in a variable (a profile field's check, a row problem)
+            whys = found.setdefault(code.group(1), set())
+            why = re.search(r'\bwhy="([a-z_]+)"', call.split("raise ", 1)[0])
+            if why:
+                whys.add(why.group(1))
+    return found
+
+
+def test_every_refusal_of_the_server_has_words_in_both_languages() -> None:
+    raised = _raised()
+    assert {"bad_phase", "not_due", "busy", "room_full"} <= set(raised), "the pattern finds them"
+    assert "paused" in raised["bad_phase"]
+    pages = ("error", "admin_error", "chat_error", "profile_error", "join_error")
+    own = {"signup_closed", "bad_command"}  # the sign-up form says why; a client's bug
+    for lang in ("en", "fr"):
+        words = strings(lang)
+        for code, whys in raised.items():
+            if code not in own:
+                assert any(f"{page}_{code}" in words for page in pages), (lang, code)
+            for why in whys:
+                assert f"error_{code}_{why}" in words, (lang, code, why)
+        for why in ("none", "invited_only"):
+            assert f"error_directory_closed_{why}" in words
+
+
+def test_french_typography() -> None:
+    """The apostrophe is ’, and a narrow no-break space comes before : ; ! ? % and inside « »."""
+    for key, text in strings("fr").items():
+        assert "'" not in text, key
+        assert not re.search(r"[ \u00a0][:;!?%»]|«[ \u00a0]", text), key

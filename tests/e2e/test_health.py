@@ -161,7 +161,7 @@ async def test_silence_is_measured_and_a_camera_turned_off_is_told(
     await _live_video_from(pages[claire], thomas)
     await _live_video_from(pages[thomas], claire)
     # his page says the microphone is on; what arrives is silence
-    await _tile_says(pages[claire], thomas, "On n'entend pas Thomas Petit")
+    await _tile_says(pages[claire], thomas, "On n’entend pas Thomas Petit")
     # her sound arrives (Chromium's fake microphone beeps): his tile of her says nothing of it
     tile = pages[thomas].locator(f'.tile.remote[data-peer="{claire}"]')
     assert "no_audio" not in (await tile.get_attribute("data-media") or "")
@@ -177,8 +177,8 @@ async def test_silence_is_measured_and_a_camera_turned_off_is_told(
     await board.wait_for_selector('[data-testid="room-card"][data-flags~="no_audio"]')
     await board.wait_for_selector('[data-testid="room-card"][data-flags~="camera_off"]')
     badges = await board.locator('[data-testid="room-card"] .flag').all_inner_texts()
-    assert "pas de son : Thomas Petit" in badges, badges
-    assert "caméra coupée : Claire Martin" in badges, badges
+    assert "pas de son\u202f: Thomas Petit" in badges, badges
+    assert "caméra coupée\u202f: Claire Martin" in badges, badges
     await board.screenshot(path=str(SHOTS / "moderator-silent-fr.png"))
     assert await violations(board) == []
 

@@ -96,7 +96,7 @@ async def test_an_organiser_prepares_an_event(
     assert await violations(page) == []
     messages = await box.wait(4)
     claire = next(m for m in messages if "claire@lyon.example" in str(m["To"]))
-    assert claire["Subject"] == "Votre lien personnel pour « Mayors meet innovators »"
+    assert claire["Subject"] == "Votre lien personnel pour «\u202fMayors meet innovators\u202f»"
     plain = claire.get_body(("plain",))
     assert plain is not None
     link = next(w for w in plain.get_content().split() if "/p/" in w)
@@ -118,7 +118,7 @@ async def test_an_organiser_prepares_an_event(
     await choose(page, BAD.replace("Thomas Petit", "Inès Roux").replace("thomas@", "ines@"))
     await page.wait_for_selector('[data-testid="import-problems"]')
     text = await page.inner_text('[data-testid="import-problems"]')
-    assert "« maire » n'est pas un collège de cet événement" in text
+    assert "«\u202fmaire\u202f» n’est pas un collège de cet événement" in text
     await page.locator('[data-testid="people-card"]').screenshot(
         path=str(DOCS / "organiser-import-fr.png")
     )

@@ -179,7 +179,8 @@ async def test_a_participant_fills_her_profile_and_marks_someone_in_the_director
         '[data-testid="directory-count"]:has-text("2 personnes affichées sur 2")'
     )
     assert (
-        await fr.get_by_role("button", name="À rencontrer absolument : Claire Martin").count() == 1
+        await fr.get_by_role("button", name="À rencontrer absolument\u202f: Claire Martin").count()
+        == 1
     )
     width = await fr.evaluate("document.querySelector('[data-testid=\"directory\"]').scrollWidth")
     assert width <= 390, width  # nothing wider than the phone

@@ -77,7 +77,7 @@ async def test_the_cues_the_titles_and_the_expected_end_as_the_pages_compute_the
            }"""
     )
     assert titles["round"] == "4:32 · Round 2 · Base"
-    assert titles["paused"] == "4:32 paused · Round 2 · Base"
+    assert titles["paused"] == "4:32 (clock stopped) · Round 2 · Base"
     assert titles["brk"] == "0:45 · Break · Base"
     assert titles["lobby"] == "Base"
     assert titles["long"] == "1:00:00 · Round 2 · Base"
@@ -181,10 +181,10 @@ async def test_the_last_minute_is_seen_and_heard_on_every_page(
         "One minute left in this round"
     )
     assert await fr.inner_text('[data-view="room"] [data-testid="time-notice"]') == (
-        "Plus qu'une minute pour ce tour"
+        "Plus qu’une minute pour ce tour"
     )
     for page, said in ((en, "One minute left in this round."),
-                       (board, "Plus qu'une minute pour ce tour.")):  # fmt: skip
+                       (board, "Plus qu’une minute pour ce tour.")):  # fmt: skip
         await page.wait_for_function(
             """(said) => document.querySelector('[data-testid="time-status"]').textContent === said""",
             arg=said,
@@ -238,7 +238,7 @@ async def test_the_last_minute_is_seen_and_heard_on_every_page(
                    === 'Time is up: round 1 is over.'"""
     )
     assert await _chimes(fr) == (2, "round_end")
-    await fr.wait_for_function("() => / · Pause · /.test(document.title)")
+    await fr.wait_for_function("() => / · Pause entre les tours · /.test(document.title)")
     assert await en.locator('[data-testid="time-notice"]:visible').count() == 0
     # skipping the break asks too
     await console.click('[data-testid="cmd-next"]')

@@ -77,13 +77,13 @@ async def test_invitations_in_each_persons_language(
     await box.wait(2)
     (claire,) = box.to("claire@lyon.example")
     (lea,) = box.to("lea@mobilis.example")
-    assert claire["Subject"] == "Votre lien personnel pour « Test event »"
+    assert claire["Subject"] == "Votre lien personnel pour «\u202fTest event\u202f»"
     assert lea["Subject"] == "Your personal link for “Test event”"
     assert claire["From"] == "Speedmeet <events@example.org>"
     text, html = text_of(claire)
     assert (
         "Bonjour Claire Martin," in text
-        and "Début : dimanche 17 mars 2030 à 18:46 (Europe/Paris)" in text
+        and "Début\u202f: dimanche 17 mars 2030 à 18:46 (Europe/Paris)" in text
     )
     url = link_in(text)
     assert url.startswith(f"http://127.0.0.1:8080/e/{ev.id}/p/") and url in html
@@ -181,7 +181,7 @@ async def test_a_reminder_before_the_start_is_sent_once(
     ev = await server.event(TEAM, starts_at=now + 30 * 60_000, reminder_minutes=60)
     await box.wait(2)
     assert {m["Subject"] for m in box.messages} == {
-        "Rappel : « Test event » commence bientôt", "Reminder: “Test event” starts soon",
+        "Rappel\u202f: «\u202fTest event\u202f» commence bientôt", "Reminder: “Test event” starts soon",
     }  # fmt: skip
     url = link_in(text_of(box.to("lea@mobilis.example")[0])[0])
     assert await page(server, url) == 200

@@ -4,7 +4,7 @@
  * cookie (no request of another site can carry it: nothing to forge), gone when the tab closes.
  */
 
-import { has, t } from './i18n.js';
+import { errorText, t } from './i18n.js';
 
 const KEY = 'speedmeet.admin';
 
@@ -19,9 +19,7 @@ export function forget() { sessionStorage.removeItem(KEY); }
 export class ApiError extends Error {
   constructor(status, error) {
     // the page's own words for the codes it knows (with the error's details), else the server's
-    const code = error && error.code;
-    const key = `admin_error_${code}`;
-    super(code && has(key) ? t(key, error) : (error && error.message) || t('error_http', { status }));
+    super(errorText(error, 'admin_error', t('error_http', { status })));
     this.name = 'ApiError';
     this.status = status;
     this.code = (error && error.code) || 'http';

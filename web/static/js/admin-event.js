@@ -1,6 +1,6 @@
 /** One event on the organiser's page: its links, settings, people, sign-up and invitations. */
 
-import { t } from './i18n.js';
+import { number, t, tn } from './i18n.js';
 import { el, say } from './ui.js';
 import { api, download, justMade } from './admin-api.js';
 import { card, check, field, fromLocalInput, languageOptions, linkBox, toLocalInput, when } from './admin-ui.js';
@@ -108,7 +108,7 @@ function headCard(ctx) {
     el('p', { class: 'eyebrow', text: t('admin_event') }),
     el('h2', { text: e.title, 'data-testid': 'event-title' }),
     el('p', { class: 'muted' }, `${stateText(e)} · ${when(e.starts_at)} · `,
-      t('admin_people_count', { count: e.participants, online: e.online })),
+      tn('admin_people_count', e.participants, { online: number(e.online) })),
     el('p', { class: 'muted small', text: t('admin_links_hint') }),
     el('div', { class: 'inline' }, host, reissueButton(ctx, 'moderator', t('admin_new_moderator'), box), results, forget, remove),
     kept,

@@ -1,7 +1,7 @@
 /** Importing a spreadsheet on the organiser's page: choose a file, see what it would change
  * (added, updated, unchanged, every problem with its line and column), then apply it. */
 
-import { t } from './i18n.js';
+import { t, tn } from './i18n.js';
 import { el } from './ui.js';
 import { api } from './admin-api.js';
 import { problemText } from './admin-people.js';
@@ -66,7 +66,7 @@ function renderPreview(ctx, p, name, apply) {
     }), p.ignored && p.ignored.length ? el('span', {}, ' ', t('admin_import_ignored', { columns: p.ignored.join(', ') })) : null));
   }
   if (c.problems) {
-    out.push(el('p', { class: 'alert alert-error', role: 'alert', text: t('admin_import_fix', { count: c.problems }) }),
+    out.push(el('p', { class: 'alert alert-error', role: 'alert', text: tn('admin_import_fix', c.problems) }),
       el('div', { class: 'table-wrap' }, el('table', { class: 'table problems', 'data-testid': 'import-problems' },
         el('thead', {}, el('tr', {}, ...['admin_col_line', 'admin_col_column', 'admin_col_problem']
           .map((k) => el('th', { scope: 'col', text: t(k) })))),

@@ -1,6 +1,6 @@
 /** The staff view shared by the host console and the moderator board: phase, rooms, help, waiting. */
 
-import { staffName, t, timeOfDay } from './i18n.js';
+import { percent, staffName, t, timeOfDay } from './i18n.js';
 import { el, num, presenceDot } from './ui.js';
 
 const FLAGS = new Set(['alone', 'no_video', 'no_audio', 'camera_blocked', 'camera_off',
@@ -82,7 +82,7 @@ function memberRow(m) {
     el('span', { class: 'member-link small' },
       el('span', { class: 'ice', text: ice }),
       el('span', { text: t('metric_rtt', { rtt: num(m.rtt_ms) }) }),
-      el('span', { text: t('metric_loss', { loss: typeof m.loss === 'number' ? num(m.loss * 100, 1) : '–' }) }),
+      el('span', { text: t('metric_loss', { loss: percent(m.loss) }) }),
       el('span', { text: t('metric_kbps', { kbps: num(m.kbps) }) })),
     memberMedia(m));
 }

@@ -12,7 +12,7 @@
  * closes with Escape (focus back on the button).
  */
 
-import { t, timeOfDay } from './i18n.js';
+import { dayOf, t, timeOfDay } from './i18n.js';
 import { el } from './ui.js';
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"]+/gi;
@@ -247,7 +247,7 @@ export class ChatPanel {
     const c = this.context() || {};
     const lines = [`${t('chat_file_title')} · ${c.title || ''}`.trim()];
     const first = this.messages[0];
-    const when = first ? new Date(first.at).toLocaleDateString() : '';
+    const when = first ? dayOf(first.at) : '';
     lines.push([c.round ? t('chat_file_round', { round: c.round }) : '', this.room || '', when]
       .filter(Boolean).join(' · '));
     if (Array.isArray(c.people) && c.people.length) lines.push(t('chat_file_people', { names: c.people.join(', ') }));

@@ -6,7 +6,7 @@
  */
 
 import { boot } from './boot.js';
-import { t } from './i18n.js';
+import { errorText, t } from './i18n.js';
 import { $, say } from './ui.js';
 import * as media from './media.js';
 
@@ -145,7 +145,7 @@ class Test {
       body: JSON.stringify({ sdp: pc.localDescription.sdp, type: pc.localDescription.type }),
     });
     const body = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error((body.error && body.error.message) || t('error_http', { status: res.status }));
+    if (!res.ok) throw new Error(errorText(body.error, '', t('error_http', { status: res.status })));
     await pc.setRemoteDescription({ sdp: body.sdp, type: body.type });
 
     show('#check-step', t('check_step_measure'));

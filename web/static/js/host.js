@@ -1,7 +1,7 @@
 /** The host console: run the clock, broadcast notices, move people, watch rooms, see the schedule. */
 
 import { boot } from './boot.js';
-import { t } from './i18n.js';
+import { errorText, t, tn } from './i18n.js';
 import { $, $$, el, presenceDot, say } from './ui.js';
 import * as clock from './clock.js';
 import { problemRooms, renderHelp, renderRooms, renderWaiting } from './board.js';
@@ -72,7 +72,7 @@ function renderCounts() {
 // --- commands ----------------------------------------------------------------------------------
 
 const DONE = {
-  repair: (ack) => t('repair_done', { count: (ack.paired || []).length }),
+  repair: (ack) => tn('repair_done', (ack.paired || []).length),
   notice: () => t('notice_sent'),
 };
 
@@ -282,7 +282,7 @@ function renderSchedule(schedule) {
         room.members.map(nameOf).join(' & '),
         room.reason && room.reason !== 'fill'
           ? el('span', { class: 'muted small', text: ` (${t(`reason_short_${room.reason}`)})` }) : null)))),
-      el('td', { text: r.mutual_met ? t('wishes_met_cell', { met: r.wishes_met ?? 0, mutual: r.mutual_met }) : String(r.wishes_met ?? 0) }),
+      el('td', { text: r.mutual_met ? tn('wishes_met_cell', r.mutual_met, { met: r.wishes_met ?? 0 }) : String(r.wishes_met ?? 0) }),
       el('td', { text: (r.waiting || []).map(nameOf).join(', ') || '–' }))))));
 }
 
@@ -295,7 +295,7 @@ $('#schedule-load').addEventListener('click', async (event) => {
   try {
     const res = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' });
     const body = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error((body.error && body.error.message) || t('error_http', { status: res.status }));
+    if (!res.ok) throw new Error(errorText(body.error, '', t('error_http', { status: res.status })));
     box.replaceChildren(renderSchedule(body));
   } catch (err) {
     box.replaceChildren(el('p', { class: 'alert alert-error', text: err.message }));

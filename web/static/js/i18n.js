@@ -18,9 +18,35 @@ export function t(key, vars = {}) {
     Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : whole);
 }
 
+/**
+ * The string for `count` things: `key_one` when the language says one (French: 0 and 1, English:
+ * 1) and the page has it, else `key`; `{count}` is filled with the number in the page's form.
+ */
+export function tn(key, count, vars = {}) {
+  const one = new Intl.PluralRules(lang).select(count) === 'one' && has(`${key}_one`);
+  return t(one ? `${key}_one` : key, { ...vars, count: number(count) });
+}
+
+/** A number in the page's language ("1 234,5" in French), `digits` after the point; "–" if none. */
+export function number(value, digits = 0) {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return '–';
+  return new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+}
+
+/** A fraction (0.25) as a percentage in the page's language ("25,0 %" in French); "–" if none. */
+export function percent(fraction, digits = 1) {
+  if (typeof fraction !== 'number' || !Number.isFinite(fraction)) return '–';
+  return new Intl.NumberFormat(lang, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(fraction);
+}
+
 /** A local clock time (hh:mm) for an epoch-millisecond timestamp. */
 export function timeOfDay(ms) {
   return new Date(ms).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+}
+
+/** A local date ("3 décembre 2026", "3 December 2026") for an epoch-millisecond timestamp. */
+export function dayOf(ms) {
+  return new Date(ms).toLocaleDateString(lang, { day: 'numeric', month: 'long', year: 'numeric' });
 }
 
 /**
@@ -38,4 +64,20 @@ export function staffName(staff) {
 /** Whether this page has a string `key` (to fall back on the server's own text otherwise). */
 export function has(key) {
   return typeof strings[key] === 'string';
+}
+
+/**
+ * A refusal from the server (`{code, message, why?, ...params}`) in this page's words: the page's
+ * own `{prefix}_{code}` if it has one, else `error_{code}_{why}`, else `error_{code}`, filled with
+ * the error's parameters; the server's English `message` only for a code this page does not
+ * know, and `fallback` when there is not even that.
+ */
+export function errorText(error, prefix = '', fallback = t('error_unknown')) {
+  const e = error && typeof error === 'object' ? error : {};
+  const code = typeof e.code === 'string' ? e.code : '';
+  const why = typeof e.why === 'string' ? e.why : '';
+  const keys = code ? [prefix && `${prefix}_${code}`, why && `error_${code}_${why}`, `error_${code}`] : [];
+  const key = keys.find((k) => k && has(k));
+  if (key) return t(key, e);
+  return typeof e.message === 'string' && e.message ? e.message : fallback;
 }

@@ -1,16 +1,20 @@
 /** Socket.IO connection to one namespace, and `call`: emit with an ack, reject on {ok: false}. */
 
 import { io } from '/static/vendor/socket.io.esm.min.js';
-import { t } from './i18n.js';
+import { errorText, t } from './i18n.js';
 
 export const ACK_TIMEOUT_MS = 8000;
 
-/** A refused or unanswered call: `code` and `message` as the server sent them. */
+/**
+ * A refused or unanswered call: `code` as the server sent it, `message` in the page's words
+ * (`errorText`), `detail` the server's whole error object.
+ */
 export class CallError extends Error {
-  constructor(code, message) {
+  constructor(code, message, detail = {}) {
     super(message);
     this.name = 'CallError';
     this.code = code;
+    this.detail = detail;
   }
 }
 
@@ -26,7 +30,7 @@ export function connect(namespace, token, seq = () => null) {
 
 /**
  * Emit `event` with exactly one JSON object and wait for its ack (8 s at most).
- * Resolves with the ack `{ok: true, ...}`; rejects with a CallError `{code, message}`.
+ * Resolves with the ack `{ok: true, ...}`; rejects with a CallError `{code, message, detail}`.
  */
 export async function call(socket, event, payload = {}) {
   let ack;
@@ -37,5 +41,5 @@ export async function call(socket, event, payload = {}) {
   }
   if (ack && ack.ok === true) return ack;
   const error = ack && typeof ack.error === 'object' && ack.error !== null ? ack.error : {};
-  throw new CallError(String(error.code || 'bad_ack'), String(error.message || t('error_unknown')));
+  throw new CallError(String(error.code || 'bad_ack'), errorText(error), error);
 }

@@ -1,6 +1,6 @@
 /** Small DOM helpers: build elements without innerHTML, show messages, the connection dot. */
 
-import { t } from './i18n.js';
+import { number, t } from './i18n.js';
 
 /**
  * A new element. `props`: class, text, dataset, on<event> handlers, other attributes
@@ -103,7 +103,7 @@ export function presenceDot(online, { decorative = false } = {}) {
     'aria-hidden': decorative ? 'true' : null, title: word });
 }
 
-/** A "–" for missing numbers, else the number rounded to `digits`. */
+/** A "–" for missing numbers, else the number rounded to `digits`, in the page's language. */
 export function num(value, digits = 0) {
-  return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '–';
+  return number(value, digits);
 }
