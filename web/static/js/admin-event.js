@@ -115,7 +115,7 @@ function headCard(ctx) {
     box);
 }
 
-function number(value, props) {
+function numberInput(value, props) {
   return el('input', { type: 'number', value: value ?? '', ...props });
 }
 
@@ -124,10 +124,10 @@ function settingsCard(ctx) {
   const late = started(e);
   const title = el('input', { type: 'text', value: e.title, required: true, maxlength: 200, 'data-testid': 'edit-title' });
   const starts = el('input', { type: 'datetime-local', value: toLocalInput(e.starts_at), disabled: late, 'data-testid': 'edit-starts' });
-  const rounds = number(e.rounds, { min: 1, max: 200, required: true, disabled: late });
-  const minutes = number(e.round_seconds / 60, { min: 1, max: 120, step: 0.5, required: true, disabled: late });
-  const pause = number(e.break_seconds, { min: 0, max: 7200, required: true, disabled: late });
-  const reminder = number(e.reminder_minutes, { min: 0, max: 20160, disabled: late, 'data-testid': 'edit-reminder' });
+  const rounds = numberInput(e.rounds, { min: 1, max: 200, required: true, disabled: late });
+  const minutes = numberInput(e.round_seconds / 60, { min: 1, max: 120, step: 0.5, required: true, disabled: late });
+  const pause = numberInput(e.break_seconds, { min: 0, max: 7200, required: true, disabled: late });
+  const reminder = numberInput(e.reminder_minutes, { min: 0, max: 20160, disabled: late, 'data-testid': 'edit-reminder' });
   const language = el('select', { disabled: late }, ...languageOptions(e.language, false));
   const access = el('select', { 'data-testid': 'edit-directory' }, ...['everyone', 'names', 'invited_only', 'none']
     .map((v) => el('option', { value: v, selected: (e.directory || 'everyone') === v, text: t(`admin_directory_${v}`) })));
@@ -168,7 +168,7 @@ function settingsCard(ctx) {
 function signupCard(ctx) {
   const s = ctx.event.signup;
   const open = check(t('admin_signup_open'), { checked: s.open, 'data-testid': 'signup-open' });
-  const cap = number(s.cap, { min: 1, max: 100000, 'data-testid': 'signup-cap' });
+  const cap = numberInput(s.cap, { min: 1, max: 100000, 'data-testid': 'signup-cap' });
   const closes = el('input', { type: 'datetime-local', value: toLocalInput(s.closes_at), 'data-testid': 'signup-closes' });
   const policy = el('textarea', { rows: 5, maxlength: 20000, 'data-testid': 'signup-policy' });
   policy.value = s.policy;
