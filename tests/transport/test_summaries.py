@@ -79,7 +79,9 @@ async def test_each_person_gets_their_summary_once_after_the_end(
         text, html = text_of(message)
         french = email[pid] == FOLKS[0]["email"]
         assert message["Subject"] == (
-            "Vos rendez-vous à «\u202fTest event\u202f»" if french else "Your meetings at “Test event”"
+            "Vos rendez-vous à «\u202fTest event\u202f»"
+            if french
+            else "Your meetings at “Test event”"
         )
         assert ("Tour 1" if french else "Round 1") in text
         partner = g.partner(pid)
