@@ -12,7 +12,24 @@ import msgspec
 from . import logs
 from .engine import LINKS, Message, Outcome
 from .errors import NotFound, UserError
-from .model import AuditEntry, Entry, EventState, MailBatch, MailKind, MailStatus, Phase
+from .model import (
+    AuditEntry,
+    Entry,
+    EventState,
+    MailBatch,
+    MailKind,
+    MailStatus,
+    Participant,
+    Phase,
+)
+
+
+def chosen_people(state: EventState, chosen: Sequence[str]) -> list[Participant]:
+    """The participants ``chosen`` names, once each, in order; an unknown id is refused."""
+    unknown = [pid for pid in chosen if pid not in state.participants]
+    if unknown:
+        raise NotFound("unknown_participant", f"No participant {unknown[0]!r} in this event.")
+    return [state.participants[pid] for pid in dict.fromkeys(chosen)]
 
 
 def recipients(
@@ -21,10 +38,7 @@ def recipients(
     """``(to, skipped)``: whom an invitation goes to — ``chosen`` ids, or everyone not yet sent
     one (``again``: everyone) — and the chosen who have no e-mail address."""
     if chosen is not None:
-        unknown = [pid for pid in chosen if pid not in state.participants]
-        if unknown:
-            raise NotFound("unknown_participant", f"No participant {unknown[0]!r} in this event.")
-        pool = [state.participants[pid] for pid in dict.fromkeys(chosen)]
+        pool = chosen_people(state, chosen)
     else:
         status = logs.mail_status(mail_log)
         pool = [

@@ -10,9 +10,9 @@ from typing import Any
 
 import msgspec
 
-from . import logs, retention
+from . import invites, logs, retention
 from .engine import Outcome
-from .errors import NotFound, UserError
+from .errors import UserError
 from .model import AuditEntry, Entry, EventState, MailBatch, MailStatus, Phase
 
 MINUTE_MS = 60_000
@@ -23,10 +23,7 @@ def recipients(state: EventState, chosen: Sequence[str] | None) -> tuple[list[st
     """``(to, skipped)``: whom a summary goes to — ``chosen`` ids, or everyone — and those of
     them who have no e-mail address."""
     if chosen is not None:
-        unknown = [pid for pid in chosen if pid not in state.participants]
-        if unknown:
-            raise NotFound("unknown_participant", f"No participant {unknown[0]!r} in this event.")
-        pool = [state.participants[pid] for pid in dict.fromkeys(chosen)]
+        pool = invites.chosen_people(state, chosen)
     else:
         pool = list(state.participants.values())
     return [p.id for p in pool if p.email], [p.id for p in pool if not p.email]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import msgspec
@@ -15,7 +16,7 @@ from .. import invites, links, logs, recaps
 from ..errors import ProtocolError, UserError
 from ..exports import cell
 from ..mail import Job
-from ..model import EventState, MailBatch
+from ..model import EventState, MailBatch, MailStatus
 from ..service import Context
 from .api import body_json, json_response, link_url, require_admin
 from .inputs import convert_one
@@ -89,17 +90,7 @@ async def invitations(request: web.Request) -> web.Response:
     state = await owner.get(request.match_info["id"])
     entries = await owner.store.entries(state.id, "mail")
     latest = logs.mail_status(entries)
-    counts = {"queued": 0, "sent": 0, "failed": 0, "none": 0, "no_email": 0}
-    people = []
-    for p in state.participants.values():
-        m = latest.get(p.id)
-        counts[m.status if m else ("none" if p.email else "no_email")] += 1
-        entry: dict[str, Any] = {"id": p.id, "name": p.name, "email": p.email, "mail": None}
-        if m is not None:
-            entry["mail"] = {"kind": m.kind, "status": m.status, "at": m.at}
-            if m.status == "failed":
-                entry["mail"] |= {"code": m.code, "reason": m.reason}
-        people.append(entry)
+    counts, people = _standing(state, latest, with_kind=True)
     batches = [
         {"kind": b.kind, "batch": b.batch, "at": b.at, "count": b.count, "for_start": b.for_start}
         for b in entries
@@ -150,17 +141,7 @@ async def summaries(request: web.Request) -> web.Response:
     state = await owner.get(request.match_info["id"])
     entries = await owner.store.entries(state.id, "mail")
     latest = logs.mail_status(entries, ("summary",))
-    counts = {"queued": 0, "sent": 0, "failed": 0, "none": 0, "no_email": 0}
-    people = []
-    for p in state.participants.values():
-        m = latest.get(p.id)
-        counts[m.status if m else ("none" if p.email else "no_email")] += 1
-        entry: dict[str, Any] = {"id": p.id, "name": p.name, "email": p.email, "mail": None}
-        if m is not None:
-            entry["mail"] = {"status": m.status, "at": m.at}
-            if m.status == "failed":
-                entry["mail"] |= {"code": m.code, "reason": m.reason}
-        people.append(entry)
+    counts, people = _standing(state, latest, with_kind=False)
     job = request.app[SUMMARIES]
     return json_response(
         {
@@ -219,3 +200,23 @@ async def links_csv(request: web.Request) -> web.Response:
         content_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="links-{event_id}.csv"'},
     )
+
+
+def _standing(
+    state: EventState, latest: Mapping[str, MailStatus], with_kind: bool
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Counts by status, and each person with their latest e-mail (``latest``: by person)."""
+    counts = {"queued": 0, "sent": 0, "failed": 0, "none": 0, "no_email": 0}
+    people = []
+    for p in state.participants.values():
+        m = latest.get(p.id)
+        counts[m.status if m else ("none" if p.email else "no_email")] += 1
+        entry: dict[str, Any] = {"id": p.id, "name": p.name, "email": p.email, "mail": None}
+        if m is not None:
+            entry["mail"] = {"status": m.status, "at": m.at} | (
+                {"kind": m.kind} if with_kind else {}
+            )
+            if m.status == "failed":
+                entry["mail"] |= {"code": m.code, "reason": m.reason}
+        people.append(entry)
+    return counts, people
