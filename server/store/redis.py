@@ -224,7 +224,7 @@ def client(url: str, **options: Any) -> Any:
         from socketio.redis_manager import parse_redis_sentinel_url
 
         sentinels, service, extra = parse_redis_sentinel_url(url)
-        sentinel = Sentinel(sentinels, **{**options, **extra})  # type: ignore[no-untyped-call]
+        sentinel = Sentinel(sentinels, **{**options, **extra})
         return sentinel.master_for(service or "mymaster", max_connections=POOL)
     pool = BlockingConnectionPool.from_url(
         url, max_connections=POOL, timeout=RETRY_FOR_S, **options
