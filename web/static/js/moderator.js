@@ -6,6 +6,7 @@ import { staffName, t } from './i18n.js';
 import { $, $$, say } from './ui.js';
 import * as clock from './clock.js';
 import * as media from './media.js';
+import { followMedia } from './media-buttons.js';
 import { renderHelp, renderRooms, renderWaiting } from './board.js';
 import { startStaff } from './staff.js';
 import { visitor } from './visit.js';
@@ -116,21 +117,7 @@ async function reconnected() {
 
 // --- the call's buttons --------------------------------------------------------------------------
 
-function renderMediaButtons(s) {
-  for (const b of $$('[data-action="mute"]')) {
-    b.setAttribute('aria-pressed', String(s.muted));
-    b.textContent = s.muted ? t('unmute') : t('mute');
-    b.disabled = !s.hasAudio;
-  }
-  for (const b of $$('[data-action="camera"]')) {
-    b.setAttribute('aria-pressed', String(s.cameraOff));
-    b.textContent = s.cameraOff ? t('camera_on') : t('camera_off');
-    b.disabled = !s.hasVideo;
-  }
-}
-
-media.onChange(renderMediaButtons);
-renderMediaButtons(media.state());
+followMedia();
 $('[data-action="mute"]').addEventListener('click', () => media.toggleMute());
 $('[data-action="camera"]').addEventListener('click', () => media.toggleCamera());
 $('#call-leave').addEventListener('click', async () => {

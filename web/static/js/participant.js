@@ -6,6 +6,7 @@ import { $, $$, el, say, watchConnection } from './ui.js';
 import { call, connect } from './socket.js';
 import * as clock from './clock.js';
 import * as media from './media.js';
+import { followMedia } from './media-buttons.js';
 import * as health from './health.js';
 import { Mesh } from './rtc.js';
 import { feedbackForm, summaryList } from './feedback.js';
@@ -581,19 +582,6 @@ function showNotice(n) {
 
 // --- buttons -----------------------------------------------------------------------------------
 
-function renderMediaButtons(s) {
-  for (const b of $$('[data-action="mute"]')) {
-    b.setAttribute('aria-pressed', String(s.muted));
-    b.textContent = s.muted ? t('unmute') : t('mute');
-    b.disabled = !s.hasAudio;
-  }
-  for (const b of $$('[data-action="camera"]')) {
-    b.setAttribute('aria-pressed', String(s.cameraOff));
-    b.textContent = s.cameraOff ? t('camera_on') : t('camera_off');
-    b.disabled = !s.hasVideo;
-  }
-}
-
 function askHelp() {
   openHelp((request) => ask('help', request));
 }
@@ -653,9 +641,8 @@ const mine = myProfile({ ...boot.me }, ask, () => {
 for (const slot of $$('.my-profile-slot')) slot.append(mine.node);
 clock.onClock(() => mine.refresh());
 for (const slot of $$('.devices-slot')) slot.append(devicePicker((text) => say(alertArea, text, 'error')));
-media.onChange(renderMediaButtons);
+followMedia();
 media.onChange(() => mesh.reportSoon());  // a camera turned off reaches the partner at once
-renderMediaButtons(media.state());
 function showMediaError(text) {
   for (const node of $$('.media-error')) {
     node.textContent = text;
