@@ -3,6 +3,9 @@
 import { percent, staffName, t, timeOfDay } from './i18n.js';
 import { el, num, presenceDot } from './ui.js';
 
+// The board's changes are applied without the page (deltas.js, tested under node).
+export { applyDelta } from './deltas.js';
+
 const FLAGS = new Set(['alone', 'no_video', 'no_audio', 'camera_blocked', 'camera_off',
   'mic_blocked', 'mic_off', 'poor_link', 'help']);
 // Flags of sound and picture: a room with one of these counts as a problem room for the host.
@@ -202,36 +205,4 @@ export function renderWaiting(container, waiting) {
 export function problemRooms(rooms) {
   return (Array.isArray(rooms) ? rooms : [])
     .filter((r) => (r.flags || []).some((f) => MEDIA_PROBLEMS.has(f))).length;
-}
-
-// --- the board as changes --------------------------------------------------------------------
-
-const LISTS = [['rooms', 'removed', 'order'], ['participants', 'participants_removed', 'participants_order']];
-const WHOLE = ['waiting', 'help'];
-
-function applyList(old, changed, removed, order) {
-  const byId = new Map((old || []).map((x) => [x.id, x]));
-  const gone = new Set(removed || []);
-  const ids = [...byId.keys()].filter((id) => !gone.has(id));
-  for (const x of changed || []) {
-    if (!byId.has(x.id)) ids.push(x.id);
-    byId.set(x.id, x);
-  }
-  return (order || ids).map((id) => byId.get(id)).filter(Boolean);
-}
-
-/**
- * The board after a `rooms_delta` (see docs/protocol.md): changed or new rooms and participants
- * replace theirs or come last, removed ones go, `order` when given is the new order, `waiting`
- * and `help` come whole when they changed. The server's `server/deltas.py` does the same.
- */
-export function applyDelta(board, delta) {
-  const out = { ...board };
-  for (const [key, gone, order] of LISTS) {
-    out[key] = applyList(board[key], delta[key], delta[gone], delta[order]);
-  }
-  for (const key of WHOLE) if (delta[key] !== undefined) out[key] = delta[key];
-  out.seq = delta.seq;
-  out.board_seq = delta.board_seq;
-  return out;
 }
