@@ -1,21 +1,16 @@
 /** Page strings (English or French) from the boot data: t('key', {name: 'x'}) fills {name}. */
 
 import { boot } from './boot.js';
-
-const strings = boot.strings || {};
+import { wordsFor } from './locale.js';
 
 /** The lang code the server chose for this page. */
 export const lang = boot.lang || 'en';
 
+const words = wordsFor(lang, boot.strings || {});
+
 /** The string `key` with its {placeholders} filled from `vars`; the key itself if missing. */
 export function t(key, vars = {}) {
-  const text = strings[key];
-  if (typeof text !== 'string') {
-    console.warn(`speedmeet: missing string ${key}`);
-    return key;
-  }
-  return text.replace(/\{(\w+)\}/g, (whole, name) =>
-    Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : whole);
+  return words.t(key, vars);
 }
 
 /**
@@ -23,20 +18,17 @@ export function t(key, vars = {}) {
  * 1) and the page has it, else `key`; `{count}` is filled with the number in the page's form.
  */
 export function tn(key, count, vars = {}) {
-  const one = new Intl.PluralRules(lang).select(count) === 'one' && has(`${key}_one`);
-  return t(one ? `${key}_one` : key, { ...vars, count: number(count) });
+  return words.tn(key, count, vars);
 }
 
 /** A number in the page's language ("1 234,5" in French), `digits` after the point; "–" if none. */
 export function number(value, digits = 0) {
-  if (typeof value !== 'number' || !Number.isFinite(value)) return '–';
-  return new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+  return words.number(value, digits);
 }
 
 /** A fraction (0.25) as a percentage in the page's language ("25,0 %" in French); "–" if none. */
 export function percent(fraction, digits = 1) {
-  if (typeof fraction !== 'number' || !Number.isFinite(fraction)) return '–';
-  return new Intl.NumberFormat(lang, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(fraction);
+  return words.percent(fraction, digits);
 }
 
 /** A local clock time (hh:mm) for an epoch-millisecond timestamp. */
@@ -63,7 +55,7 @@ export function staffName(staff) {
 
 /** Whether this page has a string `key` (to fall back on the server's own text otherwise). */
 export function has(key) {
-  return typeof strings[key] === 'string';
+  return words.has(key);
 }
 
 /**
