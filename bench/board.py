@@ -49,8 +49,8 @@ sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH))
 from fanout import ADMIN, Processes, cpu_s, start_redis, start_speedmeet  # noqa: E402
 
-from server import deltas, views  # noqa: E402
-from server.model import (  # noqa: E402
+from server.core import deltas, overview  # noqa: E402
+from server.core.model import (  # noqa: E402
     Clock,
     EventState,
     Inbound,
@@ -413,13 +413,13 @@ def board_push_ms(rooms: int, changed: int, runs: int = 15) -> float:
         )  # fmt: skip
 
     stats = {pid: report(pid) for pid in people}
-    last = views.board_payload(state, online, stats, [], 60_000)
+    last = overview.board_payload(state, online, stats, [], 60_000)
     times = []
     for _ in range(runs):
         for pid in rng.sample(sorted(people), changed):
             stats[pid] = report(pid)
         started = time.perf_counter()
-        board = views.board_payload(state, online, stats, [], 60_000)
+        board = overview.board_payload(state, online, stats, [], 60_000)
         deltas.diff(last, board)
         times.append((time.perf_counter() - started) * 1000)
         last = board

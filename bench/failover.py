@@ -39,7 +39,7 @@ import aiohttp
 import socketio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from server import deltas
+from server.core import deltas
 from server.store.sealing import new_key  # the same on every process of a deployment
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,7 +21,7 @@ import socketio
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from server.codec import Json  # the server's own codec, so that both sides encode alike
+from server.sockets.codec import Json
 
 NS = "/participant"
 

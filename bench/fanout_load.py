@@ -30,7 +30,7 @@ from typing import Any
 import socketio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from server.codec import Json  # the server's own codec, so that both sides encode alike
+from server.sockets.codec import Json
 
 NS = "/participant"
 CONNECT_ATTEMPTS = 3

@@ -33,9 +33,9 @@ from scipy.sparse import coo_array
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from server import matching
-from server.matching import MatchInput, RoundPlan
-from server.model import MatchingMode, WishLevel
+from server.core import matching
+from server.core.matching import MatchInput, RoundPlan
+from server.core.model import MatchingMode, WishLevel
 
 Planner = Callable[[MatchInput, int], list[RoundPlan]]
 LEVELS: list[WishLevel] = ["like", "must", "no"]

@@ -35,9 +35,8 @@ import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server import engine
-from server.metrics import Metrics
-from server.model import (
+from server.core.feedback import give_feedback
+from server.core.model import (
     AuditEntry,
     Clock,
     EventState,
@@ -51,10 +50,12 @@ from server.model import (
     Wish,
     wish_key,
 )
-from server.service import Owner
+from server.live.owner import Owner
+from server.metrics import Metrics
 from server.store import EmbeddedStore, Store
 from server.store.legacy import _Legacy
 from server.store.redis import RedisStore
+from server.store.sealing import new_key
 
 SIDE = 1000
 ROUNDS = 12
@@ -69,7 +70,7 @@ def event(side: int, rounds: int) -> tuple[EventState, list[Feedback], list[Audi
         pid: Participant(
             id=pid,
             name=f"Person {pid}",
-            token=f"token-{pid}-" + "x" * 12,
+            token_hash=f"hash-{pid}-" + "x" * 12,
             organization=f"Organisation of {pid}",
             side="commune" if n < side else "solution",
             email=f"{pid}@example.org",
@@ -116,8 +117,8 @@ def event(side: int, rounds: int) -> tuple[EventState, list[Feedback], list[Audi
             rounds=rounds,
             matching=Matching(mode="bipartite", sides=("commune", "solution")),
         ),
-        host_token="host",
-        moderator_token="mod",
+        host_token_hash="host",
+        moderator_token_hash="mod",
         created_at=T0,
         version=40,
         clock=Clock(
@@ -184,8 +185,8 @@ def legacy(state: EventState, feedback: list[Feedback], audit: list[AuditEntry])
     return _Legacy(
         id=state.id,
         settings=state.settings,
-        host_token=state.host_token,
-        moderator_token=state.moderator_token,
+        host_token=state.host_token_hash,
+        moderator_token=state.moderator_token_hash,
         created_at=state.created_at,
         version=state.version,
         clock=state.clock,
@@ -279,7 +280,7 @@ async def after(
             pid = room.members[0]
             outcome = await owner.apply(
                 state.id,
-                lambda s, c: engine.give_feedback(s, pid, room.id, 5, True, "again", c.now),
+                lambda s, c: give_feedback(s, pid, room.id, 5, True, "again", c.now),
             )
             return sum(len(encode(e)) for e in outcome.entries)
 
@@ -363,7 +364,11 @@ async def main() -> None:
                     "Redis",
                     "after: one entry",
                     await after(
-                        RedisStore(url, proc="bench", prefix="after"), state, feedback, audit, count
+                        RedisStore(url, proc="bench", prefix="after", key=new_key()),
+                        state,
+                        feedback,
+                        audit,
+                        count,
                     ),
                 ),
             ]

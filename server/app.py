@@ -5,27 +5,20 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import socketio
 from aiohttp import web
-from prometheus_client import generate_latest
 
-from . import codec, manager
+from . import store as stores
 from .assets import WEB
-from .board import Board
-from .check import Echo
-from .conductor import Conductor
-from .delivery import Delivery
-from .feed import Feed
-from .http import api, guard, join, mailing, pages, people, photos, results
+from .http import api, guard, join, mailing, pages, people, photos, results, selftest, status
 from .http.keys import (
     ADMIN_TOKEN,
+    FEED,
     ICE,
     LEASES,
     METRICS,
@@ -38,33 +31,41 @@ from .http.keys import (
     SUMMARIES,
     Signups,
 )
-from .leases import Leases
-from .limits import Outbound, Rate, SocketLimits, client_address
-from .mail import Outbox
+from .http.selftest import ECHO, Echo
+from .limits import Rate
+from .live.board import Board
+from .live.conductor import Conductor
+from .live.delivery import Delivery
+from .live.feed import Feed
+from .live.leases import Leases
+from .live.owner import Owner
+from .live.presence import Presence
+from .live.purge import Purge
+from .live.turn import SELFTEST, IceServers
+from .mail.outbox import Outbox
+from .mail.reminders import Reminders
+from .mail.summaries import Summaries
 from .metrics import Metrics
-from .presence import Presence
-from .purge import Purge
-from .reminders import Reminders
-from .service import Owner
 from .settings import Settings
 from .signaling import Signaling
-from .sockets import HostNamespace, ModeratorNamespace, Namespaces, ParticipantNamespace
-from .store import EmbeddedStore, Store
-from .summaries import Summaries
+from .sockets import codec, manager
+from .sockets.host import HostNamespace
+from .sockets.moderator import ModeratorNamespace
+from .sockets.namespaces import Namespaces
+from .sockets.participant import ParticipantNamespace
+from .sockets.quotas import Outbound, SocketLimits
+from .store import Store
 from .tasks import Tasks
-from .turn import SELFTEST, IceServers
 
 log = logging.getLogger(__name__)
 
 CONDUCTOR = web.AppKey("conductor", Conductor)
 BOARD = web.AppKey("board", Board)
-ECHO = web.AppKey("echo", Echo)
 REMINDERS = web.AppKey("reminders", Reminders)
 SIO = web.AppKey("sio", socketio.AsyncServer)
 GOODBYE_S = 5  # how long the clients' sockets may take to close at shutdown
 NAMESPACES = web.AppKey("namespaces", Namespaces)
 PRESENCE = web.AppKey("presence", Presence)
-FEED = web.AppKey("feed", Feed)
 OUTBOUND = web.AppKey("outbound", Outbound)
 MAX_PACKET = 256 * 1024  # a signal's data is at most 64 KiB
 
@@ -72,22 +73,6 @@ MAX_PACKET = 256 * 1024  # a signal's data is at most 64 KiB
 def wall_clock_ms() -> int:
     """Server epoch milliseconds."""
     return time.time_ns() // 1_000_000
-
-
-def make_store(settings: Settings, proc: str) -> Store:
-    """The store ``settings.store`` names."""
-    if settings.store == "redis":
-        from .store.redis import RedisStore
-
-        return RedisStore(
-            settings.redis_url,
-            proc=proc,
-            prefix=settings.redis_prefix,
-            presence_timeout_ms=int(settings.presence_timeout_seconds * 1000),
-            key=settings.data_key,
-        )
-    path = Path(settings.data_dir) / "speedmeet.sqlite3"
-    return EmbeddedStore(path, proc=proc, key=settings.data_key or None)
 
 
 def new_token() -> str:
@@ -108,7 +93,7 @@ def create_app(
         middlewares=[guard.headers, api.errors, pages.page_errors], client_max_size=api.MAX_BODY
     )
     metrics = Metrics()
-    store = store or make_store(settings, proc)
+    store = store or stores.make(settings, proc)
     owner = Owner(store, now, metrics)
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
@@ -205,9 +190,8 @@ def create_app(
     app.router.add_routes(results.routes)
     app.router.add_routes(photos.routes)
     app[photos.UPLOADS] = Rate(10 / 60, 10)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics_page)
-    app.router.add_post("/api/check", check_offer)
+    app.router.add_routes(status.routes)
+    app.router.add_routes(selftest.routes)
     app.router.add_static("/static", WEB / "static")
     app.cleanup_ctx.append(_run)
     app.on_shutdown.append(_goodbye)
@@ -262,40 +246,3 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
         await app[ECHO].close()
         await manager.close(app[SIO])
         await owner.store.close()
-
-
-async def healthz(request: web.Request) -> web.Response:
-    """Liveness: the process answers and its store takes a write (503 otherwise); which process,
-    holding which events' leases, and whether it hears the feed (``degraded`` while not)."""
-    owner = request.app[OWNER]
-    await owner.store.check()
-    return api.json_response(
-        {
-            "ok": True,
-            "process": owner.store.proc,
-            "pid": os.getpid(),
-            "leases": sorted(request.app[LEASES].fences),
-            "degraded": not request.app[FEED].up,
-        }
-    )
-
-
-async def metrics_page(request: web.Request) -> web.Response:
-    """Prometheus text format."""
-    body = generate_latest(request.app[METRICS].registry)
-    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})
-
-
-async def check_offer(request: web.Request) -> web.Response:
-    """The self-test: answer the browser's offer with the echo peer."""
-    body = await api.body_json(request)
-    if not isinstance(body, dict):
-        body = {}
-    settings = request.app[SETTINGS]
-    who = client_address(
-        request.remote, request.headers.get("X-Forwarded-For"), settings.trust_forwarded_for
-    )
-    answer = await request.app[ECHO].answer(
-        str(body.get("sdp", "")), str(body.get("type", "")), who
-    )
-    return api.json_response({"sdp": answer.sdp, "type": answer.type})

@@ -1,21 +1,17 @@
-"""Rooms of a round: built from a plan, people moved, orphans re-paired, the board view."""
+"""Rooms of a round: built from a plan, people moved, orphans re-paired, arrivals seated."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import msgspec
 
-from . import matching
+from .core import matching
+from .core.model import EventState, Phase, Room, RoundRecord
 from .errors import NotFound, UserError
-from .model import DeviceState, EventState, LinkStats, Phase, Room, RoundRecord
 
 MAX_ROOM = 3
-POOR_RTT_MS = 400.0
-POOR_LOSS = 0.05
-SETTING_UP_ICE = frozenset({"new", "checking"})
-BROKEN_ICE = frozenset({"failed", "disconnected", "closed"})
 
 
 def match_input(
@@ -290,161 +286,3 @@ def _next_index(record: RoundRecord) -> int:
     # names its room by id). Records written before ``rooms_made`` count their highest id.
     highest = max((int(room.id.rsplit("-", 1)[1]) for room in record.rooms), default=0)
     return 1 + max(record.rooms_made, highest)
-
-
-class MediaRules(msgspec.Struct, frozen=True, kw_only=True):
-    """When a room is flagged for media that does not arrive (config ``media_grace_seconds``,
-    ``no_video_seconds``, ``no_audio_seconds``)."""
-
-    grace_ms: int = 15_000  # after the round starts, calls still being set up are not flagged
-    no_video_ms: int = 10_000  # no video frame from a member this long: ``no_video``
-    no_audio_ms: int = 20_000  # no audible sound from a member this long: ``no_audio``
-
-
-DEFAULT_RULES = MediaRules()
-BLOCKED: frozenset[DeviceState | None] = frozenset({"blocked", "none"})
-
-
-class MemberView(msgspec.Struct, frozen=True, kw_only=True):
-    """One member of a room as the moderators see them.
-
-    ``camera`` and ``mic``: what their page says of its devices; ``seen`` and ``heard``: whether
-    the others of the room receive their video and sound (``None``: not known yet).
-    """
-
-    id: str
-    name: str
-    organization: str
-    side: str
-    online: bool
-    ice: str
-    rtt_ms: float | None
-    loss: float | None
-    kbps: float | None
-    camera: DeviceState | None = None
-    mic: DeviceState | None = None
-    seen: bool | None = None
-    heard: bool | None = None
-
-
-class RoomView(msgspec.Struct, frozen=True, kw_only=True):
-    """One room on the moderator board."""
-
-    id: str
-    round: int
-    reason: str
-    members: tuple[MemberView, ...]
-    flags: tuple[str, ...]
-
-
-def board(
-    state: EventState,
-    online: frozenset[str],
-    stats: Mapping[str, LinkStats],
-    helped: Iterable[str] = (),
-    now: int | None = None,
-    rules: MediaRules = DEFAULT_RULES,
-) -> list[RoomView]:
-    """The rooms of the current round with their members' link state and flags.
-
-    For ``rules.grace_ms`` after the round starts (when ``now`` is given), calls still being
-    set up are not flagged ``no_video`` and missing media is not judged; a failed or dropped
-    call is flagged at once.
-    """
-    record = state.current()
-    if record is None or state.clock.phase is not Phase.ROUND:
-        return []
-    asking = set(helped)
-    settling = now is not None and now - record.started_at < rules.grace_ms
-    views: list[RoomView] = []
-    for room in record.rooms:
-        fresh = {
-            pid: s
-            for pid in room.members
-            if pid in online and (s := stats.get(pid)) is not None and s.room == room.id
-        }
-        members = []
-        for pid in room.members:
-            p = state.participants[pid]
-            s = fresh.get(pid)
-            seen, heard = (None, None) if settling else _received(pid, fresh, now, rules)
-            members.append(
-                MemberView(
-                    id=pid,
-                    name=p.name,
-                    organization=p.organization,
-                    side=p.side,
-                    online=pid in online,
-                    ice=s.ice if s is not None else ("new" if pid in online else "gone"),
-                    rtt_ms=s.rtt_ms if s is not None else None,
-                    loss=s.loss if s is not None else None,
-                    kbps=s.kbps if s is not None else None,
-                    camera=s.camera if s is not None else None,
-                    mic=s.mic if s is not None else None,
-                    seen=seen,
-                    heard=heard,
-                )
-            )
-        flags = _flags(members, asking & set(room.members), settling)
-        views.append(
-            RoomView(
-                id=room.id,
-                round=room.round,
-                reason=room.reason,
-                members=tuple(members),
-                flags=flags,
-            )
-        )
-    return views
-
-
-def _received(
-    pid: str, fresh: Mapping[str, LinkStats], now: int | None, rules: MediaRules
-) -> tuple[bool | None, bool | None]:
-    """Whether every other member reporting on ``pid`` gets their video, and their sound."""
-    if pid not in fresh:
-        return None, None
-    quiet_video: list[int] = []
-    quiet_audio: list[int] = []
-    for other, s in fresh.items():
-        if other == pid:
-            continue
-        for inbound in s.inbound:
-            if inbound.source != pid:
-                continue
-            # nothing arrived at the last report: it has not arrived since either
-            late = 0 if now is None else max(0, now - s.at)
-            if inbound.video_ms is not None:
-                quiet_video.append(inbound.video_ms + (late if inbound.video_ms else 0))
-            if inbound.audio_ms is not None:
-                quiet_audio.append(inbound.audio_ms + (late if inbound.audio_ms else 0))
-    seen = max(quiet_video) < rules.no_video_ms if quiet_video else None
-    heard = max(quiet_audio) < rules.no_audio_ms if quiet_audio else None
-    return seen, heard
-
-
-def _flags(members: list[MemberView], asking: set[str], settling: bool) -> tuple[str, ...]:
-    flags: list[str] = []
-    here = [m for m in members if m.online]
-    if len(here) <= 1:
-        flags.append("alone")
-    late = BROKEN_ICE if settling else BROKEN_ICE | SETTING_UP_ICE
-    unseen = any(m.seen is False for m in here)
-    if (len(here) >= 2 and any(m.ice in late for m in here)) or unseen:
-        flags.append("no_video")
-    if any(m.heard is False for m in here):
-        flags.append("no_audio")
-    for device, values in (("camera", [m.camera for m in here]), ("mic", [m.mic for m in here])):
-        if any(v in BLOCKED for v in values):
-            flags.append(f"{device}_blocked")
-        if "off" in values:
-            flags.append(f"{device}_off")
-    if any(
-        (m.rtt_ms is not None and m.rtt_ms > POOR_RTT_MS)
-        or (m.loss is not None and m.loss > POOR_LOSS)
-        for m in here
-    ):
-        flags.append("poor_link")
-    if asking:
-        flags.append("help")
-    return tuple(flags)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 import yaml
 
-from .rooms import MediaRules
+from .core.model import MediaRules
 
 ENV_PREFIX = "SPEEDMEET_"
 CHAT_MAX_CHARS = 4000  # the most chat_max_chars may allow (the payload's own bound)

@@ -20,13 +20,13 @@ from typing import Any
 import msgspec
 import socketio
 
+from .core.model import EventState, Phase
 from .errors import ProtocolError, UserError
+from .live.targets import MODERATOR_NS, PARTICIPANT_NS, person_room, staff_room
+from .live.turn import IceServers
 from .metrics import Metrics
-from .model import EventState, Phase
 from .settings import Settings
 from .store import Note, Store
-from .targets import MODERATOR_NS, PARTICIPANT_NS, person_room, staff_room
-from .turn import IceServers
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ import pytest
 import socketio
 from aiohttp.test_utils import TestServer
 
-from server import deltas
 from server.app import create_app
+from server.core import deltas
 from server.settings import Settings, load
 
 ADMIN = "test-admin-token"

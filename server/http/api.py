@@ -8,10 +8,13 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from .. import engine, events, links, profiles, retention, roster, views
+from ..core import payloads, schedule
+from ..core.event import edit, event_payload, new_event
+from ..core.model import EventState, Matching, OddPolicy, Settings, Signup
 from ..errors import ProtocolError, SpeedmeetError, Unauthorized
-from ..model import EventState, Matching, OddPolicy, Settings, Signup
-from ..payloads import MAX_DEPTH, too_deep
+from ..limits import MAX_DEPTH, too_deep
+from ..people import links, profiles, wishes
+from ..results import retention
 from .inputs import EventIn, EventPatch, WishIn, convert_one, convert_rows, given_fields
 from .keys import ADMIN_TOKEN, LEASES, NEW_TOKEN, OWNER, SETTINGS
 
@@ -69,8 +72,8 @@ def event_body(request: web.Request, state: EventState, online: frozenset[str]) 
     """``GET /api/events/{id}``: settings, clock and counts (the links are given when made)."""
     now = request.app[OWNER].now()
     return {
-        **views.event_payload(state),
-        "clock": engine.clock_payload(state, now),
+        **event_payload(state),
+        "clock": payloads.clock_payload(state, now),
         "participants": len(state.participants),
         "online": len(online),
         "created_at": state.created_at,
@@ -101,7 +104,7 @@ async def create_event(request: web.Request) -> web.Response:
     new_token = request.app[NEW_TOKEN]
     owner = request.app[OWNER]
     tokens = {who: new_token() for who in links.STAFF_LINKS}
-    state = engine.new_event(
+    state = new_event(
         new_token()[:8].replace("-", "x").replace("_", "y"),
         Settings(
             title=body.title,
@@ -160,9 +163,7 @@ async def edit_event(request: web.Request) -> web.Response:
     require_admin(request)
     changes = given_fields(convert_one(await body_json(request), EventPatch, "event"))
     owner = request.app[OWNER]
-    outcome = await owner.apply(
-        request.match_info["id"], lambda s, c: events.edit(s, changes, c.now)
-    )
+    outcome = await owner.apply(request.match_info["id"], lambda s, c: edit(s, changes, c.now))
     request.app[LEASES].poke()  # a new start time: the reminder is due at another time
     online = await owner.store.online(outcome.state.id)
     return json_response(event_body(request, outcome.state, online))
@@ -236,8 +237,8 @@ async def add_wishes(request: web.Request) -> web.Response:
     owner = request.app[OWNER]
     state = await owner.update(
         request.match_info["id"],
-        lambda s: engine.add_wishes(
-            s, roster.wishes_from_rows(s, [(w.source, w.target, w.level) for w in given])
+        lambda s: wishes.add_wishes(
+            s, wishes.wishes_from_rows(s, [(w.source, w.target, w.level) for w in given])
         ),
     )
     return json_response({"wishes": len(state.wishes)}, status=201)
@@ -246,7 +247,7 @@ async def add_wishes(request: web.Request) -> web.Response:
 async def planned(request: web.Request, state: EventState) -> dict[str, Any]:
     """``schedule`` computed in a worker thread (a whole plan of a big event takes seconds)."""
     online = await request.app[OWNER].store.online(state.id)
-    return await asyncio.get_running_loop().run_in_executor(None, views.schedule, state, online)
+    return await asyncio.get_running_loop().run_in_executor(None, schedule.schedule, state, online)
 
 
 @routes.get("/api/events/{id}/schedule")

@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
-from .. import profiles
+from ..core.model import WishLevel
 from ..errors import ProtocolError
-from ..model import WishLevel
+from ..people import profiles
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Short = Annotated[str, msgspec.Meta(max_length=200)]

@@ -6,10 +6,13 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import engine, events, i18n, links, roster, views
+from .. import assets
+from ..core import event, outcome
+from ..core.model import AuditEntry, EventState, Participant
 from ..errors import ProtocolError, UserError
 from ..limits import RateLimited
-from ..model import AuditEntry, EventState, Participant
+from ..people import links, register, signup
+from ..people.spreadsheet import Cell
 from .keys import NEW_TOKEN, OWNER, SETTINGS, SIGNUPS
 from .pages import bad_link, language, render
 
@@ -31,7 +34,7 @@ async def _open(request: web.Request) -> tuple[EventState, str]:
 def policy(request: web.Request, state: EventState, lang: str) -> str:
     """The data policy people consent to: the event's, the server's, or the default text."""
     own = state.settings.signup.policy or request.app[SETTINGS].data_policy
-    return own or i18n.strings(lang)["join_policy_default"]
+    return own or assets.strings(lang)["join_policy_default"]
 
 
 def policy_digest(text: str) -> str:
@@ -47,8 +50,8 @@ def _form(
     error: str = "",
     status: int = 200,
 ) -> web.Response:
-    t = i18n.strings(lang)
-    closed = events.signup_closed(state, request.app[OWNER].now())
+    t = assets.strings(lang)
+    closed = signup.closed(state, request.app[OWNER].now())
     return render(
         request,
         "join.html",
@@ -56,7 +59,7 @@ def _form(
         t=t,
         lang=lang,
         title=state.settings.title,
-        event=views.event_payload(state),
+        event=event.event_payload(state),
         values=values,
         error=error,
         closed=closed,
@@ -80,8 +83,8 @@ async def join(request: web.Request) -> web.Response:
     form = await request.post()
     values = {k: str(form.get(k, "")).strip()[:200] for k in FIELDS}
     values["consent"] = "yes" if form.get("consent") == "yes" else ""
-    t: dict[str, Any] = i18n.strings(lang)
-    if events.signup_closed(state, request.app[OWNER].now()):
+    t: dict[str, Any] = assets.strings(lang)
+    if signup.closed(state, request.app[OWNER].now()):
         return _form(request, state, lang, values, status=409)
     try:
         request.app[SIGNUPS].check(request, state.id)
@@ -90,43 +93,43 @@ async def join(request: web.Request) -> web.Response:
         return _form(request, state, lang, values, error=message, status=429)
     if not values["consent"]:
         return _form(request, state, lang, values, error=t["join_error_consent"], status=400)
-    row = roster.Row(
-        values["name"],
-        values["organization"],
-        values["side"],
-        values["email"],
-        [],
-        lang,
-        signed_up=True,
+    given = register.Given(
+        row=1,
+        values={
+            **{k: Cell(values[k], 0, "") for k in FIELDS},
+            "language": Cell(lang, 0, ""),
+        },
     )
     token = request.app[NEW_TOKEN]()
     created: list[Participant] = []
     cap = request.app[SETTINGS].max_participants
     digest = policy_digest(policy(request, state, lang))
 
-    def change(s: EventState, now: int) -> engine.Outcome:
-        closed = events.signup_closed(s, now)
+    def change(s: EventState, now: int) -> outcome.Outcome:
+        closed = signup.closed(s, now)
         if closed:  # checked again on the latest state: the last place may just have gone
             raise UserError("signup_closed", f"Sign-up is closed ({closed}).", why=closed)
-        email = row.email.casefold()
-        if email and any(p.email.casefold() == email for p in s.participants.values()):
-            raise UserError("email_taken", "This e-mail is registered already.", field="email")
-        new, people = roster.register(s, [row], [token], cap)
+        planned = register.plan(s, [given], cap, update=False)
+        if planned.problems:
+            raise register.rejected(planned.problems)
+        new, people = register.apply(s, planned, [token], signed_up=True)
         created[:] = people
         entry = AuditEntry(at=now, actor=people[0].id, action="consent", detail=digest)
-        return engine.Outcome(new, [], {}, [entry])
+        return outcome.Outcome(new, [], {}, [entry])
 
     try:
         await request.app[OWNER].apply(state.id, lambda s, c: change(s, c.now))
     except (ProtocolError, UserError) as exc:
         if exc.code == "signup_closed":
             return _form(request, state, lang, values, status=409)
-        field = exc.detail.get("field")
-        key = (
-            "join_error_email_taken"
-            if exc.code == "email_taken"
-            else f"join_error_{field or exc.code}"
-        )
-        message = t.get(key, exc.message)
-        return _form(request, state, lang, values, error=message, status=exc.status)
+        first = (exc.detail.get("problems") or [exc.to_wire()])[0]
+        code, field = first.get("code", exc.code), first.get("field")
+        if code == "email_taken":
+            key, status = "join_error_email_taken", 409
+        elif code == "too_many_participants":
+            key, status = "join_error_too_many_participants", 409
+        else:
+            key, status = f"join_error_{field or code}", exc.status
+        message = t.get(key, first.get("message", exc.message))
+        return _form(request, state, lang, values, error=message, status=status)
     raise web.HTTPSeeOther(f"/e/{state.id}/p/{token}?lang={lang}")

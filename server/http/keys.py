@@ -6,15 +6,16 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from ..leases import Leases
 from ..limits import Rate, client_address
-from ..mail import Outbox
+from ..live.feed import Feed
+from ..live.leases import Leases
+from ..live.owner import Owner
+from ..live.purge import Purge
+from ..live.turn import IceServers
+from ..mail.outbox import Outbox
+from ..mail.summaries import Summaries
 from ..metrics import Metrics
-from ..purge import Purge
-from ..service import Owner
 from ..settings import Settings
-from ..summaries import Summaries
-from ..turn import IceServers
 
 SETTINGS = web.AppKey("settings", Settings)
 OWNER = web.AppKey("owner", Owner)
@@ -26,6 +27,7 @@ OUTBOX = web.AppKey("outbox", Outbox)
 ICE = web.AppKey("ice", IceServers)
 PURGE = web.AppKey("purge", Purge)
 SUMMARIES = web.AppKey("summaries", Summaries)
+FEED = web.AppKey("feed", Feed)
 
 
 class Signups:

@@ -12,12 +12,14 @@ from typing import Annotated, Any
 import msgspec
 from aiohttp import web
 
-from .. import invites, links, logs, recaps
+from ..core import logs
+from ..core.model import EventState, MailBatch, MailStatus
 from ..errors import ProtocolError, UserError
-from ..exports import cell
-from ..mail import Job
-from ..model import EventState, MailBatch, MailStatus
-from ..service import Context
+from ..live.owner import Context
+from ..mail import invites, recaps
+from ..mail.outbox import Job
+from ..people import links
+from ..results.exports import cell
 from .api import body_json, json_response, link_url, require_admin
 from .inputs import convert_one
 from .keys import NEW_TOKEN, OUTBOX, OWNER, SUMMARIES
@@ -174,7 +176,7 @@ async def links_csv(request: web.Request) -> web.Response:
     tokens = {pid: request.app[NEW_TOKEN]() for pid in dict.fromkeys(chosen)}
     hashes = {pid: links.token_hash(t) for pid, t in tokens.items()}
     outcome = await owner.apply(
-        event_id, lambda s, c: invites.reissue(s, hashes, c.now, "admin", "links_csv")
+        event_id, lambda s, c: links.reissue(s, hashes, c.now, "admin", "links_csv")
     )
     sep = ";" if request.query.get("sep") in ("semicolon", ";") else ","
     out = io.StringIO()

@@ -7,11 +7,14 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from .. import i18n, links, profiles, views
+from .. import assets
 from ..assets import WEB
+from ..core.event import event_payload
+from ..core.model import EventState
+from ..core.payloads import peer_payload
 from ..errors import SpeedmeetError
-from ..model import EventState
-from ..turn import SELFTEST
+from ..live.turn import SELFTEST
+from ..people import directory, links
 from .api import json_response, planned
 from .keys import ICE, OWNER, SETTINGS
 
@@ -33,10 +36,10 @@ def language(request: web.Request, event: str | None = None) -> str:
     the event's language whatever the browser prefers), else the browser's preference, then the
     server's."""
     query = request.query.get("lang")
-    if event in i18n.LANGUAGES:
-        return i18n.choose(query, None, event)
+    if event in assets.LANGUAGES:
+        return assets.choose(query, None, event)
     browser = request.headers.get("Accept-Language")
-    return i18n.choose(query, browser, request.app[SETTINGS].language)
+    return assets.choose(query, browser, request.app[SETTINGS].language)
 
 
 def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
@@ -47,7 +50,7 @@ def render(request: web.Request, template: str, status: int = 200, **context: An
 
 def bad_link(request: web.Request, lang: str) -> web.Response:
     """A friendly 404 for a wrong or outdated link."""
-    t = i18n.strings(lang)
+    t = assets.strings(lang)
     return render(
         request,
         "error.html",
@@ -71,7 +74,7 @@ async def page_errors(request: web.Request, handler: Any) -> web.StreamResponse:
         if exc.status < 500 or "text/html" not in request.headers.get("Accept", ""):
             raise
         lang = language(request)
-        t = i18n.strings(lang)
+        t = assets.strings(lang)
         return render(
             request,
             "error.html",
@@ -93,21 +96,21 @@ async def _page(request: web.Request, role: str) -> web.Response:
     if state is None or ref is None or ref.event_id != state.id or ref.role != role:
         return bad_link(request, lang)
     person = state.participants.get(ref.participant_id or "")
-    if person is not None and person.language and request.query.get("lang") not in i18n.LANGUAGES:
+    if person is not None and person.language and request.query.get("lang") not in assets.LANGUAGES:
         lang = person.language  # the organiser (or the person, signing up) chose it
-    t = i18n.strings(lang)
+    t = assets.strings(lang)
     boot: dict[str, Any] = {
         "role": role,
         "token": token,
         "lang": lang,
         "strings": t,
-        "event": views.event_payload(state),
+        "event": event_payload(state),
         "chat_max_chars": request.app[SETTINGS].chat_max_chars,
     }
     if ref.participant_id is not None:
         p = state.participants[ref.participant_id]
-        boot["me"] = {**profiles.public(p), "signed_up": p.signed_up}
-        boot["directory"] = profiles.may_browse(state, p.id)
+        boot["me"] = {**peer_payload(p), "signed_up": p.signed_up}
+        boot["directory"] = directory.may_browse(state, p.id)
         rules = request.app[SETTINGS].media_rules()
         boot["media"] = {"no_video_ms": rules.no_video_ms, "no_audio_ms": rules.no_audio_ms}
     return render(request, f"{role}.html", t=t, lang=lang, boot=boot, title=state.settings.title)
@@ -131,9 +134,10 @@ async def moderator_page(request: web.Request) -> web.Response:
     return await _page(request, "moderator")
 
 
-async def _host_state(request: web.Request) -> EventState | None:
-    owner = request.app[OWNER]
-    state = await owner.store.load(request.match_info["event"])
+async def host_event(request: web.Request) -> EventState | None:
+    """The event of the path, if the path's token is its host link (a host link of another
+    event opens nothing here): the one check of every host-link route."""
+    state = await request.app[OWNER].store.load(request.match_info["event"])
     if state is None or not links.same(request.match_info["token"], state.host_token_hash):
         return None
     return state
@@ -142,7 +146,7 @@ async def _host_state(request: web.Request) -> EventState | None:
 @routes.get("/e/{event}/host/{token}/schedule")
 async def host_schedule(request: web.Request) -> web.Response:
     """The schedule for the host console (authorised by the host link)."""
-    state = await _host_state(request)
+    state = await host_event(request)
     if state is None:
         return json_response({"error": {"code": "bad_token", "message": "Not a host link."}}, 404)
     return json_response(await planned(request, state))
@@ -152,7 +156,7 @@ async def host_schedule(request: web.Request) -> web.Response:
 async def check_page(request: web.Request) -> web.Response:
     """The camera and network self-test."""
     lang = language(request)
-    t = i18n.strings(lang)
+    t = assets.strings(lang)
     # the same STUN/TURN servers as the rooms (fresh TURN credentials): the test says what a
     # meeting would get
     ice = request.app[ICE].wire(SELFTEST)
@@ -173,7 +177,7 @@ async def check_page(request: web.Request) -> web.Response:
 async def home(request: web.Request) -> web.Response:
     """A short page saying what this is."""
     lang = language(request)
-    t = i18n.strings(lang)
+    t = assets.strings(lang)
     return render(
         request,
         "error.html",
@@ -190,6 +194,6 @@ async def admin_page(request: web.Request) -> web.Response:
     """The organiser's page: signed in with the admin token, which the page keeps in the tab's
     sessionStorage and sends as a Bearer header (never in an address, never as a cookie)."""
     lang = language(request)
-    t = i18n.strings(lang)
+    t = assets.strings(lang)
     boot = {"role": "admin", "token": "", "lang": lang, "strings": t, "event": None}
     return render(request, "admin.html", t=t, lang=lang, boot=boot, title=t["admin_title"])

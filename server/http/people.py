@@ -7,9 +7,11 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import engine, intake, links, logs, profiles, spreadsheet
+from ..core import logs
+from ..core.model import EventState, MailStatus, Participant
+from ..core.payloads import peer_payload
 from ..errors import ProtocolError, UserError
-from ..model import EventState, MailStatus, Participant
+from ..people import edits, fields, links, register, spreadsheet
 from .api import body_json, json_response, link_url, require_admin
 from .inputs import LinkIn, convert_one
 from .keys import NEW_TOKEN, OWNER, SETTINGS
@@ -17,16 +19,16 @@ from .photos import forget_photo
 
 routes = web.RouteTableDef()
 CSV_TYPES = ("text/csv", "application/csv", "text/plain", "application/vnd.ms-excel")
-KNOWN = {*intake.EDITABLE, "wishes"}
+KNOWN = {*fields.EDITABLE, "wishes"}
 
 
-def _json_given(rows: Any) -> tuple[list[intake.Given], list[spreadsheet.Problem]]:
+def _json_given(rows: Any) -> tuple[list[register.Given], list[spreadsheet.Problem]]:
     """People of a JSON list; every entry's problems at once (keys as in a file's header)."""
     if not isinstance(rows, list):
         raise ProtocolError("bad_request", "Send a JSON list of objects (or a CSV file).")
     if not rows:
         raise ProtocolError("bad_request", "The list is empty: nobody to register.")
-    given: list[intake.Given] = []
+    given: list[register.Given] = []
     problems: list[spreadsheet.Problem] = []
     for i, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
@@ -56,24 +58,26 @@ def _json_given(rows: Any) -> tuple[list[intake.Given], list[spreadsheet.Problem
                 problems.append(spreadsheet.Problem("bad_type", message, row=i, field=name))
             else:
                 values[name] = spreadsheet.Cell(value, 0, "")
-        given.append(intake.Given(row=i, values=values, wishes=wishes))
+        given.append(register.Given(row=i, values=values, wishes=wishes))
     return given, problems
 
 
-def _sheet_given(sheet: spreadsheet.Sheet) -> list[intake.Given]:
+def _sheet_given(sheet: spreadsheet.Sheet) -> list[register.Given]:
     out = []
     for i, row in enumerate(sheet.rows, start=1):
         cells = dict(row)
         wish_cell = cells.pop("wishes", None)
         refs = [w.strip() for w in wish_cell.value.split(";") if w.strip()] if wish_cell else []
         line = min(c.line for c in row.values()) if row else 0
-        out.append(intake.Given(row=i, values=cells, wishes=refs, wishes_cell=wish_cell, line=line))
+        out.append(
+            register.Given(row=i, values=cells, wishes=refs, wishes_cell=wish_cell, line=line)
+        )
     return out
 
 
 async def _given(
     request: web.Request,
-) -> tuple[list[intake.Given], list[spreadsheet.Problem], spreadsheet.Sheet | None]:
+) -> tuple[list[register.Given], list[spreadsheet.Problem], spreadsheet.Sheet | None]:
     if request.content_type in CSV_TYPES:
         sheet = spreadsheet.read(await request.read())
         return _sheet_given(sheet), sheet.problems, sheet
@@ -81,23 +85,23 @@ async def _given(
     return given, problems, None
 
 
-def _where(g: intake.Given) -> dict[str, Any]:
+def _where(g: register.Given) -> dict[str, Any]:
     return {"row": g.row, **({"line": g.line} if g.line is not None else {})}
 
 
 def _person(p: Participant) -> dict[str, Any]:
     """A person as the organiser sees them: who, their profile, how they came."""
     return {
-        **profiles.public(p),
+        **peer_payload(p),
         "email": p.email,
         "language": p.language,
         "signed_up": p.signed_up,
     }
 
 
-def preview(planned: intake.Planned, problems: list[spreadsheet.Problem], sheet: Any) -> Any:
+def preview(planned: register.Planned, problems: list[spreadsheet.Problem], sheet: Any) -> Any:
     """``?dry_run=1``: what importing would do (nothing is stored)."""
-    every = intake.ordered([*problems, *planned.problems])
+    every = register.ordered([*problems, *planned.problems])
     body: dict[str, Any] = {
         "counts": {
             "added": len(planned.added),
@@ -133,24 +137,24 @@ async def add_participants(request: web.Request) -> web.Response:
     given, problems, sheet = await _given(request)
     cap = request.app[SETTINGS].max_participants
     # a file whose header is unusable has no rows worth checking
-    sheet_bad = any(p.code in intake.SHEET_CODES for p in problems)
-    planned = intake.plan(state, given if not sheet_bad else [], cap)
+    sheet_bad = any(p.code in register.SHEET_CODES for p in problems)
+    planned = register.plan(state, given if not sheet_bad else [], cap)
     if request.query.get("dry_run", "") not in ("", "0", "false", "no"):
         return json_response(preview(planned, problems, sheet))
     if problems:
-        raise intake.rejected([*problems, *planned.problems])
-    done: list[tuple[intake.Planned, list[Participant], list[str]]] = []
+        raise register.rejected([*problems, *planned.problems])
+    done: list[tuple[register.Planned, list[Participant], list[str]]] = []
     new_token = request.app[NEW_TOKEN]
 
     def change(s: EventState) -> EventState:
-        planned = intake.plan(s, given, cap)
+        planned = register.plan(s, given, cap)
         if planned.problems:
             over = [p for p in planned.problems if p.code == "too_many_participants"]
             if over:
                 raise UserError("too_many_participants", over[0].message, **over[0].params)
-            raise intake.rejected(planned.problems)
+            raise register.rejected(planned.problems)
         tokens = [new_token() for _ in planned.added]
-        new, added = intake.apply(s, planned, tokens)
+        new, added = register.apply(s, planned, tokens)
         done[:] = [(planned, added, tokens)]
         return new
 
@@ -213,16 +217,16 @@ async def edit_participant(request: web.Request) -> web.Response:
         name = spreadsheet.field_of(str(key)) or str(key)
         if name == "tags" and isinstance(value, list) and all(isinstance(t, str) for t in value):
             value = ", ".join(value)
-        if name not in intake.EDITABLE or not isinstance(value, str):
+        if name not in fields.EDITABLE or not isinstance(value, str):
             raise ProtocolError(
                 "bad_request",
-                f"{key!r}: send text for one of {', '.join(intake.EDITABLE)}.",
+                f"{key!r}: send text for one of {', '.join(fields.EDITABLE)}.",
                 field=key,
             )
         values[name] = value
     pid = request.match_info["pid"]
     outcome = await request.app[OWNER].apply(
-        request.match_info["id"], lambda s, c: intake.edit(s, pid, values, c.now)
+        request.match_info["id"], lambda s, c: edits.edit(s, pid, values, c.now)
     )
     return json_response(_person(outcome.result["person"]))
 
@@ -233,7 +237,7 @@ async def remove_participant(request: web.Request) -> web.Response:
     require_admin(request)
     pid = request.match_info["pid"]
     outcome = await request.app[OWNER].apply(
-        request.match_info["id"], lambda s, c: intake.remove(s, pid, c.now)
+        request.match_info["id"], lambda s, c: edits.remove(s, pid, c.now)
     )
     await forget_photo(request.app[OWNER].store, outcome.state.id, pid, outcome.result["photo"])
     return web.Response(status=204)
@@ -248,7 +252,8 @@ async def reissue_link(request: web.Request) -> web.Response:
     event_id, token = request.match_info["id"], request.app[NEW_TOKEN]()
     new_hash = links.token_hash(token)
     await request.app[OWNER].apply(
-        event_id, lambda s, c: engine.reissue_link(s, body.who, new_hash, c.now, "admin")
+        event_id,
+        lambda s, c: links.reissue(s, {body.who: new_hash}, c.now, "admin", "reissue_link"),
     )
     url = link_url(request, event_id, body.who, token)
     return json_response({"who": body.who, "url": url}, status=201)

@@ -9,11 +9,11 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import directory, photos
+from ..core.model import EventState
 from ..errors import NotFound
 from ..limits import Rate
-from ..model import EventState
-from ..service import Owner
+from ..live.owner import Owner
+from ..people import directory, photos, profiles
 from ..store import Store
 from .api import json_response, require_admin
 from .keys import OWNER, SETTINGS
@@ -70,7 +70,7 @@ async def keep_photo(
     await store.put_blob(event_id, photos.key(pid, digest), data)
     try:
         outcome = await owner.apply(
-            event_id, lambda s, c: directory.set_photo(s, pid, digest, c.now, actor)
+            event_id, lambda s, c: profiles.set_photo(s, pid, digest, c.now, actor)
         )
     except BaseException:
         state = await store.load(event_id)
@@ -90,9 +90,7 @@ async def forget_photo(store: Store, event_id: str, pid: str, digest: str, keep:
 
 async def _remove(request: web.Request, event_id: str, pid: str, actor: str) -> web.Response:
     owner = request.app[OWNER]
-    outcome = await owner.apply(
-        event_id, lambda s, c: directory.set_photo(s, pid, "", c.now, actor)
-    )
+    outcome = await owner.apply(event_id, lambda s, c: profiles.set_photo(s, pid, "", c.now, actor))
     await forget_photo(owner.store, event_id, pid, outcome.result["before"])
     return web.Response(status=204)
 
@@ -124,7 +122,7 @@ async def _serve(request: web.Request, state: EventState, pid: str) -> web.Strea
 async def upload_own(request: web.Request) -> web.Response:
     """A participant's own photo (until the event starts)."""
     state, pid = await _participant(request)
-    directory.check_open(state)  # before reading and decoding anything
+    profiles.check_open(state)  # before reading and decoding anything
     return await _upload(request, state.id, pid, pid)
 
 

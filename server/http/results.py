@@ -15,12 +15,16 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from .. import engine, exports, figures, formats, i18n, links, logs, recap_mail, views
+from .. import assets
+from ..core import event, logs, payloads
+from ..core.model import Entry, EventState, Phase
 from ..errors import NotFound
-from ..model import Entry, EventState, Phase
+from ..mail import compose
+from ..results import exports, figures, formats
+from ..results.summary import summary_payload
 from .api import json_response, require_admin
 from .keys import OWNER, SETTINGS
-from .pages import bad_link, language, render
+from .pages import bad_link, host_event, language, render
 
 routes = web.RouteTableDef()
 T = TypeVar("T")
@@ -108,15 +112,6 @@ async def get_report(request: web.Request) -> web.Response:
 # --- the host link ---------------------------------------------------------------------------
 
 
-async def _host_event(request: web.Request) -> EventState | None:
-    """The event of the path, if the path's token is its host link (a host link of another
-    event opens nothing here)."""
-    state = await request.app[OWNER].store.load(request.match_info["event"])
-    if state is None or not links.same(request.match_info["token"], state.host_token_hash):
-        return None
-    return state
-
-
 def _not_host(request: web.Request) -> web.Response:
     return bad_link(request, language(request))
 
@@ -124,21 +119,21 @@ def _not_host(request: web.Request) -> web.Response:
 @routes.get("/e/{event}/host/{token}/meetings.csv")
 async def host_meetings_csv(request: web.Request) -> web.Response:
     """The results as CSV, for the host console."""
-    state = await _host_event(request)
+    state = await host_event(request)
     return _not_host(request) if state is None else await csv_response(request, state)
 
 
 @routes.get("/e/{event}/host/{token}/meetings.xlsx")
 async def host_meetings_xlsx(request: web.Request) -> web.Response:
     """The results as an Excel workbook, for the host console."""
-    state = await _host_event(request)
+    state = await host_event(request)
     return _not_host(request) if state is None else await xlsx_response(request, state)
 
 
 @routes.get("/e/{event}/host/{token}/report.json")
 async def host_report_json(request: web.Request) -> web.Response:
     """The organiser's figures as JSON, for the host link."""
-    state = await _host_event(request)
+    state = await host_event(request)
     if state is None:
         return json_response({"error": {"code": "bad_token", "message": "Not a host link."}}, 404)
     return json_response(await report_of(request, state))
@@ -170,11 +165,11 @@ def _clock(request: web.Request) -> Callable[[int | None], str]:
 @routes.get("/e/{event}/host/{token}/report")
 async def host_report(request: web.Request) -> web.Response:
     """The organiser's report: figures, charts and their tables, for the host link."""
-    state = await _host_event(request)
+    state = await host_event(request)
     if state is None:
         return _not_host(request)
     lang = language(request, state.settings.language)
-    t = i18n.strings(lang)
+    t = assets.strings(lang)
     report = await report_of(request, state)
     base = f"/e/{state.id}/host/{request.match_info['token']}"
     # the charts' figures (the table of every participant is only the page's)
@@ -188,7 +183,7 @@ async def host_report(request: web.Request) -> web.Response:
         boot=boot,
         title=state.settings.title,
         report=report,
-        event=views.event_payload(state),
+        event=event.event_payload(state),
         base=base,
         sep="semicolon" if lang == "fr" else "comma",
         num=_number(lang),
@@ -216,7 +211,7 @@ async def _own(request: web.Request) -> tuple[EventState, str, bool] | None:
 
 async def _summary(request: web.Request, state: EventState, pid: str) -> dict[str, Any]:
     feedback, counters = await _inputs(request, state)
-    return engine.summary_payload(state, logs.ratings(feedback), pid, counters)
+    return summary_payload(state, logs.ratings(feedback), pid, counters)
 
 
 @routes.get("/e/{event}/p/{token}/summary")
@@ -228,7 +223,7 @@ async def participant_summary(request: web.Request) -> web.Response:
         return bad_link(request, language(request))
     state, pid, own_page = found
     lang = language(request, state.settings.language)
-    t = i18n.strings(lang)
+    t = assets.strings(lang)
     summary = await _summary(request, state, pid)
     me = state.participants[pid]
     contacts = sum(p["mutual_follow_up"] for m in summary["meetings"] for p in m["peers"])
@@ -239,7 +234,7 @@ async def participant_summary(request: web.Request) -> web.Response:
         lang=lang,
         boot={"role": "summary", "token": "", "lang": lang, "strings": {}},
         title=state.settings.title,
-        me=engine.person_payload(me),
+        me=payloads.person_payload(me),
         meetings=summary["meetings"],
         contacts=contacts,
         ended=state.clock.phase is Phase.ENDED,
@@ -256,6 +251,6 @@ async def participant_contacts(request: web.Request) -> web.Response:
     if found is None:
         return bad_link(request, language(request))
     state, pid, _ = found
-    t = i18n.strings(language(request, state.settings.language))
-    cards = recap_mail.contacts(state, await _summary(request, state, pid), t)
+    t = assets.strings(language(request, state.settings.language))
+    cards = compose.contacts(state, await _summary(request, state, pid), t)
     return _download(cards.encode("utf-8"), "text/vcard", f"contacts-{state.id}.vcf")

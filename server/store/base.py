@@ -25,12 +25,12 @@ from typing import Protocol
 
 import msgspec
 
-from ..deadlines import Timer, timer_of
-from ..engine import Message
-from ..logs import Log, log_of
-from ..matching import RoundPlan
-from ..meter import Key
-from ..model import Entry, EventState, LinkStats, TokenRef
+from ..core.deadlines import Timer, timer_of
+from ..core.logs import Log, log_of
+from ..core.matching import RoundPlan
+from ..core.model import Entry, EventState, LinkStats, TokenRef
+from ..core.outcome import Message
+from ..results.meter import Key
 
 
 class Note(msgspec.Struct, frozen=True, kw_only=True):
@@ -94,8 +94,8 @@ class Subscriber(Protocol):
         """The feed was lost (notes may be missed) or is back (resynchronise)."""
 
 
-class Store(Protocol):
-    """Events, their logs, presence, leases and the change feed."""
+class RecordStore(Protocol):
+    """The decided record of each event, the links that open it, what is kept of forgotten ones."""
 
     proc: str  # this process's id (presence and leases are per process)
 
@@ -107,8 +107,6 @@ class Store(Protocol):
 
     async def check(self) -> None:
         """Raise ``Unavailable`` unless the store takes a write right now (``/healthz``)."""
-
-    # --- the decided record ------------------------------------------------------------------
 
     async def create(self, state: EventState) -> None:
         """Store a new event; ``Conflict`` if its id exists."""
@@ -144,12 +142,16 @@ class Store(Protocol):
     async def resolve(self, token: str) -> TokenRef | None:
         """What a secret link's token opens, or ``None``."""
 
-    # --- append-only logs --------------------------------------------------------------------
+
+class LogStore(Protocol):
+    """The append-only logs of each event (appended by ``RecordStore.commit``)."""
 
     async def entries(self, event_id: str, log: Log, start: int = 0) -> list[Entry]:
         """The entries of one log of an event, from the ``start``-th on, in order."""
 
-    # --- blobs -------------------------------------------------------------------------------
+
+class BlobStore(Protocol):
+    """Bytes beside the record (a person's photo), written and read on their own."""
 
     async def put_blob(self, event_id: str, key: str, data: bytes) -> None:
         """Keep ``data`` under ``key`` in the event's blob area (replacing what was there)."""
@@ -160,7 +162,10 @@ class Store(Protocol):
     async def drop_blob(self, event_id: str, key: str) -> None:
         """Forget what is kept under ``key`` (nothing happens if nothing is)."""
 
-    # --- transient data ----------------------------------------------------------------------
+
+class TransientStore(Protocol):
+    """What is rewritten as it comes: link reports, the board last sent, call counters, the
+    next-round cards and pairing."""
 
     async def put_stats(self, event_id: str, participant_id: str, stats: LinkStats) -> None:
         """Keep a participant's latest link report (and mark the event touched)."""
@@ -198,7 +203,9 @@ class Store(Protocol):
     async def plan(self, event_id: str) -> tuple[str, RoundPlan] | None:
         """The latest pairing kept for the next round, with its key."""
 
-    # --- presence ----------------------------------------------------------------------------
+
+class PresenceStore(Protocol):
+    """Who is online, per process, expiring with the process."""
 
     async def connect(self, event_id: str, participant_id: str, sid: str) -> bool:
         """Record a participant's socket on this process; ``True`` when they just came online."""
@@ -220,7 +227,12 @@ class Store(Protocol):
     async def take_touched(self, event_id: str) -> bool:
         """Whether presence or link stats of the event changed since the last call."""
 
-    # --- leases ------------------------------------------------------------------------------
+
+class LeaseStore(Protocol):
+    """Which process runs each live event (its conductor, board and mail timers)."""
+
+    async def live_ids(self) -> list[str]:
+        """Events that have not ended, oldest first."""
 
     async def lease(self, event_id: str, ttl_ms: int) -> int | None:
         """Take or renew this process's lease on an event for ``ttl_ms``: its fencing version
@@ -229,13 +241,23 @@ class Store(Protocol):
     async def release(self, event_id: str) -> None:
         """Give up this process's lease on an event (another may take it at once)."""
 
-    # --- the feed ----------------------------------------------------------------------------
+
+class FeedStore(Protocol):
+    """Every commit's note, heard by every process in commit order."""
 
     async def publish(self, note: Note) -> None:
         """Publish messages (a note with ``changed`` false) to every process."""
 
     def subscribe(self, subscriber: Subscriber) -> None:
         """Who hears the feed in this process (one subscriber; set before ``open``)."""
+
+
+class Store(
+    RecordStore, LogStore, BlobStore, TransientStore, PresenceStore, LeaseStore, FeedStore, Protocol
+):
+    """Events, their logs, presence, leases and the change feed: every part above, as both
+    stores implement them (the contract suite checks it). A part of the server that needs only
+    one of them takes that one."""
 
 
 def by_log(entries: Sequence[Entry]) -> dict[Log, list[Entry]]:

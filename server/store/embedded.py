@@ -20,12 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, TypeVar
 
+from ..core.logs import Log
+from ..core.matching import RoundPlan
+from ..core.model import Entry, EventState, LinkStats, Phase, TokenRef
 from ..errors import Conflict, Damaged, StartupRefused, Unavailable
-from ..links import token_hash
-from ..logs import Log
-from ..matching import RoundPlan
-from ..meter import Key
-from ..model import Entry, EventState, LinkStats, Phase, TokenRef
+from ..people.links import token_hash
+from ..results.meter import Key
 from .base import Change, Note, Subscriber
 from .parts import diff
 from .sealing import Sealer, folder_key, new_key

@@ -7,8 +7,7 @@ import sqlite3
 
 import msgspec
 
-from ..links import token_hash
-from ..model import (
+from ..core.model import (
     AuditEntry,
     Clock,
     Entry,
@@ -22,6 +21,7 @@ from ..model import (
     Wish,
     wish_key,
 )
+from ..people.links import token_hash
 
 TABLE = "events"  # the first version's table; renamed events_v1 once moved
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 
 import msgspec
 
-from .. import roster
-from ..model import (
+from ..core import model
+from ..core.model import (
     Clock,
     Entry,
     EventState,
@@ -167,7 +167,7 @@ def assemble(
         created_at=meta.created_at,
         version=version,
         clock=clock,
-        participants={p.id: p for p in sorted(people, key=lambda p: roster.order(p.id))},
+        participants={p.id: p for p in sorted(people, key=lambda p: model.person_order(p.id))},
         wishes={wish_key(w.source, w.target): w for w in wishes},
         history=tuple(sorted(rounds, key=lambda r: r.round)),
     )

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 import msgspec
 
-from ..logs import Log
-from ..model import Entry, EventState, Phase, TokenRef
+from ..core.logs import Log
+from ..core.model import Entry, EventState, Phase, TokenRef
 from . import legacy
 from .base import by_log
 from .parts import (

@@ -13,7 +13,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from server.model import Clock, Phase
+from server.core.model import Clock, Phase
 from server.store import EmbeddedStore
 from tests.conftest import DATA_KEY
 from tests.procs import ROOT, Server

@@ -18,10 +18,10 @@ c2→s1 2.
 
 from __future__ import annotations
 
-from server import engine
-from server.clock import ClockCommand
-from server.matching import PlannedRoom, RoundPlan
-from server.model import Entry, EventState, Participant
+from server.core import feedback, rounds
+from server.core.clock import ClockCommand
+from server.core.matching import PlannedRoom, RoundPlan
+from server.core.model import Entry, EventState, Participant
 from tests.core.states import T0, event
 
 PEOPLE = ["c1", "c2", "c3", "s1", "s2", "s3", "s4"]
@@ -72,16 +72,16 @@ def scripted() -> tuple[EventState, list[Entry], dict[tuple[str, str, str], int]
     """The event as played, its feedback log and its connected-call counters."""
     state = _named(event(PEOPLE, rounds=2))
     C = ClockCommand
-    state = engine.move_clock(state, C.OPEN, T0 - 60_000, HERE, "host").state
-    state = engine.move_clock(state, C.START, T0, HERE, "host", plan=_plan(ROUND_1)).state
-    state = engine.check_no_shows(state, HERE, T0 + 45_000).state
-    state = engine.move_clock(state, C.END_ROUND, T0 + 300_000, HERE, "host").state
+    state = rounds.move_clock(state, C.OPEN, T0 - 60_000, HERE, "host").state
+    state = rounds.move_clock(state, C.START, T0, HERE, "host", plan=_plan(ROUND_1)).state
+    state = rounds.check_no_shows(state, HERE, T0 + 45_000).state
+    state = rounds.move_clock(state, C.END_ROUND, T0 + 300_000, HERE, "host").state
     plan = _plan(ROUND_2, waiting=("s4",))
-    state = engine.move_clock(state, C.NEXT, T0 + 360_000, HERE, "host", plan=plan).state
-    state = engine.check_no_shows(state, HERE, T0 + 405_000).state
+    state = rounds.move_clock(state, C.NEXT, T0 + 360_000, HERE, "host", plan=plan).state
+    state = rounds.check_no_shows(state, HERE, T0 + 405_000).state
     entries: list[Entry] = []
     for who, room, peer, rating, follow, reasons in RATINGS:
-        out = engine.give_feedback(
+        out = feedback.give_feedback(
             state,
             who,
             room,
@@ -93,7 +93,7 @@ def scripted() -> tuple[EventState, list[Entry], dict[tuple[str, str, str], int]
             reasons,  # type: ignore[arg-type]
         )
         entries += out.entries
-    state = engine.move_clock(state, C.END, T0 + 660_000, HERE, "host").state
+    state = rounds.move_clock(state, C.END, T0 + 660_000, HERE, "host").state
     return state, entries, COUNTERS
 
 

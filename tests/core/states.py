@@ -6,8 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import msgspec
 
-from server.links import token_hash
-from server.model import (
+from server.core.model import (
     Clock,
     EventState,
     Matching,
@@ -22,6 +21,7 @@ from server.model import (
     WishLevel,
     wish_key,
 )
+from server.people.links import token_hash
 
 T0 = 1_700_000_000_000
 ROUND_S = 300

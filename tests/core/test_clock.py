@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.clock import ClockCommand, advance, remaining
+from server.core.clock import ClockCommand, advance, remaining
+from server.core.model import Clock, Phase
 from server.errors import UserError
-from server.model import Clock, Phase
 
 C = ClockCommand
 ROUND_MS = 300_000

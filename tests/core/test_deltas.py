@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server import deltas
+from server.core import deltas
 
 IDS = [f"r{i}" for i in range(8)]
 

@@ -7,12 +7,15 @@ from typing import Any
 import msgspec
 import pytest
 
-from server import engine, logs, rooms
-from server.clock import ClockCommand
-from server.engine import PARTICIPANTS, STAFF, Message, to_participant
+from server import rooms
+from server.core import feedback, help, logs, outcome, payloads, rounds, staff
+from server.core.clock import ClockCommand
+from server.core.matching import PlannedRoom, RoundPlan
+from server.core.model import AuditEntry, EventState, Feedback, HelpRequest, Notice, Phase
+from server.core.outcome import PARTICIPANTS, STAFF, Message, to_participant
 from server.errors import NotFound, ProtocolError, SpeedmeetError, UserError
-from server.matching import PlannedRoom, RoundPlan
-from server.model import AuditEntry, EventState, Feedback, HelpRequest, Notice, Phase
+from server.people import directory
+from server.results import summary
 from tests.core.states import BREAK_S, ROUND_S, T0, checked, event, in_break, in_round, members
 
 C = ClockCommand
@@ -33,8 +36,8 @@ def assignments(messages: list[Message]) -> dict[str, dict[str, Any]]:
 
 def move(
     state: EventState, command: ClockCommand, now: int, online: set[str], **kw: Any
-) -> engine.Outcome:
-    return engine.move_clock(state, command, now, frozenset(online), "host", **kw)
+) -> outcome.Outcome:
+    return rounds.move_clock(state, command, now, frozenset(online), "host", **kw)
 
 
 @pytest.mark.parametrize("odd", ["trio", "wait"])
@@ -110,7 +113,7 @@ def test_a_late_break_deadline_starts_the_round_at_the_logical_deadline() -> Non
     state = move(event(FOUR), C.START, T0, set(FOUR)).state
     state = move(state, C.END_ROUND, T0 + 1000, set(FOUR)).state
     deadline = T0 + 1000 + BREAK_S * 1000
-    out = engine.move_clock(state, C.DEADLINE, deadline + 8_000, frozenset(FOUR), "clock")
+    out = rounds.move_clock(state, C.DEADLINE, deadline + 8_000, frozenset(FOUR), "clock")
     current = out.state.current()
     assert current is not None
     assert (current.round, current.started_at) == (2, deadline)
@@ -136,7 +139,7 @@ def test_everyone_gets_a_summary_when_the_event_ends() -> None:
     state = move(event(FOUR), C.START, T0, set(FOUR)).state
     out = move(state, C.END, T0 + 1000, {"c1"})
     assert not [m for m in out.messages if m.event == "summary"]  # the owner sends them
-    summaries = {m.to: m.data for m in engine.summaries(out.state, []) if m.event == "summary"}
+    summaries = {m.to: m.data for m in summary.summaries(out.state, []) if m.event == "summary"}
     assert set(summaries) == {to_participant(pid) for pid in FOUR}
     for pid in FOUR:
         (meeting,) = summaries[to_participant(pid)]["meetings"]
@@ -148,13 +151,13 @@ def test_summary_reveals_email_only_on_mutual_follow_up() -> None:
     state = checked(in_round(event(["c1", "c2", "s1", "s2"]), [("c1", "s1"), ("c2", "s2")]))
     given = []
     for pid, room, follow in (("c1", "r1-1", True), ("s1", "r1-1", True), ("c2", "r1-2", True)):
-        given += engine.give_feedback(state, pid, room, 4, follow, "", T0).entries
+        given += feedback.give_feedback(state, pid, room, 4, follow, "", T0).entries
     rated = logs.ratings(given)
-    s1 = engine.summary_payload(state, rated, "c1")["meetings"][0]["peers"][0]
+    s1 = summary.summary_payload(state, rated, "c1")["meetings"][0]["peers"][0]
     assert (s1["id"], s1["mutual_follow_up"], s1["email"]) == ("s1", True, "s1@example.org")
-    s2 = engine.summary_payload(state, rated, "c2")["meetings"][0]["peers"][0]
+    s2 = summary.summary_payload(state, rated, "c2")["meetings"][0]["peers"][0]
     assert s2["mutual_follow_up"] is False and "email" not in s2
-    assert engine.summary_payload(state, rated, "c1")["meetings"][0]["rating"] == 4
+    assert summary.summary_payload(state, rated, "c1")["meetings"][0]["rating"] == 4
 
 
 def test_a_refused_clock_command_raises() -> None:
@@ -165,7 +168,7 @@ def test_a_refused_clock_command_raises() -> None:
 
 def test_engine_move_tells_only_the_affected() -> None:
     state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
-    out = engine.move(state, "s2", None, T0, "host")
+    out = rounds.move(state, "s2", None, T0, "host")
     assert set(assignments(out.messages)) == {"c2", "s2"}
     assert assignments(out.messages)["s2"]["room"] is None
     assert out.result == {"affected": ["c2", "s2"]}
@@ -174,7 +177,7 @@ def test_engine_move_tells_only_the_affected() -> None:
 
 def test_engine_repair_tells_the_repaired_and_those_left_behind() -> None:
     state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
-    out = engine.repair(state, frozenset({"c1", "s2"}), T0, "host")
+    out = rounds.repair(state, frozenset({"c1", "s2"}), T0, "host")
     got = assignments(out.messages)
     assert set(got) == {"c1", "s2", "c2", "s1"}
     assert got["c1"]["room"] == got["s2"]["room"] == "r1-3"
@@ -186,14 +189,14 @@ def test_engine_repair_tells_the_repaired_and_those_left_behind() -> None:
 def test_no_show_check_pairs_orphans_and_tells_the_rest() -> None:
     people = event(["c1", "c2", "c3", "s1", "s2"], odd="wait")
     state = in_round(people, [("c1", "s1"), ("c2", "s2"), ("c3",)])
-    out = engine.check_no_shows(state, frozenset({"c1", "s2", "c3"}), T0 + 45_000)
+    out = rounds.check_no_shows(state, frozenset({"c1", "s2", "c3"}), T0 + 45_000)
     assert out.result["paired"] in (["c1", "s2"], ["c3", "s2"])
     (alone,) = out.result["alone"]
     notices = [m for m in out.messages if m.event == "notice"]
     assert [(m.to, m.data["kind"]) for m in notices] == [(to_participant(alone), "no_partner")]
     assert out.state.current().no_shows_checked  # type: ignore[union-attr]
     with pytest.raises(UserError) as info:
-        engine.check_no_shows(out.state, frozenset(), T0 + 46_000)
+        rounds.check_no_shows(out.state, frozenset(), T0 + 46_000)
     assert info.value.code == "not_due"
 
 
@@ -212,7 +215,7 @@ FEEDBACK = [
 def test_feedback(pid: str, room: str, rating: int, code: str | None) -> None:
     state = checked(in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")]))
     if code is None:
-        out = engine.give_feedback(state, pid, room, rating, True, "great", T0)
+        out = feedback.give_feedback(state, pid, room, rating, True, "great", T0)
         assert out.state is state  # a rating is a log entry: the decided record is untouched
         (f,) = out.entries
         assert isinstance(f, Feedback)
@@ -226,22 +229,22 @@ def test_feedback(pid: str, room: str, rating: int, code: str | None) -> None:
         assert out.messages == []
     else:
         with pytest.raises(SpeedmeetError) as info:
-            engine.give_feedback(state, pid, room, rating, False, "", T0)
+            feedback.give_feedback(state, pid, room, rating, False, "", T0)
         assert info.value.code == code
         assert isinstance(info.value, ProtocolError if code == "bad_payload" else UserError)
 
 
 def test_feedback_replaces_an_earlier_rating_and_survives_the_round() -> None:
     state = checked(in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")]))
-    given = engine.give_feedback(state, "c1", "r1-1", 2, False, "", T0).entries
+    given = feedback.give_feedback(state, "c1", "r1-1", 2, False, "", T0).entries
     state = in_break(state)  # rating after the round is over is fine
-    given += engine.give_feedback(state, "c1", "r1-1", 5, True, "again", T0).entries
+    given += feedback.give_feedback(state, "c1", "r1-1", 5, True, "again", T0).entries
     assert [(f.rating, f.follow_up) for f in logs.ratings(given).values()] == [(5, True)]
 
 
 def test_help_during_a_round_names_the_room() -> None:
     state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
-    out = engine.ask_help(state, "s2", "  my camera is black ", T0)
+    out = help.ask_help(state, "s2", "  my camera is black ", T0)
     assert out.state is state
     (request,) = out.entries
     assert isinstance(request, HelpRequest)
@@ -257,20 +260,20 @@ def test_help_during_a_round_names_the_room() -> None:
         "at": T0,
         "claimed_by": None,
     }
-    again = engine.ask_help(out.state, "s2", "still black", T0 + 1).entries
+    again = help.ask_help(out.state, "s2", "still black", T0 + 1).entries
     # one open request a person
     assert [h.text for h in logs.open_help([*out.entries, *again])] == ["still black"]
 
 
 def test_help_in_the_lobby_has_no_room() -> None:
-    (request,) = engine.ask_help(event(FOUR), "c1", "", T0).entries
+    (request,) = help.ask_help(event(FOUR), "c1", "", T0).entries
     assert isinstance(request, HelpRequest) and request.room is None
 
 
 def test_resolve_help() -> None:
     state = event(FOUR)
-    asked = engine.ask_help(state, "c1", "hello?", T0).entries
-    out = engine.resolve_help(state, asked, "c1", T0 + 1, "moderator")
+    asked = help.ask_help(state, "c1", "hello?", T0).entries
+    out = help.resolve_help(state, asked, "c1", T0 + 1, "moderator")
     assert logs.open_help([*asked, *out.entries]) == []
     (message,) = out.messages
     assert (message.to, message.event, message.data["kind"]) == (
@@ -279,12 +282,12 @@ def test_resolve_help() -> None:
         "help_resolved",
     )
     with pytest.raises(NotFound) as info:
-        engine.resolve_help(state, [*asked, *out.entries], "c1", T0 + 2, "moderator")
+        help.resolve_help(state, [*asked, *out.entries], "c1", T0 + 2, "moderator")
     assert info.value.code == "no_help_request"
 
 
 def test_notice_goes_to_everyone() -> None:
-    out = engine.notice(event(FOUR), " Coffee at 10:30 ", T0, "host")
+    out = staff.notice(event(FOUR), " Coffee at 10:30 ", T0, "host")
     assert [(m.to, m.event, m.data["text"]) for m in out.messages] == [
         (PARTICIPANTS, "notice", "Coffee at 10:30"),
         (STAFF, "notice", "Coffee at 10:30"),
@@ -295,15 +298,15 @@ def test_notice_goes_to_everyone() -> None:
 
 def test_empty_notice_is_refused() -> None:
     with pytest.raises(ProtocolError) as info:
-        engine.notice(event(FOUR), "   ", T0, "host")
+        staff.notice(event(FOUR), "   ", T0, "host")
     assert info.value.code == "bad_payload"
 
 
 def test_stop_is_idempotent() -> None:
     state = event(FOUR)
-    once = engine.stop(state, "c1", T0).state
+    once = rounds.stop(state, "c1", T0).state
     assert once.participants["c1"].stopped and once.version == state.version + 1
-    assert engine.stop(once, "c1", T0).state is once
+    assert rounds.stop(once, "c1", T0).state is once
 
 
 def test_every_change_is_one_version() -> None:
@@ -311,8 +314,8 @@ def test_every_change_is_one_version() -> None:
     state = msgspec.structs.replace(event(FOUR), version=7)
     outcomes = [
         move(state, C.START, T0, set(FOUR)),
-        engine.stop(state, "c1", T0),
-        engine.set_wish(state, "c1", "s1", "like"),
+        rounds.stop(state, "c1", T0),
+        directory.set_wish(state, "c1", "s1", "like"),
     ]
     assert [o.state.version for o in outcomes] == [8, 8, 8]
 
@@ -322,22 +325,22 @@ def test_a_meeting_is_rated_once_it_is_certain_and_only_with_someone() -> None:
     then not be in the record): too early. A room left with one person was no meeting."""
     state = in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")])
     with pytest.raises(UserError) as info:
-        engine.give_feedback(state, "c1", "r1-1", 4, False, "", T0)
+        feedback.give_feedback(state, "c1", "r1-1", 4, False, "", T0)
     assert info.value.code == "too_early"
-    assert engine.give_feedback(checked(state), "c1", "r1-1", 4, False, "", T0).entries
-    assert engine.give_feedback(in_break(state), "c1", "r1-1", 4, False, "", T0).entries
+    assert feedback.give_feedback(checked(state), "c1", "r1-1", 4, False, "", T0).entries
+    assert feedback.give_feedback(in_break(state), "c1", "r1-1", 4, False, "", T0).entries
     alone, _ = rooms.move(checked(state), "s1", None)
     with pytest.raises(UserError) as info:
-        engine.give_feedback(alone, "c1", "r1-1", 4, False, "", T0)
+        feedback.give_feedback(alone, "c1", "r1-1", 4, False, "", T0)
     assert info.value.code == "no_meeting"
 
 
 def test_what_only_accumulates_leaves_the_record_as_it_is() -> None:
     state = checked(in_round(event(FOUR), [("c1", "s1"), ("c2", "s2")]))
     outcomes = [
-        engine.notice(state, "hi", T0, "host"),
-        engine.ask_help(state, "c1", "", T0),
-        engine.give_feedback(state, "c1", "r1-1", 3, False, "", T0),
+        staff.notice(state, "hi", T0, "host"),
+        help.ask_help(state, "c1", "", T0),
+        feedback.give_feedback(state, "c1", "r1-1", 3, False, "", T0),
     ]
     assert all(o.state is state and o.entries for o in outcomes)
 
@@ -346,19 +349,19 @@ def test_assignments_built_from_the_index_match_one_by_one() -> None:
     state = in_round(event(["c1", "c2", "c3", "s1", "s2"]), [("c1", "s1"), ("c2", "s2")])
     index = state.rooms_by_person()
     assert set(index) == {"c1", "s1", "c2", "s2"}
-    clock = engine.clock_payload(state, T0)
+    clock = payloads.clock_payload(state, T0)
     for pid in state.participants:
-        one = engine.assignment_payload(state, pid, clock)
-        assert engine.assignment_payload(state, pid, clock, index) == one
+        one = payloads.assignment_payload(state, pid, clock)
+        assert payloads.assignment_payload(state, pid, clock, index) == one
 
 
 def test_preview_payloads_cover_rooms_and_waits() -> None:
     state = event(["c1", "c2", "s1"])
     plan = RoundPlan(rooms=(PlannedRoom(members=("c1", "s1"), reason="wish"),), waiting=("c2",))
-    cards = engine.preview_payloads(state, plan)
+    cards = payloads.preview_payloads(state, plan)
     assert cards["c1"] == {
         "round": 1,
-        "peers": [{**engine.peer_payload(state.participants["s1"]), "reason": "wish"}],
+        "peers": [{**payloads.peer_payload(state.participants["s1"]), "reason": "wish"}],
         "reason": "wish",
     }
     assert cards["c2"] == {"round": 1, "peers": [], "reason": None}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from server import formats, i18n
+from server import assets
+from server.results import formats
 
 N = "\u202f"  # narrow no-break space
 
@@ -49,13 +50,13 @@ def test_percent(part: float | None, whole: float | None, lang: str, text: str) 
 )
 def test_counted_words_agree_with_their_number(count: int, fr: str, en: str) -> None:
     for lang, text in (("fr", fr), ("en", en)):
-        said = formats.counted(i18n.strings(lang), "wishes_met_cell", count, lang, met="{met}")
+        said = formats.counted(assets.strings(lang), "wishes_met_cell", count, lang, met="{met}")
         assert said == text
 
 
 def test_every_counted_string_has_both_forms_in_both_languages() -> None:
-    for lang in i18n.LANGUAGES:
-        words = i18n.strings(lang)
+    for lang in assets.LANGUAGES:
+        words = assets.strings(lang)
         ones = {k.removesuffix("_one") for k in words if k.endswith("_one")}
         assert ones - set(words) == set(), lang
         assert formats.counted(words, "summary_meetings_count", 1, lang).startswith("1 ")

@@ -6,10 +6,11 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from server import engine, logs
-from server.engine import STAFF, to_participant
+from server.core import help, logs, payloads
+from server.core.model import Entry, EventState, HelpResolved, Notice, Phase, Staff
+from server.core.outcome import STAFF, to_participant
+from server.core.staff import join_room, leave_room, write
 from server.errors import NotFound, ProtocolError, UserError
-from server.model import Entry, EventState, HelpResolved, Notice, Phase, Staff
 from server.signaling import RoomIndex
 from tests.core.states import T0, event, in_break, in_round
 
@@ -24,11 +25,11 @@ def playing() -> EventState:
 
 
 def asked(state: EventState, pid: str = "s2") -> list[Entry]:
-    return list(engine.ask_help(state, pid, "no sound", T0, "no_sound").entries)
+    return list(help.ask_help(state, pid, "no sound", T0, "no_sound").entries)
 
 
 def test_help_carries_its_reason() -> None:
-    out = engine.ask_help(playing(), "s2", "", T0, "partner_absent")
+    out = help.ask_help(playing(), "s2", "", T0, "partner_absent")
     (request,) = logs.open_help(out.entries)
     assert request.reason == "partner_absent"
     assert out.messages[0].data["reason"] == "partner_absent"
@@ -40,14 +41,14 @@ def test_no_help_after_the_end() -> None:
         lobby, clock=msgspec.structs.replace(lobby.clock, phase=Phase.ENDED)
     )
     with pytest.raises(UserError) as info:
-        engine.ask_help(state, "c1", "anyone?", T0)
+        help.ask_help(state, "c1", "anyone?", T0)
     assert info.value.code == "ended"
 
 
 def test_a_claim_names_who_took_it_and_tells_the_participant() -> None:
     state = playing()
     log = asked(state)
-    out = engine.claim_help(state, log, "s2", T0 + 1, MOD1)
+    out = help.claim_help(state, log, "s2", T0 + 1, MOD1)
     (request,) = logs.open_help([*log, *out.entries])
     assert request.claimed_by == MOD1
     staff = next(m for m in out.messages if m.to == STAFF)
@@ -63,34 +64,34 @@ def test_a_claim_names_who_took_it_and_tells_the_participant() -> None:
 def test_a_request_someone_took_is_theirs_unless_taken_over() -> None:
     state = playing()
     log = asked(state)
-    log += engine.claim_help(state, log, "s2", T0 + 1, MOD1).entries
+    log += help.claim_help(state, log, "s2", T0 + 1, MOD1).entries
     with pytest.raises(UserError) as info:
-        engine.claim_help(state, log, "s2", T0 + 2, MOD2)
+        help.claim_help(state, log, "s2", T0 + 2, MOD2)
     assert info.value.code == "already_claimed"
     assert info.value.detail["claimed_by"]["id"] == "m-1"
-    engine.claim_help(state, log, "s2", T0 + 2, MOD1)  # claiming again: fine
-    log += engine.claim_help(state, log, "s2", T0 + 2, MOD2, take_over=True).entries
+    help.claim_help(state, log, "s2", T0 + 2, MOD1)  # claiming again: fine
+    log += help.claim_help(state, log, "s2", T0 + 2, MOD2, take_over=True).entries
     assert logs.open_help(log)[0].claimed_by == MOD2
 
 
 def test_a_new_request_is_unclaimed_again() -> None:
     state = playing()
     log = asked(state)
-    log += engine.claim_help(state, log, "s2", T0 + 1, MOD1).entries
+    log += help.claim_help(state, log, "s2", T0 + 1, MOD1).entries
     log += asked(state)
     assert logs.open_help(log)[0].claimed_by is None
 
 
 def test_claiming_nothing_is_refused() -> None:
     with pytest.raises(NotFound) as info:
-        engine.claim_help(playing(), [], "s2", T0, MOD1)
+        help.claim_help(playing(), [], "s2", T0, MOD1)
     assert info.value.code == "no_help_request"
 
 
 def test_resolving_says_who() -> None:
     state = playing()
     log = asked(state)
-    out = engine.resolve_help(state, log, "s2", T0 + 1, "moderator", MOD2)
+    out = help.resolve_help(state, log, "s2", T0 + 1, "moderator", MOD2)
     (notice,) = out.messages
     assert notice.data["by"]["name"] == "Inès"
     assert any(isinstance(e, HelpResolved) and e.by == MOD2 for e in out.entries)
@@ -99,9 +100,9 @@ def test_resolving_says_who() -> None:
 def test_the_end_closes_every_open_request() -> None:
     state = playing()
     log = asked(state, "s2") + asked(state, "c1")
-    log += engine.resolve_help(state, log, "c1", T0 + 1, "host", HOST).entries
+    log += help.resolve_help(state, log, "c1", T0 + 1, "host", HOST).entries
     log += asked(state, "s1")
-    out = engine.close_help(state, log, T0 + 2)
+    out = help.close_help(state, log, T0 + 2)
     assert logs.open_help([*log, *out.entries]) == []
     (message,) = out.messages
     assert (message.to, message.event, message.data["participants"]) == (
@@ -109,11 +110,11 @@ def test_the_end_closes_every_open_request() -> None:
         "help_closed",
         ["s1", "s2"],
     )
-    assert engine.close_help(state, [*log, *out.entries], T0 + 3).entries == []
+    assert help.close_help(state, [*log, *out.entries], T0 + 3).entries == []
 
 
 def test_writing_to_a_room_reaches_its_members_only() -> None:
-    out = engine.write(playing(), " Two minutes left ", T0, MOD1, room_id="r1-2")
+    out = write(playing(), " Two minutes left ", T0, MOD1, room_id="r1-2")
     assert sorted(m.to for m in out.messages) == [to_participant("c2"), to_participant("s2")]
     data = out.messages[0].data
     assert (data["text"], data["kind"], data["from"], data["by"]["id"]) == (
@@ -128,7 +129,7 @@ def test_writing_to_a_room_reaches_its_members_only() -> None:
 
 
 def test_writing_to_one_person() -> None:
-    out = engine.write(event(FOUR), "Your partner is on the way", T0, HOST, pid="c1")
+    out = write(event(FOUR), "Your partner is on the way", T0, HOST, pid="c1")
     assert [(m.to, m.data["kind"], m.data["from"]) for m in out.messages] == [
         (to_participant("c1"), "personal_message", "host")
     ]
@@ -145,18 +146,18 @@ def test_writing_to_one_person() -> None:
 )
 def test_writing_to_nobody_is_refused(room: str | None, pid: str | None, code: str) -> None:
     with pytest.raises((NotFound, ProtocolError)) as info:
-        engine.write(playing(), "hello", T0, MOD1, room_id=room, pid=pid)
+        write(playing(), "hello", T0, MOD1, room_id=room, pid=pid)
     assert info.value.code == code
 
 
 def test_no_room_to_write_to_outside_a_round() -> None:
     with pytest.raises(NotFound):
-        engine.write(in_break(playing()), "hello", T0, MOD1, room_id="r1-1")
+        write(in_break(playing()), "hello", T0, MOD1, room_id="r1-1")
 
 
 def test_a_moderator_joins_one_call_at_a_time() -> None:
     state = playing()
-    out = engine.join_room(state, "r1-1", MOD1, T0)
+    out = join_room(state, "r1-1", MOD1, T0)
     assert out.state.version == state.version + 1
     record = out.state.current()
     assert record is not None and record.visitors("r1-1") == [MOD1]
@@ -169,12 +170,12 @@ def test_a_moderator_joins_one_call_at_a_time() -> None:
     ]
     assert [p["id"] for p in out.result["peers"]] == ["c1", "s1"]
     # the members' assignments name the moderator in their call
-    clock = engine.clock_payload(out.state, T0)
-    mine = engine.assignment_payload(out.state, "c1", clock)
+    clock = payloads.clock_payload(out.state, T0)
+    mine = payloads.assignment_payload(out.state, "c1", clock)
     assert [m["id"] for m in mine["moderators"]] == ["m-1"]
-    assert engine.assignment_payload(out.state, "c2", clock)["moderators"] == []
+    assert payloads.assignment_payload(out.state, "c2", clock)["moderators"] == []
     # into another room: out of the first
-    moved = engine.join_room(out.state, "r1-2", MOD1, T0 + 1)
+    moved = join_room(out.state, "r1-2", MOD1, T0 + 1)
     record = moved.state.current()
     assert record is not None and record.visitors("r1-1") == [] and record.visitors("r1-2")
     left = [m for m in moved.messages if m.event == "moderator" and not m.data["joined"]]
@@ -182,15 +183,15 @@ def test_a_moderator_joins_one_call_at_a_time() -> None:
 
 
 def test_leaving_and_the_round_ending_end_the_visit() -> None:
-    state = engine.join_room(playing(), "r1-1", MOD1, T0).state
-    out = engine.leave_room(state, "m-1", T0 + 1)
+    state = join_room(playing(), "r1-1", MOD1, T0).state
+    out = leave_room(state, "m-1", T0 + 1)
     record = out.state.current()
     assert record is not None and record.visits == ()
     assert {(m.to, m.data["joined"]) for m in out.messages} == {
         (to_participant("c1"), False),
         (to_participant("s1"), False),
     }
-    again = engine.leave_room(out.state, "m-1", T0 + 2)
+    again = leave_room(out.state, "m-1", T0 + 2)
     assert again.state is out.state and again.messages == []
     # in the break, nobody signals anybody
     assert RoomIndex.of(in_break(state)).running is False
@@ -198,15 +199,15 @@ def test_leaving_and_the_round_ending_end_the_visit() -> None:
 
 def test_joining_needs_a_round_and_a_room() -> None:
     with pytest.raises(UserError) as info:
-        engine.join_room(event(FOUR), "r1-1", MOD1, T0)
+        join_room(event(FOUR), "r1-1", MOD1, T0)
     assert info.value.code == "no_round"
     with pytest.raises(NotFound) as missing:
-        engine.join_room(playing(), "r1-9", MOD1, T0)
+        join_room(playing(), "r1-9", MOD1, T0)
     assert missing.value.code == "unknown_room"
 
 
 def test_the_room_index_lets_a_moderator_call_exactly_the_room_joined() -> None:
-    state = engine.join_room(playing(), "r1-1", MOD1, T0).state
+    state = join_room(playing(), "r1-1", MOD1, T0).state
     index = RoomIndex.of(state)
     assert index.peers["m-1"] == {"c1", "s1"}
     assert index.peers["c1"] == {"s1", "m-1"}

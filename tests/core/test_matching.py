@@ -7,9 +7,9 @@ from collections import Counter
 import msgspec
 import pytest
 
-from server import matching
-from server.matching import MatchInput, RoundPlan
-from server.model import MatchingMode, OddPolicy, Wish, WishLevel
+from server.core import matching
+from server.core.matching import MatchInput, RoundPlan
+from server.core.model import MatchingMode, OddPolicy, Wish, WishLevel
 from tests.core.states import side_of
 
 

@@ -13,9 +13,9 @@ from collections import Counter
 import msgspec
 import pytest
 
-from server import matching
-from server.matching import Limits, MatchInput, RoundPlan, Trace
-from server.model import MatchingMode, OddPolicy, WishLevel
+from server.core import matching
+from server.core.matching import Limits, MatchInput, RoundPlan, Trace
+from server.core.model import MatchingMode, OddPolicy, WishLevel
 from tests.core.states import side_of
 from tests.core.test_matching_properties import check_rules, fairness_key
 

@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from server import matching, rooms
-from server.matching import Limits, MatchInput, RoundPlan, Trace
-from server.model import EventState, MatchingMode, OddPolicy, WishLevel
+from server import rooms
+from server.core import matching
+from server.core.matching import Limits, MatchInput, RoundPlan, Trace
+from server.core.model import EventState, MatchingMode, OddPolicy, WishLevel
 from tests.core.states import event, side_of
 
 LEVELS: list[WishLevel] = ["must", "like", "like", "no"]

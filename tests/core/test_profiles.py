@@ -6,9 +6,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from server import directory, profiles
-from server.errors import UserError
-from server.model import (
+from server.core.model import (
     Clock,
     EventState,
     Matching,
@@ -18,6 +16,8 @@ from server.model import (
     RoundRecord,
     Settings,
 )
+from server.errors import UserError
+from server.people import directory, profiles
 
 
 @pytest.mark.parametrize(
@@ -160,22 +160,20 @@ def test_whom_one_met_stays_visible() -> None:
 
 def test_own_edits_close_when_the_event_starts() -> None:
     state = event()
-    out = directory.edit_own(state, "c1", {"pitch": "Hello", "tags": "Santé, vélo"}, 5)
+    out = profiles.edit_own(state, "c1", {"pitch": "Hello", "tags": "Santé, vélo"}, 5)
     assert out.state.participants["c1"].tags == ("santé", "vélo")
     assert out.state.version == state.version + 1
-    assert (
-        directory.edit_own(out.state, "c1", {"pitch": "Hello"}, 6).state is out.state
-    )  # no change
+    assert profiles.edit_own(out.state, "c1", {"pitch": "Hello"}, 6).state is out.state  # no change
     with pytest.raises(UserError) as refused:
-        directory.edit_own(state, "c1", {"label": "Best"}, 5)
+        profiles.edit_own(state, "c1", {"label": "Best"}, 5)
     assert refused.value.code == "not_yours"
     started = msgspec.structs.replace(state, clock=Clock(phase=Phase.ROUND, round=1, rounds=3))
     with pytest.raises(UserError) as refused:
-        directory.edit_own(started, "c1", {"pitch": "Late"}, 5)
+        profiles.edit_own(started, "c1", {"pitch": "Late"}, 5)
     assert refused.value.code == "profile_closed"
     with pytest.raises(UserError):
-        directory.set_photo(started, "c1", "0123", 5, "c1")
+        profiles.set_photo(started, "c1", "0123", 5, "c1")
     assert (
-        directory.set_photo(started, "c1", "0123", 5, "admin").state.participants["c1"].photo
+        profiles.set_photo(started, "c1", "0123", 5, "admin").state.participants["c1"].photo
         == "0123"
     )

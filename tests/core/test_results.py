@@ -11,11 +11,12 @@ import msgspec
 import openpyxl
 import pytest
 
-from server import engine, exports, figures, logs, meter, vcard
-from server.clock import ClockCommand
+from server.core import feedback, logs, rounds
+from server.core.clock import ClockCommand
+from server.core.matching import PlannedRoom, RoundPlan
+from server.core.model import Feedback
 from server.errors import ProtocolError
-from server.matching import PlannedRoom, RoundPlan
-from server.model import Feedback
+from server.results import exports, figures, meter, summary, vcard
 from tests.core.scripted import HERE, NAMES, scripted
 from tests.core.states import T0, checked, event, in_round
 
@@ -249,15 +250,15 @@ def test_no_cell_runs_as_a_formula() -> None:
 
 def test_reasons_go_with_a_follow_up_and_come_in_one_order() -> None:
     state = checked(in_round(event(["c1", "s1"]), [("c1", "s1")]))
-    out = engine.give_feedback(
+    out = feedback.give_feedback(
         state, "c1", "r1-1", 4, True, "", T0, reasons=["purchase", "conversation", "purchase"]
     )
     (entry,) = out.entries
     assert isinstance(entry, Feedback) and entry.reasons == ("conversation", "purchase")
     with pytest.raises(ProtocolError):
-        engine.give_feedback(state, "c1", "r1-1", 4, False, "", T0, reasons=["purchase"])
+        feedback.give_feedback(state, "c1", "r1-1", 4, False, "", T0, reasons=["purchase"])
     with pytest.raises(ProtocolError):
-        engine.give_feedback(state, "c1", "r1-1", 4, True, "", T0, reasons=["bribe"])  # type: ignore[list-item]
+        feedback.give_feedback(state, "c1", "r1-1", 4, True, "", T0, reasons=["bribe"])  # type: ignore[list-item]
 
 
 def test_a_summary_shows_the_other_side_only_when_both_want_to_follow_up() -> None:
@@ -265,7 +266,7 @@ def test_a_summary_shows_the_other_side_only_when_both_want_to_follow_up() -> No
     rated = logs.ratings(entries)
 
     def peer(pid: str, room: str, other: str) -> dict:  # type: ignore[type-arg]
-        s = engine.summary_payload(state, rated, pid)
+        s = summary.summary_payload(state, rated, pid)
         m = next(m for m in s["meetings"] if m["room"] == room)
         return next(p for p in m["peers"] if p["id"] == other)
 
@@ -288,8 +289,8 @@ def test_a_summary_shows_the_other_side_only_when_both_want_to_follow_up() -> No
     assert (s2["follow_up"], s2["reasons"], s2["rating"]) == (False, [], 2)
     # what s2 is told of c2 is the same whether or not c2 wanted to follow up
     quiet = [e for e in entries if not (isinstance(e, Feedback) and e.participant == "c2")]
-    again = engine.summary_payload(state, logs.ratings(quiet), "s2")
-    before = engine.summary_payload(state, rated, "s2")
+    again = summary.summary_payload(state, logs.ratings(quiet), "s2")
+    before = summary.summary_payload(state, rated, "s2")
     assert again == before
 
 
@@ -303,12 +304,12 @@ def test_the_no_show_check_records_who_was_absent_and_stamps_new_rooms() -> None
                PlannedRoom(members=("c2", "s2"), reason="fill")),
         waiting=(),
     )  # fmt: skip
-    start = engine.move_clock(
+    start = rounds.move_clock(
         event(four), ClockCommand.START, T0, frozenset(four), "host", plan=plan
     )
     record = start.state.current()
     assert record is not None and record.planned == (("c1", "s1"), ("c2", "s2"))
-    out = engine.check_no_shows(start.state, frozenset({"c1", "s2"}), T0 + 45_000)
+    out = rounds.check_no_shows(start.state, frozenset({"c1", "s2"}), T0 + 45_000)
     after = out.state.current()
     assert after is not None and after.absent == ("c2", "s1")
     (new,) = [r for r in after.rooms if r.reason == "repaired"]
@@ -390,14 +391,14 @@ def test_vcards_escape_and_fold() -> None:
 def test_a_partner_who_never_came_is_no_meeting_of_the_summary() -> None:
     state, entries, counters = scripted()
     rated = logs.ratings(entries)
-    c3 = engine.summary_payload(state, rated, "c3", counters)
+    c3 = summary.summary_payload(state, rated, "c3", counters)
     assert [(m["room"], [p["id"] for p in m["peers"]]) for m in c3["meetings"]] == [
         ("r2-3", ["s3"])
     ]  # r1-3 with s4, absent at the no-show check, is not a meeting
-    assert engine.summary_payload(state, rated, "s4", counters)["meetings"] == []
-    sent = {m.to: m.data for m in engine.summaries(state, entries, counters)}
+    assert summary.summary_payload(state, rated, "s4", counters)["meetings"] == []
+    sent = {m.to: m.data for m in summary.summaries(state, entries, counters)}
     assert sent["p:c3"] == c3
     # the same absent partner whose call was measured (they came later) met them after all
     late = {**counters, ("r1-3", "s4", "c3"): 30_000}
-    rooms = [m["room"] for m in engine.summary_payload(state, rated, "c3", late)["meetings"]]
+    rooms = [m["room"] for m in summary.summary_payload(state, rated, "c3", late)["meetings"]]
     assert rooms == ["r1-3", "r2-3"]

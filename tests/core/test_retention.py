@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
-from server import figures, retention
-from server.model import Clock, Phase
+from server.core.model import Clock, Phase
+from server.results import figures, retention
 from tests.core.scripted import NAMES, scripted
 from tests.core.states import T0, event
 

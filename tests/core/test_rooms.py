@@ -6,8 +6,9 @@ import msgspec
 import pytest
 
 from server import rooms
+from server.core import overview
+from server.core.model import EventState, Inbound, LinkStats, MediaRules, Phase
 from server.errors import NotFound, SpeedmeetError, UserError
-from server.model import EventState, Inbound, LinkStats, Phase
 from tests.core.states import event, in_break, in_round, members
 
 PEOPLE = ["c1", "c2", "c3", "c4", "s1", "s2", "s3", "s4"]
@@ -213,7 +214,7 @@ def test_board_flags(
     online: set[str], stats: dict[str, LinkStats], helped: list[str], flags: tuple[str, ...]
 ) -> None:
     state = in_round(event(["c1", "s1"]), [("c1", "s1")])
-    (view,) = rooms.board(state, frozenset(online), stats, helped)
+    (view,) = overview.rooms_view(state, frozenset(online), stats, helped)
     assert view.flags == flags
     assert {m.id: m.online for m in view.members} == {"c1": "c1" in online, "s1": "s1" in online}
 
@@ -235,14 +236,16 @@ def test_no_video_waits_for_calls_to_settle(ice: str, after_ms: int, flagged: bo
     record = state.current()
     assert record is not None
     stats = {"c1": _stats(), "s1": _stats(ice=ice)}
-    (view,) = rooms.board(state, frozenset({"c1", "s1"}), stats, now=record.started_at + after_ms)
+    (view,) = overview.rooms_view(
+        state, frozenset({"c1", "s1"}), stats, now=record.started_at + after_ms
+    )
     assert ("no_video" in view.flags) is flagged
 
 
 def test_board_ignores_stats_of_an_earlier_room_and_offline_people() -> None:
     state = in_round(event(["c1", "s1"]), [("c1", "s1")])
     old = LinkStats(room="r0-9", ice="connected", rtt_ms=10.0)
-    (view,) = rooms.board(state, frozenset({"c1"}), {"c1": old, "s1": _stats()})
+    (view,) = overview.rooms_view(state, frozenset({"c1"}), {"c1": old, "s1": _stats()})
     by_id = {m.id: m for m in view.members}
     assert (by_id["c1"].ice, by_id["c1"].rtt_ms) == ("new", None)
     assert (by_id["s1"].ice, by_id["s1"].rtt_ms) == ("gone", None)
@@ -250,7 +253,7 @@ def test_board_ignores_stats_of_an_earlier_room_and_offline_people() -> None:
 
 def test_board_is_empty_outside_a_round() -> None:
     state = in_round(event(["c1", "s1"]), [("c1", "s1")])
-    assert rooms.board(in_break(state), frozenset({"c1", "s1"}), {}) == []
+    assert overview.rooms_view(in_break(state), frozenset({"c1", "s1"}), {}) == []
 
 
 def test_a_plan_key_names_the_version_and_who_takes_part() -> None:
@@ -270,7 +273,7 @@ def _heard(
     return msgspec.structs.replace(_stats(), inbound=inbound, **kw)
 
 
-RULES = rooms.MediaRules(grace_ms=15_000, no_video_ms=10_000, no_audio_ms=20_000)
+RULES = MediaRules(grace_ms=15_000, no_video_ms=10_000, no_audio_ms=20_000)
 
 
 @pytest.mark.parametrize(
@@ -307,7 +310,7 @@ def test_media_flags_from_what_arrives(
     assert record is not None
     now = record.started_at + 60_000
     stats = {"c1": msgspec.structs.replace(c1, at=now), "s1": msgspec.structs.replace(s1, at=now)}
-    (view,) = rooms.board(state, frozenset({"c1", "s1"}), stats, now=now, rules=RULES)
+    (view,) = overview.rooms_view(state, frozenset({"c1", "s1"}), stats, now=now, rules=RULES)
     assert view.flags == flags
     by_id = {m.id: m for m in view.members}
     assert (by_id["s1"].seen, by_id["s1"].heard) == (seen, heard)  # what c1 gets from s1
@@ -321,15 +324,21 @@ def test_silence_grows_between_reports_and_waits_for_the_grace() -> None:
     start = record.started_at
     # at the last report (5 s ago) nothing had come for 16 s: 21 s by now
     stats = {"c1": _heard("s1", audio_ms=16_000, at=start + 55_000), "s1": _heard("c1")}
-    (view,) = rooms.board(state, frozenset({"c1", "s1"}), stats, now=start + 60_000, rules=RULES)
+    (view,) = overview.rooms_view(
+        state, frozenset({"c1", "s1"}), stats, now=start + 60_000, rules=RULES
+    )
     assert view.flags == ("no_audio",)
     # sound was arriving at the last report: no guess about since
     stats["c1"] = _heard("s1", audio_ms=0, at=start + 30_000)
-    (view,) = rooms.board(state, frozenset({"c1", "s1"}), stats, now=start + 60_000, rules=RULES)
+    (view,) = overview.rooms_view(
+        state, frozenset({"c1", "s1"}), stats, now=start + 60_000, rules=RULES
+    )
     assert view.flags == ()
     # within the grace after the round starts, nothing is judged
     stats["c1"] = _heard("s1", audio_ms=40_000, video_ms=40_000, at=start)
-    (view,) = rooms.board(state, frozenset({"c1", "s1"}), stats, now=start + 14_000, rules=RULES)
+    (view,) = overview.rooms_view(
+        state, frozenset({"c1", "s1"}), stats, now=start + 14_000, rules=RULES
+    )
     assert view.flags == ()
 
 
@@ -339,8 +348,8 @@ def test_a_lower_threshold_flags_sooner() -> None:
     assert record is not None
     now = record.started_at + 60_000
     stats = {"c1": _heard("s1", audio_ms=5_000, at=now), "s1": _heard("c1", at=now)}
-    quick = rooms.MediaRules(grace_ms=0, no_video_ms=1_000, no_audio_ms=4_000)
-    (view,) = rooms.board(state, frozenset({"c1", "s1"}), stats, now=now, rules=quick)
+    quick = MediaRules(grace_ms=0, no_video_ms=1_000, no_audio_ms=4_000)
+    (view,) = overview.rooms_view(state, frozenset({"c1", "s1"}), stats, now=now, rules=quick)
     assert view.flags == ("no_audio",)
-    (view,) = rooms.board(state, frozenset({"c1", "s1"}), stats, now=now, rules=RULES)
+    (view,) = overview.rooms_view(state, frozenset({"c1", "s1"}), stats, now=now, rules=RULES)
     assert view.flags == ()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server import spreadsheet
+from server.people import spreadsheet
 
 
 @pytest.mark.parametrize(

@@ -45,7 +45,7 @@ def test_the_profile_and_directory_ask_only_for_strings_that_exist() -> None:
 
 
 def test_every_problem_of_a_file_has_words_in_both_languages() -> None:
-    source = (WEB.parent / "server" / "spreadsheet.py").read_text(encoding="utf-8")
+    source = (WEB.parent / "server" / "people" / "spreadsheet.py").read_text(encoding="utf-8")
     codes = set(re.findall(r'Problem\(\s*"([a-z_]+)"', source))
     assert {"empty", "no_name_column", "extra_cells"} <= codes
     for lang in ("en", "fr"):

@@ -8,8 +8,8 @@ import hmac
 
 import pytest
 
+from server.live.turn import IceServers, credential, turn_server, username
 from server.settings import IceServer, SettingsError, load
-from server.turn import IceServers, credential, turn_server, username
 
 
 @pytest.mark.parametrize(

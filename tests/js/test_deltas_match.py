@@ -1,5 +1,5 @@
 """The staff pages apply a board's deltas as the server means them: ``applyDelta`` of
-web/static/js/deltas.js, run by node, against ``server.deltas`` on random boards."""
+web/static/js/deltas.js, run by node, against ``server.core.deltas`` on random boards."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from server import deltas
+from server.core import deltas
 
 pytestmark = pytest.mark.subprocess
 

@@ -16,11 +16,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from server.engine import PARTICIPANTS, Message
-from server.errors import Conflict, Fenced
-from server.links import token_hash
-from server.matching import PlannedRoom, RoundPlan
-from server.model import (
+from server.core.matching import PlannedRoom, RoundPlan
+from server.core.model import (
     AuditEntry,
     Clock,
     EventState,
@@ -37,6 +34,9 @@ from server.model import (
     Wish,
     wish_key,
 )
+from server.core.outcome import PARTICIPANTS, Message
+from server.errors import Conflict, Fenced
+from server.people.links import token_hash
 from server.store import Change, EmbeddedStore, Note, Store
 from tests.conftest import DATA_KEY
 from tests.procs import eventually

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import msgspec
 
-from server.model import (
+from server.core.model import (
     AuditEntry,
     Clock,
     Feedback,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import socketio
 
+from server.core.matching import PlannedRoom, RoundPlan
 from server.http.keys import OWNER
-from server.matching import PlannedRoom, RoundPlan
 from tests.conftest import PEOPLE, Client, Running
 from tests.procs import eventually
 from tests.transport.gathering import gather

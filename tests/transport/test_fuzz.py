@@ -22,8 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.app import OWNER
-from server.logs import LOGS
-from server.sockets import HostNamespace, ModeratorNamespace, ParticipantNamespace
+from server.core.logs import LOGS
+from server.sockets.host import HostNamespace
+from server.sockets.moderator import ModeratorNamespace
+from server.sockets.participant import ParticipantNamespace
 from tests.conftest import ADMIN, Client, Running
 from tests.procs import eventually
 from tests.transport.gathering import Gathering, gather

@@ -154,3 +154,18 @@ async def test_an_email_registered_already_is_not_taken_over(server: Running) ->
     assert status == 409 and "registered already" in page
     _, people = await server.api("GET", f"/api/events/{ev.id}/participants")
     assert [p["name"] for p in people] == ["Claire Martin"]
+
+
+async def test_sign_ups_go_on_after_someone_is_removed(server: Running) -> None:
+    """Registration takes the next id whatever the path: removing someone before the start
+    once made every later sign-up refused ("Participant id 'p3' already exists")."""
+    ev = await server.event(PEOPLE[:3])
+    status, _ = await server.api("DELETE", f"/api/events/{ev.id}/participants/{ev.people[0]['id']}")
+    assert status == 204
+    url = _local(server, ev.body["registration_url"])
+    for name in ("Ana Pereira", "Marc Dupuis"):
+        status, _, page = await _join(server, url, {"name": name, "side": "commune"})
+        assert status == 303, page
+    _, people = await server.api("GET", f"/api/events/{ev.id}/participants")
+    assert sorted(p["id"] for p in people) == ["p2", "p3", "p4", "p5"]
+    assert [p["name"] for p in people][-2:] == ["Ana Pereira", "Marc Dupuis"]

@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from server.app import ECHO
-from server.turn import credential
+from server.http.selftest import ECHO
+from server.live.turn import credential
 from tests.conftest import PEOPLE
 from tests.transport.gathering import gather
 

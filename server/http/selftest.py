@@ -1,0 +1,166 @@
+"""The self-test: the browser calls the server over WebRTC and sees its own video come back."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+from aiohttp import web
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCDataChannel,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.contrib.media import MediaBlackhole
+
+from ..errors import ProtocolError, UserError
+from ..limits import client_address
+from ..live.owner import guarded
+from ..settings import IceServer
+from .api import body_json, json_response
+from .keys import SETTINGS
+
+log = logging.getLogger(__name__)
+
+
+class _Slot(NamedTuple):
+    """Who holds a self-test, and until when."""
+
+    address: str
+    connect_by: float  # closed then if it has not connected
+    until: float  # closed then anyway
+
+
+class Echo:
+    """Answers self-test offers with an aiortc peer that echoes the video and pings.
+
+    Media is decoded and re-encoded per connection, so few run at once (``limit``, at most
+    ``per_address`` from one client address) and none for long: a test that has not connected
+    within ``connect_s`` is closed, every test after ``lifetime_s``.
+    """
+
+    def __init__(
+        self,
+        limit: int = 4,
+        lifetime_s: float = 120.0,
+        ice_servers: Sequence[IceServer] | Callable[[], Sequence[IceServer]] = (),
+        per_address: int = 2,
+        connect_s: float = 20.0,
+    ) -> None:
+        # The rooms' servers, asked for each test (TURN credentials are short-lived).
+        self._ice = ice_servers if callable(ice_servers) else lambda: ice_servers
+        self._limit = limit
+        self._per_address = per_address
+        self._connect_s = connect_s
+        self._lifetime = lifetime_s
+        self._peers: dict[RTCPeerConnection, _Slot] = {}
+        self._holes: dict[RTCPeerConnection, MediaBlackhole] = {}
+
+    async def answer(self, sdp: str, kind: str, address: str = "?") -> RTCSessionDescription:
+        """Accept an offer (complete, non-trickled) and return the answer."""
+        if kind != "offer" or "\nm=" not in sdp:
+            raise ProtocolError(
+                "bad_request", "Send {sdp, type: 'offer'} with at least one media or data line."
+            )
+        await self.sweep()
+        if sum(slot.address == address for slot in self._peers.values()) >= self._per_address:
+            raise UserError(
+                "busy",
+                "A self-test from your connection is still running: close its tab, or try again "
+                f"in {round(self._connect_s)} seconds.",
+                why="yours",
+                seconds=round(self._connect_s),
+            )
+        if len(self._peers) >= self._limit:
+            raise UserError(
+                "busy", "Too many self-tests are running; try again in a minute.", why="self_tests"
+            )
+        pc = RTCPeerConnection(self._configuration())
+        now = time.monotonic()
+        self._peers[pc] = _Slot(address, now + self._connect_s, now + self._lifetime)
+        hole = MediaBlackhole()
+        self._holes[pc] = hole
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            if track.kind == "video":
+                pc.addTrack(track)
+            else:
+                hole.addTrack(track)
+
+        @pc.on("datachannel")
+        def on_datachannel(channel: RTCDataChannel) -> None:
+            @channel.on("message")
+            def on_message(message: str | bytes) -> None:
+                channel.send(message)
+
+        @pc.on("connectionstatechange")
+        async def on_state() -> None:
+            if pc.connectionState in ("failed", "closed"):
+                await self._close(pc)
+
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            await hole.start()
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as exc:
+            await self._close(pc)
+            raise ProtocolError("bad_sdp", f"The offer could not be used: {exc}.") from exc
+        return pc.localDescription
+
+    def _configuration(self) -> RTCConfiguration:
+        # Only the configured servers: left alone, aiortc would ask a public STUN server, which a
+        # closed network cannot reach (gathering then waits for it to time out).
+        servers = [RTCIceServer(s.urls, s.username, s.credential) for s in self._ice()]
+        return RTCConfiguration(iceServers=servers)
+
+    async def _close(self, pc: RTCPeerConnection) -> None:
+        self._peers.pop(pc, None)
+        hole = self._holes.pop(pc, None)
+        if hole is not None:
+            await hole.stop()
+        await pc.close()
+
+    async def sweep(self) -> None:
+        """Close the self-tests that never connected in time, or outlived their time."""
+        now = time.monotonic()
+        for pc, slot in list(self._peers.items()):
+            late = pc.connectionState != "connected" and slot.connect_by < now
+            if late or slot.until < now:
+                await self._close(pc)
+
+    async def run(self, every_s: float = 1.0) -> None:
+        """Sweep until cancelled (tests that were abandoned free their slot)."""
+        while True:
+            await guarded("self-test sweep", self.sweep)
+            await asyncio.sleep(every_s)
+
+    async def close(self) -> None:
+        """Close every self-test (shutdown)."""
+        await asyncio.gather(*(self._close(pc) for pc in list(self._peers)))
+
+
+routes = web.RouteTableDef()
+ECHO = web.AppKey("echo", Echo)
+
+
+@routes.post("/api/check")
+async def check_offer(request: web.Request) -> web.Response:
+    """The self-test: answer the browser's offer with the echo peer."""
+    body = await body_json(request)
+    if not isinstance(body, dict):
+        body = {}
+    settings = request.app[SETTINGS]
+    who = client_address(
+        request.remote, request.headers.get("X-Forwarded-For"), settings.trust_forwarded_for
+    )
+    answer = await request.app[ECHO].answer(
+        str(body.get("sdp", "")), str(body.get("type", "")), who
+    )
+    return json_response({"sdp": answer.sdp, "type": answer.type})

@@ -1,0 +1,214 @@
+"""What every e-mail says: a text and an HTML part in the person's language (from the templates
+of ``web/templates/mail``), their headers, an ``.ics`` file of the event's start with an
+invitation, and with the summary e-mail the mutual follow-ups' contacts as a vCard file. Only
+mutual follow-ups carry contacts (a wish of one person alone is not in the summary it is made
+from, ``results.summary``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Any
+
+import jinja2
+
+from .. import assets
+from ..core.model import EventState, MailKind, Participant
+from ..results import vcard
+from ..settings import Settings, zone
+from . import recaps
+
+WEEKDAYS = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+}
+
+MONTHS = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre"),
+}  # fmt: skip
+
+
+def when(ms: int, lang: str, tz: str) -> str:
+    """``Tuesday 3 March 2026, 09:00 (Europe/Paris)`` in English or French."""
+    at = datetime.fromtimestamp(ms / 1000, zone(tz))
+    day = WEEKDAYS.get(lang, WEEKDAYS["en"])[at.weekday()]
+    month = MONTHS.get(lang, MONTHS["en"])[at.month - 1]
+    sep = ", " if lang == "en" else " à "
+    return f"{day} {at.day} {month} {at.year}{sep}{at:%H:%M} ({tz})"
+
+
+def _ics_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 folding: lines of at most 75 octets, continued with a space."""
+    out, current = [], ""
+    for ch in line:
+        if len((current + ch).encode("utf-8")) > 75:
+            out.append(current)
+            current = " " + ch
+        else:
+            current += ch
+    out.append(current)
+    return "\r\n".join(out)
+
+
+def ics(state: EventState, description: str, now: int) -> str:
+    """A calendar file of the event's start (its secret links are not in it: calendars are
+    often shared)."""
+    s = state.settings
+    assert s.starts_at is not None
+    length = s.rounds * s.round_seconds + max(s.rounds - 1, 0) * s.break_seconds
+    stamp = "%Y%m%dT%H%M%SZ"
+
+    def utc(ms: int) -> str:
+        return datetime.fromtimestamp(ms / 1000, UTC).strftime(stamp)
+
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Speedmeet//Speedmeet//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:{state.id}@speedmeet",
+        f"DTSTAMP:{utc(now)}",
+        f"DTSTART:{utc(s.starts_at)}",
+        f"DTEND:{utc(s.starts_at + length * 1000)}",
+        f"SUMMARY:{_ics_text(s.title)}",
+        f"DESCRIPTION:{_ics_text(description)}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def envelope(
+    settings: Settings, person: Participant, subject: str, lang: str, now: int
+) -> EmailMessage:
+    """An e-mail to ``person`` with its headers and no body yet."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = settings.smtp_from
+    message["To"] = Address(display_name=person.name, addr_spec=person.email)
+    message["Date"] = format_datetime(datetime.fromtimestamp(now / 1000, UTC))
+    domain = parseaddr(settings.smtp_from)[1].rpartition("@")[2] or "speedmeet"
+    message["Message-ID"] = make_msgid("speedmeet", domain=domain)
+    message["Content-Language"] = lang
+    message["Auto-Submitted"] = "auto-generated"
+    return message
+
+
+_JINJA = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(assets.WEB / "templates" / "mail"),
+    autoescape=jinja2.select_autoescape(["html"]),
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+def compose(
+    settings: Settings,
+    state: EventState,
+    person: Participant,
+    url: str,
+    kind: MailKind,
+    now: int,
+) -> EmailMessage:
+    """The e-mail of ``kind`` to ``person`` with their link ``url``, in their language (else
+    the event's)."""
+    lang = person.language or state.settings.language
+    t = assets.strings(lang)
+    s = state.settings
+    starts = when(s.starts_at, lang, settings.timezone) if s.starts_at is not None else ""
+    fill = {"name": person.name, "title": s.title, "when": starts}
+    text = {
+        "greeting": t["mail_greeting"].format(**fill),
+        "intro": t[f"mail_intro_{kind}"].format(**fill),
+        "when": t["mail_when"].format(**fill) if starts else "",
+        "link_intro": t["mail_link_intro"],
+        "button": t["mail_button"],
+        "replaces": t["mail_replaces"],
+        "check": t["mail_check"],
+        "signature": t["mail_signature"],
+    }
+    subject = t[f"mail_subject_{kind}"].format(**fill)
+    context = {
+        "t": text,
+        "url": url,
+        "check_url": f"{settings.base_url()}/check?lang={lang}",
+        "lang": lang,
+        "subject": subject,
+    }
+    message = envelope(settings, person, subject, lang, now)
+    message.set_content(_JINJA.get_template("message.txt").render(**context))
+    message.add_alternative(_JINJA.get_template("message.html").render(**context), subtype="html")
+    if s.starts_at is not None:
+        calendar = ics(state, t["mail_ics_description"].format(**fill), now)
+        message.add_attachment(
+            calendar.encode("utf-8"),
+            maintype="text",
+            subtype="calendar",
+            filename="event.ics",
+            params={"method": "PUBLISH", "charset": "utf-8"},
+        )
+    return message
+
+
+@dataclass(frozen=True)
+class Recap:
+    """A summary e-mail's subject, parts and vCard file (``""``: no mutual contact)."""
+
+    lang: str
+    subject: str
+    text: str
+    html: str
+    vcf: str
+
+
+def contacts(state: EventState, summary: Mapping[str, Any], t: Mapping[str, str]) -> str:
+    """The mutual follow-ups of a summary as vCards (``""`` when there is none)."""
+    return vcard.cards(
+        vcard.Contact(
+            name=p["name"],
+            organization=p["organization"],
+            email=p.get("email", ""),
+            note=t["vcard_note"].format(event=state.settings.title, round=number),
+        )
+        for number, p in recaps.mutual_peers(summary)
+    )
+
+
+def content(state: EventState, person: Participant, url: str, summary: Mapping[str, Any]) -> Recap:
+    """The summary e-mail to ``person``, with the link ``url`` to their summary."""
+    lang = person.language or state.settings.language
+    t = assets.strings(lang)
+    fill = {"name": person.name, "title": state.settings.title}
+    subject = t["mail_subject_summary"].format(**fill)
+    mutual = [p for _, p in recaps.mutual_peers(summary)]
+    context = {
+        "t": t,
+        "lang": lang,
+        "subject": subject,
+        "greeting": t["mail_greeting"].format(**fill),
+        "intro": t["mail_intro_summary"].format(**fill),
+        "url": url,
+        "meetings": summary["meetings"],
+        "mutual": mutual,
+    }
+    vcf = contacts(state, summary, t)
+    return Recap(
+        lang=lang,
+        subject=subject,
+        text=_JINJA.get_template("summary.txt").render(**context),
+        html=_JINJA.get_template("summary.html").render(**context),
+        vcf=vcf,
+    )

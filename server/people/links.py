@@ -1,0 +1,65 @@
+"""The event's secret links: kept only as hashes; any of them can be re-issued (the old one then
+opens nothing, and its sockets are closed)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+
+import msgspec
+
+from ..core.model import EventState
+from ..core.outcome import LINKS, Message, Outcome, audit, bump
+from ..errors import NotFound
+
+HOST = "host"
+MODERATOR = "moderator"
+REGISTRATION = "registration"
+STAFF_LINKS = (HOST, MODERATOR, REGISTRATION)
+
+
+PAGES = {HOST: "host", MODERATOR: "mod", REGISTRATION: "join"}  # else a participant's: "p"
+
+
+def path(event_id: str, who: str, token: str) -> str:
+    """The path of ``who``'s link (a participant id, ``host``, ``moderator``, ``registration``)."""
+    return f"/e/{event_id}/{PAGES.get(who, 'p')}/{token}"
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a link's token: its SHA-256 (any alphabet, any length)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def same(token: str, stored_hash: str) -> bool:
+    """Whether ``token`` is the one ``stored_hash`` was made from (in constant time)."""
+    return bool(stored_hash) and hmac.compare_digest(token_hash(token), stored_hash)
+
+
+def reissue(
+    state: EventState, hashes: Mapping[str, str], now: int, actor: str, action: str
+) -> Outcome:
+    """New links in one change, ``{who: new hash}`` where ``who`` is a participant id,
+    ``host``, ``moderator`` or ``registration``: the old ones open nothing from now on and the
+    pages open with them are closed (``revoked``). ``action`` names it in the audit log."""
+    if not hashes:
+        return Outcome(state, [])
+    people = dict(state.participants)
+    staff: dict[str, str] = {}
+    old: list[str] = []
+    for who, new_hash in hashes.items():
+        if who in STAFF_LINKS:
+            field = f"{who}_token_hash"
+            old.append(getattr(state, field))
+            staff[field] = new_hash
+            continue
+        person = people.get(who)
+        if person is None:
+            raise NotFound("unknown_participant", f"No participant {who!r} in this event.")
+        old.append(person.token_hash)
+        people[who] = msgspec.structs.replace(person, token_hash=new_hash)
+    new = bump(state, participants=people, **staff)
+    messages = [Message(LINKS, "revoked", {"token_hash": h}) for h in old if h]
+    detail = next(iter(hashes)) if len(hashes) == 1 else str(len(hashes))
+    return Outcome(new, messages, {"who": list(hashes)}, [audit(now, actor, action, detail)])

@@ -1,0 +1,287 @@
+"""``/participant``: a person's page: signaling, link reports, help, ratings, wishes, the
+directory, their profile, stopping and coming back."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from .. import rooms
+from ..core import feedback, help, logs, payloads, rounds
+from ..core.model import EventState, Inbound, LinkStats, Phase, TokenRef
+from ..errors import SpeedmeetError
+from ..live.chat import Chat
+from ..live.delivery import Delivery
+from ..live.media import DeviceRelay
+from ..live.owner import ONLINE, Owner
+from ..live.targets import event_room, person_room
+from ..metrics import Metrics
+from ..people import directory, profiles, wishes
+from ..people.directory import set_wish, wish_candidates
+from ..results import meter, summary
+from ..signaling import Signaling
+from .inputs import (
+    ChatText,
+    Empty,
+    Feedback,
+    Help,
+    ProfileEdit,
+    SetWish,
+    Signal,
+    Stats,
+)
+from .quotas import SocketLimits
+from .role import Role, acked
+
+log = logging.getLogger(__name__)
+
+
+def link_stats(body: Stats, now: int) -> LinkStats:
+    """What is kept of one ``stats`` report."""
+    return LinkStats(
+        room=body.room,
+        ice=body.ice,
+        rtt_ms=body.rtt_ms,
+        loss=body.loss,
+        kbps=body.kbps,
+        at=now,
+        camera=body.camera,
+        mic=body.mic,
+        inbound=tuple(
+            Inbound(
+                source=a.source,
+                audio_ms=None if a.audio_ms is None else round(a.audio_ms),
+                video_ms=None if a.video_ms is None else round(a.video_ms),
+            )
+            for a in body.inbound
+        ),
+    )
+
+
+class ParticipantNamespace(Role):
+    """``/participant``: signaling, link stats, help, feedback, wishes."""
+
+    role = "participant"
+
+    def __init__(
+        self,
+        owner: Owner,
+        metrics: Metrics,
+        limits: SocketLimits,
+        signaling: Signaling,
+        delivery: Delivery,
+    ) -> None:
+        super().__init__(owner, metrics, limits)
+        self.signaling = signaling
+        self.delivery = delivery
+        self.devices = DeviceRelay(owner.store, signaling)
+        self.readings: dict[str, meter.Reading] = {}  # each socket's last link report
+        self.chat = Chat(signaling, owner.now, metrics)
+
+    def pid(self, sid: str) -> str:
+        """The participant id of a socket."""
+        pid = self.ref(sid).participant_id
+        assert pid is not None
+        return pid
+
+    def rooms(self, ref: TokenRef) -> list[str]:
+        """The event's room and the personal one."""
+        assert ref.participant_id is not None
+        return [event_room(ref.event_id), person_room(ref.event_id, ref.participant_id)]
+
+    async def arrive(self, sid: str, ref: TokenRef) -> None:
+        """Go online: during a round, paired at once with whoever is free (``rounds.arrive``);
+        else a round that starts from now on pairs them."""
+        pid = ref.participant_id
+        assert pid is not None
+        self.delivery.arrived(ref.event_id, pid)
+        if await self.owner.store.connect(ref.event_id, pid, sid):
+            state = await self.owner.store.load(ref.event_id)
+            if state is not None:
+                await self.announce(state, pid, online=True)
+                if rooms.may_seat(state, pid):
+                    await self.seat(ref.event_id, pid)
+
+    async def seat(self, event_id: str, pid: str) -> None:
+        """Decide the arrival through the owner (once, whichever process runs it first); a
+        failure leaves them waiting, where a repair or the next round finds them."""
+        try:
+            await self.owner.apply(
+                event_id, lambda s, c: rounds.arrive(s, pid, c.online, c.now), needs=(ONLINE,)
+            )
+        except SpeedmeetError as exc:
+            log.warning("arrival of %s in %s not decided: %s", pid, event_id, exc.message)
+
+    async def welcome(self, sid: str, ref: TokenRef, state: EventState) -> None:
+        """Send clock, assignment, the next-round card, and the summary once ended."""
+        pid = ref.participant_id
+        assert pid is not None
+        clock = payloads.clock_payload(state, self.owner.now())
+        await self.tell(sid, "clock", clock)
+        assignment = self.signaling.complete(payloads.assignment_payload(state, pid, clock), pid)
+        await self.tell(sid, "assignment", assignment)
+        if assignment.get("room") and assignment["peers"]:
+            peers = [p["id"] for p in assignment["peers"]]
+            for told in await self.devices.catch_up(state.id, assignment["room"], peers):
+                await self.tell(sid, "peer_media", told)
+        preview = await self.owner.store.preview(state.id, pid)
+        if preview is not None and _upcoming(state, preview, assignment["room"]):
+            await self.tell(sid, "next", preview)
+        if state.clock.phase is Phase.ENDED:
+            rated = logs.ratings(await self.owner.store.entries(state.id, "feedback"))
+            counters = await self.owner.store.connected(state.id)
+            await self.tell(sid, "summary", summary.summary_payload(state, rated, pid, counters))
+
+    async def announce(self, state: EventState, pid: str, online: bool) -> None:
+        """Tell the others of ``pid``'s room that they came or went (on any process)."""
+        room = state.room_of(pid)
+        for other in room.members if room else ():
+            if other != pid:
+                await self.signaling.cross(state.id, other, "peer", {"id": pid, "online": online})
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        """Go offline when the last socket of this participant closes."""
+        ref = self.who.get(sid)
+        self.readings.pop(sid, None)
+        await super().on_disconnect(sid, reason)
+        self.devices.forget(sid)
+        if ref is None or ref.participant_id is None:
+            return
+        self.delivery.left(ref.event_id, ref.participant_id)
+        if await self.owner.store.disconnect(ref.event_id, ref.participant_id, sid):
+            state = await self.owner.store.load(ref.event_id)
+            if state is not None:
+                await self.announce(state, ref.participant_id, online=False)
+
+    async def present_again(self) -> None:
+        """This process had been given up for dead: record every socket it holds again."""
+        for sid, ref in list(self.who.items()):
+            if ref.participant_id is not None:
+                await self.owner.store.connect(ref.event_id, ref.participant_id, sid)
+
+    @acked(Signal)
+    async def on_signal(self, sid: str, body: Signal) -> dict[str, Any]:
+        """Relay an SDP description or ICE candidate to a peer of the same room, nobody else."""
+        await self.signaling.relay(self.ref(sid).event_id, self.pid(sid), body.to, body.data)
+        return {}
+
+    @acked(ChatText)
+    async def on_chat(self, sid: str, body: ChatText) -> dict[str, Any]:
+        """Write to the others of your room's call this round (relayed, kept nowhere)."""
+        text = self.limits.chat_text(body.text)
+        return await self.chat.send(self.ref(sid).event_id, self.pid(sid), body.room, text)
+
+    @acked(Stats)
+    async def on_stats(self, sid: str, body: Stats) -> dict[str, Any]:
+        """Keep the browser's report for the board; tell the room if its devices changed; count
+        the time each of its calls was connected (``meter``: from this socket's previous
+        report, loading nothing)."""
+        now = self.owner.now()
+        event_id, pid, stats = self.ref(sid).event_id, self.pid(sid), link_stats(body, now)
+        # read and replace this socket's last report with no await between: one client's
+        # events may run concurrently, and an interval must be counted once
+        reading = meter.reading(body.room, body.ice, [(p.id, p.ice) for p in body.peers], now)
+        credits = meter.credit(self.readings.get(sid), reading, pid)
+        if reading is None:
+            self.readings.pop(sid, None)
+        else:
+            self.readings[sid] = reading
+        await self.owner.store.put_stats(event_id, pid, stats)
+        await self.devices.reported(event_id, pid, sid, stats)
+        if credits:
+            await self.owner.store.add_connected(event_id, credits)
+        return {}
+
+    @acked(Help)
+    async def on_help(self, sid: str, body: Help) -> dict[str, Any]:
+        """Ask the moderators for help."""
+        pid = self.pid(sid)
+        await self.owner.apply(
+            self.ref(sid).event_id,
+            lambda s, c: help.ask_help(s, pid, body.text, c.now, body.reason),
+        )
+        return {}
+
+    @acked(Feedback)
+    async def on_feedback(self, sid: str, body: Feedback) -> dict[str, Any]:
+        """Rate a meeting and say whether to follow up, and why."""
+        pid = self.pid(sid)
+        await self.owner.apply(
+            self.ref(sid).event_id,
+            lambda s, c: feedback.give_feedback(
+                s,
+                pid,
+                body.room,
+                body.rating,
+                body.follow_up,
+                body.note,
+                c.now,
+                body.peer,
+                body.reasons,
+            ),
+        )
+        return {}
+
+    @acked(Empty)
+    async def on_wishes(self, sid: str, body: Empty) -> dict[str, Any]:
+        """Whom I may wish to meet, and my wishes so far."""
+        pid = self.pid(sid)
+        state = await self.owner.get(self.ref(sid).event_id)
+        return {
+            "candidates": wish_candidates(state, pid),
+            "wishes": wishes.own_wishes(state, pid),
+        }
+
+    @acked(SetWish)
+    async def on_wish(self, sid: str, body: SetWish) -> dict[str, Any]:
+        """Set or clear my wish about one person."""
+        pid = self.pid(sid)
+        outcome = await self.owner.apply(
+            self.ref(sid).event_id, lambda s, _c: set_wish(s, pid, body.to, body.level)
+        )
+        return outcome.result
+
+    @acked(Empty)
+    async def on_directory(self, sid: str, body: Empty) -> dict[str, Any]:
+        """The people I may browse (and what of them), my wishes, the tags in use."""
+        state = await self.owner.get(self.ref(sid).event_id)
+        return directory.payload(state, self.pid(sid))
+
+    @acked(ProfileEdit)
+    async def on_profile(self, sid: str, body: ProfileEdit) -> dict[str, Any]:
+        """Change my pitch, tags or website (until the event starts)."""
+        pid, values = self.pid(sid), body.given()
+        outcome = await self.owner.apply(
+            self.ref(sid).event_id, lambda s, c: profiles.edit_own(s, pid, values, c.now)
+        )
+        return outcome.result
+
+    @acked(Empty)
+    async def on_stop(self, sid: str, body: Empty) -> dict[str, Any]:
+        """Ask not to be paired again (the current meeting goes on)."""
+        pid = self.pid(sid)
+        await self.owner.apply(self.ref(sid).event_id, lambda s, c: rounds.stop(s, pid, c.now))
+        return {}
+
+    @acked(Empty)
+    async def on_rejoin(self, sid: str, body: Empty) -> dict[str, Any]:
+        """Undo "I have to leave": paired again (at once if someone is free)."""
+        pid = self.pid(sid)
+        outcome = await self.owner.apply(
+            self.ref(sid).event_id,
+            lambda s, c: rounds.rejoin(s, pid, c.online, c.now, pid),
+            needs=(ONLINE,),
+        )
+        return outcome.result
+
+
+def _upcoming(state: EventState, preview: dict[str, Any], room: str | None) -> bool:
+    """Whether a stored ``next`` card is still to come: in the lobby and breaks, or during a
+    round for someone in no room (a card for the round after this one)."""
+    if state.clock.phase in (Phase.LOBBY, Phase.BREAK):
+        return True
+    return (
+        state.clock.phase is Phase.ROUND
+        and room is None
+        and preview.get("round") == state.clock.round + 1
+    )

@@ -1,0 +1,65 @@
+"""The Redis store's presence, leases and feed: each process's sockets and heartbeat (a dead
+process's sockets swept by the others), the lease of each live event with its fencing version,
+and the notes published to every process."""
+
+from __future__ import annotations
+
+from ..base import Note, Subscriber
+from ..parts import encode
+from .connection import Connection
+
+
+class RedisPresence(Connection):
+    """Who is online where, which process runs which event, and the feed."""
+
+    async def connect(self, event_id: str, participant_id: str, sid: str) -> bool:
+        """Record a socket of this process."""
+        argv = [self._p, event_id, participant_id, self.proc, sid]
+        return bool(await self._do("connect", lambda: self._connect(args=argv)))
+
+    async def disconnect(self, event_id: str, participant_id: str, sid: str) -> bool:
+        """Forget a socket of this process."""
+        argv = [self._p, event_id, participant_id, self.proc, sid]
+        return bool(await self._do("disconnect", lambda: self._disconnect(args=argv)))
+
+    async def online(self, event_id: str) -> frozenset[str]:
+        """Participants with a socket on a live process."""
+        raw = await self._do("online", lambda: self.r.smembers(f"{self._ev(event_id)}:online"))
+        return frozenset(m.decode() for m in raw)
+
+    async def heartbeat(self) -> bool:
+        """Beat; ``False`` if this process had been given up for dead."""
+        known = await self._do("heartbeat", lambda: self._heartbeat(args=[self._p, self.proc]))
+        first, self._beaten = not self._beaten, True
+        return bool(known) or first
+
+    async def sweep(self) -> list[tuple[str, str]]:
+        """Forget the sockets of processes silent for longer than the presence timeout."""
+        raw = await self._do("sweep", lambda: self._sweep(args=[self._p, self._timeout_ms]))
+        flat = [x.decode() for x in raw]
+        return list(zip(flat[::2], flat[1::2], strict=True))
+
+    async def take_touched(self, event_id: str) -> bool:
+        """Whether presence or stats changed since the last call."""
+        key = f"{self._ev(event_id)}:touched"
+        return await self._do("touched", lambda: self.r.getdel(key)) is not None
+
+    async def lease(self, event_id: str, ttl_ms: int) -> int | None:
+        """Take or renew this process's lease; its fencing version, or ``None``."""
+        argv = [f"{self._p}:lease:{event_id}", f"{self._p}:fence:{event_id}", self.proc, ttl_ms]
+        fence = int(await self._do("lease", lambda: self._lease(args=argv)))
+        return fence or None
+
+    async def release(self, event_id: str) -> None:
+        """Give up this process's lease (only if it holds it)."""
+        argv = [f"{self._p}:lease:{event_id}", self.proc]
+        await self._do("release", lambda: self._release(args=argv))
+
+    async def publish(self, note: Note) -> None:
+        """Publish messages to every process (this one included, through Redis)."""
+        payload = encode(note)
+        await self._do("publish", lambda: self.r.publish(self._feed, payload))
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Set the subscriber."""
+        self._subscriber = subscriber
