@@ -202,10 +202,10 @@ class Client:
             wait_timeout=10,
         )  # fmt: skip
 
-    async def call(self, event: str, payload: Any = None, **kw: Any) -> Any:
+    async def call(self, event: str, payload: Any = None, timeout: float = 10, **kw: Any) -> Any:
         """Emit with an ack and return the ack."""
         data = {} if payload is None else payload
-        return await self.sio.call(event, data, namespace=self.namespace, timeout=10, **kw)
+        return await self.sio.call(event, data, namespace=self.namespace, timeout=timeout, **kw)
 
     async def wait_for(
         self,

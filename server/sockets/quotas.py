@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
+from collections.abc import Callable
 from typing import Any
 
 import socketio
@@ -19,6 +21,7 @@ log = logging.getLogger(__name__)
 
 
 FLOOD = 200  # refusals in a row that get a socket disconnected
+QUIET_S = 2.0  # a pause in the refusals this long, and the row starts again
 
 # Control characters (but newline and tab) and the bidirectional overrides, which can make a
 # message read otherwise than it is written (a link that looks like another).
@@ -36,6 +39,7 @@ class SocketLimits:
         metrics: Metrics,
         chat: Rate | None = None,
         chat_chars: int = 1000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._events = events
         self._signals = signals
@@ -43,7 +47,8 @@ class SocketLimits:
         self._chat = chat
         self._chat_chars = chat_chars
         self._metrics = metrics
-        self._refused: dict[str, int] = {}
+        self._refused: dict[str, tuple[int, float]] = {}  # sid → (refusals, the last's time)
+        self._clock = clock
 
     def check(self, sid: str, event: str, person: str | None) -> None:
         """Raise ``RateLimited`` when this socket (or person) asks too much."""
@@ -58,10 +63,11 @@ class SocketLimits:
                 # per person (all their tabs), or per staff page
                 self._chat.check(("person", person) if person else sid, "chat messages")
         except RateLimited:
-            self._refused[sid] = self._refused.get(sid, 0) + 1
+            count, last = self._refused.get(sid, (0, 0.0))
+            now = self._clock()
+            self._refused[sid] = (1 if now - last > QUIET_S else count + 1, now)
             self._metrics.rate_limited.inc()
             raise
-        self._refused.pop(sid, None)
 
     def chat_text(self, text: str) -> str:
         """A chat message as it is relayed: every line end a newline, unprintable characters
@@ -80,8 +86,10 @@ class SocketLimits:
         return clean
 
     def flooding(self, sid: str) -> bool:
-        """Whether the socket keeps sending while refused (it gets disconnected)."""
-        return self._refused.get(sid, 0) >= FLOOD
+        """Whether the socket keeps sending while refused (it gets disconnected): ``FLOOD``
+        refusals with no pause of ``QUIET_S`` between two, whatever got through meanwhile (a
+        bucket refills a little between two calls of a client that never stops)."""
+        return self._refused.get(sid, (0, 0.0))[0] >= FLOOD
 
     def forget(self, sid: str) -> None:
         """The socket is gone."""
