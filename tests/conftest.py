@@ -1,8 +1,11 @@
-"""Shared fixtures: a real server on a free port, the admin API, real Socket.IO clients."""
+"""Shared fixtures: a real server on a free port, the admin API, real Socket.IO clients; and the
+one place that marks each test with what it needs (``browser``, ``redis``, ``subprocess``), from
+where it lives and what it uses, so that ``-m`` selects correctly (``scripts/test --quick``)."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import shutil
 import uuid
@@ -23,6 +26,37 @@ from server.settings import Settings, load
 ADMIN = "test-admin-token"
 DATA_KEY = "0vPnAqL8Sx3n0x3mS3Z9m2w1VQqk5f4bN2iY7eHwqkE"  # a data key of the tests' own
 REDIS_REQUIRED = os.environ.get("SPEEDMEET_REQUIRE_REDIS") == "1"
+REDIS_FIXTURES = {"redis_server", "redis_url", "redis_prefix"}
+TESTS = Path(__file__).resolve().parent
+
+
+def needs(item: pytest.Item) -> set[str]:
+    """What a test needs besides this process: a browser (the e2e folder, or the ``browser``
+    fixture), Redis (its fixtures, a ``redis`` parameter, or a server started with
+    ``redis=True``), other processes (the cluster and install folders, or a module that uses
+    ``subprocess``)."""
+    assert isinstance(item, pytest.Function)
+    folder = Path(item.path).resolve().relative_to(TESTS).parts[0]
+    fixtures = set(item.fixturenames)
+    found: set[str] = set()
+    if folder == "e2e" or "browser" in fixtures:
+        found.add("browser")
+    params = item.callspec.params.values() if hasattr(item, "callspec") else ()
+    source = inspect.getsource(item.function)
+    if fixtures & REDIS_FIXTURES or "redis" in params or "redis=True" in source:
+        found.add("redis")
+    if folder == "cluster":  # server processes on a Redis of their own
+        found |= {"subprocess", "redis"}
+    if inspect.ismodule(getattr(item.module, "subprocess", None)):
+        found.add("subprocess")
+    return found
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test with what it needs (see ``needs``)."""
+    for item in items:
+        for name in sorted(needs(item)):
+            item.add_marker(name)
 
 
 def need_redis() -> None:

@@ -9,15 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import ADMIN
 from tests.e2e.axe import violations
 from tests.mailbox import Inbox, inbox, smtp_settings
 
 __all__ = ["inbox"]  # the fixture
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-pytestmark = pytest.mark.browser
 
 BAD = (
     "Nom;Organisme;Collège;Courriel;Langue\n"

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PIL import Image
 
 from tests.conftest import ADMIN, Running
@@ -18,7 +17,6 @@ from tests.e2e.axe import violations
 from tests.transport.test_profiles import PROFILED
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-pytestmark = pytest.mark.browser
 
 
 def portrait(colour: tuple[int, int, int], size: tuple[int, int] = (240, 240)) -> bytes:

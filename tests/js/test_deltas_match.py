@@ -15,8 +15,6 @@ import pytest
 
 from server.core import deltas
 
-pytestmark = pytest.mark.subprocess
-
 SCRIPT = Path(__file__).resolve().parent / "apply_deltas.mjs"
 REQUIRED = os.environ.get("SPEEDMEET_REQUIRE_BROWSER") == "1"
 
