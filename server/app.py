@@ -127,11 +127,12 @@ def create_app(
     namespaces = Namespaces(participants, host, moderators, sio)
     for namespace in namespaces.all:
         sio.register_namespace(namespace)
-    conductor = Conductor(owner, now, int(settings.restart_grace_seconds * 1000), metrics)
-    board = Board(owner, settings.board_interval_ms, settings.media_rules())
     leases = Leases(store, int(settings.lease_seconds * 1000), metrics)
+    grace_ms = int(settings.restart_grace_seconds * 1000)
+    conductor = Conductor(owner, now, grace_ms, metrics, leases)
+    board = Board(owner, settings.board_interval_ms, settings.media_rules())
     outbox = Outbox(settings, owner, now)
-    reminders = Reminders(owner, outbox, now, new_token, settings.base_url())
+    reminders = Reminders(owner, outbox, now, new_token, settings.base_url(), leases)
     leases.stewards += [conductor, board, reminders]
     summaries = Summaries(
         owner,

@@ -20,12 +20,14 @@ from ..core.outcome import Outcome
 from ..errors import Fenced, SpeedmeetError
 from ..metrics import Metrics
 from ..store import Note
-from .owner import ONLINE, PLAN, Context, Owner
+from .leases import Leases
+from .owner import ONLINE, PLAN, Context, Owner, guarded
 from .timers import Timers
 
 log = logging.getLogger(__name__)
 
 RETRY_MS = (500, 1_000, 2_000, 5_000, 10_000)
+CHECK_S = 5.0  # how often held events are looked at for a deadline without a timer
 
 
 def _command(state: EventState, ctx: Context) -> Outcome:
@@ -40,9 +42,10 @@ class Conductor:
     """One task for the events this process holds: fires each one's due deadline."""
 
     def __init__(
-        self, owner: Owner, now: Callable[[], int], grace_ms: int, metrics: Metrics
+        self, owner: Owner, now: Callable[[], int], grace_ms: int, metrics: Metrics, leases: Leases
     ) -> None:
         self._owner = owner
+        self._leases = leases
         self._now = now
         self._metrics = metrics
         self._not_before = now() + grace_ms
@@ -95,8 +98,26 @@ class Conductor:
         self._timers.poke()
 
     async def run(self) -> None:
-        """Fire deadlines until cancelled."""
-        await self._timers.run(self._fire)
+        """Fire deadlines until cancelled; every ``CHECK_S``, re-arm what lost its timer."""
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(self._timers.run(self._fire))
+            tasks.create_task(self._checks())
+
+    async def _checks(self) -> None:
+        while True:
+            await asyncio.sleep(CHECK_S)
+            await guarded("deadline check", self.check)
+
+    async def check(self) -> None:
+        """Re-arm every held event that has no timer from its record (a note lost between
+        Redis and this process, a deadline dropped by a bug): its clock never stops for good."""
+        for event_id in [e for e in self._held if e not in self._timers]:
+            state = await self._owner.store.load(event_id)
+            timer = timer_of(state) if state is not None else None
+            if state is not None and timer is not None and event_id in self._held:
+                log.warning("event %s had no timer for its deadline: armed again", event_id)
+                self._metrics.deadline_failures.inc()
+                self._arm(event_id, state.version, timer)
 
     async def _fire(self, event_id: str) -> None:
         try:
@@ -105,8 +126,8 @@ class Conductor:
         except asyncio.CancelledError:
             raise
         except Fenced:
-            log.warning("event %s is run by another process now", event_id)
-            self.lost(event_id)
+            if not await self._leases.refused(event_id, fence) and event_id in self._held:
+                await self._reload(event_id)  # refused an older fence: we hold a newer one
             return
         except SpeedmeetError as exc:
             if exc.code in ("not_due", "ended", "bad_phase"):

@@ -93,6 +93,20 @@ class Leases:
             await self._store.release(event_id)  # the event ended
             await self._lose(event_id)
 
+    async def refused(self, event_id: str, fence: int | None) -> bool:
+        """A commit under ``fence`` was refused (``Fenced``): whether the event is let go.
+
+        If that is still this process's fence, another process holds the event now: every
+        steward forgets it, and the leases are looked at again at once (a free lease is taken
+        again, with a new fence). A refusal of an older fence changes nothing: this process
+        holds the event under a newer one, and the steward goes on from the record."""
+        if fence is None or self.fences.get(event_id) != fence:
+            return False
+        log.warning("lease of event %s refused (fence %d): another process has it", event_id, fence)
+        await self._lose(event_id)
+        self.poke()
+        return True
+
     async def _expire(self) -> None:
         now = time.monotonic()
         for event_id in [e for e, until in self._until.items() if until <= now]:

@@ -14,6 +14,7 @@ from ..core.logs import reminded
 from ..core.model import EventState
 from ..core.outcome import Outcome
 from ..errors import Fenced, SpeedmeetError
+from ..live.leases import Leases
 from ..live.owner import Context, Owner, guarded
 from ..live.timers import Timers
 from ..people import links
@@ -34,8 +35,10 @@ class Reminders:
         now: Callable[[], int],
         new_token: Callable[[], str],
         base_url: str,
+        leases: Leases,
     ) -> None:
         self._owner = owner
+        self._leases = leases
         self._outbox = outbox
         self._now = now
         self._new_token = new_token
@@ -105,12 +108,12 @@ class Reminders:
             hashes = {pid: links.token_hash(t) for pid, t in tokens.items()}
             return invites.reminder(s, ctx.logs.get("mail", []), hashes, batch, ctx.now)
 
+        fence = self._fences.get(event_id)
         try:
-            outcome = await self._owner.apply(
-                event_id, command, ("mail",), self._fences.get(event_id)
-            )
+            outcome = await self._owner.apply(event_id, command, ("mail",), fence)
         except Fenced:
-            self.lost(event_id)
+            if not await self._leases.refused(event_id, fence):
+                await self._arm(event_id)  # refused an older fence: we hold a newer one
             return
         except SpeedmeetError as exc:
             if exc.code == "not_due":
