@@ -69,6 +69,13 @@ class Unavailable(SpeedmeetError):
     status = 503
 
 
+class Unknown(SpeedmeetError):
+    """A write was sent and its answer never came: it may have been made (``unconfirmed``).
+    Never reported as "nothing was changed"."""
+
+    status = 503
+
+
 class StartupRefused(Exception):
     """The server must not start as configured; the message says why and what to do."""
 

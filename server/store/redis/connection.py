@@ -16,12 +16,14 @@ from urllib.parse import urlparse
 import msgspec
 from redis import asyncio as aioredis
 from redis.asyncio.connection import BlockingConnectionPool
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ...core.model import EventState
-from ...errors import StartupRefused, Unavailable
+from ...errors import StartupRefused, Unavailable, Unknown
 from ...tasks import stop
 from ..base import Note, Subscriber
 from ..sealing import Sealer
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 NOTE = msgspec.json.Decoder(Note)
 
 T = TypeVar("T")
+SOCKET_TIMEOUT_S = 5.0  # how long an answer may take before it is taken for lost
+UNKNOWN_FOR_S = 30.0  # how long a write whose answer was lost is sent again (its key lasts 300 s)
 
 RETRY_FOR_S = 4.0
 
@@ -68,6 +72,31 @@ def client(url: str, **options: Any) -> Any:
     return aioredis.Redis.from_pool(pool)  # the client closes the pool with itself
 
 
+def _maybe_sent(exc: BaseException) -> bool:
+    """Whether a failed call may have reached Redis (and been applied there): everything but a
+    connection that could not be made, a pool with no connection free, or a refusal by Redis."""
+    if isinstance(exc, ReadOnlyError):
+        return False
+    if isinstance(exc, RedisConnectionError):
+        text = str(exc)
+        return not text.startswith(("Error connecting", "No connection available"))
+    return not isinstance(exc, ConnectionRefusedError)
+
+
+def _refusal(unknown: bool) -> Unavailable | Unknown:
+    if unknown:
+        return Unknown(
+            "unconfirmed",
+            "The server could not confirm your change: its database stopped answering while "
+            "it was being saved, so it may have been made. Look before doing it again.",
+        )
+    return Unavailable(
+        "unavailable",
+        "The server cannot reach its database right now; nothing was changed. "
+        "Please try again in a few seconds.",
+    )
+
+
 class Connection:
     """What every part of the Redis store shares: the clients, the key prefix, this process's
     id, the feed's subscriber and the cache of records."""
@@ -79,8 +108,12 @@ class Connection:
         prefix: str = "speedmeet",
         presence_timeout_ms: int = 5000,
         key: str = "",
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.proc = proc
+        self._clock = clock  # of the retries (a test moves it)
+        self._sleep = sleep
         self._key = key
         self._url = url
         self._p = prefix
@@ -101,22 +134,28 @@ class Connection:
         assert self._redis is not None, "the store is not open"
         return self._redis
 
-    async def _do(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
-        """Run ``call``; while Redis cannot be reached, try again for a few seconds."""
-        deadline = time.monotonic() + RETRY_FOR_S
+    async def _do(self, what: str, call: Callable[[], Awaitable[T]], write: bool = False) -> T:
+        """Run ``call``; while Redis cannot be reached, try again for ``RETRY_FOR_S``, then
+        refuse with ``unavailable`` (nothing was changed).
+
+        A ``write`` (every write of this store can be sent twice and applies once) whose
+        answer was lost (a timeout, a connection cut after sending) may have been made: it is
+        sent again until its outcome is known, for up to ``UNKNOWN_FOR_S``, and then refused
+        with ``unknown``, never with "nothing was changed".
+        """
+        started = self._clock()
         delay = 0.05
+        unknown = False
         while True:
             try:
                 return await call()
             except TRANSIENT as exc:
-                if time.monotonic() + delay > deadline:
+                unknown = unknown or (write and _maybe_sent(exc))
+                window = UNKNOWN_FOR_S if unknown else RETRY_FOR_S
+                if self._clock() + delay - started > window:
                     log.warning("redis unreachable for %s: %s", what, exc)
-                    raise Unavailable(
-                        "unavailable",
-                        "The server cannot reach its database right now; nothing was changed. "
-                        "Please try again in a few seconds.",
-                    ) from exc
-                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+                    raise _refusal(unknown) from exc
+                await self._sleep(delay * random.uniform(0.8, 1.2))
                 delay = min(delay * 2, 1.0)
 
     async def open(self) -> None:
@@ -134,8 +173,11 @@ class Connection:
             "socket_keepalive_options": keepalive(),
             "health_check_interval": 10,
             "client_name": f"{self._p}:store:{self.proc}",
+            # the retries are the store's own (``_do``): redis-py would send a command that
+            # timed out again by itself, ten times over, past every bound of ours
+            "retry": Retry(NoBackoff(), 0),
         }
-        self._redis = client(self._url, socket_timeout=5, **common)
+        self._redis = client(self._url, socket_timeout=SOCKET_TIMEOUT_S, **common)
         # the listener waits for notes for as long as it takes: no socket timeout
         self._listener = client(self._url, socket_timeout=None, **common)
         try:
@@ -152,6 +194,7 @@ class Connection:
         self._sweep = self.r.register_script(scripts.SWEEP)
         self._lease = self.r.register_script(scripts.LEASE)
         self._release = self.r.register_script(scripts.RELEASE)
+        self._add_connected = self.r.register_script(scripts.ADD_CONNECTED)
         subscribed = asyncio.get_running_loop().create_future()
         self._task = asyncio.create_task(self._listen(subscribed), name="redis feed")
         await subscribed

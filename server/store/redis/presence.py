@@ -15,12 +15,12 @@ class RedisPresence(Connection):
     async def connect(self, event_id: str, participant_id: str, sid: str) -> bool:
         """Record a socket of this process."""
         argv = [self._p, event_id, participant_id, self.proc, sid]
-        return bool(await self._do("connect", lambda: self._connect(args=argv)))
+        return bool(await self._do("connect", lambda: self._connect(args=argv), write=True))
 
     async def disconnect(self, event_id: str, participant_id: str, sid: str) -> bool:
         """Forget a socket of this process."""
         argv = [self._p, event_id, participant_id, self.proc, sid]
-        return bool(await self._do("disconnect", lambda: self._disconnect(args=argv)))
+        return bool(await self._do("disconnect", lambda: self._disconnect(args=argv), write=True))
 
     async def online(self, event_id: str) -> frozenset[str]:
         """Participants with a socket on a live process."""

@@ -71,7 +71,7 @@ class RedisRecords(Connection):
         return ops
 
     async def _run_commit(self, argv: list[Any], what: str) -> list[int]:
-        result = await self._do(what, lambda: self._commit(args=argv))
+        result = await self._do(what, lambda: self._commit(args=argv), write=True)
         return [int(x) for x in result]
 
     async def create(self, state: EventState) -> None:
@@ -185,7 +185,7 @@ class RedisRecords(Connection):
                     pipe.zadd(f"{p}:archived", {state.id: time.time()})
                 await pipe.execute()
 
-        await self._do("delete", forget)
+        await self._do("delete", forget, write=True)
         self._cache.pop(state.id, None)
 
     async def event_ids(self) -> list[str]:
@@ -226,7 +226,7 @@ class RedisRecords(Connection):
         ev = self._ev(event_id)
         if not await self._do("blob", lambda: self.r.exists(f"{ev}:v")):
             raise Conflict("conflict", f"No event {event_id!r} to keep bytes for.")
-        await self._do("blob", lambda: self.r.hset(f"{ev}:blobs", key, data))
+        await self._do("blob", lambda: self.r.hset(f"{ev}:blobs", key, data), write=True)
 
     async def blob(self, event_id: str, key: str) -> bytes | None:
         """The bytes kept under ``key``."""
@@ -235,4 +235,4 @@ class RedisRecords(Connection):
 
     async def drop_blob(self, event_id: str, key: str) -> None:
         """Forget the bytes kept under ``key``."""
-        await self._do("blob", lambda: self.r.hdel(f"{self._ev(event_id)}:blobs", key))
+        await self._do("blob", lambda: self.r.hdel(f"{self._ev(event_id)}:blobs", key), write=True)

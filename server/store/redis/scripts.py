@@ -122,3 +122,12 @@ if current and string.sub(current, 1, string.len(ARGV[2]) + 1) == ARGV[2] .. ':'
 end
 return 0
 """
+
+# (applied key, hash key, field, value, field, value...): add each value to its counter, once
+# for one applied key however often it is sent
+ADD_CONNECTED = """
+if redis.call('SET', ARGV[1], 1, 'NX', 'EX', 300) then
+  for i = 3, #ARGV, 2 do redis.call('HINCRBY', ARGV[2], ARGV[i], ARGV[i + 1]) end
+end
+return 1
+"""

@@ -3,6 +3,7 @@ counters, next-round previews and the pairing kept for the next round."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -67,18 +68,15 @@ class RedisTransient(Connection):
         return None if raw is None else PREVIEW.decode(raw)
 
     async def add_connected(self, event_id: str, credits: Mapping[Key, int]) -> None:
-        """``HINCRBY`` each counter (fields are JSON ``[room, reporter, peer]``)."""
+        """Add to each counter (fields are JSON ``[room, reporter, peer]``), once: a script
+        with a key of its own, so that sending it again after a lost answer counts nothing
+        twice."""
         if not credits:
             return
-        key = f"{self._ev(event_id)}:connected"
-
-        async def add() -> None:
-            async with self.r.pipeline(transaction=False) as pipe:
-                for k, ms in credits.items():
-                    pipe.hincrby(key, encode(list(k)), ms)
-                await pipe.execute()
-
-        await self._do("connected", add)
+        argv: list[Any] = [f"{self._p}:chg:{uuid.uuid4().hex}", f"{self._ev(event_id)}:connected"]
+        for k, ms in credits.items():
+            argv += [encode(list(k)), ms]
+        await self._do("connected", lambda: self._add_connected(args=argv), write=True)
 
     async def connected(self, event_id: str) -> dict[Key, int]:
         """The event's counters."""
