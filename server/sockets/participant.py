@@ -3,6 +3,7 @@ directory, their profile, stopping and coming back."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -76,6 +77,8 @@ class ParticipantNamespace(Role):
         self.delivery = delivery
         self.devices = DeviceRelay(owner.store, signaling)
         self.readings: dict[str, meter.Reading] = {}  # each socket's last link report
+        self._writes: dict[str, asyncio.Lock] = {}  # each socket's presence, in order
+        self._arrived: set[str] = set()  # sockets recorded online by their greeting
         self.chat = Chat(signaling, owner.now, metrics)
 
     def pid(self, sid: str) -> str:
@@ -94,13 +97,24 @@ class ParticipantNamespace(Role):
         else a round that starts from now on pairs them."""
         pid = ref.participant_id
         assert pid is not None
-        self.delivery.arrived(ref.event_id, pid)
-        if await self.owner.store.connect(ref.event_id, pid, sid):
+        async with self._presence(sid):
+            if sid not in self.who:
+                return  # gone while the greeting waited: nothing of it is to be written
+            self._arrived.add(sid)
+            self.delivery.arrived(ref.event_id, pid)
+            joined = await self.owner.store.connect(ref.event_id, pid, sid)
+        if joined:
             state = await self.owner.store.load(ref.event_id)
             if state is not None:
                 await self.announce(state, pid, online=True)
                 if rooms.may_seat(state, pid):
                     await self.seat(ref.event_id, pid)
+
+    def _presence(self, sid: str) -> asyncio.Lock:
+        """The lock that keeps one socket's presence writes in order: its coming, whenever its
+        greeting runs, and its going (each write may be slow, and may go out on another of
+        the store's connections)."""
+        return self._writes.setdefault(sid, asyncio.Lock())
 
     async def seat(self, event_id: str, pid: str) -> None:
         """Decide the arrival through the owner (once, whichever process runs it first); a
@@ -143,12 +157,19 @@ class ParticipantNamespace(Role):
         """Go offline when the last socket of this participant closes."""
         ref = self.who.get(sid)
         self.readings.pop(sid, None)
-        await super().on_disconnect(sid, reason)
+        await super().on_disconnect(sid, reason)  # from now on its greeting writes nothing
         self.devices.forget(sid)
         if ref is None or ref.participant_id is None:
             return
-        self.delivery.left(ref.event_id, ref.participant_id)
-        if await self.owner.store.disconnect(ref.event_id, ref.participant_id, sid):
+        async with self._presence(sid):  # after its coming, if that is being written
+            if sid not in self._arrived:
+                gone = False  # its greeting never recorded it
+            else:
+                self._arrived.discard(sid)
+                self.delivery.left(ref.event_id, ref.participant_id)
+                gone = await self.owner.store.disconnect(ref.event_id, ref.participant_id, sid)
+        self._writes.pop(sid, None)
+        if gone:
             state = await self.owner.store.load(ref.event_id)
             if state is not None:
                 await self.announce(state, ref.participant_id, online=False)
@@ -156,8 +177,11 @@ class ParticipantNamespace(Role):
     async def present_again(self) -> None:
         """This process had been given up for dead: record every socket it holds again."""
         for sid, ref in list(self.who.items()):
-            if ref.participant_id is not None:
-                await self.owner.store.connect(ref.event_id, ref.participant_id, sid)
+            if ref.participant_id is None:
+                continue
+            async with self._presence(sid):
+                if sid in self._arrived and sid in self.who:  # not one that just left
+                    await self.owner.store.connect(ref.event_id, ref.participant_id, sid)
 
     @acked(Signal)
     async def on_signal(self, sid: str, body: Signal) -> dict[str, Any]:

@@ -142,7 +142,9 @@ async def test_a_write_whose_outcome_stays_unknown_says_so(
     started = time.s
     with pytest.raises(Unknown) as unknown:
         await s.commit(rating(state, 5))
-    assert unknown.value.code == "unconfirmed" and "nothing was changed" not in unknown.value.message
+    assert (
+        unknown.value.code == "unconfirmed" and "nothing was changed" not in unknown.value.message
+    )
     assert lost.calls > 2 and time.s - started >= 30  # sent again for as long as it may land
 
 
