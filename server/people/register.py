@@ -154,6 +154,12 @@ def plan(
                     )
                 )  # fmt: skip
                 bad = True
+        if person is None and "side" not in values and "side" not in g.values:
+            # a new person in a two-sided event has a side, or nobody could ever meet them
+            code, message, params = check_value(state, "side", "")
+            if code:
+                out.problems.append(problem(g, "side", code, message, **params))
+                bad = True
         if bad:
             continue
         if person is None:

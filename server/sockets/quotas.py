@@ -50,8 +50,9 @@ class SocketLimits:
         self._refused: dict[str, tuple[int, float]] = {}  # sid → (refusals, the last's time)
         self._clock = clock
 
-    def check(self, sid: str, event: str, person: str | None) -> None:
-        """Raise ``RateLimited`` when this socket (or person) asks too much."""
+    def check(self, sid: str, event: str, person: tuple[str, str] | None) -> None:
+        """Raise ``RateLimited`` when this socket, or this person (``(event, participant)``:
+        every tab of theirs), asks too much."""
         try:
             if event == "signal":
                 self._signals.check(sid, "signals")

@@ -51,7 +51,8 @@ def acked(kind: type[P]) -> Callable[[Handler[P]], Callable[..., Awaitable[dict[
             event = fn.__name__.removeprefix("on_")
             try:
                 ref = self.who.get(sid)
-                self.limits.check(sid, event, ref.participant_id if ref else None)
+                person = (ref.event_id, ref.participant_id) if ref and ref.participant_id else None
+                self.limits.check(sid, event, person)
                 if len(args) != 1:
                     raise ProtocolError(
                         "bad_payload", "Send exactly one JSON object ({} when there is nothing)."

@@ -66,3 +66,25 @@ def test_a_pause_starts_the_count_again() -> None:
     assert not q.flooding("s1")
     q.forget("s1")
     assert not q.flooding("s1")
+
+
+def test_a_person_s_budget_is_theirs_in_their_event_only() -> None:
+    """Help and chat are limited per person: ``p1`` of one event is not ``p1`` of another (on
+    main they shared one budget)."""
+    clock = Clock()
+    q = SocketLimits(
+        Rate(5, 10, clock=clock),
+        Rate(60, 300, clock=clock),
+        20,
+        Metrics(),
+        chat=Rate(1, 1, clock=clock),
+        clock=clock,
+    )
+    q.check("s1", "help", ("event-a", "p1"))
+    q.check("s2", "help", ("event-b", "p1"))  # another person
+    with pytest.raises(RateLimited):
+        q.check("s3", "help", ("event-a", "p1"))  # the same person, from another tab
+    q.check("s1", "chat", ("event-a", "p1"))
+    q.check("s2", "chat", ("event-b", "p1"))
+    with pytest.raises(RateLimited):
+        q.check("s3", "chat", ("event-a", "p1"))

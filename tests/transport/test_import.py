@@ -266,3 +266,29 @@ async def test_nobody_is_removed_once_the_event_has_started(server: Running) -> 
         "PATCH", f"/api/events/{ev.id}/participants/{rows[0]['id']}", json={"side": "solution"}
     )
     assert status == 400 and body["error"]["problems"][0]["code"] == "side_locked"
+
+
+async def test_a_person_with_no_side_is_refused_in_a_two_sided_event(server: Running) -> None:
+    """On main a JSON row without a side was registered in a two-sided event (side ""), and
+    that person could never be paired; a file without the column the same. An open event has
+    no sides: nobody needs one."""
+    ev = await server.event()
+    status, body = await server.api(
+        "POST", f"/api/events/{ev.id}/participants", json=[{"name": "Nobody's side"}]
+    )
+    assert status == 400 and body["error"]["field"] == "side", body
+    assert body["error"]["problems"][0]["code"] == "bad_side"
+    status, body = await server.api(
+        "POST",
+        f"/api/events/{ev.id}/participants",
+        data="name;organisation\nSans Collège;Mairie\n".encode(),
+        headers={"Content-Type": "text/csv"},
+    )
+    assert status == 400 and body["error"]["field"] == "side", body
+    _, people = await server.api("GET", f"/api/events/{ev.id}/participants")
+    assert people == []
+    opened = await server.event(matching={"mode": "open"})
+    status, rows = await server.api(
+        "POST", f"/api/events/{opened.id}/participants", json=[{"name": "Anyone"}]
+    )
+    assert status == 201 and rows[0]["side"] == "", rows

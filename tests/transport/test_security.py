@@ -384,3 +384,17 @@ async def test_a_client_that_stops_reading_is_disconnected_not_buffered(
     assert 0 < peak_bytes <= 2_000_000
     _, metrics = await server.api("GET", "/metrics")
     assert "speedmeet_slow_consumers_total 1.0" in metrics
+
+
+async def test_one_person_s_help_budget_is_not_another_event_s(server: Running) -> None:
+    """The help cooldown is per person: on main it was keyed by the bare participant id, and
+    ``p1`` of one event spent the budget of ``p1`` in every other event."""
+    first = await server.event(PEOPLE[:2])
+    second = await server.event(PEOPLE[:2])
+    a = await server.connect("/participant", first.person(0)[1])
+    b = await server.connect("/participant", second.person(0)[1])
+    assert first.person(0)[0] == second.person(0)[0] == "p1"
+    assert (await a.call("help", {"text": "no sound"}))["ok"]
+    assert (await b.call("help", {"text": "no sound either"}))["ok"]
+    again = await a.call("help", {"text": "still no sound"})
+    assert again["ok"] is False and again["error"]["code"] == "rate_limited"
