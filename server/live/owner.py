@@ -9,9 +9,10 @@ event keeps such retries rare.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,13 +58,26 @@ class Owner:
         self.store = store
         self.now = now
         self.metrics = metrics
-        self._locks: dict[str, asyncio.Lock] = {}
+        # each event's lock and how many hold or wait for it: kept only while some do
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         # told when this process commits an event's end (the summary e-mails arm on it)
         self.on_end: list[Callable[[EventState], None]] = []
 
-    def lock(self, event_id: str) -> asyncio.Lock:
-        """The lock that serialises this process's changes to one event."""
-        return self._locks.setdefault(event_id, asyncio.Lock())
+    @contextlib.asynccontextmanager
+    async def lock(self, event_id: str) -> AsyncIterator[None]:
+        """Serialise this process's changes to one event (the lock is forgotten once nobody
+        holds or waits for it: one lock per event busy now, not per event ever changed)."""
+        lock, users = self._locks.get(event_id) or (asyncio.Lock(), 0)
+        self._locks[event_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[event_id]
+            if users <= 1:
+                del self._locks[event_id]
+            else:
+                self._locks[event_id] = (lock, users - 1)
 
     async def get(self, event_id: str) -> EventState:
         """The event, or ``NotFound``."""

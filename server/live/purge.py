@@ -33,7 +33,7 @@ class Purge:
             return []
         store, now = self._owner.store, self._owner.now()
         found = []
-        for event_id in await store.event_ids():
+        for event_id in await store.ended_between(0, now - self._days * retention.DAY_MS):
             state = await store.load(event_id)
             if state is not None and retention.due(state, now, self._days):
                 found.append(event_id)

@@ -72,7 +72,8 @@ class Summaries:
         if not self.automatic:
             return
         store, now = self._owner.store, self._owner.now()
-        for event_id in await store.event_ids():
+        first = now - recaps.CATCH_UP_MS - self.after_minutes * recaps.MINUTE_MS
+        for event_id in await store.ended_between(first, now):
             state = await store.load(event_id)
             due = recaps.due_at(state, self.after_minutes) if state is not None else None
             if due is None or now - due > recaps.CATCH_UP_MS or event_id in self._timers:

@@ -36,14 +36,18 @@ def ended_at(state: EventState) -> int | None:
     return max(ends, default=state.created_at)
 
 
+def since(state: EventState) -> int | None:
+    """What the event's retention counts from: its end, or, while it has not ended, its
+    announced start (``None``: neither; kept until an organiser deletes it). The stores index
+    events by it (``RecordStore.ended_between``), so that a sweep reads only events due."""
+    ended = ended_at(state)
+    return ended if ended is not None else state.settings.starts_at
+
+
 def forget_at(state: EventState, days: int) -> int | None:
     """When the event's personal data is due to be forgotten (``None``: never by itself)."""
-    if days <= 0:
-        return None
-    since = ended_at(state)
-    if since is None:
-        since = state.settings.starts_at
-    return None if since is None else since + days * DAY_MS
+    start = since(state)
+    return None if days <= 0 or start is None else start + days * DAY_MS
 
 
 def due(state: EventState, now: int, days: int) -> bool:

@@ -139,6 +139,11 @@ class RecordStore(Protocol):
     async def live_ids(self) -> list[str]:
         """Events that have not ended, oldest first."""
 
+    async def ended_between(self, first: int, last: int) -> list[str]:
+        """Events whose end — or, while one has not ended, its announced start
+        (``retention.since``) — falls between ``first`` and ``last`` (epoch ms): what the
+        hourly sweeps read instead of every event."""
+
     async def resolve(self, token: str) -> TokenRef | None:
         """What a secret link's token opens, or ``None``."""
 

@@ -25,6 +25,7 @@ from ..core.matching import RoundPlan
 from ..core.model import Entry, EventState, LinkStats, Phase, TokenRef
 from ..errors import Conflict, Damaged, StartupRefused, Unavailable
 from ..people.links import token_hash
+from ..results import retention
 from ..results.meter import Key
 from .base import Change, Note, Subscriber
 from .parts import diff
@@ -228,6 +229,15 @@ class EmbeddedStore:
     async def live_ids(self) -> list[str]:
         """Events that have not ended."""
         return [e.id for e in self._events.values() if e.clock.phase is not Phase.ENDED]
+
+    async def ended_between(self, first: int, last: int) -> list[str]:
+        """Events whose retention counts from a time between ``first`` and ``last`` (every
+        event is in memory here: no index is needed to find them)."""
+        return [
+            e.id
+            for e in self._events.values()
+            if (at := retention.since(e)) is not None and first <= at <= last
+        ]
 
     async def resolve(self, token: str) -> TokenRef | None:
         """What a token opens."""

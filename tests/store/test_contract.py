@@ -294,6 +294,30 @@ async def test_events_oldest_first_and_ended_ones_are_not_live(store: Store) -> 
     assert await store.event_ids() == ["b", "a", "c"]
 
 
+async def test_events_found_by_when_their_retention_counts_from(store: Store, reopen: Open) -> None:
+    """``ended_between``: by the end of an event, or the announced start of one that has not
+    ended; followed through a new start time, the end, a deletion and a reopening."""
+    plain = new_event("plain")  # no start time, not ended: kept until deleted
+    dated = new_event("dated")
+    dated = msgspec.structs.replace(
+        dated, settings=msgspec.structs.replace(dated.settings, starts_at=5_000)
+    )
+    await store.create(plain)
+    await store.create(dated)
+    assert await store.ended_between(0, 10_000) == ["dated"]
+    later = msgspec.structs.replace(dated.settings, starts_at=50_000)
+    dated = await step(store, dated, settings=later)
+    assert await store.ended_between(0, 10_000) == []
+    assert await store.ended_between(40_000, 60_000) == ["dated"]
+    plain = await step(store, plain, clock=Clock(phase=Phase.ENDED, rounds=3, ended_at=20_000))
+    assert await store.ended_between(0, 60_000) == ["plain", "dated"]
+    await store.close()
+    again = await reopen()
+    assert await again.ended_between(15_000, 25_000) == ["plain"]
+    await again.delete(plain)
+    assert await again.ended_between(0, 60_000) == ["dated"]
+
+
 async def test_tokens_resolve(store: Store) -> None:
     await store.create(new_event("ev1"))
     await store.create(new_event("ev2"))

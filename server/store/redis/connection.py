@@ -22,9 +22,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from ...core.model import EventState
 from ...errors import StartupRefused, Unavailable, Unknown
 from ...tasks import stop
+from .. import cache
 from ..base import Note, Subscriber
 from ..sealing import Sealer
 from . import scripts
@@ -110,6 +110,7 @@ class Connection:
         key: str = "",
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        cache_parts: int = cache.PARTS,
     ) -> None:
         self.proc = proc
         self._clock = clock  # of the retries (a test moves it)
@@ -123,7 +124,7 @@ class Connection:
         self._listener: Any = None
         self._subscriber: Subscriber | None = None
         self._task: asyncio.Task[None] | None = None
-        self._cache: dict[str, EventState] = {}
+        self._cache = cache.Records(cache_parts)
         self._beaten = False
 
     def _ev(self, event_id: str) -> str:

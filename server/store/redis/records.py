@@ -4,6 +4,7 @@ forgotten events and the link index."""
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from typing import Any
@@ -12,6 +13,7 @@ from ...core.logs import LOGS, Log
 from ...core.model import Entry, EventState, Phase, TokenRef
 from ...errors import Conflict, Damaged, Fenced
 from ...people.links import token_hash
+from ...results import retention
 from ..base import Change, by_log
 from ..parts import (
     CLOCK,
@@ -61,6 +63,12 @@ class RedisRecords(Connection):
                 ops += ["ZADD", f"{self._p}:live", state.id, state.created_at]
         if delta.ended:
             ops += ["ZREM", f"{self._p}:live", state.id, ""]
+        if new or delta.meta is not None or delta.clock is not None:
+            since = retention.since(state)  # the start time or the end may have moved
+            if since is None:
+                ops += ["ZREM", f"{self._p}:retain", state.id, ""]
+            else:
+                ops += ["ZADD", f"{self._p}:retain", state.id, since]
         return ops
 
     def _entry_ops(self, event_id: str, entries: Any) -> list[Any]:
@@ -82,14 +90,14 @@ class RedisRecords(Connection):
         code, _ = await self._run_commit(argv, "create")
         if code != 1:
             raise Conflict("exists", f"An event {state.id!r} already exists.")
-        self._cache[state.id] = state
+        self._cache.put(state)
 
     async def load(self, event_id: str) -> EventState | None:
         """The latest version: from the cache when Redis still has that version."""
         ev = self._ev(event_id)
         raw = await self._do("load", lambda: self.r.get(f"{ev}:v"))
         if raw is None:
-            self._cache.pop(event_id, None)
+            self._cache.drop(event_id)
             return None
         cached = self._cache.get(event_id)
         if cached is not None and cached.version == int(raw):
@@ -121,7 +129,7 @@ class RedisRecords(Connection):
                 "damaged",
                 "This event's stored data cannot be read; the server's log names what is wrong.",
             ) from exc
-        self._cache[event_id] = state
+        self._cache.put(state)
         return state
 
     async def commit(self, change: Change) -> None:
@@ -145,12 +153,12 @@ class RedisRecords(Connection):
         if code == -2:
             raise Conflict("conflict", f"No event {event_id!r} to change.")
         if code == -1:
-            self._cache.pop(event_id, None)
+            self._cache.drop(event_id)
             raise Conflict(
                 "conflict", f"Event {event_id!r} is at version {stored}, not {change.base.version}."
             )
         if new is not None:
-            self._cache[event_id] = new
+            self._cache.put(new)
 
     async def check(self) -> None:
         """Raise unless Redis takes a write now."""
@@ -179,6 +187,7 @@ class RedisRecords(Connection):
         async def forget() -> None:
             async with self.r.pipeline(transaction=True) as pipe:
                 pipe.delete(*keys).zrem(f"{p}:events", state.id).zrem(f"{p}:live", state.id)
+                pipe.zrem(f"{p}:retain", state.id)
                 pipe.hdel(f"{p}:tokens", *hashes)
                 if keep is not None:
                     pipe.hset(f"{p}:archive", state.id, keep)
@@ -186,7 +195,7 @@ class RedisRecords(Connection):
                 await pipe.execute()
 
         await self._do("delete", forget, write=True)
-        self._cache.pop(state.id, None)
+        self._cache.drop(state.id)
 
     async def event_ids(self) -> list[str]:
         """Every event's id, oldest first."""
@@ -197,6 +206,29 @@ class RedisRecords(Connection):
         """Events that have not ended, oldest first."""
         ids = await self._do("live", lambda: self.r.zrange(f"{self._p}:live", 0, -1))
         return [i.decode() for i in ids]
+
+    async def ended_between(self, first: int, last: int) -> list[str]:
+        """Events whose retention counts from a time between ``first`` and ``last`` (the
+        sorted set ``P:retain``, kept by every commit)."""
+        key = f"{self._p}:retain"
+        ids = await self._do("retain", lambda: self.r.zrangebyscore(key, first, last))
+        return [i.decode() for i in ids]
+
+    async def open(self) -> None:
+        """Connect, then index the events written before the index was kept (once)."""
+        await super().open()
+        key, done = f"{self._p}:retain", f"{self._p}:retain:indexed"
+        if await self._do("retain", lambda: self.r.exists(done)):
+            return
+        for event_id in await self.event_ids():
+            try:
+                state = await self.load(event_id)
+            except Damaged:
+                continue  # named in the log; an operator looks at it
+            since = retention.since(state) if state is not None else None
+            if since is not None:
+                await self._do("retain", functools.partial(self.r.zadd, key, {event_id: since}))
+        await self._do("retain", lambda: self.r.set(done, 1))
 
     async def archived(self, event_id: str) -> bytes | None:
         """What was kept of a forgotten event."""
