@@ -149,6 +149,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     finally:
         await store.close()
+        owner.pools.close()
 
 
 def add_commands(parser: argparse.ArgumentParser) -> None:

@@ -247,3 +247,4 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
         await app[ECHO].close()
         await manager.close(app[SIO])
         await owner.store.close()
+        owner.pools.close()

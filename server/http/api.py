@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import msgspec
@@ -247,7 +246,7 @@ async def add_wishes(request: web.Request) -> web.Response:
 async def planned(request: web.Request, state: EventState) -> dict[str, Any]:
     """``schedule`` computed in a worker thread (a whole plan of a big event takes seconds)."""
     online = await request.app[OWNER].store.online(state.id)
-    return await asyncio.get_running_loop().run_in_executor(None, schedule.schedule, state, online)
+    return await request.app[OWNER].pools.work(schedule.schedule, state, online)
 
 
 @routes.get("/api/events/{id}/schedule")

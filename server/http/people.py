@@ -79,7 +79,7 @@ async def _given(
     request: web.Request,
 ) -> tuple[list[register.Given], list[spreadsheet.Problem], spreadsheet.Sheet | None]:
     if request.content_type in CSV_TYPES:
-        sheet = spreadsheet.read(await request.read())
+        sheet = await request.app[OWNER].pools.work(spreadsheet.read, await request.read())
         return _sheet_given(sheet), sheet.problems, sheet
     given, problems = _json_given(await body_json(request))
     return given, problems, None
@@ -138,7 +138,7 @@ async def add_participants(request: web.Request) -> web.Response:
     cap = request.app[SETTINGS].max_participants
     # a file whose header is unusable has no rows worth checking
     sheet_bad = any(p.code in register.SHEET_CODES for p in problems)
-    planned = register.plan(state, given if not sheet_bad else [], cap)
+    planned = await owner.pools.work(register.plan, state, given if not sheet_bad else [], cap)
     if request.query.get("dry_run", "") not in ("", "0", "false", "no"):
         return json_response(preview(planned, problems, sheet))
     if problems:

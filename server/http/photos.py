@@ -4,7 +4,6 @@ served from this server to whoever may see that person."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -53,9 +52,8 @@ async def _upload(request: web.Request, event_id: str, pid: str, actor: str) -> 
     settings = request.app[SETTINGS]
     request.app[UPLOADS].check((event_id, pid), "photo uploads")
     raw = await _body(request, settings.photo_max_bytes)
-    loop = asyncio.get_running_loop()
-    data, digest = await loop.run_in_executor(
-        None, photos.prepare, raw, settings.photo_pixels, settings.photo_max_bytes
+    data, digest = await request.app[OWNER].pools.work(
+        photos.prepare, raw, settings.photo_pixels, settings.photo_max_bytes
     )
     result = await keep_photo(request.app[OWNER], event_id, pid, data, digest, actor)
     return json_response(result, status=201)

@@ -8,7 +8,6 @@ nowhere.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -36,20 +35,23 @@ async def _inputs(request: web.Request, state: EventState) -> tuple[list[Entry],
     return await store.entries(state.id, "feedback"), await store.connected(state.id)
 
 
-async def _off_loop(fn: Callable[..., T], *args: Any) -> T:
-    """Run a computation over a whole event in a worker thread (a big event takes a while)."""
-    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+async def _off_loop(request: web.Request, fn: Callable[..., T], *args: Any) -> T:
+    """Run a computation over a whole event in the work pool (a big event takes a while; the
+    event's own commands do not wait behind it)."""
+    return await request.app[OWNER].pools.work(fn, *args)
 
 
 async def report_of(request: web.Request, state: EventState) -> dict[str, Any]:
     """The organiser's figures (``figures.report``)."""
     feedback, counters = await _inputs(request, state)
-    return await _off_loop(figures.report, state, feedback, counters)
+    return await _off_loop(request, figures.report, state, feedback, counters)
 
 
 async def _table(request: web.Request, state: EventState) -> list[list[exports.Value]]:
     feedback, counters = await _inputs(request, state)
-    return await _off_loop(exports.rows, state, feedback, counters, request.app[SETTINGS].tz())
+    return await _off_loop(
+        request, exports.rows, state, feedback, counters, request.app[SETTINGS].tz()
+    )
 
 
 def _download(body: bytes, content_type: str, name: str) -> web.Response:
@@ -64,13 +66,15 @@ def _download(body: bytes, content_type: str, name: str) -> web.Response:
 async def csv_response(request: web.Request, state: EventState) -> web.Response:
     """``meetings.csv``: ``?sep=semicolon`` for spreadsheets set up in French."""
     delimiter = ";" if request.query.get("sep") in ("semicolon", ";") else ","
-    body = exports.to_csv(await _table(request, state), delimiter)
+    body = await _off_loop(request, exports.to_csv, await _table(request, state), delimiter)
     return _download(body, "text/csv", f"meetings-{state.id}.csv")
 
 
 async def xlsx_response(request: web.Request, state: EventState) -> web.Response:
     """``meetings.xlsx``."""
-    body = await _off_loop(exports.to_xlsx, await _table(request, state), state.settings.title)
+    body = await _off_loop(
+        request, exports.to_xlsx, await _table(request, state), state.settings.title
+    )
     return _download(body, XLSX, f"meetings-{state.id}.xlsx")
 
 

@@ -108,8 +108,8 @@ class Board:
         stats = await store.stats(event_id)
         helped = await self.open_help(event_id, watch)
         now = self._owner.now()
-        payload = await asyncio.get_running_loop().run_in_executor(
-            None, overview.board_payload, state, online, stats, helped, now, self._rules
+        payload = await self._owner.pools.work(
+            overview.board_payload, state, online, stats, helped, now, self._rules
         )
         messages = await self._board(event_id, watch, payload)
         waiting = _waiting_for_a_round(state, online, payload["waiting"])
@@ -164,10 +164,9 @@ class Board:
     ) -> list[Message]:
         """Everyone's card for the next round (``only`` them, when given: who waits during a
         round; the others get theirs in the break)."""
-        loop = asyncio.get_running_loop()
         left = state.settings.rounds - state.clock.round
-        plan = await loop.run_in_executor(
-            None, lambda: matching.pair_round(rooms.match_input(state, online, left))
+        plan = await self._owner.pools.work(
+            lambda: matching.pair_round(rooms.match_input(state, online, left))
         )
         store = self._owner.store
         current = await store.load(state.id)

@@ -30,6 +30,7 @@ from ..results import figures, retention, summary
 from ..store import Change, Note, Store
 from ..store.base import note_of
 from ..store.parts import link_hashes
+from .pools import Pools
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,11 @@ Command = Callable[[EventState, Context], Outcome]
 class Owner:
     """Every change to an event goes through ``apply``."""
 
-    def __init__(self, store: Store, now: Callable[[], int], metrics: Metrics) -> None:
+    def __init__(
+        self, store: Store, now: Callable[[], int], metrics: Metrics, pools: Pools | None = None
+    ) -> None:
         self.store = store
+        self.pools = pools or Pools()
         self.now = now
         self.metrics = metrics
         # each event's lock and how many hold or wait for it: kept only while some do
@@ -98,14 +102,14 @@ class Owner:
         ``needs``: ``"online"``, ``"plan"`` and the logs (``"help"``, ``"feedback"``…) the
         command reads. ``fence``: the caller's lease on the event (the conductor): the commit is
         refused (``Fenced``) if another process has taken the event since. The command runs in
-        a worker thread: pairing a big round must not stall the loop.
+        the command pool: pairing a big round must not stall the loop, nor wait behind a
+        report.
         """
-        loop = asyncio.get_running_loop()
         async with self.lock(event_id):
             for attempt in range(ATTEMPTS):
                 state = await self.get(event_id)
                 ctx = await self._context(state, needs)
-                outcome = await loop.run_in_executor(None, command, state, ctx)
+                outcome = await self.pools.command(command, state, ctx)
                 try:
                     await self._commit(state, outcome, fence)
                 except Conflict:
@@ -161,8 +165,7 @@ class Owner:
     async def _send_summaries(self, state: EventState) -> None:
         feedback = await self.store.entries(state.id, "feedback")
         counters = await self.store.connected(state.id)
-        loop = asyncio.get_running_loop()
-        messages = await loop.run_in_executor(None, summary.summaries, state, feedback, counters)
+        messages = await self.pools.work(summary.summaries, state, feedback, counters)
         await self.publish(state, messages)
 
     async def update(self, event_id: str, change: Callable[[EventState], EventState]) -> EventState:
@@ -191,8 +194,7 @@ class Owner:
             state = await self._stopped(event_id, "forget its people")
             feedback = await self.store.entries(event_id, "feedback")
             counters = await self.store.connected(event_id)
-            loop = asyncio.get_running_loop()
-            report = await loop.run_in_executor(None, figures.report, state, feedback, counters)
+            report = await self.pools.work(figures.report, state, feedback, counters)
             kept = retention.anonymised(report, state, self.now())
             await self._drop(state, msgspec.json.encode(kept))
             self.metrics.forgotten.inc()

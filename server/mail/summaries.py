@@ -150,9 +150,8 @@ class Summaries:
         store = self._owner.store
         feedback = await store.entries(event_id, "feedback")
         counters = await store.connected(event_id)
-        loop = asyncio.get_running_loop()
-        contents = await loop.run_in_executor(
-            None, summary.summaries_of, state, feedback, counters, queued
+        contents = await self._owner.pools.work(
+            summary.summaries_of, state, feedback, counters, queued
         )
         jobs = []
         for pid in queued:

@@ -23,7 +23,7 @@ from ..core.model import EventState, Participant, Phase, Wish, next_person_numbe
 from ..core.outcome import bump, squash
 from ..errors import ProtocolError
 from . import links, profiles, wishes
-from .fields import EDITABLE, check_value, holder, normal_value
+from .fields import EDITABLE, Holders, check_value, normal_value
 from .spreadsheet import Cell, Problem
 
 
@@ -75,14 +75,27 @@ def problem(g: Given, where: str, code: str, message: str, **params: object) -> 
     )
 
 
-def _match(state: EventState, g: Given, email: str, name: str) -> Participant | None:
-    people = state.participants.values()
-    if email:
-        return holder(state, email)
-    if "email" in g.values:
-        return None  # an empty e-mail cell: match by name only among people without one
-    named = [p for p in people if not p.email and p.name.casefold() == name.casefold()]
-    return named[0] if len(named) == 1 else None
+class _Known:
+    """The people registered, indexed once for the rows' look-ups: by e-mail, and by name
+    among those without one (a plan is linear in rows and people, not their product)."""
+
+    def __init__(self, state: EventState) -> None:
+        people = state.participants.values()
+        self.holders = Holders(people)
+        self._nameless: dict[str, list[Participant]] = {}
+        for p in people:
+            if not p.email:
+                self._nameless.setdefault(p.name.casefold(), []).append(p)
+
+    def match(self, g: Given, email: str, name: str) -> Participant | None:
+        """Who a row is: the holder of its e-mail; without one, the only person without an
+        e-mail who has its name."""
+        if email:
+            return self.holders.get(email)
+        if "email" in g.values:
+            return None  # an empty e-mail cell: match by name only among people without one
+        named = self._nameless.get(name.casefold(), [])
+        return named[0] if len(named) == 1 else None
 
 
 def plan(
@@ -98,6 +111,7 @@ def plan(
     seen_email: dict[str, int] = {}
     seen_person: dict[str, int] = {}
     next_id = next_person_number(state)
+    known = _Known(state)
     for g in given:
         values: dict[str, Any] = {}
         bad = False
@@ -128,8 +142,8 @@ def plan(
                 )  # fmt: skip
                 bad = True
             seen_email.setdefault(email.casefold(), where)
-        person = _match(state, g, email, values.get("name", "")) if update else None
-        if not update and email and holder(state, email) is not None:
+        person = known.match(g, email, values.get("name", "")) if update else None
+        if not update and email and known.holders.get(email) is not None:
             message = "someone registered already has this e-mail."
             out.problems.append(problem(g, "email", "email_taken", message, value=email))
             bad = True
@@ -210,7 +224,9 @@ def _plan_wishes(state: EventState, given: Sequence[Given], out: Planned) -> Non
         whom[g.row] = p
     for g, p in out.unchanged:
         whom[g.row] = p
-    everyone = {**state.participants, **{p.id: p for p in whom.values()}}
+    everyone = wishes.References(
+        {**state.participants, **{p.id: p for p in whom.values()}}.values()
+    )
     refreshed: set[int] = set()
     for g in given:
         person = whom.get(g.row)
@@ -223,7 +239,7 @@ def _plan_wishes(state: EventState, given: Sequence[Given], out: Planned) -> Non
                 message = f"unknown level {level!r} in {ref!r} (use must, like or no)."
                 out.problems.append(problem(g, "wishes", "bad_wish_level", message, value=ref))
                 continue
-            other = wishes.find_person(list(everyone.values()), target)
+            other = everyone.find(target)
             if other is None:
                 message = f"nobody matches {target!r} (give an id, an e-mail or a name)."
                 out.problems.append(problem(g, "wishes", "unknown_wish", message, value=target))

@@ -4,7 +4,7 @@ directory (``directory.set_wish``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import get_args
 
 from ..core.model import EventState, Participant, Wish, WishLevel, wish_key
@@ -21,13 +21,28 @@ def parse(ref: str) -> tuple[str, str]:
     return level.strip().lower() or "like", target.strip()
 
 
-def find_person(people: Sequence[Participant], ref: str) -> Participant | None:
-    """The person an id, an e-mail (any case) or an exact, unique name designates."""
-    for p in people:
-        if ref and (ref == p.id or (p.email and ref.casefold() == p.email.casefold())):
-            return p
-    matches = [p for p in people if p.name == ref]
-    return matches[0] if len(matches) == 1 else None
+class References:
+    """Whom a wish's reference names among some people: an id, an e-mail (any case) or an
+    exact name that only one of them holds. Indexed once, then a look-up per reference."""
+
+    def __init__(self, people: Iterable[Participant]) -> None:
+        self._keys: dict[str, Participant] = {}  # by id, and by e-mail (casefolded)
+        self._names: dict[str, list[Participant]] = {}
+        for p in people:
+            self._keys.setdefault(p.id, p)
+            if p.email:  # an address holds an @, an id never: the two cannot meet
+                self._keys.setdefault(p.email.casefold(), p)
+            self._names.setdefault(p.name, []).append(p)
+
+    def find(self, ref: str) -> Participant | None:
+        """The person ``ref`` designates, if exactly one."""
+        if not ref:
+            return None
+        found = self._keys.get(ref) or self._keys.get(ref.casefold())
+        if found is not None:
+            return found
+        named = self._names.get(ref, [])
+        return named[0] if len(named) == 1 else None
 
 
 def _bad(row: int, field: str, message: str) -> ProtocolError:

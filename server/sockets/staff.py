@@ -83,7 +83,10 @@ class Staff(Role):
         online = await store.online(state.id)
         stats = await store.stats(state.id)
         helped = logs.open_help(await store.entries(state.id, "help"))
-        return overview.board_payload(state, online, stats, helped, self.owner.now(), self.rules)
+        now = self.owner.now()
+        return await self.owner.pools.work(
+            overview.board_payload, state, online, stats, helped, now, self.rules
+        )
 
     async def welcome(self, sid: str, ref: TokenRef, state: EventState) -> None:
         """Send the clock and the whole board, as of this version of the event (or later), and

@@ -4,6 +4,7 @@ only while someone holds or waits for it."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import msgspec
 
@@ -41,3 +42,23 @@ async def test_changes_to_one_event_still_wait_for_each_other() -> None:
     await asyncio.gather(first, second)
     assert store.calls["commit"] == 2 and owner._locks == {}
     await store.close()
+
+
+async def test_commands_do_not_wait_behind_reports() -> None:
+    """Every command ran on the default thread pool, which also ran schedules, reports, files,
+    boards and summaries: a few downloads on a 2-core machine delayed the clock's moves."""
+    store = Faulty()
+    await store.open()
+    owner = Owner(store, FakeClock(), Metrics())
+    await store.create(event(["c1", "s1"]))
+    release = threading.Event()
+    reports = [asyncio.create_task(owner.pools.work(release.wait)) for _ in range(8)]
+    try:
+        async with asyncio.timeout(5):
+            await owner.apply("ev1", lambda s, c: notice(s, "the doors open", c.now, "host"))
+        assert not any(r.done() for r in reports)  # the work pool was full all along
+    finally:
+        release.set()
+        await asyncio.gather(*reports)
+        owner.pools.close()
+        await store.close()
