@@ -259,6 +259,7 @@ class MailBatch(msgspec.Struct, frozen=True, kw_only=True, tag="mail_batch"):
     at: int
     count: int
     for_start: int | None = None
+    proc: str = ""  # the process that sends them ("": an earlier version's)
 
 
 # What only accumulates: kept in append-only logs of the event, beside the decided record.

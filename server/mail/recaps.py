@@ -38,9 +38,17 @@ def due_at(state: EventState, after_minutes: int) -> int | None:
     return None if ended is None else ended + after_minutes * MINUTE_MS
 
 
-def send(state: EventState, hashes: Mapping[str, str], batch: str, now: int, actor: str) -> Outcome:
+def send(
+    state: EventState,
+    hashes: Mapping[str, str],
+    batch: str,
+    now: int,
+    actor: str,
+    proc: str = "",
+) -> Outcome:
     """New summary links for ``hashes``' people (``{participant id: new hash}``; a summary link
-    sent earlier stops working, their own link does not), and their e-mails queued."""
+    sent earlier stops working, their own link does not), and their e-mails queued, to be sent
+    by the process ``proc``."""
     if state.clock.phase is not Phase.ENDED:
         raise UserError(
             "not_ended", "The event has not ended yet: summaries are sent once it has ended."
@@ -51,7 +59,7 @@ def send(state: EventState, hashes: Mapping[str, str], batch: str, now: int, act
     new = bump(state, participants=people)
     entries: list[Entry] = [
         AuditEntry(at=now, actor=actor, action="send_summary", detail=str(len(hashes))),
-        MailBatch(kind="summary", batch=batch, at=now, count=len(hashes)),
+        MailBatch(kind="summary", batch=batch, at=now, count=len(hashes), proc=proc),
     ]
     entries += [
         MailStatus(participant=pid, kind="summary", status="queued", at=now, batch=batch)
@@ -67,6 +75,7 @@ def automatic(
     batch: str,
     now: int,
     after_minutes: int,
+    proc: str = "",
 ) -> Outcome:
     """The summaries of the event's end, if they are due now and no process sent them yet
     (``hashes`` holds a new link for everyone with an e-mail, some maybe unused)."""
@@ -78,7 +87,39 @@ def automatic(
     if logs.summaries_sent(mail_log):
         raise UserError("not_due", "The summaries of this event were sent already.")
     to, _ = recipients(state, None)
-    return send(state, {pid: hashes[pid] for pid in to}, batch, now, "clock")
+    return send(state, {pid: hashes[pid] for pid in to}, batch, now, "clock", proc)
+
+
+def abandoned(mail_log: Iterable[Entry], alive: frozenset[str]) -> list[str]:
+    """Whose summary e-mail is still queued by a process that is gone (it stopped, or died,
+    before its mail server took it): to be sent again, by a process alive."""
+    entries = list(mail_log)
+    senders = {e.batch: e.proc for e in entries if isinstance(e, MailBatch) and e.kind == "summary"}
+    return [
+        pid
+        for pid, status in logs.mail_status(entries, ("summary",)).items()
+        if status.status == "queued" and senders.get(status.batch, "") not in alive
+    ]
+
+
+def resume(
+    state: EventState,
+    mail_log: Iterable[Entry],
+    alive: frozenset[str],
+    hashes: Mapping[str, str],
+    batch: str,
+    now: int,
+    proc: str,
+) -> Outcome:
+    """The summaries a process that is gone left queued, queued again for ``proc`` (new summary
+    links: the old ones were never sent). Once: committed on the version read, a process racing
+    this one finds them queued by a process alive and takes up nothing."""
+    pids = abandoned(mail_log, alive)
+    if not pids:
+        raise UserError("not_due", "No summary e-mail waits for a process that is gone.")
+    return send(
+        state, {pid: hashes[pid] for pid in pids if pid in hashes}, batch, now, "clock", proc
+    )
 
 
 def mutual_peers(summary: Mapping[str, Any]) -> list[tuple[int, dict[str, Any]]]:

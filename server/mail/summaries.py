@@ -73,13 +73,19 @@ class Summaries:
             return
         store, now = self._owner.store, self._owner.now()
         first = now - recaps.CATCH_UP_MS - self.after_minutes * recaps.MINUTE_MS
+        alive = await store.alive()
         for event_id in await store.ended_between(first, now):
             state = await store.load(event_id)
             due = recaps.due_at(state, self.after_minutes) if state is not None else None
             if due is None or now - due > recaps.CATCH_UP_MS or event_id in self._timers:
                 continue
-            if not logs.summaries_sent(await store.entries(event_id, "mail")):
+            mail = await store.entries(event_id, "mail")
+            if not logs.summaries_sent(mail):
                 self._timers.set(event_id, due)
+            elif recaps.abandoned(mail, alive):
+                await guarded(
+                    f"summaries of {event_id}", functools.partial(self._resume, event_id, alive)
+                )
 
     async def run(self) -> None:
         """Send summaries as they fall due, until cancelled; look for missed ones hourly."""
@@ -105,7 +111,7 @@ class Summaries:
             to, left = recaps.recipients(s, chosen)
             skipped[:] = left
             hashes = self._hashes(tokens, to)
-            return recaps.send(s, hashes, batch, ctx.now, "admin")
+            return recaps.send(s, hashes, batch, ctx.now, "admin", self._owner.store.proc)
 
         queued = await self._queue(event_id, command, tokens, batch)
         return {
@@ -129,7 +135,9 @@ class Summaries:
             to, _ = recaps.recipients(s, None)
             hashes = self._hashes(tokens, to)
             mail_log = ctx.logs.get("mail", [])
-            return recaps.automatic(s, mail_log, hashes, batch, ctx.now, self.after_minutes)
+            return recaps.automatic(
+                s, mail_log, hashes, batch, ctx.now, self.after_minutes, self._owner.store.proc
+            )
 
         try:
             queued = await self._queue(event_id, command, tokens, batch)
@@ -139,6 +147,25 @@ class Summaries:
                 return
             raise
         log.info("summaries of event %s: %d e-mails", event_id, len(queued))
+
+    async def _resume(self, event_id: str, alive: frozenset[str]) -> None:
+        """Send again what a process that is gone left queued (each person's once)."""
+        batch = uuid.uuid4().hex[:12]
+        tokens: dict[str, str] = {}
+
+        def command(s: EventState, ctx: Context) -> Outcome:
+            mail_log = ctx.logs.get("mail", [])
+            hashes = self._hashes(tokens, recaps.abandoned(mail_log, alive))
+            proc = self._owner.store.proc
+            return recaps.resume(s, mail_log, alive, hashes, batch, ctx.now, proc)
+
+        try:
+            queued = await self._queue(event_id, command, tokens, batch)
+        except SpeedmeetError as exc:
+            if exc.code in ("not_due", "unknown_event"):
+                return  # another process took them up first
+            raise
+        log.info("summaries of event %s left by a process gone: %d e-mails", event_id, len(queued))
 
     async def _queue(
         self, event_id: str, command: Command, tokens: dict[str, str], batch: str

@@ -229,6 +229,10 @@ class PresenceStore(Protocol):
         """Forget the sockets of processes that stopped beating; ``(event, participant)`` of
         everyone who went offline with them."""
 
+    async def alive(self) -> frozenset[str]:
+        """The processes alive now (their heartbeat within the presence timeout): what a
+        process that died left half done (e-mails queued, not sent) is taken up by another."""
+
     async def take_touched(self, event_id: str) -> bool:
         """Whether presence or link stats of the event changed since the last call."""
 

@@ -375,6 +375,10 @@ class EmbeddedStore:
         """One process: nobody else's sockets to forget."""
         return []
 
+    async def alive(self) -> frozenset[str]:
+        """One process: this one (a process before a restart had another id)."""
+        return frozenset({self.proc})
+
     async def take_touched(self, event_id: str) -> bool:
         """Whether presence or stats changed since the last call."""
         if event_id in self._touched:

@@ -661,6 +661,20 @@ async def test_a_silent_process_is_swept_and_its_people_go_offline(reopen: Open)
     assert await a.heartbeat() is True
 
 
+async def test_the_processes_alive_are_those_that_beat(reopen: Open) -> None:
+    a = await reopen("a", timeout_ms=60_000)
+    await a.heartbeat()
+    assert await a.alive() == {"a"}
+    if reopen.kind != "redis":  # type: ignore[attr-defined]
+        return  # one process: itself
+    b = await reopen("b", timeout_ms=60_000)
+    assert await a.alive() == {"a"}  # b has not beaten yet
+    await b.heartbeat()
+    assert await a.alive() == {"a", "b"}
+    await b.close()  # says it is gone
+    assert await a.alive() == {"a"}
+
+
 async def test_a_process_that_closes_is_swept_at_once(reopen: Open) -> None:
     several(reopen)
     a = await reopen("a", timeout_ms=60_000)

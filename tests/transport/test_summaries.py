@@ -5,6 +5,7 @@ without SMTP, a clear refusal."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
@@ -144,6 +145,41 @@ async def test_summaries_missed_before_a_restart_are_sent_after_it(
         f"{p['name']} <{p['email']}>" for p in FOLKS
     )
     await eventually(lambda: _sent(again, g.ev.id, 4))
+
+
+async def test_summaries_queued_when_a_process_stops_are_sent_after_it_once(
+    start: Callable[..., Any], inbox: tuple[Inbox, int]
+) -> None:
+    """The summaries were queued, then the process stopped before its mail server answered:
+    on main they stayed "queued" for ever (the catch-up saw their batch and sent nothing).
+    The next process sends them, each person's once, and a process after it none again."""
+    box, port = inbox
+    silent = await asyncio.get_running_loop().create_server(asyncio.Protocol, "127.0.0.1", 0)
+    # a mail server that takes the call, then says nothing
+    mute = silent.sockets[0].getsockname()[1]
+    try:
+        first = await start(**smtp(mute), summary_mail_minutes=0)
+        g = await gather(first, FOLKS, language="en")
+        await rate(g)
+        assert (await g.host.call("end"))["ok"]
+        await eventually(lambda: _queued(first, g.ev.id, 4))
+        await stop(first)  # the e-mails never left
+    finally:
+        silent.close()
+    again = await start(**smtp(port), summary_mail_minutes=0)
+    await box.wait(4)
+    await eventually(lambda: _sent(again, g.ev.id, 4))
+    await stop(again)
+    third = await start(**smtp(port), summary_mail_minutes=0)
+    await eventually(lambda: _sent(third, g.ev.id, 4))
+    assert sorted(str(m["To"]) for m in box.messages) == sorted(
+        f"{p['name']} <{p['email']}>" for p in FOLKS
+    )
+
+
+async def _queued(server: Running, event_id: str, count: int) -> bool:
+    status = await summary_status(server, event_id)
+    return bool(status["counts"]["queued"] == count)
 
 
 async def test_without_smtp_the_api_says_summaries_are_on_the_pages(server: Running) -> None:

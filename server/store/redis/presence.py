@@ -39,6 +39,17 @@ class RedisPresence(Connection):
         flat = [x.decode() for x in raw]
         return list(zip(flat[::2], flat[1::2], strict=True))
 
+    async def alive(self) -> frozenset[str]:
+        """Processes whose heartbeat is within the presence timeout (by Redis's clock)."""
+
+        async def read() -> list[bytes]:
+            seconds, micros = await self.r.time()
+            now = int(seconds) * 1000 + int(micros) // 1000
+            key = f"{self._p}:procs"
+            return list(await self.r.zrangebyscore(key, now - self._timeout_ms, "+inf"))
+
+        return frozenset(p.decode() for p in await self._do("alive", read))
+
     async def take_touched(self, event_id: str) -> bool:
         """Whether presence or stats changed since the last call."""
         key = f"{self._ev(event_id)}:touched"
