@@ -160,7 +160,7 @@ def create_app(
     app[CONDUCTOR] = conductor
     app[LEASES] = leases
     app[NAMESPACES] = namespaces
-    app[PRESENCE] = Presence(store, settings.presence_timeout_seconds, participants)
+    app[PRESENCE] = Presence(owner, settings.presence_timeout_seconds, participants)
     app[OUTBOUND] = Outbound(sio, settings.outbound_limit, settings.outbound_limit_bytes, metrics)
     app[OUTBOUND].install()
     app[SIGNUPS] = Signups(

@@ -14,8 +14,8 @@ import time
 from typing import Protocol
 
 from ..core.model import EventState
-from ..store import Store
-from .owner import guarded
+from ..core.staff import leave_room
+from .owner import Owner, guarded
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,9 @@ class Sockets(Protocol):
 class Presence:
     """The heartbeat loop of this process."""
 
-    def __init__(self, store: Store, timeout_s: float, participants: Sockets) -> None:
-        self._store = store
+    def __init__(self, owner: Owner, timeout_s: float, participants: Sockets) -> None:
+        self._owner = owner
+        self._store = owner.store
         self._timeout = timeout_s
         self._interval = timeout_s / 4
         self._participants = participants
@@ -65,7 +66,15 @@ class Presence:
             await self._participants.present_again()
         if now - self._beating_since < self._timeout:
             return
-        for event_id, pid in await self._store.sweep():
+        swept = await self._store.sweep()
+        for event_id, pid in swept.people:
             state = await self._store.load(event_id)
             if state is not None:
                 await self._participants.announce(state, pid, online=False)
+        for event_id, staff_id in swept.staff:  # a moderator's call left by a dead process
+            await guarded(
+                f"the call of a staff page gone in {event_id}",
+                lambda e=event_id, s=staff_id: self._owner.apply(  # type: ignore[misc]
+                    e, lambda state, c: leave_room(state, s, c.now)
+                ),
+            )

@@ -13,6 +13,7 @@ from ..core import event, help, logs, overview, payloads
 from ..core.model import DEFAULT_RULES, EventState, MediaRules, StaffRole, TokenRef
 from ..core.model import Staff as StaffPage
 from ..core.staff import write
+from ..errors import SpeedmeetError
 from ..live.owner import Owner
 from ..live.targets import staff_room
 from ..metrics import Metrics
@@ -42,15 +43,10 @@ class Staff(Role):
         await super().on_connect(sid, environ, auth)
         ref = self.who[sid]
         role: StaffRole = "host" if self.role == "host" else "moderator"
-        number = 0
-        if role == "moderator":  # the lowest number no other moderator page here has
-            taken = {
-                s.number
-                for x, s in self.staff.items()
-                if self.who.get(x, ref).event_id == ref.event_id
-            }
-            number = next(n for n in range(1, len(taken) + 2) if n not in taken)
         staff_id = f"{role[0]}-{secrets.token_hex(6)}"
+        number = 0
+        if role == "moderator":  # the lowest number no moderator page of the event holds
+            number = await self.owner.store.staff_join(ref.event_id, staff_id)
         self.staff[sid] = StaffPage(id=staff_id, role=role, number=number)
 
     async def arrive(self, sid: str, ref: TokenRef) -> None:
@@ -60,9 +56,15 @@ class Staff(Role):
             await self.enter_room(sid, staff_room(ref.event_id, staff.id))
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        """Forget the socket and its label."""
+        """Forget the socket and its label (a moderator's number is free again)."""
+        ref = self.who.get(sid)
         await super().on_disconnect(sid, reason)
-        self.staff.pop(sid, None)
+        staff = self.staff.pop(sid, None)
+        if ref is not None and staff is not None and staff.number:
+            try:
+                await self.owner.store.staff_leave(ref.event_id, staff.id)
+            except SpeedmeetError as exc:  # swept with this process if it is lost
+                log.warning("a moderator page's number was not freed: %s", exc.message)
 
     def me(self, sid: str) -> StaffPage:
         """This socket's page as others see it."""

@@ -84,6 +84,14 @@ class Change:
         return self.base.id
 
 
+class Swept(msgspec.Struct, frozen=True, kw_only=True):
+    """What went with the processes a sweep gave up for dead: ``(event, participant)`` of
+    everyone who went offline, ``(event, staff page)`` of every host or moderator page."""
+
+    people: list[tuple[str, str]] = msgspec.field(default_factory=list)
+    staff: list[tuple[str, str]] = msgspec.field(default_factory=list)
+
+
 class Subscriber(Protocol):
     """Hears the feed (the app's dispatcher: signaling, delivery, conductor, board)."""
 
@@ -225,9 +233,16 @@ class PresenceStore(Protocol):
         """Say this process is alive; ``False`` if it had been given up for dead (its sockets
         were forgotten and must be recorded again)."""
 
-    async def sweep(self) -> list[tuple[str, str]]:
-        """Forget the sockets of processes that stopped beating; ``(event, participant)`` of
-        everyone who went offline with them."""
+    async def sweep(self) -> Swept:
+        """Forget the sockets and staff pages of processes that stopped beating: who went
+        offline with them, and which staff pages (their moderators' calls are left)."""
+
+    async def staff_join(self, event_id: str, staff_id: str) -> int:
+        """Number a moderator page of this process in the event: the lowest number no page of
+        the event holds on any process (the same again for a page numbered already)."""
+
+    async def staff_leave(self, event_id: str, staff_id: str) -> None:
+        """The page is gone: its number is free (nothing happens if it held none)."""
 
     async def alive(self) -> frozenset[str]:
         """The processes alive now (their heartbeat within the presence timeout): what a

@@ -27,7 +27,7 @@ from ..errors import Conflict, Damaged, StartupRefused, Unavailable
 from ..people.links import token_hash
 from ..results import retention
 from ..results.meter import Key
-from .base import Change, Note, Subscriber
+from .base import Change, Note, Subscriber, Swept
 from .parts import diff
 from .sealing import Sealer, folder_key, new_key
 from .sqlite import Tables
@@ -95,6 +95,7 @@ class EmbeddedStore:
         self._boards: dict[str, dict[str, object]] = {}
         self._plans: dict[str, tuple[str, RoundPlan]] = {}
         self._touched: set[str] = set()
+        self._staff: dict[str, dict[int, str]] = {}  # event → number → staff page
         self._subscriber: Subscriber | None = None
         self._connected: dict[str, dict[Key, int]] = {}
         self._unsaved: dict[tuple[str, str, str, str], int] = {}
@@ -208,7 +209,14 @@ class EmbeddedStore:
         await self._sql(lambda t: t.delete(event_id, keep))
         self._events.pop(event_id, None)
         self._tokens = {h: ref for h, ref in self._tokens.items() if ref.event_id != event_id}
-        for kept in (self._stats, self._previews, self._plans, self._boards, self._connected):
+        for kept in (
+            self._stats,
+            self._previews,
+            self._plans,
+            self._boards,
+            self._connected,
+            self._staff,
+        ):
             kept.pop(event_id, None)
         self._unsaved = {row: ms for row, ms in self._unsaved.items() if row[0] != event_id}
         self._sockets = {k: v for k, v in self._sockets.items() if k[0] != event_id}
@@ -371,9 +379,25 @@ class EmbeddedStore:
         """One process: it is alive as long as it runs."""
         return True
 
-    async def sweep(self) -> list[tuple[str, str]]:
+    async def sweep(self) -> Swept:
         """One process: nobody else's sockets to forget."""
-        return []
+        return Swept()
+
+    async def staff_join(self, event_id: str, staff_id: str) -> int:
+        """The lowest number no page of the event holds."""
+        numbers = self._staff.setdefault(event_id, {})
+        for number, holder in numbers.items():
+            if holder == staff_id:
+                return number
+        number = next(n for n in range(1, len(numbers) + 2) if n not in numbers)
+        numbers[number] = staff_id
+        return number
+
+    async def staff_leave(self, event_id: str, staff_id: str) -> None:
+        """Free the page's number."""
+        numbers = self._staff.get(event_id, {})
+        for number in [n for n, holder in numbers.items() if holder == staff_id]:
+            del numbers[number]
 
     async def alive(self) -> frozenset[str]:
         """One process: this one (a process before a restart had another id)."""

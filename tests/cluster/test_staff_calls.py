@@ -51,3 +51,27 @@ async def test_a_moderator_on_another_process_calls_the_room_it_joined(cluster: 
         await people[who].wait_for("moderator", lambda m: not m["joined"])
         refused = await people[who].call("signal", {"to": staff, "data": {}})
         assert refused["error"]["code"] == "not_your_peer"
+
+
+async def test_a_moderator_whose_process_dies_leaves_the_call(cluster: Cluster) -> None:
+    """On main the visit of a moderator whose process died stayed in the record until the
+    round ended: the members kept waiting for a third video, and signaling still let a ghost
+    call them. Now the sweep that gives the process up for dead ends its pages' calls."""
+    a, b, c = [await cluster.add(n) for n in ("a", "b", "c")]
+    ev = await cluster.event(a, [SIX[0], SIX[3]])
+    people, _ = await spread(cluster, ev, [a, b])
+    host = await cluster.connect(a, "/host", ev.host_token)
+    mod = await cluster.connect(c, "/moderator", ev.moderator_token)
+    await mod.wait_board(lambda d: sum(p["online"] for p in d["participants"]) == 2)
+    assert (await host.call("start"))["ok"]
+    await everyone_in_round(people, 1)
+    pid = next(iter(people))
+    ack = await mod.call("join_room", {"room": room_of(people[pid], 1)["room"]})
+    assert ack["ok"], ack
+    for who in people:
+        await people[who].wait_for("moderator", lambda m: m["joined"])
+    await c.kill()  # the moderator's machine is gone: nothing says goodbye
+    for who in people:
+        await people[who].wait_for("moderator", lambda m: not m["joined"], timeout=15)
+        refused = await people[who].call("signal", {"to": ack["staff"]["id"], "data": {}})
+        assert refused["error"]["code"] == "not_your_peer"

@@ -644,21 +644,44 @@ async def test_a_silent_process_is_swept_and_its_people_go_offline(reopen: Open)
     await a.connect("ev1", "p2", "sid-a2")
     await b.connect("ev1", "p2", "sid-b")  # p2 has a tab on each process
     assert await b.online("ev1") == {"p1", "p2"}
-    assert await b.sweep() == []  # everyone beats
+    assert (await b.sweep()).people == []  # everyone beats
     # a stops beating (it hangs, or its machine is gone); b keeps on
 
     async def swept() -> list[tuple[str, str]]:
         assert await b.heartbeat()
-        return await b.sweep()
+        return (await b.sweep()).people
 
     gone = await eventually(swept)
     assert gone == [("ev1", "p1")]  # p2 is still here through b
     assert await b.online("ev1") == {"p2"}
-    assert await b.sweep() == []
+    assert (await b.sweep()).people == []
     # a comes back to life: it learns it was given up and records its sockets again
     assert await a.heartbeat() is False
     assert await a.connect("ev1", "p1", "sid-a") is True
     assert await a.heartbeat() is True
+
+
+async def test_moderator_pages_are_numbered_once_in_an_event(reopen: Open) -> None:
+    """The lowest number no other page of the event holds, on any process: on main each
+    process numbered its own pages (two workers could each show "Moderator 1")."""
+    a = await reopen("a", timeout_ms=60_000)
+    await a.create(new_event())
+    await a.create(new_event("ev2"))
+    assert await a.staff_join("ev1", "m-1") == 1
+    assert await a.staff_join("ev1", "m-1") == 1  # sent again: the same number
+    assert await a.staff_join("ev2", "m-9") == 1  # another event: numbered on its own
+    assert await a.staff_join("ev1", "m-2") == 2
+    await a.staff_leave("ev1", "m-1")
+    assert await a.staff_join("ev1", "m-3") == 1  # the lowest free
+    if reopen.kind != "redis":  # type: ignore[attr-defined]
+        return
+    b = await reopen("b", timeout_ms=60_000)
+    assert await b.staff_join("ev1", "m-4") == 3  # another process, the same event
+    await b.heartbeat()
+    await b.close()  # gone: its pages' numbers are free, and swept as pages gone
+    swept = await a.sweep()
+    assert swept.staff == [("ev1", "m-4")]
+    assert await a.staff_join("ev1", "m-5") == 3
 
 
 async def test_the_processes_alive_are_those_that_beat(reopen: Open) -> None:
@@ -683,7 +706,7 @@ async def test_a_process_that_closes_is_swept_at_once(reopen: Open) -> None:
     await a.heartbeat()
     await a.connect("ev1", "p1", "sid-a")
     await a.close()
-    assert await b.sweep() == [("ev1", "p1")]
+    assert (await b.sweep()).people == [("ev1", "p1")]
 
 
 # --- forgetting: nothing personal left, the figures kept -------------------------------------

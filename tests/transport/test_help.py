@@ -4,9 +4,10 @@ help requests closed at the end."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from tests.conftest import Client, Running
+from tests.conftest import PEOPLE, Client, Running
 from tests.transport.gathering import Gathering, gather
 
 
@@ -223,3 +224,20 @@ async def test_help_requests_close_at_the_end(server: Running) -> None:
     assert error(await g.mod.call("resolve_help", {"participant": asking[1]})) == "no_help_request"
     quiet = next(pid for pid in g.people if pid not in asking)
     assert error(await g.people[quiet].call("help", {"text": "hello?"})) == "ended"
+
+
+async def test_moderators_on_two_processes_have_two_numbers(start: Callable[..., Any]) -> None:
+    """On main each process numbered its own moderator pages: two workers each showed
+    "Moderator 1". The store numbers them for the event, whatever process holds the page."""
+    a = await start(redis=True, board_interval_ms=20)
+    b = await start(redis=True, board_interval_ms=20)
+    ev = await a.event(PEOPLE[:2])
+    first = await a.connect("/moderator", ev.moderator_token)
+    second = await b.connect("/moderator", ev.moderator_token)
+    await first.wait_for("snapshot")
+    await second.wait_for("snapshot")
+    assert sorted([me(first)["number"], me(second)["number"]]) == [1, 2]
+    await first.close()  # its number is free again
+    third = await b.connect("/moderator", ev.moderator_token)
+    await third.wait_for("snapshot")
+    assert me(third)["number"] == me(first)["number"]

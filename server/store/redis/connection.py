@@ -196,6 +196,8 @@ class Connection:
         self._lease = self.r.register_script(scripts.LEASE)
         self._release = self.r.register_script(scripts.RELEASE)
         self._add_connected = self.r.register_script(scripts.ADD_CONNECTED)
+        self._staff_join = self.r.register_script(scripts.STAFF_JOIN)
+        self._staff_leave = self.r.register_script(scripts.STAFF_LEAVE)
         subscribed = asyncio.get_running_loop().create_future()
         self._task = asyncio.create_task(self._listen(subscribed), name="redis feed")
         await subscribed

@@ -4,7 +4,7 @@ and the notes published to every process."""
 
 from __future__ import annotations
 
-from ..base import Note, Subscriber
+from ..base import Note, Subscriber, Swept
 from ..parts import encode
 from .connection import Connection
 
@@ -33,11 +33,25 @@ class RedisPresence(Connection):
         first, self._beaten = not self._beaten, True
         return bool(known) or first
 
-    async def sweep(self) -> list[tuple[str, str]]:
-        """Forget the sockets of processes silent for longer than the presence timeout."""
+    async def sweep(self) -> Swept:
+        """Forget the sockets and staff pages of processes silent for longer than the presence
+        timeout."""
         raw = await self._do("sweep", lambda: self._sweep(args=[self._p, self._timeout_ms]))
         flat = [x.decode() for x in raw]
-        return list(zip(flat[::2], flat[1::2], strict=True))
+        swept = Swept()
+        for kind, event_id, who in zip(flat[::3], flat[1::3], flat[2::3], strict=True):
+            (swept.people if kind == "p" else swept.staff).append((event_id, who))
+        return swept
+
+    async def staff_join(self, event_id: str, staff_id: str) -> int:
+        """Number a moderator page of this process (a script: the lowest free number)."""
+        argv = [self._p, event_id, staff_id, self.proc]
+        return int(await self._do("staff", lambda: self._staff_join(args=argv), write=True))
+
+    async def staff_leave(self, event_id: str, staff_id: str) -> None:
+        """Free the page's number."""
+        argv = [self._p, event_id, staff_id, self.proc]
+        await self._do("staff", lambda: self._staff_leave(args=argv), write=True)
 
     async def alive(self) -> frozenset[str]:
         """Processes whose heartbeat is within the presence timeout (by Redis's clock)."""

@@ -178,7 +178,17 @@ class RedisRecords(Connection):
         keys += [f"{ev}:log:{name}" for name in LOGS]
         keys += [
             f"{ev}:{k}"
-            for k in ("stats", "next", "plan", "online", "touched", "board", "connected", "blobs")
+            for k in (
+                "stats",
+                "next",
+                "plan",
+                "online",
+                "touched",
+                "board",
+                "connected",
+                "blobs",
+                "staff",
+            )
         ]
         keys += [f"{ev}:p:{pid}" for pid in state.participants]
         keys += [f"{p}:lease:{state.id}", f"{p}:fence:{state.id}"]

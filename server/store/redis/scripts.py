@@ -74,7 +74,8 @@ return 0
 """
 )
 
-# (prefix, timeout ms) -> {event, pid, event, pid, ...} of everyone who went offline
+# (prefix, timeout ms) -> {kind, event, id, ...}: "p" and a participant who went offline, "s"
+# and a staff page gone with its process (its moderator number freed)
 SWEEP = (
     NOW
     + """
@@ -88,17 +89,58 @@ for _, proc in ipairs(redis.call('ZRANGEBYSCORE', p .. ':procs', '-inf', now - t
     redis.call('SET', ev .. ':touched', 1)
     if redis.call('SCARD', ev .. ':p:' .. pid) == 0 then
       if redis.call('SREM', ev .. ':online', pid) == 1 then
+        table.insert(gone, 'p')
         table.insert(gone, eid)
         table.insert(gone, pid)
       end
     end
   end
-  redis.call('DEL', p .. ':proc:' .. proc)
+  for _, m in ipairs(redis.call('SMEMBERS', p .. ':proc:' .. proc .. ':staff')) do
+    local eid, staff = string.match(m, '^([^|]*)|(.*)$')
+    local key = p .. ':ev:' .. eid .. ':staff'
+    local all = redis.call('HGETALL', key)
+    for i = 1, #all, 2 do
+      if all[i + 1] == staff then redis.call('HDEL', key, all[i]) end
+    end
+    table.insert(gone, 's')
+    table.insert(gone, eid)
+    table.insert(gone, staff)
+  end
+  redis.call('DEL', p .. ':proc:' .. proc, p .. ':proc:' .. proc .. ':staff')
   redis.call('ZREM', p .. ':procs', proc)
 end
 return gone
 """
 )
+
+# (prefix, event, staff page, proc) -> the page's number: the lowest free in the event
+STAFF_JOIN = """
+local p, eid, staff, proc = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local key = p .. ':ev:' .. eid .. ':staff'
+local all = redis.call('HGETALL', key)
+local taken = {}
+for i = 1, #all, 2 do
+  if all[i + 1] == staff then return tonumber(all[i]) end
+  taken[tonumber(all[i])] = true
+end
+local n = 1
+while taken[n] do n = n + 1 end
+redis.call('HSET', key, n, staff)
+redis.call('SADD', p .. ':proc:' .. proc .. ':staff', eid .. '|' .. staff)
+return n
+"""
+
+# (prefix, event, staff page, proc): free the page's number
+STAFF_LEAVE = """
+local p, eid, staff, proc = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local key = p .. ':ev:' .. eid .. ':staff'
+local all = redis.call('HGETALL', key)
+for i = 1, #all, 2 do
+  if all[i + 1] == staff then redis.call('HDEL', key, all[i]) end
+end
+redis.call('SREM', p .. ':proc:' .. proc .. ':staff', eid .. '|' .. staff)
+return 1
+"""
 
 # (lease key, fence key, proc, ttl ms) -> the fencing version, or 0 while another holds it
 LEASE = """
