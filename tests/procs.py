@@ -94,6 +94,17 @@ class Process:
         """SIGTERM, then wait for the process to end."""
         await self._signal(signal.SIGTERM)
 
+    def pause(self) -> None:
+        """SIGSTOP: the process hangs (a machine stalled, a network gone quiet), holding its
+        connections open and answering nothing."""
+        assert self.proc is not None and self.running()
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT: it goes on where it stopped."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
     async def _signal(self, sig: int) -> None:
         if self.running():
             assert self.proc is not None

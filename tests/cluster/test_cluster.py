@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import Any
 
-from tests.cluster.conftest import PRESENCE_S, Cluster
+from tests.cluster.conftest import LEASE_S, PRESENCE_S, Cluster
 from tests.conftest import Client, Event
 from tests.procs import Server, eventually
 
@@ -224,3 +225,67 @@ async def test_redis_restarts_mid_round_and_nothing_acknowledged_is_lost(cluster
 async def _ok(pending: Any) -> Any:
     ack = await pending
     return ack if ack.get("ok") else None
+
+
+async def test_redis_paused_past_the_lease_while_ratings_are_sent(cluster: Cluster) -> None:
+    """Redis hangs (SIGSTOP) for three leases in the middle of a round while everyone rates:
+    the leases lapse and are taken again, and the round still ends by itself on time (late by
+    at most a lease and a retry), the next round starts, and each person's last acknowledged
+    rating is the one in the results."""
+    a = await cluster.add("a")
+    b = await cluster.add("b")
+    ev = await cluster.event(a, round_seconds=16, break_seconds=2, rounds=2, no_show_seconds=5)
+    people, _ = await spread(cluster, ev, [a, b])
+    host = await cluster.connect(a, "/host", ev.host_token)
+    await host.wait_board(lambda d: sum(p["online"] for p in d["participants"]) == 4)
+    assert (await host.call("start"))["ok"]
+    await everyone_in_round(people, 1)
+    ends_at = room_of(next(iter(people.values())), 1)["clock"]["ends_at"]
+    rated: dict[str, int] = {}
+    stop = asyncio.Event()
+
+    async def rate(pid: str, client: Client) -> None:
+        room, n = room_of(client, 1)["room"], 0
+        while not stop.is_set():
+            n += 1
+            body = {"room": room, "rating": 1 + n % 5, "note": f"{pid} {n}"}
+            try:
+                ack = await client.call("feedback", body, timeout=40)
+            except TimeoutError:
+                continue
+            if ack["ok"]:
+                rated[pid] = n
+            elif ack["error"]["code"] == "too_early":  # before the no-show check
+                await asyncio.sleep(0.2)
+            elif ack["error"]["code"] == "rate_limited":  # a page waits as it is told
+                await asyncio.sleep(ack["error"]["retry_after_ms"] / 1000)
+
+    raters = [asyncio.create_task(rate(pid, c)) for pid, c in people.items()]
+    await eventually(lambda: _all(rated, people), timeout=15)
+    cluster.redis.pause()
+    await asyncio.sleep(3 * LEASE_S)  # the outage: it lasts three leases, by design
+    cluster.redis.resume()
+    before = dict(rated)
+    await eventually(lambda: _more(rated, before), timeout=30)  # ratings go on
+    ended = [
+        await c.wait_for("assignment", lambda x: x["clock"]["phase"] == "break", timeout=30)
+        for c in people.values()
+    ]
+    late_ms = min(x["clock"]["server_ms"] for x in ended) - ends_at
+    assert late_ms <= (LEASE_S + 3) * 1000, late_ms
+    stop.set()
+    await asyncio.gather(*raters)
+    await everyone_in_round(people, 2)  # the break ended by itself too
+    status, text = await cluster.api(a, "GET", f"/api/events/{ev.id}/meetings.csv")
+    assert status == 200
+    notes = "\n".join(text.splitlines()[1:])
+    for pid, n in rated.items():
+        assert f"{pid} {n}" in notes, (pid, n)
+
+
+async def _all(rated: dict[str, int], people: dict[str, Client]) -> bool:
+    return len(rated) == len(people)
+
+
+async def _more(rated: dict[str, int], before: dict[str, int]) -> bool:
+    return all(rated[pid] > n for pid, n in before.items())
