@@ -87,8 +87,12 @@ class Board:
         touched = await self._owner.store.take_touched(event_id)
         owed = watch.preview_owed and self._since(watch) >= PREVIEW_EVERY * self._interval
         if watch.dirty or touched or owed:
-            watch.dirty = False
-            await self.push(event_id, watch)
+            watch.dirty = False  # a change heard while this push runs makes it dirty again
+            try:
+                await self.push(event_id, watch)
+            except BaseException:
+                watch.dirty = True  # not pushed (the store is away): again at the next interval
+                raise
 
     def _since(self, watch: _Watch) -> float:
         return asyncio.get_running_loop().time() - watch.preview_at
