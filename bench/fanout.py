@@ -202,8 +202,8 @@ async def _healthy(child: Child, url: str) -> None:
 async def start_redis(procs: Processes) -> tuple[Child, str]:
     """Our own redis-server on a free port, nothing saved."""
     port = free_port()
-    child = procs.new("redis")
-    data = procs.folder / "redis"
+    child = procs.new(f"redis-{port}")
+    data = procs.folder / f"redis-{port}"  # one for each case that runs on Redis
     data.mkdir()
     await child.spawn(
         [
@@ -336,6 +336,10 @@ class Loads:
     def __init__(self, procs: Processes, count: int) -> None:
         self.all = [LoadProcess(procs.new(f"load{i}")) for i in range(count)]
 
+    @property
+    def pids(self) -> list[int]:
+        return [p.child.pid for p in self.all]
+
     async def start(self) -> None:
         await asyncio.gather(*(p.start() for p in self.all))
 
@@ -422,13 +426,20 @@ class Sample:
     missing: int
     server_cpu_s: float
     ack_ms: float | None = None
+    others_cpu_s: float = 0.0  # the load processes' and Redis's, over the same time
 
     @classmethod
     def of(
-        cls, t0: int, times: list[int], missing: int, cpu: float, ack_ms: float | None = None
+        cls,
+        t0: int,
+        times: list[int],
+        missing: int,
+        cpu: float,
+        ack_ms: float | None = None,
+        others: float = 0.0,
     ) -> Sample:
         ms = sorted((t - t0) / 1e6 for t in times) + [math.inf] * missing
-        return cls(percentile(ms, 50), percentile(ms, 99), ms[-1], missing, cpu, ack_ms)
+        return cls(percentile(ms, 50), percentile(ms, 99), ms[-1], missing, cpu, ack_ms, others)
 
 
 @dataclass
@@ -521,13 +532,14 @@ async def bare_trigger(
     loads: Loads, case: Case, http: aiohttp.ClientSession, pid: int, url: str, group: str, rnd: int
 ) -> None:
     """``POST /go``: one message to every socket; time from just before the request."""
-    cpu = cpu_s(pid)
+    cpu, others = cpu_s(pid), cpu_of(loads.pids)
     t0 = time.time_ns()
     async with http.post(f"{url}/go", params={"round": str(rnd)}) as r:
         await r.read()
     ack_ms = (time.time_ns() - t0) / 1e6
     times, missing = await loads.arrivals(group, rnd)
-    case.add("go", Sample.of(t0, times, missing, cpu_s(pid) - cpu, ack_ms))
+    spent = cpu_of(loads.pids) - others
+    case.add("go", Sample.of(t0, times, missing, cpu_s(pid) - cpu, ack_ms, spent))
 
 
 async def speedmeet_run(
@@ -538,6 +550,7 @@ async def speedmeet_run(
     group: str,
     idle: bool,
     settle: bool,
+    others: Sequence[int] = (),
 ) -> None:
     """One event: register, connect everyone, ``start``, ``end_round`` then ``next``.
 
@@ -569,24 +582,27 @@ async def speedmeet_run(
 
         if settle and not (await loads.carded(group, 1) and await loads.quiet(group)):
             case.errors.append("not everyone had their first card, or no quiet, before `start`")
-        cpu = cpu_of(pids)
+        rest = [*loads.pids, *others]
+        cpu, spent = cpu_of(pids), cpu_of(rest)
         t0 = time.time_ns()
         await host_call(host, "start")
         ack_ms = (time.time_ns() - t0) / 1e6
         times, missing = await loads.arrivals(group, 1)
-        case.add("start", Sample.of(t0, times, missing, cpu_of(pids) - cpu, ack_ms))
+        spent = cpu_of(rest) - spent
+        case.add("start", Sample.of(t0, times, missing, cpu_of(pids) - cpu, ack_ms, spent))
 
         await host_call(host, "end_round")
         if settle and not (await loads.carded(group, 2) and await loads.quiet(group)):
             case.errors.append(
                 "not everyone had their card for round 2, or no quiet, before `next`"
             )
-        cpu = cpu_of(pids)
+        cpu, spent = cpu_of(pids), cpu_of(rest)
         t0 = time.time_ns()
         await host_call(host, "next")
         ack_ms = (time.time_ns() - t0) / 1e6
         times, missing = await loads.arrivals(group, 2)
-        case.add("next", Sample.of(t0, times, missing, cpu_of(pids) - cpu, ack_ms))
+        spent = cpu_of(rest) - spent
+        case.add("next", Sample.of(t0, times, missing, cpu_of(pids) - cpu, ack_ms, spent))
 
         if idle:  # a round running, everyone online, nothing asked: what the server burns
             await loads.quiet(group)
@@ -616,6 +632,7 @@ async def block(
         bare_child, bare_url = await start_bare(procs, f"bare-{n}")
         started.append(bare_child)
         servers: list[tuple[int, str]] = []
+        others: list[int] = []  # Redis, when there is one
         if processes == 1:
             child, url = await start_speedmeet(procs, f"speedmeet-{tag}", {})
             started.append(child)
@@ -624,6 +641,7 @@ async def block(
         else:
             redis, redis_url = await start_redis(procs)
             started.append(redis)
+            others.append(redis.pid)
             extra = {
                 "SPEEDMEET_STORE": "redis",
                 "SPEEDMEET_REDIS_URL": redis_url,
@@ -645,8 +663,9 @@ async def block(
                     loads, bare, http, bare_child.pid, bare_url, f"bare-{tag}", 2 * r + k
                 )
             await speedmeet_run(
-                loads, ours, admin, servers, f"sm-{tag}-{r}", idle=r == 0, settle=settle
-            )
+                loads, ours, admin, servers, f"sm-{tag}-{r}", idle=r == 0, settle=settle,
+                others=others,
+            )  # fmt: skip
             print(
                 f"  {tag} run {r + 1}/{repeat}: bare p99 "
                 f"{_ms(bare.samples['go'][-1].p99)} ms, start p99 "
@@ -721,6 +740,28 @@ def goals(pairs: list[tuple[Case, Case]]) -> tuple[list[str], list[bool]]:
             f"{GOAL_KB:.0f} KB per participant: {kb:.1f} KB -> {'goal met' if ok else 'goal missed'}"
         )
     return lines, met
+
+
+def figures(pairs: list[tuple[Case, Case]]) -> list[dict[str, Any]]:
+    """Each case's medians, for the load model (``bench/fanout_model.py``)."""
+    out = []
+    for bare, ours in pairs:
+        for case in (bare, ours):
+            out.append(
+                {
+                    "name": case.name,
+                    "participants": case.participants,
+                    "processes": case.processes,
+                    "commands": {
+                        command: {
+                            attr: case.median(command, attr)
+                            for attr in ("p50", "p99", "server_cpu_s", "others_cpu_s", "ack_ms")
+                        }
+                        for command in case.samples
+                    },
+                }
+            )
+    return out
 
 
 def details(pairs: list[tuple[Case, Case]]) -> list[str]:
@@ -812,7 +853,7 @@ async def run(args: argparse.Namespace) -> int:
         headers = {"Authorization": f"Bearer {ADMIN}"}
         timeout = aiohttp.ClientTimeout(total=120)
         async with aiohttp.ClientSession(headers=headers, timeout=timeout) as http:
-            for n, processes in ((args.participants, 1), (2 * args.participants, 2)):
+            for n, processes in args.cases:
                 print(f"case: {n} participants, {_procs(processes)}", flush=True)
                 pairs.append(
                     await block(procs, loads, http, n, processes, args.repeat, args.settle)
@@ -832,6 +873,9 @@ async def run(args: argparse.Namespace) -> int:
         print("\n".join(details(pairs)))
         print()
         print(reading(pairs, met, args.settle))
+        if args.json:
+            text = json.dumps(figures(pairs), indent=1)
+            await asyncio.to_thread(Path(args.json).write_text, text)
         ok = True
         return 0
     finally:
@@ -858,12 +902,27 @@ def main() -> None:
         help="`start` as soon as everyone is online and `next` right after `end_round` answers "
         "(default: as a host would, once everyone has their next-partner card and all is quiet)",
     )
+    parser.add_argument(
+        "--cases",
+        default=None,
+        help="participants x processes, comma-separated, e.g. 1000x1,2000x2,4000x4 "
+        "(default: --participants on one process, twice that on two)",
+    )
+    parser.add_argument("--json", default=None, help="also write each case's figures here")
     args = parser.parse_args()
     args.settle = not args.rush
     if args.quick:
         args.participants, args.repeat = 200, 1
-    if args.participants < 2 or args.participants % 2:
-        parser.error("--participants must be even and at least 2 (two equal sides)")
+    if args.cases is None:
+        args.cases = f"{args.participants}x1,{2 * args.participants}x2"
+    try:
+        args.cases = [
+            (int(n), int(p)) for n, p in (c.strip().split("x") for c in args.cases.split(","))
+        ]
+    except ValueError:
+        parser.error("--cases is a comma-separated list of NxP, e.g. 1000x1,2000x2")
+    if any(n < 2 or n % 2 or p < 1 for n, p in args.cases):
+        parser.error("each case needs an even number of participants, at least 2, on 1+ processes")
 
     async def guarded() -> int:
         task = asyncio.current_task()
