@@ -293,6 +293,7 @@ class EventState(msgspec.Struct, frozen=True, kw_only=True):
     participants: dict[str, Participant] = msgspec.field(default_factory=dict)
     wishes: dict[str, Wish] = msgspec.field(default_factory=dict)  # by wish_key(source, target)
     history: tuple[RoundRecord, ...] = ()
+    people_made: int = 0  # the highest participant number given so far (never given twice)
 
     def participant(self, pid: str) -> Participant | None:
         """The participant with this id, if registered."""
@@ -338,10 +339,11 @@ class EventState(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def next_person_number(state: EventState) -> int:
-    """The number of the next participant id (``p<n>``): above every id the event holds and its
-    count, so that an id is not given twice in the same event."""
+    """The number of the next participant id (``p<n>``): above every number given so far in the
+    event (``people_made``, kept through removals), every id it holds and its count, so that an
+    id is never given twice in one event."""
     numbers = [int(pid[1:]) for pid in state.participants if pid[1:].isdigit()]
-    return max([len(state.participants), *numbers]) + 1
+    return max([state.people_made, len(state.participants), *numbers]) + 1
 
 
 class TokenRef(msgspec.Struct, frozen=True, kw_only=True):

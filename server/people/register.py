@@ -278,7 +278,8 @@ def apply(
     people = dict(state.participants)
     people.update((p.id, p) for _, p, _ in planned.updated)
     people.update((p.id, p) for p in added)
-    new = bump(state, participants=people)
+    made = max([state.people_made, *(int(p.id[1:]) for p in added if p.id[1:].isdigit())])
+    new = bump(state, participants=people, people_made=made)
     if planned.wishes:
         new = squash(wishes.add_wishes(new, planned.wishes), state.version)
     return new, added

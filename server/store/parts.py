@@ -38,6 +38,7 @@ class Meta(msgspec.Struct, frozen=True, kw_only=True):
     moderator_token_hash: str
     created_at: int
     registration_token_hash: str = ""
+    people_made: int = 0
 
 
 class Delta(msgspec.Struct, kw_only=True):
@@ -65,6 +66,7 @@ def meta_of(state: EventState) -> Meta:
         moderator_token_hash=state.moderator_token_hash,
         created_at=state.created_at,
         registration_token_hash=state.registration_token_hash,
+        people_made=state.people_made,
     )
 
 
@@ -116,7 +118,7 @@ def diff(old: EventState | None, new: EventState) -> Delta:
         for p in new.participants.values():
             delta.tokens.update(_person_tokens(new, p))
         return delta
-    if any(
+    if old.people_made != new.people_made or any(
         getattr(old, f) is not getattr(new, f)
         for f in ("settings", "host_token_hash", "moderator_token_hash", "registration_token_hash")
     ):
@@ -165,6 +167,7 @@ def assemble(
         moderator_token_hash=meta.moderator_token_hash,
         registration_token_hash=meta.registration_token_hash,
         created_at=meta.created_at,
+        people_made=meta.people_made,
         version=version,
         clock=clock,
         participants={p.id: p for p in sorted(people, key=lambda p: model.person_order(p.id))},

@@ -318,6 +318,17 @@ async def test_events_found_by_when_their_retention_counts_from(store: Store, re
     assert await again.ended_between(0, 60_000) == ["dated"]
 
 
+async def test_the_highest_id_given_is_kept(store: Store, reopen: Open) -> None:
+    """What keeps an id from being given twice survives a reopening."""
+    state = new_event()
+    await store.create(state)
+    await step(store, state, people_made=7)
+    await store.close()
+    again = await reopen()
+    loaded = await again.load("ev1")
+    assert loaded is not None and loaded.people_made == 7
+
+
 async def test_tokens_resolve(store: Store) -> None:
     await store.create(new_event("ev1"))
     await store.create(new_event("ev2"))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Running
+from tests.conftest import PEOPLE, Running
 
 CSV = {"Content-Type": "text/csv"}
 
@@ -292,3 +292,15 @@ async def test_a_person_with_no_side_is_refused_in_a_two_sided_event(server: Run
         "POST", f"/api/events/{opened.id}/participants", json=[{"name": "Anyone"}]
     )
     assert status == 201 and rows[0]["side"] == "", rows
+
+
+async def test_an_id_is_never_given_twice_in_an_event(server: Running) -> None:
+    """Remove the last person registered, then register someone: on main the newcomer got the
+    removed person's id (their audit and mail log entries were then read as the newcomer's)."""
+    ev = await server.event(PEOPLE[:3])
+    status, _ = await server.api("DELETE", f"/api/events/{ev.id}/participants/p3")
+    assert status == 204
+    status, rows = await server.api(
+        "POST", f"/api/events/{ev.id}/participants", json=[{**PEOPLE[3]}]
+    )
+    assert status == 201 and [r["id"] for r in rows] == ["p4"], rows
