@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..core import logs
-from ..core.model import EventState, Phase
+from ..core.model import Entry, EventState, Phase
 from ..core.outcome import Outcome
 from ..errors import SpeedmeetError
 from ..live.owner import Command, Context, Owner, guarded
@@ -30,6 +30,9 @@ from . import recaps
 from .outbox import Job, Outbox
 
 log = logging.getLogger(__name__)
+
+Tokens = Callable[[Sequence[str]], dict[str, str]]  # new summary links' hashes for these ids
+Decide = Callable[[EventState, list[Entry], Tokens, str, int], Outcome]
 
 EVERY_S = 3600.0
 
@@ -128,44 +131,45 @@ class Summaries:
         return {pid: links.token_hash(tokens[pid]) for pid in to}
 
     async def _fire(self, event_id: str) -> None:
-        batch = uuid.uuid4().hex[:12]
-        tokens: dict[str, str] = {}
+        """The automatic sending, once due (unless a process sent them already)."""
 
-        def command(s: EventState, ctx: Context) -> Outcome:
-            to, _ = recaps.recipients(s, None)
-            hashes = self._hashes(tokens, to)
-            mail_log = ctx.logs.get("mail", [])
-            return recaps.automatic(
-                s, mail_log, hashes, batch, ctx.now, self.after_minutes, self._owner.store.proc
-            )
+        def decide(
+            s: EventState, mail_log: list[Entry], tokens: Tokens, batch: str, now: int
+        ) -> Outcome:
+            hashes = tokens(recaps.recipients(s, None)[0])
+            proc = self._owner.store.proc
+            return recaps.automatic(s, mail_log, hashes, batch, now, self.after_minutes, proc)
 
-        try:
-            queued = await self._queue(event_id, command, tokens, batch)
-        except SpeedmeetError as exc:
-            if exc.code in ("not_due", "unknown_event"):
-                log.info("summaries of %s not sent: %s", event_id, exc.message)
-                return
-            raise
-        log.info("summaries of event %s: %d e-mails", event_id, len(queued))
+        await self._timed(event_id, decide, "")
 
     async def _resume(self, event_id: str, alive: frozenset[str]) -> None:
         """Send again what a process that is gone left queued (each person's once)."""
+
+        def decide(
+            s: EventState, mail_log: list[Entry], tokens: Tokens, batch: str, now: int
+        ) -> Outcome:
+            hashes = tokens(recaps.abandoned(mail_log, alive))
+            return recaps.resume(s, mail_log, alive, hashes, batch, now, self._owner.store.proc)
+
+        await self._timed(event_id, decide, " left by a process gone")
+
+    async def _timed(self, event_id: str, decide: Decide, what: str) -> None:
+        """Queue what ``decide`` makes of the event and its mail log, if anything is due."""
         batch = uuid.uuid4().hex[:12]
         tokens: dict[str, str] = {}
 
         def command(s: EventState, ctx: Context) -> Outcome:
-            mail_log = ctx.logs.get("mail", [])
-            hashes = self._hashes(tokens, recaps.abandoned(mail_log, alive))
-            proc = self._owner.store.proc
-            return recaps.resume(s, mail_log, alive, hashes, batch, ctx.now, proc)
+            mail_log = list(ctx.logs.get("mail", []))
+            return decide(s, mail_log, lambda to: self._hashes(tokens, to), batch, ctx.now)
 
         try:
             queued = await self._queue(event_id, command, tokens, batch)
         except SpeedmeetError as exc:
-            if exc.code in ("not_due", "unknown_event"):
-                return  # another process took them up first
+            if exc.code in ("not_due", "unknown_event"):  # not due, or another process was first
+                log.info("summaries%s of %s not sent: %s", what, event_id, exc.message)
+                return
             raise
-        log.info("summaries of event %s left by a process gone: %d e-mails", event_id, len(queued))
+        log.info("summaries%s of event %s: %d e-mails", what, event_id, len(queued))
 
     async def _queue(
         self, event_id: str, command: Command, tokens: dict[str, str], batch: str
