@@ -8,6 +8,7 @@ import asyncio
 import inspect
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ DATA_KEY = "0vPnAqL8Sx3n0x3mS3Z9m2w1VQqk5f4bN2iY7eHwqkE"  # a data key of the te
 REDIS_REQUIRED = os.environ.get("SPEEDMEET_REQUIRE_REDIS") == "1"
 REDIS_FIXTURES = {"redis_server", "redis_url", "redis_prefix"}
 TESTS = Path(__file__).resolve().parent
+STOP_S = 30  # a server that takes longer to stop is stuck: its tasks are printed
 
 
 def needs(item: pytest.Item) -> set[str]:
@@ -380,7 +382,13 @@ async def stop(r: Running) -> None:
             await c.disconnect()
     r.clients.clear()
     await r.http.close()
-    await r.server.close()
+    try:
+        async with asyncio.timeout(STOP_S):
+            await r.server.close()
+    except TimeoutError:
+        for task in asyncio.all_tasks():  # what the server's shutdown waits for
+            task.print_stack(file=sys.stdout)
+        raise
 
 
 @pytest.fixture
