@@ -20,6 +20,27 @@ async def stop(tasks: Iterable[asyncio.Task[Any]]) -> None:
         _, pending = await asyncio.wait(pending, timeout=0.5)
 
 
+async def together(*coros: Coroutine[Any, Any, Any]) -> None:
+    """Run loops side by side until one fails or the caller is cancelled; then stop them all.
+
+    Unlike ``asyncio.TaskGroup``, whose exit cancels its children only once, this goes on
+    cancelling a child that lost its cancellation: a background loop never holds up a shutdown.
+    """
+    children = [asyncio.create_task(coro) for coro in coros]
+    try:
+        await asyncio.gather(*children)
+    finally:
+        interrupted = False
+        while True:
+            try:
+                await stop(children)
+                break
+            except asyncio.CancelledError:  # cancelled again while waiting: finish first
+                interrupted = True
+        if interrupted:
+            raise asyncio.CancelledError
+
+
 class Tasks:
     """A set of running tasks (greetings, loops) that ``close`` stops."""
 

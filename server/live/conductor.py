@@ -20,6 +20,7 @@ from ..core.outcome import Outcome
 from ..errors import Fenced, SpeedmeetError
 from ..metrics import Metrics
 from ..store import Note
+from ..tasks import together
 from .leases import Leases
 from .owner import ONLINE, PLAN, Context, Owner, guarded
 from .timers import Timers
@@ -99,9 +100,7 @@ class Conductor:
 
     async def run(self) -> None:
         """Fire deadlines until cancelled; every ``CHECK_S``, re-arm what lost its timer."""
-        async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(self._timers.run(self._fire))
-            tasks.create_task(self._checks())
+        await together(self._timers.run(self._fire), self._checks())
 
     async def _checks(self) -> None:
         while True:

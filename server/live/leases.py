@@ -10,6 +10,7 @@ surely run out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Protocol
@@ -57,10 +58,9 @@ class Leases:
         while True:
             self._wake.clear()
             await guarded("leases", self.renew)
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._tick)
-            except TimeoutError:
-                pass
+            with contextlib.suppress(TimeoutError):  # not wait_for: see Timers.run
+                async with asyncio.timeout(self._tick):
+                    await self._wake.wait()
 
     async def renew(self) -> None:
         """One round: take or renew every live event's lease we can; drop the ones we lost."""

@@ -5,6 +5,7 @@ clock given, so a test moves a fake clock and pokes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -57,7 +58,8 @@ class Timers(Generic[K]):
                     await fire(key)
             delay = (min(self._due.values()) - self._now()) / 1000 if self._due else None
             if delay is None or delay > 0:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
-                except TimeoutError:
-                    pass
+                # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation,
+                # and a TaskGroup that owns this loop never cancels it twice.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await self._wake.wait()

@@ -17,6 +17,7 @@ from ..core.model import EventState, MailKind, Participant
 from ..errors import SpeedmeetError
 from ..live.owner import Owner
 from ..settings import Settings
+from ..tasks import together
 from . import compose, invites
 
 log = logging.getLogger(__name__)
@@ -83,9 +84,7 @@ class Outbox:
 
     async def run(self) -> None:
         """``smtp_concurrency`` workers until cancelled."""
-        async with asyncio.TaskGroup() as group:
-            for i in range(self._settings.smtp_concurrency):
-                group.create_task(self._work(), name=f"mail worker {i}")
+        await together(*(self._work() for _ in range(self._settings.smtp_concurrency)))
 
     async def _work(self) -> None:
         while True:

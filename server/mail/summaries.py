@@ -26,6 +26,7 @@ from ..live.owner import Command, Context, Owner, guarded
 from ..live.timers import Timers
 from ..people import links
 from ..results import summary
+from ..tasks import together
 from . import recaps
 from .outbox import Job, Outbox
 
@@ -92,9 +93,7 @@ class Summaries:
 
     async def run(self) -> None:
         """Send summaries as they fall due, until cancelled; look for missed ones hourly."""
-        async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(self._timers.run(self._due))
-            tasks.create_task(self._scan())
+        await together(self._timers.run(self._due), self._scan())
 
     async def _scan(self) -> None:
         while True:
