@@ -70,7 +70,12 @@ async def played(start: Callable[..., Any], rounds: int = 3) -> tuple[Running, G
             assert (await g.host.call("next"))["ok"]
             await g.assigned(number)
         if number == 2:  # Åsa leaves as the round starts and is not back by the no-show check
+            before = len(g.mod.received)
             await g.people[gone].close()
+            await g.mod.wait_board(  # the server knows it before the check
+                lambda d: any(p["id"] == gone and not p["online"] for p in d["participants"]),
+                after=before,
+            )
             clock.ms = began + 46_000
             conductor.poke()
             await g.people[g.partner(gone)].wait_for(
