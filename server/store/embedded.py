@@ -35,6 +35,7 @@ from .sqlite import Tables
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 SAVE_S = 1.0  # how often connected-call counters are written to the file, at most
+PROBE_S = 5.0  # how often the health check writes to the file, at most, while it can
 
 
 class FolderLock:
@@ -100,11 +101,24 @@ class EmbeddedStore:
         self._connected: dict[str, dict[Key, int]] = {}
         self._unsaved: dict[tuple[str, str, str, str], int] = {}
         self._saved_at = 0.0
+        self._probed_at: float | None = None  # when the file last took the health probe
 
     async def _sql(self, fn: Callable[[Tables], T]) -> T:
+        """Run ``fn`` on the file's thread. A file that cannot be written or read right now (a
+        full disk, a file made read-only, an I/O error) is ``Unavailable``: each transaction was
+        rolled back, so nothing was changed, and the next one is tried afresh."""
         tables = self._tables
         assert tables is not None, "the store is not open"
-        return await asyncio.get_running_loop().run_in_executor(self._io, fn, tables)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._io, fn, tables)
+        except sqlite3.OperationalError as exc:
+            self._probed_at = None
+            raise Unavailable(
+                "store_unwritable",
+                f"The data file {self._path or '(in memory)'} cannot be written now ({exc}): "
+                "free some disk space or make the file writable again. Nothing was changed; "
+                "the server goes on by itself once the file takes writes.",
+            ) from exc
 
     async def open(self) -> None:
         """Lock the folder, open the file (creating both) and load every event."""
@@ -274,7 +288,9 @@ class EmbeddedStore:
         await self._sql(lambda t: t.drop_blob(event_id, key))
 
     async def check(self) -> None:
-        """Raise unless the data file is still the one opened and takes a write."""
+        """Raise unless the data file is still the one opened and takes a write. The write is
+        tried at most every ``PROBE_S`` while it succeeds (a health check called in a loop
+        does not write in a loop); after any failure, at the next call."""
         if self._path is not None:
             try:
                 inode = self._path.stat().st_ino
@@ -286,7 +302,11 @@ class EmbeddedStore:
                     f"The data file {self._path} was deleted or replaced while the server ran: "
                     "what is written now would be lost. Restart the server.",
                 )
+        now = time.monotonic()
+        if self._probed_at is not None and now - self._probed_at < PROBE_S:
+            return
         await self._sql(lambda t: t.probe())
+        self._probed_at = now
 
     # --- transient data ----------------------------------------------------------------------
 
@@ -325,10 +345,15 @@ class EmbeddedStore:
             await self._save_connected()
 
     async def _save_connected(self) -> None:
-        rows = [(*k, ms) for k, ms in self._unsaved.items()]
-        self._unsaved = {}
+        saving, self._unsaved = self._unsaved, {}
         self._saved_at = time.monotonic()
-        await self._sql(lambda t: t.add_connected(rows))
+        rows = [(*k, ms) for k, ms in saving.items()]
+        try:
+            await self._sql(lambda t: t.add_connected(rows))
+        except BaseException:  # kept for the next save: counted time is not lost
+            for row, ms in saving.items():
+                self._unsaved[row] = self._unsaved.get(row, 0) + ms
+            raise
 
     async def connected(self, event_id: str) -> dict[Key, int]:
         """The event's counters."""

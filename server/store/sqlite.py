@@ -11,7 +11,7 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import msgspec
 
@@ -128,19 +128,30 @@ class Tables:
             (event_id, reason, int(time.time() * 1000)),
         )
 
-    def _migrate(self) -> None:
-        """Move a first-version file's events to today's tables, in one transaction."""
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Cursor]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any failure: a write that fails
+        (a full disk, a read-only file, an I/O error) never leaves the connection inside a
+        transaction, where every later one would fail ("cannot start a transaction within a
+        transaction"). SQLite may have rolled back already (a full disk does): then there is
+        nothing left to undo, and the first error is the one raised."""
         with contextlib.closing(self.db.cursor()) as c:
             c.execute("BEGIN IMMEDIATE")
             try:
-                for state, entries in legacy.read(self.db):
-                    self._write_delta(c, state, diff(None, state), new=True)
-                    self._append(c, state.id, entries)
-                legacy.retire(self.db)
+                yield c
                 c.execute("COMMIT")
             except BaseException:
-                c.execute("ROLLBACK")
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
                 raise
+
+    def _migrate(self) -> None:
+        """Move a first-version file's events to today's tables, in one transaction."""
+        with self._transaction() as c:
+            for state, entries in legacy.read(self.db):
+                self._write_delta(c, state, diff(None, state), new=True)
+                self._append(c, state.id, entries)
+            legacy.retire(self.db)
 
     def read(self, event_id: str, version: int, meta: bytes, clock: bytes) -> EventState:
         """One event from its parts."""
@@ -167,41 +178,29 @@ class Tables:
         new: bool = False,
     ) -> None:
         """One transaction: the changed parts of ``state`` and the appended entries."""
-        with contextlib.closing(self.db.cursor()) as c:
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                if state is not None and delta is not None:
-                    self._write_delta(c, state, delta, new)
-                self._append(c, event_id, entries)
-                c.execute("COMMIT")
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
+        with self._transaction() as c:
+            if state is not None and delta is not None:
+                self._write_delta(c, state, delta, new)
+            self._append(c, event_id, entries)
 
     def delete(self, event_id: str, keep: bytes | None) -> None:
         """One transaction: every row of the event, and its links; ``keep`` in the archive.
         Then the write-ahead log is emptied: it would still hold the deleted pages."""
-        with contextlib.closing(self.db.cursor()) as c:
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                if keep is not None:
-                    c.execute(
-                        "INSERT OR REPLACE INTO archive (id, at, body) VALUES (?, ?, ?)",
-                        (event_id, int(time.time() * 1000), keep),
-                    )
-                for table in ("person", "wish", "round", "entry", "connected", "blob"):
-                    c.execute(f"DELETE FROM {table} WHERE event = ?", (event_id,))
-                c.execute("DELETE FROM event WHERE id = ?", (event_id,))
-                c.execute("DELETE FROM quarantine WHERE event = ?", (event_id,))
-                hashes = [
-                    h for h, raw in c.execute("SELECT hash, ref FROM token").fetchall()
-                    if TOKEN.decode(raw).event_id == event_id
-                ]  # fmt: skip
-                c.executemany("DELETE FROM token WHERE hash = ?", [(h,) for h in hashes])
-                c.execute("COMMIT")
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
+        with self._transaction() as c:
+            if keep is not None:
+                c.execute(
+                    "INSERT OR REPLACE INTO archive (id, at, body) VALUES (?, ?, ?)",
+                    (event_id, int(time.time() * 1000), keep),
+                )
+            for table in ("person", "wish", "round", "entry", "connected", "blob"):
+                c.execute(f"DELETE FROM {table} WHERE event = ?", (event_id,))
+            c.execute("DELETE FROM event WHERE id = ?", (event_id,))
+            c.execute("DELETE FROM quarantine WHERE event = ?", (event_id,))
+            hashes = [
+                h for h, raw in c.execute("SELECT hash, ref FROM token").fetchall()
+                if TOKEN.decode(raw).event_id == event_id
+            ]  # fmt: skip
+            c.executemany("DELETE FROM token WHERE hash = ?", [(h,) for h in hashes])
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def archived(self, event_id: str) -> bytes | None:
@@ -223,19 +222,13 @@ class Tables:
 
     def add_connected(self, rows: Sequence[tuple[str, str, str, str, int]]) -> None:
         """Add ``(event, room, participant, peer, ms)`` to the connected-call counters."""
-        with contextlib.closing(self.db.cursor()) as c:
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                c.executemany(
-                    "INSERT INTO connected (event, room, participant, peer, ms)"
-                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (event, room, participant, peer)"
-                    " DO UPDATE SET ms = ms + excluded.ms",
-                    rows,
-                )
-                c.execute("COMMIT")
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
+        with self._transaction() as c:
+            c.executemany(
+                "INSERT INTO connected (event, room, participant, peer, ms)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (event, room, participant, peer)"
+                " DO UPDATE SET ms = ms + excluded.ms",
+                rows,
+            )
 
     def connected(self) -> dict[str, dict[tuple[str, str, str], int]]:
         """Every event's connected-call counters."""
@@ -265,12 +258,10 @@ class Tables:
 
     def probe(self) -> None:
         """Write to the file and take it back: raises if the file cannot be written."""
-        with contextlib.closing(self.db.cursor()) as c:
-            c.execute("BEGIN IMMEDIATE")
+        with self._transaction() as c:
             c.execute(
                 "INSERT OR REPLACE INTO health (probe, at) VALUES (1, ?)", (int(time.time()),)
             )
-            c.execute("COMMIT")
 
     def _append(self, c: sqlite3.Cursor, event_id: str, entries: Sequence[Entry]) -> None:
         for name, items in by_log(entries).items():
