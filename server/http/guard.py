@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +23,20 @@ REDACTED = "…"
 def redact(path: str) -> str:
     """The path with the token of a secret link replaced by ``…``."""
     return _SECRET.sub(lambda m: m.group(1) + REDACTED, path)
+
+
+def printable(text: str) -> str:
+    """``text`` with its control and format characters escaped (``\\n``, ``\\x1b``,
+    ``\\u202e``): a request's path, decoded, may hold a newline that would forge a log line, or a
+    terminal's escape sequence."""
+    if text.isprintable():  # the usual path: nothing to look at twice
+        return text
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in ("Cc", "Cf")
+        else ch
+        for ch in text
+    )
 
 
 def csp(host: str) -> str:
@@ -53,7 +68,8 @@ async def headers(request: web.Request, handler: Any) -> web.StreamResponse:
 
 
 class AccessLogger(AbstractAccessLogger):
-    """One line per request, like aiohttp's, with the tokens of secret links redacted."""
+    """One line per request, like aiohttp's, with the tokens of secret links redacted and
+    control characters escaped."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         """Log the request without its secrets."""
@@ -61,7 +77,7 @@ class AccessLogger(AbstractAccessLogger):
             '%s "%s %s" %s %s %.1fms',
             request.remote,
             request.method,
-            redact(request.path),
+            printable(redact(request.path)),
             response.status,
             response.body_length,
             time * 1000,
