@@ -32,7 +32,7 @@ from .http.keys import (
     Signups,
 )
 from .http.selftest import ECHO, Echo
-from .limits import Rate
+from .limits import Gate, Rate
 from .live.board import Board
 from .live.conductor import Conductor
 from .live.delivery import Delivery
@@ -190,7 +190,8 @@ def create_app(
     app.router.add_routes(join.routes)
     app.router.add_routes(results.routes)
     app.router.add_routes(photos.routes)
-    app[photos.UPLOADS] = Rate(10 / 60, 10)
+    app[photos.UPLOADS] = Rate(10 / 60, photos.BURST)
+    app[photos.DECODES] = Gate(photos.AT_ONCE, photos.WAITING)
     app.router.add_routes(status.routes)
     app.router.add_routes(selftest.routes)
     app.router.add_static("/static", WEB / "static")

@@ -4,8 +4,10 @@ nest, and who a client is (its address)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable
 from typing import Any
 
 from .errors import SpeedmeetError
@@ -60,6 +62,36 @@ class Rate:
                 f"Too many {what} at once; try again in {max(1, round(wait))} s.",
                 retry_after_ms=int(wait * 1000) + 1,
             )
+
+
+class Gate:
+    """At most ``at_once`` runs of a costly kind of work at a time in this process, at most
+    ``waiting`` more queued for their turn; past that a request is refused (``busy``, 429) at
+    once, rather than held in memory."""
+
+    def __init__(self, at_once: int, waiting: int) -> None:
+        self._slots = asyncio.Semaphore(at_once)
+        self._most_waiting = waiting
+        self.waiting = 0
+
+    @contextlib.asynccontextmanager
+    async def turn(self, what: str) -> AsyncIterator[None]:
+        """Wait for a turn (or be refused), run, give the turn back."""
+        if self._slots.locked() and self.waiting >= self._most_waiting:
+            raise RateLimited(
+                "busy",
+                f"The server is handling many {what} right now; try again in a few seconds.",
+                retry_after_ms=2000,
+            )
+        self.waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self.waiting -= 1
+        try:
+            yield
+        finally:
+            self._slots.release()
 
 
 def client_address(remote: str | None, forwarded: str | None, trust_forwarded: bool) -> str:

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from ..core.model import EventState
 from ..errors import NotFound
-from ..limits import Rate
+from ..limits import Gate, Rate
 from ..live.owner import Owner
 from ..people import directory, photos, profiles
 from ..store import Store
@@ -19,6 +19,9 @@ from .keys import OWNER, SETTINGS
 
 routes = web.RouteTableDef()
 UPLOADS = web.AppKey("photo_uploads", Rate)  # photo uploads a person (or the organiser) may make
+DECODES = web.AppKey("photo_decodes", Gate)  # photos being decoded in this process
+BURST = 2  # photos one person may send at once (then 10 a minute)
+AT_ONCE, WAITING = 1, 8  # photos decoded at once in a process, and waiting their turn
 NO_PHOTO = "This person has no photo you may see."
 
 
@@ -52,9 +55,10 @@ async def _upload(request: web.Request, event_id: str, pid: str, actor: str) -> 
     settings = request.app[SETTINGS]
     request.app[UPLOADS].check((event_id, pid), "photo uploads")
     raw = await _body(request, settings.photo_max_bytes)
-    data, digest = await request.app[OWNER].pools.work(
-        photos.prepare, raw, settings.photo_pixels, settings.photo_max_bytes
-    )
+    async with request.app[DECODES].turn("photos"):  # a decoded photo is memory: one at a time
+        data, digest = await request.app[OWNER].pools.work(
+            photos.prepare, raw, settings.photo_pixels, settings.photo_max_bytes
+        )
     result = await keep_photo(request.app[OWNER], event_id, pid, data, digest, actor)
     return json_response(result, status=201)
 

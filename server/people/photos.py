@@ -13,7 +13,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ..errors import ProtocolError, TooLarge
 
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF")  # what may be uploaded
-MAX_SOURCE_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
+# a decompression bomb is refused before it is decoded; a profile photo needs no more (a
+# phone's photo is 12 megapixels): a 16-megapixel source costs about 64 MB while decoded
+MAX_SOURCE_PIXELS = 16_000_000
 CONTENT_TYPE = "image/jpeg"
 
 
@@ -41,12 +43,14 @@ def prepare(raw: bytes, side: int, max_bytes: int) -> tuple[bytes, str]:
             if width * height > MAX_SOURCE_PIXELS:
                 raise TooLarge(
                     "photo_too_many_pixels",
-                    f"The photo is {width}×{height} pixels: send one of at most 40 megapixels.",
+                    f"The photo is {width}×{height} pixels: send one of at most "
+                    f"{MAX_SOURCE_PIXELS // 1_000_000} megapixels (a phone's photo is 12).",
                     limit=MAX_SOURCE_PIXELS,
                 )
             source.seek(0)
-            image = ImageOps.exif_transpose(source)  # upright as the camera meant it
-            image.load()
+            source.draft("RGB", (side, side))  # a JPEG is decoded at a fraction of its size
+            image = _shrink(source, side)
+            image = ImageOps.exif_transpose(image)  # upright as the camera meant it
     except TooLarge:
         raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError,
@@ -55,7 +59,6 @@ def prepare(raw: bytes, side: int, max_bytes: int) -> tuple[bytes, str]:
             "not_an_image", "This file is not a photo we can read: send a JPEG, PNG or WebP."
         ) from exc
     image = _flatten(image)
-    image.thumbnail((side, side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     # a new image of the pixels alone: nothing of the source's metadata can come along
     clean = Image.new("RGB", image.size)
@@ -63,6 +66,20 @@ def prepare(raw: bytes, side: int, max_bytes: int) -> tuple[bytes, str]:
     clean.save(out, "JPEG", quality=85, optimize=True, progressive=True)
     data = out.getvalue()
     return data, hashlib.sha256(data).hexdigest()[:16]
+
+
+def _shrink(source: Image.Image, side: int) -> Image.Image:
+    """The image at most ``side`` pixels on its longer side, its EXIF kept for the orientation:
+    made small before anything else (one full-size copy at most, not three)."""
+    if source.mode in ("1", "P", "L", "LA", "PA", "I", "I;16", "F"):  # resampled well as RGB(A)
+        alpha = "A" in source.mode or "transparency" in source.info
+        image = source.convert("RGBA" if alpha else "RGB")
+        image.info = source.info
+    else:
+        image = source
+    image.thumbnail((side, side), Image.Resampling.LANCZOS)
+    image.load()
+    return image
 
 
 def _flatten(image: Image.Image) -> Image.Image:

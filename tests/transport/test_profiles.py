@@ -176,23 +176,39 @@ async def test_photo_upload_limits(start: Callable[..., Any]) -> None:
     assert len(big) > 20_000
     status, body = await put_photo(server, ev, 0, big)
     assert status == 413 and body["error"]["code"] == "photo_too_big", body
-    status, body = await put_photo(server, ev, 0, b"%PDF-1.4 not a photo at all", "image/jpeg")
+    # each person may send two at once: the refusals below are spread over three people
+    status, body = await put_photo(server, ev, 1, b"%PDF-1.4 not a photo at all", "image/jpeg")
     assert status == 400 and body["error"]["code"] == "not_an_image", body
     status, body = await put_photo(
-        server, ev, 0, b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml"
+        server, ev, 1, b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml"
     )
     assert status == 400 and body["error"]["code"] == "not_an_image", body
     assert len(bomb()) < 20_000
-    status, body = await put_photo(server, ev, 0, bomb(), "image/png")
+    status, body = await put_photo(server, ev, 2, bomb(), "image/png")
     assert status == 413 and body["error"]["code"] == "photo_too_many_pixels", body
     _, people = await server.api("GET", f"/api/events/{ev.id}/participants")
-    assert people[0]["photo"] is None  # nothing refused was kept
+    assert all(p["photo"] is None for p in people)  # nothing refused was kept
     async with server.http.put(
         f"{server.url}/e/{ev.id}/p/not-a-token/photo",
         data=png(),
         headers={"Content-Type": "image/png"},
     ) as r:
         assert r.status == 404
+
+
+async def test_one_link_cannot_send_a_burst_of_huge_photos(server: Running) -> None:
+    """Reproduced on main: ten 6300×6300 PNGs of 113 KB each (39.7 Mpx, under the old 40 Mpx
+    limit) from one link were all accepted, and memory went from 185 MB to 2.2 GB."""
+    out = io.BytesIO()
+    Image.new("RGB", (6300, 6300), (30, 30, 30)).save(out, "PNG", optimize=True)
+    huge = out.getvalue()
+    ev = await server.event(PEOPLE)
+    status, body = await put_photo(server, ev, 0, huge, "image/png")
+    assert status == 413 and body["error"]["code"] == "photo_too_many_pixels", body
+    assert "16 megapixels" in body["error"]["message"]
+    answers = [await put_photo(server, ev, 1, png(), "image/png") for _ in range(3)]
+    assert [status for status, _ in answers] == [201, 201, 429], answers  # a burst of 2
+    assert answers[2][1]["error"]["retry_after_ms"] > 0
 
 
 async def test_a_photo_only_to_those_who_may_see_the_person(server: Running) -> None:
