@@ -32,18 +32,20 @@ class Rate:
         self._clock = clock
         self._buckets: dict[Hashable, tuple[float, float]] = {}  # key -> (tokens, when)
 
-    def take(self, key: Hashable) -> float:
-        """Use one token of ``key``: 0 when allowed, else the seconds until one is back."""
+    def take(self, key: Hashable, cost: float = 1.0) -> float:
+        """Use ``cost`` tokens of ``key`` (one request; or its bytes, for a budget of bytes): 0
+        when allowed, else the seconds until they are back."""
         now = self._clock()
         tokens, when = self._buckets.get(key, (self._burst, now))
         tokens = min(self._burst, tokens + (now - when) * self._rate)
-        if tokens >= 1:
-            self._buckets[key] = (tokens - 1, now)
+        cost = min(cost, self._burst)  # what is more than a burst waits for a full bucket
+        if tokens >= cost:
+            self._buckets[key] = (tokens - cost, now)
             if len(self._buckets) > 10_000:
                 self._forget_idle(now)
             return 0.0
         self._buckets[key] = (tokens, now)
-        return (1 - tokens) / self._rate if self._rate > 0 else IDLE_S
+        return (cost - tokens) / self._rate if self._rate > 0 else IDLE_S
 
     def forget(self, key: Hashable) -> None:
         """Drop a key (its socket is gone)."""
@@ -53,9 +55,9 @@ class Rate:
         for key in [k for k, (_, when) in self._buckets.items() if now - when > IDLE_S]:
             del self._buckets[key]
 
-    def check(self, key: Hashable, what: str) -> None:
+    def check(self, key: Hashable, what: str, cost: float = 1.0) -> None:
         """Raise ``RateLimited`` (``rate_limited``, with ``retry_after_ms``) when over."""
-        wait = self.take(key)
+        wait = self.take(key, cost)
         if wait > 0:
             raise RateLimited(
                 "rate_limited",

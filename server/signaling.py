@@ -22,6 +22,7 @@ import socketio
 
 from .core.model import EventState, Phase
 from .errors import ProtocolError, UserError
+from .limits import Rate
 from .live.targets import MODERATOR_NS, PARTICIPANT_NS, person_room, staff_room
 from .live.turn import IceServers
 from .metrics import Metrics
@@ -31,6 +32,11 @@ from .store import Note, Store
 log = logging.getLogger(__name__)
 
 MAX_SIGNAL_BYTES = 64 * 1024
+# What one person (every tab of theirs) may send through the server to the others of their call:
+# a whole negotiation with an ICE restart is about 20 KB; a burst past this is refused to its
+# sender, never queued until the receiver is closed as a slow reader
+SIGNAL_BYTES_PER_S = 64 * 1024
+SIGNAL_BYTES_BURST = 512 * 1024
 CROSSING = 16  # emits through the manager at once (each borrows a Redis connection)
 
 
@@ -99,6 +105,7 @@ class Signaling:
         self._ice = ice or IceServers.of(settings, lambda: time.time_ns() // 1_000_000)
         self._index: dict[str, RoomIndex] = {}
         self._crossing = asyncio.Semaphore(CROSSING)
+        self._bytes = Rate(SIGNAL_BYTES_PER_S, SIGNAL_BYTES_BURST)
 
     def ice_servers(self, pid: str) -> list[dict[str, Any]]:
         """The STUN/TURN servers handed to ``pid``'s browser (every assignment carries them, so
@@ -162,8 +169,10 @@ class Signaling:
             raise UserError("not_in_room", "You are not in a room's call this round.")
         if to not in peers:
             raise UserError("not_your_peer", f"{to!r} is not in your room's call this round.")
-        if len(msgspec.json.encode(data)) > MAX_SIGNAL_BYTES:
+        size = len(msgspec.json.encode(data))
+        if size > MAX_SIGNAL_BYTES:
             raise ProtocolError("too_big", f"Signal data is limited to {MAX_SIGNAL_BYTES} bytes.")
+        self._bytes.check((event_id, pid), "signal bytes", size)
         message = {"from": pid, "data": data}
         if to in index.staff:
             await self.cross_staff(event_id, to, "signal", message)
