@@ -25,7 +25,7 @@ class Inbox:
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         if address in self.refuse:
-            return "550 5.1.1 No such mailbox here"
+            return f"550 5.1.1 <{address}>: Recipient address rejected: no such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

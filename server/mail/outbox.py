@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import ssl
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,9 +36,20 @@ class Job:
     summary: Mapping[str, Any] | None = None  # a summary's content (``results.summary``)
 
 
+# an address as a mail server quotes it in its answer ("550 5.1.1 <a@b.example>: ...")
+ADDRESS = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+")
+
+
 def failure(exc: BaseException) -> tuple[str, str]:
     """``(code, reason)`` of an e-mail that failed: ``refused`` (the server said no to the
-    address), ``unreachable``, ``auth``, ``timeout`` or ``error``, and what the server said."""
+    address), ``unreachable``, ``auth``, ``timeout`` or ``error``, and what the server said,
+    without the address it may quote (addresses are kept only sealed; the reason is logged
+    and kept in clear)."""
+    code, said = _failure(exc)
+    return code, ADDRESS.sub("(address)", said)
+
+
+def _failure(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         said = "; ".join(f"{e.code} {e.message}" for e in exc.recipients)
         return "refused", said or "the mail server refused the address"
