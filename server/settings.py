@@ -33,6 +33,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     port: int = 8080
     public_url: str = ""
     admin_token: str = ""
+    metrics_token: str = ""  # empty: /metrics asks for the admin token
     store: Literal["memory", "redis"] = "memory"
     data_dir: str = "data"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -46,6 +47,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     rate_events_burst: int = 40
     rate_signals_per_second: float = 60.0
     rate_signals_burst: int = 300
+    rate_signal_bytes_per_second: int = 64 * 1024
+    rate_signal_bytes_burst: int = 512 * 1024
     help_every_seconds: float = 20.0
     outbound_limit: int = 500
     outbound_limit_bytes: int = 8_000_000
@@ -168,7 +171,8 @@ class SettingsError(Exception):
 
 
 # Keys whose variables are taken as they are (a secret is text, even when it looks like a number).
-TEXT_KEYS: tuple[str, ...] = ("admin_token", "public_url", "redis_url", "redis_prefix")
+TEXT_KEYS: tuple[str, ...] = ("admin_token", "metrics_token", "public_url", "redis_url")
+TEXT_KEYS += ("redis_prefix",)
 TEXT_KEYS += ("data_dir", "data_key", "turn_secret", "data_policy", "timezone")
 TEXT_KEYS += ("smtp_host", "smtp_username", "smtp_password", "smtp_from")
 

@@ -32,11 +32,6 @@ from .store import Note, Store
 log = logging.getLogger(__name__)
 
 MAX_SIGNAL_BYTES = 64 * 1024
-# What one person (every tab of theirs) may send through the server to the others of their call:
-# a whole negotiation with an ICE restart is about 20 KB; a burst past this is refused to its
-# sender, never queued until the receiver is closed as a slow reader
-SIGNAL_BYTES_PER_S = 64 * 1024
-SIGNAL_BYTES_BURST = 512 * 1024
 CROSSING = 16  # emits through the manager at once (each borrows a Redis connection)
 
 
@@ -105,7 +100,10 @@ class Signaling:
         self._ice = ice or IceServers.of(settings, lambda: time.time_ns() // 1_000_000)
         self._index: dict[str, RoomIndex] = {}
         self._crossing = asyncio.Semaphore(CROSSING)
-        self._bytes = Rate(SIGNAL_BYTES_PER_S, SIGNAL_BYTES_BURST)
+        # what one person (every tab of theirs) may send through the server to their call: a
+        # burst past it is refused to its sender, never queued for the receiver until it is
+        # closed as a slow reader
+        self._bytes = Rate(settings.rate_signal_bytes_per_second, settings.rate_signal_bytes_burst)
 
     def ice_servers(self, pid: str) -> list[dict[str, Any]]:
         """The STUN/TURN servers handed to ``pid``'s browser (every assignment carries them, so

@@ -10,14 +10,15 @@ from typing import Any
 import aiohttp
 
 from tests.cluster.conftest import Cluster
-from tests.conftest import DATA_KEY
+from tests.conftest import ADMIN, DATA_KEY
 from tests.procs import Server, eventually
 
 
 async def _health(url: str) -> dict[str, Any]:
     # a new connection each time, so the kernel may hand it to any of the processes
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as http:
-        async with http.get(url + "/healthz") as r:
+        headers = {"Authorization": f"Bearer {ADMIN}"}  # which process answered: the admin's
+        async with http.get(url + "/healthz?detail", headers=headers) as r:
             assert r.status == 200
             return await r.json()  # type: ignore[no-any-return]
 

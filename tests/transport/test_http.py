@@ -417,27 +417,43 @@ async def test_healthz(server: Running) -> None:
     ev = await server.event()
 
     async def health() -> Any:
-        async with server.http.get(f"{server.url}/healthz") as r:
-            assert r.status == 200
-            body = await r.json()
+        status, body = await server.api("GET", "/healthz?detail")
+        assert status == 200, body
         return body if body["leases"] else None  # the lease is taken just after the creation
 
     body = await eventually(health)
     assert body["ok"] is True and body["degraded"] is False
     assert isinstance(body["process"], str) and isinstance(body["pid"], int)
     assert body["leases"] == [ev.id]  # one process: it runs every event
+    # anyone may ask whether the process is well, and learns nothing else (reproduced on main:
+    # the open answer listed every live event's id)
+    async with server.http.get(f"{server.url}/healthz") as r:
+        assert r.status == 200 and await r.json() == {"ok": True, "degraded": False}
+    async with server.http.get(f"{server.url}/healthz?detail") as r:
+        assert r.status == 401
 
 
 async def test_metrics(server: Running) -> None:
     g = await gather(server, started=False)
     assert (await g.host.call("open"))["ok"]
     async with server.http.get(f"{server.url}/metrics") as r:
-        assert r.status == 200 and r.content_type == "text/plain"
-        text = await r.text()
+        assert r.status == 401  # open on main
+    status, text = await server.api("GET", "/metrics")
+    assert status == 200
     assert "# TYPE speedmeet_sockets gauge" in text
     assert 'speedmeet_sockets{namespace="/participant"} 4.0' in text
     assert 'speedmeet_commands_total{event="open",namespace="/host",outcome="ok"} 1.0' in text
     assert "speedmeet_handler_seconds_bucket" in text
+
+
+async def test_a_scraper_reads_the_metrics_with_its_own_token(start: Callable[..., Any]) -> None:
+    server = await start(metrics_token="scrape-me")
+    for token, want in (("scrape-me", 200), (ADMIN, 200), ("wrong", 401)):
+        headers = {"Authorization": f"Bearer {token}"}
+        async with server.http.get(f"{server.url}/metrics", headers=headers) as r:
+            assert r.status == want, token
+    async with server.http.get(f"{server.url}/healthz?detail", headers=headers) as r:
+        assert r.status == 401  # the metrics token is not the admin's
 
 
 @pytest.mark.parametrize("kind", ["wrong token", "host token", "other event"])

@@ -357,7 +357,8 @@ async def test_a_client_that_stops_reading_is_disconnected_not_buffered(
     start: Callable[..., Any],
 ) -> None:
     server = await start(board_interval_ms=20, outbound_limit=50, outbound_limit_bytes=2_000_000,
-                         rate_signals_per_second=1000, rate_signals_burst=1000)  # fmt: skip
+                         rate_signals_per_second=1000, rate_signals_burst=1000,
+                         rate_signal_bytes_burst=10_000_000)  # fmt: skip
     g = await gather(server)
     pid = next(iter(g.people))
     deaf_pid = g.partner(pid)

@@ -126,6 +126,7 @@ class Connection:
         self._task: asyncio.Task[None] | None = None
         self._cache = cache.Records(cache_parts)
         self._beaten = False
+        self._probed_at: float | None = None  # when Redis last took the health probe
 
     def _ev(self, event_id: str) -> str:
         return f"{self._p}:ev:{event_id}"

@@ -33,6 +33,8 @@ from ..parts import (
 from ..sqlite import Unreadable
 from .connection import Connection, log
 
+PROBE_S = 5.0  # how often the health check writes to Redis, at most, while it can
+
 
 class RedisRecords(Connection):
     """Events, their logs, blobs and links on Redis."""
@@ -161,9 +163,15 @@ class RedisRecords(Connection):
             self._cache.put(new)
 
     async def check(self) -> None:
-        """Raise unless Redis takes a write now."""
+        """Raise unless Redis takes a write now (tried at most every ``PROBE_S`` while it
+        succeeds: a health check called in a loop does not write in a loop)."""
+        now = self._clock()
+        if self._probed_at is not None and now - self._probed_at < PROBE_S:
+            return
         key = f"{self._p}:health:{self.proc}"
+        self._probed_at = None
         await self._do("check", lambda: self.r.set(key, 1, px=10_000))
+        self._probed_at = now
 
     def _fence(self, change: Change) -> list[str]:
         if change.fence is None:
