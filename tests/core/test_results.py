@@ -388,6 +388,37 @@ def test_vcards_escape_and_fold() -> None:
     assert "NOTE:Met at Maires × innovateurs\\nround 2 " + "é" * 80 in unfolded
 
 
+@pytest.mark.parametrize(
+    ("name", "family", "given"),
+    [
+        ("Sophie Martin", "Martin", "Sophie"),
+        ("Jean-Pierre Dubois", "Dubois", "Jean-Pierre"),
+        ("Marie Claire Petit", "Petit", "Marie Claire"),  # a first name of two words
+        ("Jean de La Fontaine", "de La Fontaine", "Jean"),  # particles go with the family name
+        ("Ludwig van Beethoven", "van Beethoven", "Ludwig"),
+        ("Anna van der Berg", "van der Berg", "Anna"),
+        ("Charles de Gaulle", "de Gaulle", "Charles"),
+        ("Jeanne d'Arc", "d'Arc", "Jeanne"),
+        ("MARTIN Sophie", "MARTIN", "Sophie"),  # the family name in capitals, first
+        ("DE LA FONTAINE Jean", "DE LA FONTAINE", "Jean"),
+        ("Martin, Sophie", "Martin", "Sophie"),  # "family, given"
+        ("Madonna", "Madonna", ""),  # one word: the family name
+        ("  Léa   Garnier ", "Garnier", "Léa"),
+        ("", "", ""),
+        ("Sophie de", "de", "Sophie"),  # a particle alone is the family name, not dropped
+    ],
+)
+def test_a_name_splits_into_family_and_given_names(name: str, family: str, given: str) -> None:
+    assert vcard.name_parts(name) == (family, given)
+
+
+def test_the_vcard_n_field_holds_the_family_name_then_the_given_name() -> None:
+    lines = vcard.card(vcard.Contact(name="Sophie Martin")).split("\r\n")
+    assert "FN:Sophie Martin" in lines and "N:Martin;Sophie;;;" in lines
+    lines = vcard.card(vcard.Contact(name="Léa Garnier; CEO")).split("\r\n")
+    assert "N:CEO;Léa Garnier\\;;;;" in lines  # escaped like every value
+
+
 def test_a_partner_who_never_came_is_no_meeting_of_the_summary() -> None:
     state, entries, counters = scripted()
     rated = logs.ratings(entries)
