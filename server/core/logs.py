@@ -14,8 +14,8 @@ from .model import (
     HelpClaimed,
     HelpRequest,
     HelpResolved,
+    LinkKind,
     MailBatch,
-    MailKind,
     MailStatus,
     Notice,
 )
@@ -72,14 +72,14 @@ def rating_of(rated: Rated, who: str, room: str, peer: str) -> Feedback | None:
     return rated.get((who, room, peer)) or rated.get((who, room, ""))
 
 
-INVITES: tuple[MailKind, ...] = ("invitation", "reminder")
+INVITES: tuple[LinkKind, ...] = ("invitation", "reminder", "links")
 
 
 def mail_status(
-    entries: Iterable[Entry], kinds: tuple[MailKind, ...] = INVITES
+    entries: Iterable[Entry], kinds: tuple[LinkKind, ...] = INVITES
 ) -> dict[str, MailStatus]:
     """Each person's latest e-mail status, among e-mails of ``kinds`` (by default the ones
-    that carry their link: invitations and reminders)."""
+    that carry their link: invitations, reminders, and links handed out in a file)."""
     return {e.participant: e for e in entries if isinstance(e, MailStatus) and e.kind in kinds}
 
 

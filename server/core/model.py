@@ -235,16 +235,18 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True, tag="audit"):
 
 
 MailKind = Literal["invitation", "reminder", "summary"]
+LinkKind = MailKind | Literal["links"]  # "links": a link handed out in a file (links.csv)
 
 
 class MailStatus(msgspec.Struct, frozen=True, kw_only=True, tag="mail"):
     """Where one e-mail to a participant stands: ``queued``, then ``sent`` or ``failed`` (with
     a ``code``: ``refused``, ``unreachable``, ``auth``, ``timeout``, ``error``, and the mail
-    server's ``reason``). The latest entry of a person is their status."""
+    server's ``reason``); or, of kind ``links``, a new link of theirs ``downloaded`` in the
+    organiser's file for a mail merge. The latest entry of a person is their status."""
 
     participant: str
-    kind: MailKind
-    status: Literal["queued", "sent", "failed"]
+    kind: LinkKind
+    status: Literal["queued", "sent", "failed", "downloaded"]
     at: int
     batch: str = ""
     code: str = ""

@@ -15,8 +15,8 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 log = logging.getLogger("aiohttp.access")
 
-# /e/<event>/p|host|mod|join/<token>[/...]: the token is a secret
-_SECRET = re.compile(r"^(/e/[^/]+/(?:p|host|mod|join)/)[^/?#]+")
+# /e/<event>/p|host|mod|join|report/<token>[/...]: the token is a secret
+_SECRET = re.compile(r"^(/e/[^/]+/(?:p|host|mod|join|report)/)[^/?#]+")
 REDACTED = "…"
 
 

@@ -3,8 +3,6 @@ each one's status kept), and without it a CSV of new links for a mail merge."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Mapping
 from typing import Annotated, Any
@@ -16,13 +14,14 @@ from ..core import logs
 from ..core.model import EventState, MailBatch, MailStatus
 from ..errors import ProtocolError, UserError
 from ..live.owner import Context
-from ..mail import invites, recaps
+from ..mail import invites, merge, recaps
 from ..mail.outbox import Job
 from ..people import links
-from ..results.exports import cell
+from ..results import dialects
 from .api import body_json, json_response, link_url, require_admin
 from .inputs import convert_one
-from .keys import NEW_TOKEN, OUTBOX, OWNER, SUMMARIES
+from .keys import NEW_TOKEN, OUTBOX, OWNER, SETTINGS, SUMMARIES
+from .results import download, file_of
 
 routes = web.RouteTableDef()
 Ids = list[Annotated[str, msgspec.Meta(min_length=1, max_length=100)]]
@@ -160,13 +159,15 @@ async def summaries(request: web.Request) -> web.Response:
 
 @routes.post("/api/events/{id}/links.csv")
 async def links_csv(request: web.Request) -> web.Response:
-    """A CSV of new personal links (everyone's, or ``to``'s) for a mail merge: the old links
-    stop working. ``?sep=semicolon`` for spreadsheet software set up for French."""
+    """A CSV of new personal links (everyone's, or ``to``'s) for a mail merge, in the event's
+    language (``?lang=``, ``?sep=``): the old links stop working, and each person is recorded
+    as handed their link."""
     require_admin(request)
     body: LinksIn = convert_one(await body_json(request), LinksIn, "links")
     event_id = request.match_info["id"]
     owner = request.app[OWNER]
     state = await owner.get(event_id)
+    d = file_of(request, state)
     chosen = body.to if body.to is not None else list(state.participants)
     unknown = [pid for pid in chosen if pid not in state.participants]
     if unknown:
@@ -175,33 +176,12 @@ async def links_csv(request: web.Request) -> web.Response:
         )
     tokens = {pid: request.app[NEW_TOKEN]() for pid in dict.fromkeys(chosen)}
     hashes = {pid: links.token_hash(t) for pid, t in tokens.items()}
-    outcome = await owner.apply(
-        event_id, lambda s, c: links.reissue(s, hashes, c.now, "admin", "links_csv")
-    )
-    sep = ";" if request.query.get("sep") in ("semicolon", ";") else ","
-    out = io.StringIO()
-    out.write("\ufeff")  # spreadsheet software reads UTF-8 only with it
-    writer = csv.writer(out, delimiter=sep)
-    writer.writerow(["name", "organization", "side", "email", "language", "link"])
-    for pid, token in tokens.items():
-        p = outcome.state.participants[pid]
-        language = p.language or outcome.state.settings.language
-        writer.writerow(
-            cell(v)
-            for v in (
-                p.name,
-                p.organization,
-                p.side,
-                p.email,
-                language,
-                link_url(request, event_id, pid, token),
-            )
-        )
-    return web.Response(
-        text=out.getvalue(),
-        content_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="links-{event_id}.csv"'},
-    )
+    batch = uuid.uuid4().hex[:12]
+    outcome = await owner.apply(event_id, lambda s, c: merge.hand_out(s, hashes, c.now, batch))
+    urls = {pid: link_url(request, event_id, pid, token) for pid, token in tokens.items()}
+    table = merge.rows(outcome.state, urls, d)
+    name = dialects.event_file_name(d, outcome.state, request.app[SETTINGS].tz(), "links", "csv")
+    return download(dialects.to_csv(d, merge.header(d), table), "text/csv", name)
 
 
 def _standing(
@@ -209,6 +189,8 @@ def _standing(
 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
     """Counts by status, and each person with their latest e-mail (``latest``: by person)."""
     counts = {"queued": 0, "sent": 0, "failed": 0, "none": 0, "no_email": 0}
+    if with_kind:  # the invitations: a link may have been handed out in a file instead
+        counts["downloaded"] = 0
     people = []
     for p in state.participants.values():
         m = latest.get(p.id)

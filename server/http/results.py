@@ -19,10 +19,11 @@ from ..core import event, logs, payloads
 from ..core.model import Entry, EventState, Phase
 from ..errors import NotFound
 from ..mail import compose
-from ..results import exports, figures, formats
+from ..people import links
+from ..results import dialects, exports, figures, formats
 from ..results.summary import summary_payload
 from .api import json_response, require_admin
-from .keys import OWNER, SETTINGS
+from .keys import ADMIN_TOKEN, OWNER, SETTINGS
 from .pages import bad_link, host_event, language, render
 
 routes = web.RouteTableDef()
@@ -54,28 +55,39 @@ async def _table(request: web.Request, state: EventState) -> list[list[exports.V
     )
 
 
-def _download(body: bytes, content_type: str, name: str) -> web.Response:
+def download(body: bytes, content_type: str, name: str) -> web.Response:
+    """A file to save as ``name`` (``dialects.file_name``)."""
     return web.Response(
         body=body,
         content_type=content_type,
         charset="utf-8" if content_type.startswith("text/") else None,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": dialects.disposition(name)},
     )
+
+
+def file_of(request: web.Request, state: EventState) -> dialects.Dialect:
+    """How a download of the event is written: ``?lang=`` (``?sep=``), else the event's
+    language; a 400 for a value it does not know, before any work."""
+    return dialects.chosen(request.query, state.settings.language)
+
+
+def _name(request: web.Request, state: EventState, d: dialects.Dialect, what: str, ext: str) -> str:
+    return dialects.event_file_name(d, state, request.app[SETTINGS].tz(), what, ext)
 
 
 async def csv_response(request: web.Request, state: EventState) -> web.Response:
-    """``meetings.csv``: ``?sep=semicolon`` for spreadsheets set up in French."""
-    delimiter = ";" if request.query.get("sep") in ("semicolon", ";") else ","
-    body = await _off_loop(request, exports.to_csv, await _table(request, state), delimiter)
-    return _download(body, "text/csv", f"meetings-{state.id}.csv")
+    """``meetings.csv`` in the file's language (``file_of``)."""
+    d = file_of(request, state)
+    body = await _off_loop(request, exports.to_csv, await _table(request, state), d)
+    return download(body, "text/csv", _name(request, state, d, "meetings", "csv"))
 
 
 async def xlsx_response(request: web.Request, state: EventState) -> web.Response:
-    """``meetings.xlsx``."""
-    body = await _off_loop(
-        request, exports.to_xlsx, await _table(request, state), state.settings.title
-    )
-    return _download(body, XLSX, f"meetings-{state.id}.xlsx")
+    """``meetings.xlsx`` in the file's language (``file_of``)."""
+    d = file_of(request, state)
+    table = await _table(request, state)
+    body = await _off_loop(request, exports.to_xlsx, table, state.settings.title, d)
+    return download(body, XLSX, _name(request, state, d, "meetings", "xlsx"))
 
 
 # --- the admin API ---------------------------------------------------------------------------
@@ -113,31 +125,59 @@ async def get_report(request: web.Request) -> web.Response:
     return json_response(await report_of(request, state))
 
 
-# --- the host link ---------------------------------------------------------------------------
+# --- the host link, and the report link ---------------------------------------------------------
+
+# The results open with the event's host link, or with a report link (``report_token``): read
+# only, made on the organiser's page without replacing any link.
+DOOR = "/e/{event}/{door:host|report}/{token}"
+
+
+async def readable(request: web.Request) -> EventState | None:
+    """The event of the path if the path's token opens its results (``None`` otherwise)."""
+    if request.match_info.get("door", "host") == "host":
+        return await host_event(request)
+    state = await request.app[OWNER].store.load(request.match_info["event"])
+    token = request.match_info["token"]
+    key, now = request.app[ADMIN_TOKEN], request.app[OWNER].now()
+    if state is None or not links.report_token_valid(key, state.id, token, now):
+        return None
+    return state
+
+
+@routes.get("/api/events/{id}/report-link")
+async def get_report_link(request: web.Request) -> web.Response:
+    """A link to the event's report and results, read only (no link is replaced)."""
+    require_admin(request)
+    state = await request.app[OWNER].get(request.match_info["id"])
+    token, expires_at = links.report_token(
+        request.app[ADMIN_TOKEN], state.id, request.app[OWNER].now()
+    )
+    url = f"{request.app[SETTINGS].base_url()}/e/{state.id}/report/{token}"
+    return json_response({"url": url, "expires_at": expires_at})
 
 
 def _not_host(request: web.Request) -> web.Response:
     return bad_link(request, language(request))
 
 
-@routes.get("/e/{event}/host/{token}/meetings.csv")
+@routes.get(DOOR + "/meetings.csv")
 async def host_meetings_csv(request: web.Request) -> web.Response:
-    """The results as CSV, for the host console."""
-    state = await host_event(request)
+    """The results as CSV, for the host console and the report link."""
+    state = await readable(request)
     return _not_host(request) if state is None else await csv_response(request, state)
 
 
-@routes.get("/e/{event}/host/{token}/meetings.xlsx")
+@routes.get(DOOR + "/meetings.xlsx")
 async def host_meetings_xlsx(request: web.Request) -> web.Response:
-    """The results as an Excel workbook, for the host console."""
-    state = await host_event(request)
+    """The results as an Excel workbook, for the host console and the report link."""
+    state = await readable(request)
     return _not_host(request) if state is None else await xlsx_response(request, state)
 
 
-@routes.get("/e/{event}/host/{token}/report.json")
+@routes.get(DOOR + "/report.json")
 async def host_report_json(request: web.Request) -> web.Response:
-    """The organiser's figures as JSON, for the host link."""
-    state = await host_event(request)
+    """The organiser's figures as JSON, for the host link and the report link."""
+    state = await readable(request)
     if state is None:
         return json_response({"error": {"code": "bad_token", "message": "Not a host link."}}, 404)
     return json_response(await report_of(request, state))
@@ -167,15 +207,18 @@ def _clock(request: web.Request) -> Callable[[int | None], str]:
 
 
 @routes.get("/e/{event}/host/{token}/report")
+@routes.get("/e/{event}/{door:report}/{token}")
 async def host_report(request: web.Request) -> web.Response:
-    """The organiser's report: figures, charts and their tables, for the host link."""
-    state = await host_event(request)
+    """The organiser's report: figures, charts and their tables, for the host link and the
+    report link (which has no way back to a host console)."""
+    state = await readable(request)
     if state is None:
         return _not_host(request)
     lang = language(request, state.settings.language)
     t = assets.strings(lang)
     report = await report_of(request, state)
-    base = f"/e/{state.id}/host/{request.match_info['token']}"
+    door = request.match_info.get("door", "host")
+    base = f"/e/{state.id}/{door}/{request.match_info['token']}"
     # the charts' figures (the table of every participant is only the page's)
     charted = {k: v for k, v in report.items() if k != "by_participant"}
     boot = {"role": "report", "token": "", "lang": lang, "strings": t, "report": charted}
@@ -189,7 +232,7 @@ async def host_report(request: web.Request) -> web.Response:
         report=report,
         event=event.event_payload(state),
         base=base,
-        sep="semicolon" if lang == "fr" else "comma",
+        back=door == "host",
         num=_number(lang),
         pct=_percent(lang),
         clock=_clock(request),
@@ -255,6 +298,7 @@ async def participant_contacts(request: web.Request) -> web.Response:
     if found is None:
         return bad_link(request, language(request))
     state, pid, _ = found
-    t = assets.strings(language(request, state.settings.language))
-    cards = compose.contacts(state, await _summary(request, state, pid), t)
-    return _download(cards.encode("utf-8"), "text/vcard", f"contacts-{state.id}.vcf")
+    d = dialects.chosen(request.query, state.participants[pid].language or state.settings.language)
+    cards = compose.contacts(state, await _summary(request, state, pid), assets.strings(d.lang))
+    name = _name(request, state, d, "contacts", "vcf")
+    return download(cards.encode("utf-8"), "text/vcard", name)

@@ -34,7 +34,8 @@ def recipients(
     state: EventState, mail_log: Iterable[Entry], chosen: Sequence[str] | None, again: bool
 ) -> tuple[list[str], list[str]]:
     """``(to, skipped)``: whom an invitation goes to — ``chosen`` ids, or everyone not yet sent
-    one (``again``: everyone) — and the chosen who have no e-mail address."""
+    one nor handed their link in a file (``again``: everyone) — and the chosen who have no
+    e-mail address."""
     if chosen is not None:
         pool = chosen_people(state, chosen)
     else:

@@ -3,6 +3,7 @@ opens nothing, and its sockets are closed)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -20,6 +21,33 @@ STAFF_LINKS = (HOST, MODERATOR, REGISTRATION)
 
 
 PAGES = {HOST: "host", MODERATOR: "mod", REGISTRATION: "join"}  # else a participant's: "p"
+REPORT_DAYS = 30  # how long a report link opens the report
+
+
+def _report_mac(key: str, event_id: str, expires_at: int) -> str:
+    message = f"report\n{event_id}\n{expires_at}".encode("utf-8", "surrogatepass")
+    digest = hmac.new(key.encode("utf-8", "surrogatepass"), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def report_token(key: str, event_id: str, now: int) -> tuple[str, int]:
+    """A link's token that opens the event's report and results (read only) until it expires,
+    signed with ``key`` (the admin token), and when it expires: made, never stored, so that
+    asking for one replaces no link; a new admin token revokes them all."""
+    expires_at = now + REPORT_DAYS * 86_400_000
+    return f"{expires_at:x}-{_report_mac(key, event_id, expires_at)}", expires_at
+
+
+def report_token_valid(key: str, event_id: str, token: str, now: int) -> bool:
+    """Whether ``token`` is a report link of ``event_id`` signed with ``key``, not expired."""
+    stamp, _, mac = token.partition("-")
+    try:
+        expires_at = int(stamp, 16)
+    except ValueError:
+        return False
+    if expires_at < now or len(stamp) > 16:
+        return False
+    return hmac.compare_digest(mac.encode(), _report_mac(key, event_id, expires_at).encode())
 
 
 def path(event_id: str, who: str, token: str) -> str:

@@ -3,45 +3,67 @@
 A meeting is two people of one room at the round's end; one whose partner never came is a row
 too, with ``took_place`` ``no`` (the no-shows the organiser wants to see).
 
-CSV in UTF-8 with a byte-order mark (so that a French spreadsheet reads "Léa", not "LÃ©a"),
-cells that would run as a formula neutralised; and ``.xlsx`` (openpyxl), where every text is
-written as text. A person's e-mail and why they want to follow up appear only on a meeting
+Rows are built with the program's codes (``meeting``, ``yes``); the file is then written for a
+language by ``dialects`` (French headers, words, ``;`` and dates for a French event), as CSV
+or ``.xlsx``. A person's e-mail and why they want to follow up appear only on a meeting
 where both want to: a wish of one person alone shows as no wish.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
-
 from ..core.model import Entry, EventState, Feedback, Participant
-from . import figures
+from . import dialects, figures
+from .dialects import BOM, FORMULA, Dialect, Sheet, cell
 
-BOM = "\ufeff"
-FORMULA = ("=", "+", "-", "@", "\t", "\r")
-HEADER = (
-    "kind", "round", "room", "reason", "start", "end", "connected_seconds", "took_place",
-    "a_id", "a_name", "a_organization", "a_side",
-    "b_id", "b_name", "b_organization", "b_side",
-    "a_rating", "b_rating", "mutual_follow_up", "a_reasons", "b_reasons",
-    "a_email", "b_email", "a_note", "b_note",
-)  # fmt: skip
-
-Value = str | int | datetime | None
+__all__ = ["BOM", "FORMULA", "cell"]  # for the callers of earlier versions
 
 
-def cell(value: object) -> object:
-    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA):
-        return "'" + value
-    return value
+@dataclass(frozen=True)
+class Column:
+    """A column of the results: its machine name (the English header, which programs read),
+    its French header, and whether its values are codes written in the file's words."""
+
+    name: str
+    fr: str
+    coded: bool = False
+
+
+# One line per column, in the file's order (a new column is one more line, and its value in
+# ``rows``).
+COLUMNS = (
+    Column("kind", "Type", coded=True),
+    Column("round", "Tour"),
+    Column("room", "Salle"),
+    Column("reason", "Motif de la rencontre", coded=True),
+    Column("start", "Début"),
+    Column("end", "Fin"),
+    Column("connected_seconds", "Durée connectée (s)"),
+    Column("took_place", "A eu lieu", coded=True),
+    Column("a_id", "Identifiant A"),
+    Column("a_name", "Nom A"),
+    Column("a_organization", "Organisme A"),
+    Column("a_side", "Collège A"),
+    Column("b_id", "Identifiant B"),
+    Column("b_name", "Nom B"),
+    Column("b_organization", "Organisme B"),
+    Column("b_side", "Collège B"),
+    Column("a_rating", "Note donnée par A"),
+    Column("b_rating", "Note donnée par B"),
+    Column("mutual_follow_up", "Suite souhaitée des deux côtés", coded=True),
+    Column("a_reasons", "Suites voulues par A", coded=True),
+    Column("b_reasons", "Suites voulues par B", coded=True),
+    Column("a_email", "E-mail A"),
+    Column("b_email", "E-mail B"),
+    Column("a_note", "Remarque de A"),
+    Column("b_note", "Remarque de B"),
+)
+HEADER = tuple(c.name for c in COLUMNS)
+
+Value = dialects.Value
 
 
 def _when(ms: int | None, tz: tzinfo) -> datetime | None:
@@ -87,49 +109,29 @@ def rows(
     return out
 
 
-def _text(value: Value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
+def header(d: Dialect) -> list[str]:
+    """The header row in the file's language (English: the machine names)."""
+    return [c.fr if d.lang == "fr" else c.name for c in COLUMNS]
 
 
-def to_csv(table: Sequence[Sequence[Value]], delimiter: str = ",") -> bytes:
-    """CSV in UTF-8 with a byte-order mark; ``delimiter`` ``;`` for spreadsheets set up in
-    French."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter)
-    writer.writerow(HEADER)
-    for row in table:
-        writer.writerow(cell(_text(v)) for v in row)
-    return (BOM + out.getvalue()).encode("utf-8")
-
-
-def to_xlsx(table: Sequence[Sequence[Value]], title: str) -> bytes:
-    """An Excel workbook of one sheet: text as text (never a formula, whatever it starts
-    with), numbers as numbers, times as times."""
-    header: list[Value] = list(HEADER)
-    clean: list[list[Value]] = [
-        [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row]
+def worded(d: Dialect, table: Iterable[Sequence[Value]]) -> list[list[Value]]:
+    """The rows with their coded values in the file's words (English: as they are)."""
+    coded = [c.coded for c in COLUMNS]
+    return [
+        [
+            d.words_of(v) if is_code and isinstance(v, str) else v
+            for v, is_code in zip(row, coded, strict=True)
+        ]
         for row in table
     ]
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title="meetings")
-    for i, name in enumerate(HEADER):
-        longest = max([len(name), *(len(_text(row[i])) for row in clean)])
-        sheet.column_dimensions[get_column_letter(i + 1)].width = min(longest, 40) + 2
-    for row in [header, *clean]:
-        cells: list[object] = []
-        for value in row:
-            if isinstance(value, str) and value.startswith("="):
-                c = WriteOnlyCell(sheet, value=value)
-                c.data_type = "s"  # openpyxl would take "=..." for a formula
-                cells.append(c)
-            else:
-                cells.append(value)
-        sheet.append(cells)
-    book.properties.title = title
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+
+
+def to_csv(table: Sequence[Sequence[Value]], d: Dialect = dialects.ENGLISH) -> bytes:
+    """The results as CSV written for ``d`` (UTF-8 with a byte-order mark)."""
+    return dialects.to_csv(d, header(d), worded(d, table))
+
+
+def to_xlsx(table: Sequence[Sequence[Value]], title: str, d: Dialect = dialects.ENGLISH) -> bytes:
+    """The results as an Excel workbook of one sheet named in the file's language."""
+    sheet = Sheet(d.word("meetings"), header(d), worded(d, table))
+    return dialects.to_xlsx(d, [sheet], title)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -16,7 +16,7 @@ from server.core.clock import ClockCommand
 from server.core.matching import PlannedRoom, RoundPlan
 from server.core.model import Feedback
 from server.errors import ProtocolError
-from server.results import exports, figures, meter, summary, vcard
+from server.results import dialects, exports, figures, meter, summary, vcard
 from tests.core.scripted import HERE, NAMES, scripted
 from tests.core.states import T0, checked, event, in_round
 
@@ -199,8 +199,106 @@ def test_csv_is_utf8_with_a_bom_and_reads_back() -> None:
     assert len(rows) == 9
     assert {r["b_name"] for r in rows} >= {"Léa Garnier", "Åsa Öberg"}
     assert rows[0]["start"] == datetime.fromtimestamp(T0 / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
-    semicolons = exports.to_csv(_rows(), ";").decode("utf-8-sig")
-    assert semicolons.splitlines()[0] == ";".join(exports.HEADER)
+    semicolons = exports.to_csv(_rows(), dialects.chosen({"sep": "semicolon"}, "en"))
+    assert semicolons.decode("utf-8-sig").splitlines()[0] == ";".join(exports.HEADER)
+
+
+def test_an_english_file_keeps_the_programs_names() -> None:
+    # what programs reading the API got before files spoke the event's language
+    text = exports.to_csv(_rows(), dialects.of("en")).decode("utf-8-sig")
+    assert text.splitlines()[0] == (
+        "kind,round,room,reason,start,end,connected_seconds,took_place,"
+        "a_id,a_name,a_organization,a_side,b_id,b_name,b_organization,b_side,"
+        "a_rating,b_rating,mutual_follow_up,a_reasons,b_reasons,a_email,b_email,a_note,b_note"
+    )
+    first = next(csv.DictReader(io.StringIO(text)))
+    assert (first["kind"], first["reason"], first["took_place"]) == ("meeting", "fill", "yes")
+    assert (first["mutual_follow_up"], first["a_reasons"]) == ("yes", "experiment purchase")
+
+
+def test_a_french_file_is_what_a_french_office_opens() -> None:
+    body = exports.to_csv(_rows(), dialects.of("fr"))
+    assert body.startswith(b"\xef\xbb\xbf")
+    text = body.decode("utf-8-sig")
+    head = text.splitlines()[0].split(";")
+    assert head[:8] == [
+        "Type", "Tour", "Salle", "Motif de la rencontre", "Début", "Fin",
+        "Durée connectée (s)", "A eu lieu",
+    ]  # fmt: skip
+    assert len(head) == len(exports.HEADER) and "Suite souhaitée des deux côtés" in head
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    first = rows[0]
+    assert (first["Type"], first["Motif de la rencontre"], first["A eu lieu"]) == (
+        "rencontre", "mise en relation", "oui",
+    )  # fmt: skip
+    assert first["Suite souhaitée des deux côtés"] == "oui"
+    assert first["Suites voulues par A"] == "expérimentation, achat"
+    assert first["Suites voulues par B"] == "démonstration"
+    start = datetime.fromtimestamp(T0 / 1000, UTC)
+    assert first["Début"] == start.strftime("%d/%m/%Y %H:%M:%S")
+    assert [r["A eu lieu"] for r in rows if r["Type"] == "rencontre"].count("non") == 1
+    (nobody,) = [r for r in rows if r["Type"] == "aucune rencontre"]
+    assert nobody["Nom A"] == "Noé Absent"
+    # a name is not a code: only the coded columns are written in words
+    assert {r["Nom B"] for r in rows} >= {"Léa Garnier", "Åsa Öberg"}
+
+
+def test_numbers_with_decimals_take_the_languages_mark() -> None:
+    fr, en = dialects.of("fr"), dialects.of("en")
+    assert (dialects.text(fr, 12.5), dialects.text(en, 12.5)) == ("12,5", "12.5")
+    assert (dialects.text(fr, 3.0), dialects.text(fr, 250), dialects.text(fr, None)) == (
+        "3", "250", "",
+    )  # fmt: skip
+    body = dialects.to_csv(fr, ["Minutes"], [[0.25], ["=1+1"]]).decode("utf-8-sig")
+    assert body.splitlines() == ["Minutes", "0,25", "'=1+1"]
+
+
+def test_a_download_says_its_language_or_is_refused() -> None:
+    assert dialects.chosen({}, "fr").separator == ";"
+    assert dialects.chosen({}, "en").separator == ","
+    assert dialects.chosen({"lang": "en"}, "fr") == dialects.ENGLISH
+    assert dialects.chosen({"lang": "fr"}, "en") == dialects.FRENCH
+    comma = dialects.chosen({"lang": "fr", "sep": "comma"}, "en")
+    assert (comma.lang, comma.separator) == ("fr", ",")
+    for query in ({"lang": "de"}, {"lang": ""}, {"sep": "tab"}):
+        with pytest.raises(ProtocolError) as caught:
+            dialects.chosen(query, "fr")
+        assert caught.value.code == "bad_request" and "write" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Matinale AMIF", "matinale-amif"),
+        ("Élus × innovateurs : l’œuvre commune !", "elus-innovateurs-l-oeuvre-commune"),
+        ("Straße 2026", "strasse-2026"),
+        ("東京", "event"),
+        ("a" * 40 + " " + "b" * 40, "a" * 40),  # cut between words
+    ],
+)
+def test_a_title_becomes_a_file_names_part(title: str, slug: str) -> None:
+    assert dialects.slug(title) == slug
+
+
+def test_one_file_name_scheme_with_a_proper_disposition() -> None:
+    day = date(2026, 12, 5)
+    fr, en = dialects.of("fr"), dialects.of("en")
+    assert dialects.file_name(fr, "Matinale AMIF", day, "meetings", "csv") == (
+        "matinale-amif-2026-12-05-rencontres.csv"
+    )
+    assert dialects.file_name(en, "Matinale AMIF", day, "meetings", "xlsx") == (
+        "matinale-amif-2026-12-05-meetings.xlsx"
+    )
+    assert dialects.file_name(fr, "東京", day, "links", "csv") == "evenement-2026-12-05-liens.csv"
+    assert dialects.disposition("matinale-amif-2026-12-05-rencontres.csv") == (
+        'attachment; filename="matinale-amif-2026-12-05-rencontres.csv"'
+    )
+    assert dialects.disposition('réunion "x".csv') == (
+        "attachment; filename=\"runion x.csv\"; filename*=UTF-8''r%C3%A9union%20%22x%22.csv"
+    )
+    state, _, _ = scripted()
+    named = dialects.event_file_name(fr, state, ZoneInfo("Europe/Paris"), "meetings", "csv")
+    assert named.endswith("-rencontres.csv") and named.count("-20") == 1
 
 
 def test_times_are_written_in_the_configured_time_zone() -> None:
@@ -213,7 +311,7 @@ def test_times_are_written_in_the_configured_time_zone() -> None:
 
 
 def test_xlsx_reads_back_through_openpyxl() -> None:
-    body = exports.to_xlsx(_rows(), "Maires × innovateurs")
+    body = exports.to_xlsx(_rows(), "Maires × innovateurs", dialects.of("en"))
     book = openpyxl.load_workbook(io.BytesIO(body))
     sheet = book["meetings"]
     values = list(sheet.iter_rows(values_only=True))
@@ -225,6 +323,18 @@ def test_xlsx_reads_back_through_openpyxl() -> None:
     assert isinstance(values[1][exports.HEADER.index("start")], datetime)
     assert values[9][:2] == ("met_nobody", None)
     assert values[9][exports.HEADER.index("a_name")] == "Noé Absent"
+
+
+def test_a_french_workbook_names_its_sheet_and_columns_in_french() -> None:
+    book = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(_rows(), "t", dialects.of("fr"))))
+    assert book.sheetnames == ["rencontres"]
+    sheet = book["rencontres"]
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0] == tuple(exports.header(dialects.of("fr")))
+    assert values[1][:2] == ("rencontre", 1) and values[9][0] == "aucune rencontre"
+    start = exports.HEADER.index("start")
+    assert isinstance(values[1][start], datetime)  # a time, shown the French way
+    assert sheet.cell(row=2, column=start + 1).number_format == "dd/mm/yyyy hh:mm:ss"
 
 
 def test_no_cell_runs_as_a_formula() -> None:
@@ -386,6 +496,37 @@ def test_vcards_escape_and_fold() -> None:
     assert all(len(line.encode()) <= 75 for line in lines)
     unfolded = text.replace("\r\n ", "")
     assert "NOTE:Met at Maires × innovateurs\\nround 2 " + "é" * 80 in unfolded
+
+
+@pytest.mark.parametrize(
+    ("name", "family", "given"),
+    [
+        ("Sophie Martin", "Martin", "Sophie"),
+        ("Jean-Pierre Dubois", "Dubois", "Jean-Pierre"),
+        ("Marie Claire Petit", "Petit", "Marie Claire"),  # a first name of two words
+        ("Jean de La Fontaine", "de La Fontaine", "Jean"),  # particles go with the family name
+        ("Ludwig van Beethoven", "van Beethoven", "Ludwig"),
+        ("Anna van der Berg", "van der Berg", "Anna"),
+        ("Charles de Gaulle", "de Gaulle", "Charles"),
+        ("Jeanne d'Arc", "d'Arc", "Jeanne"),
+        ("MARTIN Sophie", "MARTIN", "Sophie"),  # the family name in capitals, first
+        ("DE LA FONTAINE Jean", "DE LA FONTAINE", "Jean"),
+        ("Martin, Sophie", "Martin", "Sophie"),  # "family, given"
+        ("Madonna", "Madonna", ""),  # one word: the family name
+        ("  Léa   Garnier ", "Garnier", "Léa"),
+        ("", "", ""),
+        ("Sophie de", "de", "Sophie"),  # a particle alone is the family name, not dropped
+    ],
+)
+def test_a_name_splits_into_family_and_given_names(name: str, family: str, given: str) -> None:
+    assert vcard.name_parts(name) == (family, given)
+
+
+def test_the_vcard_n_field_holds_the_family_name_then_the_given_name() -> None:
+    lines = vcard.card(vcard.Contact(name="Sophie Martin")).split("\r\n")
+    assert "FN:Sophie Martin" in lines and "N:Martin;Sophie;;;" in lines
+    lines = vcard.card(vcard.Contact(name="Léa Garnier; CEO")).split("\r\n")
+    assert "N:CEO;Léa Garnier\\;;;;" in lines  # escaped like every value
 
 
 def test_a_partner_who_never_came_is_no_meeting_of_the_summary() -> None:

@@ -4,14 +4,18 @@ opens the link of the captured e-mail. Screenshots in English and French for the
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, PEOPLE
 from tests.e2e.axe import violations
 from tests.mailbox import Inbox, inbox, smtp_settings
+from tests.transport.gathering import gather
 
 __all__ = ["inbox"]  # the fixture
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -111,7 +115,6 @@ async def test_an_organiser_prepares_an_event(
     await page.goto(f"{server.url}/admin?lang=fr#/e/{event_id}")
     await page.wait_for_selector('[data-testid="people"]')
     assert "Personnes (4)" in await page.inner_text('[data-testid="people-card"] h3')
-    await page.screenshot(path=str(DOCS / "organiser-fr.png"), full_page=True)
     await choose(page, BAD.replace("Thomas Petit", "Inès Roux").replace("thomas@", "ines@"))
     await page.wait_for_selector('[data-testid="import-problems"]')
     text = await page.inner_text('[data-testid="import-problems"]')
@@ -170,4 +173,151 @@ async def test_after_the_event_the_organiser_sends_the_summaries_and_sees_the_ar
     await page.wait_for_selector('[data-testid="summaries-counts"]:has-text("2 sent")')
     assert await violations(page) == []
     assert failures == []
+    await context.close()
+
+
+LONG = [
+    {"name": "Marie-Hélène de La Rochefoucauld-Montbel", "organization": "Communauté d'agglomération du Grand Montauban-Tarn-et-Garonne", "side": "commune", "email": "marie-helene.delarochefoucauld@grand-montauban.example"},
+    {"name": "Léa Garnier", "organization": "Mobilis", "side": "solution", "email": "lea@mobilis.example", "language": "en"},
+    {"name": "Hugo Bernard", "organization": "Ville de Nantes", "side": "commune", "email": "hugo@nantes.example"},
+    {"name": "Thomas Petit", "organization": "Lumio énergies renouvelables et bâtiments", "side": "solution", "email": "thomas@lumio.example"},
+]  # fmt: skip
+DAY = 1_796_457_600_000  # 2026-12-05 08:00 UTC: 09:00 in Paris
+
+
+async def _overflow(page: Any) -> dict[str, float]:
+    """How far the page, the people table and their controls go beyond what holds them (px)."""
+    return dict(
+        await page.evaluate(
+            """() => {
+                 const page = document.scrollingElement.scrollWidth - window.innerWidth;
+                 const card = document.querySelector('[data-testid="people-card"]');
+                 const wrap = card.querySelector('.table-wrap');
+                 const edge = card.getBoundingClientRect().right;
+                 const past = (sel) => Math.max(0, ...[...card.querySelectorAll(sel)]
+                   .map((n) => n.getBoundingClientRect().right - edge));
+                 return { page, table: wrap.scrollWidth - wrap.clientWidth,
+                          remove: past('[data-testid="remove-person"]'),
+                          form: past('[data-testid="edit-form"], [data-testid="edit-form"] *') };
+               }"""
+        )
+    )
+
+
+async def _saved(page: Any, testid: str) -> tuple[str, str]:
+    """Click ``testid`` and read back the file it downloads: (its name, its text)."""
+    async with page.expect_download() as info:
+        await page.click(f'[data-testid="{testid}"]')
+    download = await info.value
+    path = Path(await download.path())
+    return download.suggested_filename, await asyncio.to_thread(path.read_text, "utf-8-sig")
+
+
+async def test_the_organisers_page_after_a_french_event(
+    start: Callable[..., Any], browser: Any
+) -> None:
+    """A French morning played and ended: the organiser's French page gives the results and the
+    links in French files named after the event, a report link that replaces no link, each
+    person's link status once the links are downloaded, correct plurals, no overflow at 1366
+    px and on a phone; the host console's file is the same. A lighter check in English."""
+    server = await start(timezone="Europe/Paris")
+    g = await gather(server, LONG, title="Matinale AMIF", language="fr", starts_at=DAY)
+    await g.end_round()
+    for pid, client in g.people.items():
+        body = {"room": g.room(pid), "rating": 5, "follow_up": True, "reasons": ["purchase"]}
+        assert (await client.call("feedback", body))["ok"]
+    assert (await g.host.call("end"))["ok"]
+    name = "matinale-amif-2026-12-05"
+
+    context = await browser.new_context(
+        viewport={"width": 1366, "height": 900}, locale="fr-FR", accept_downloads=True
+    )
+    page = await context.new_page()
+    page.on("dialog", lambda d: d.accept())
+    failures: list[str] = []
+    page.on("pageerror", lambda e: failures.append(str(e)))
+    await page.goto(f"{server.url}/admin?lang=fr")
+    await page.fill('[data-testid="admin-token"]', ADMIN)
+    await page.press('[data-testid="admin-token"]', "Enter")
+    # a new event speaks the page's language unless told otherwise
+    await page.wait_for_selector('[data-testid="new-event"]')
+    assert await page.input_value('[data-testid="new-language"]') == "fr"
+    await page.goto(f"{server.url}/admin?lang=fr#/e/{g.ev.id}")
+    await page.wait_for_selector('[data-testid="people"] tbody tr >> nth=3')
+
+    # the results, as a French office opens them
+    saved, text = await _saved(page, "download-results")
+    assert saved == f"{name}-rencontres.csv"
+    head = text.splitlines()[0]
+    assert head.startswith("Type;Tour;Salle;Motif de la rencontre;Début;Fin;"), head
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert {(r["Type"], r["A eu lieu"], r["Suite souhaitée des deux côtés"]) for r in rows} == {
+        ("rencontre", "oui", "oui")
+    }
+    assert rows[0]["Début"].startswith("05/12/2026 ")
+
+    # the report, by a link that replaces no link
+    report = page.locator('[data-testid="report-link"]')
+    url = await report.get_attribute("href")
+    assert url is not None and url.startswith(f"/e/{g.ev.id}/report/")
+    viewer = await context.new_page()
+    await viewer.goto(server.url + url)
+    await viewer.wait_for_selector('[data-testid="totals"]')
+    await viewer.close()
+
+    # the links: a French file, then everyone's status says when it was handed out
+    assert "téléchargé" not in await page.inner_text('[data-testid="people"]')
+    saved, text = await _saved(page, "merge-download")
+    assert saved == f"{name}-liens.csv"
+    assert text.splitlines()[0] == "Nom;Organisme;Collège;E-mail;Langue;Lien"
+    status = page.locator('[data-testid="person-status"]')
+    await page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="person-status"]')]
+             .every((n) => /lien téléchargé le \\d+ déc\\. à \\d+ h \\d\\d$/.test(n.textContent))"""
+    )
+    assert await status.count() == 4
+
+    # 1366 px: the table, its "Retirer" buttons and an open edit form stay in their card
+    await page.evaluate("window.scrollTo(0, 0)")
+    await page.screenshot(path=str(DOCS / "organiser-fr.png"), full_page=True)
+    assert await violations(page) == []
+    assert await _overflow(page) == {"page": 0, "table": 0, "remove": 0, "form": 0}
+    await page.locator('[data-testid="edit-person"]').first.click()
+    await page.wait_for_selector('[data-testid="edit-form"]')
+    assert await _overflow(page) == {"page": 0, "table": 0, "remove": 0, "form": 0}
+    # a file with one mistake: "1 problème"
+    await choose(page, "Nom;Collège\nInès Roux;maire\n")
+    await page.wait_for_selector('[data-testid="import-problems"]')
+    counts = await page.inner_text('[data-testid="import-counts"]')
+    assert "1 problème" in counts and "problèmes" not in counts, counts
+    # a phone: nothing wider than the screen
+    await page.set_viewport_size({"width": 360, "height": 800})
+    assert (await _overflow(page))["page"] == 0
+
+    # the host console's file: the same language, separator and name
+    host = await context.new_page()
+    await host.goto(f"{server.url}/e/{g.ev.id}/host/{g.ev.host_token}")
+    saved, text = await _saved(host, "results-csv")
+    assert saved == f"{name}-rencontres.csv"
+    assert text.splitlines()[0].startswith("Type;Tour;Salle;")
+    assert failures == []
+
+    # lighter, in English: an English event's links file, and the page's words
+    english = await server.event(PEOPLE[:2], title="Mayors' morning", starts_at=DAY)
+    await page.set_viewport_size({"width": 1366, "height": 900})
+    await page.goto(f"{server.url}/admin?lang=en#/e/{english.id}")
+    await page.wait_for_selector('[data-testid="people"] tbody tr >> nth=1')
+    saved, text = await _saved(page, "merge-download")
+    assert saved == "mayors-morning-2026-12-05-links.csv"
+    assert text.splitlines()[0] == "name,organization,side,email,language,link"
+    await page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="person-status"]')]
+             .every((n) => /link downloaded on .+ at \\d\\d:\\d\\d/.test(n.textContent))"""
+    )
+    assert await page.locator('[data-testid="report-link"]').count() == 0  # not started
+    await choose(page, "Name,Side\nInès Roux,mayor\n")
+    await page.wait_for_selector('[data-testid="import-problems"]')
+    assert "1 problem" in (await page.inner_text('[data-testid="import-counts"]')).replace(
+        "\n", " "
+    )
     await context.close()

@@ -100,7 +100,9 @@ async def test_invitations_in_each_persons_language(
     assert "/p/" not in cal  # calendars are shared: the secret link stays in the e-mail
     await eventually(lambda: _counted(server, ev.id, sent=2))
     report = await status(server, ev.id)
-    assert report["counts"] == {"queued": 0, "sent": 2, "failed": 0, "none": 0, "no_email": 1}
+    assert report["counts"] == {
+        "queued": 0, "sent": 2, "failed": 0, "downloaded": 0, "none": 0, "no_email": 1,
+    }  # fmt: skip
     _, people = await server.api("GET", f"/api/events/{ev.id}/participants")
     assert [p["mail"] and p["mail"]["status"] for p in people] == ["sent", "sent", None]
     # once sent, "send invitations" again sends nothing; a resend to one person does

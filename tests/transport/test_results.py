@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -250,11 +251,15 @@ async def test_the_host_link_downloads_its_own_events_results_and_no_other(
             status, body, _ = await get(server, path)
             assert status == 404, path
             assert b"Zo\xc3\xab" not in body  # nothing of the event's people
-    # the file names the event; the workbook reads back with its names as they were given
+    # the file names the event (its title and date); the workbook reads back with its names as
+    # they were given
     async with server.http.get(
         f"{server.url}/e/{mine.id}/host/{mine.host_token}/meetings.xlsx"
     ) as r:
-        assert f"meetings-{mine.id}.xlsx" in r.headers["Content-Disposition"]
+        assert re.fullmatch(
+            r'attachment; filename="test-event-\d{4}-\d\d-\d\d-meetings\.xlsx"',
+            r.headers["Content-Disposition"],
+        )
         book = openpyxl.load_workbook(io.BytesIO(await r.read()))
     names = {v for row in book["meetings"].iter_rows(values_only=True) for v in row}
     assert {"Zoë", "Ångström", "Léa Ñúñez", "Thomas"} <= names

@@ -5,6 +5,7 @@
  */
 
 import { errorText, t } from './i18n.js';
+import { fileName } from './filename.js';
 
 const KEY = 'speedmeet.admin';
 
@@ -33,7 +34,8 @@ export function whenSignedOut(callback) { onSignedOut = callback; }
 
 /**
  * Call the API: `json` (an object sent as JSON) or `body` with its `type`; `as`: 'json'
- * (default), 'blob' or 'none'. Resolves with the answer; rejects with an ApiError.
+ * (default), 'blob', 'file' ({blob, name}: the name the server gives it) or 'none'. Resolves
+ * with the answer; rejects with an ApiError.
  */
 export async function api(method, path, { json, body, type, as = 'json' } = {}) {
   const headers = { Authorization: `Bearer ${token()}`, Accept: 'application/json' };
@@ -55,6 +57,7 @@ export async function api(method, path, { json, body, type, as = 'json' } = {}) 
   }
   if (as === 'none' || res.status === 204) return null;
   if (as === 'blob') return res.blob();
+  if (as === 'file') return { blob: await res.blob(), name: fileName(res.headers.get('Content-Disposition'), 'download') };
   return res.json();
 }
 

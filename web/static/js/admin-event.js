@@ -1,6 +1,6 @@
 /** One event on the organiser's page: its links, settings, people, sign-up and invitations. */
 
-import { number, t, tn } from './i18n.js';
+import { dayOf, number, t, tn } from './i18n.js';
 import { el, say } from './ui.js';
 import { api, download, justMade } from './admin-api.js';
 import { card, check, field, fromLocalInput, languageOptions, linkBox, toLocalInput, when } from './admin-ui.js';
@@ -18,7 +18,9 @@ export async function showEvent(view, id, env) {
       api('GET', `/api/events/${id}/invitations`),
       api('GET', `/api/events/${id}/summaries`),
     ]);
-    Object.assign(ctx, { event, people, mail, summaries });
+    // once it started, a link to its report (made for this view: it replaces no link)
+    const report = started(event) ? await api('GET', `/api/events/${id}/report-link`) : null;
+    Object.assign(ctx, { event, people, mail, summaries, report });
   };
   ctx.say = (text, kind = 'success') => say(env.message, text, kind);
   await ctx.reload();
@@ -79,9 +81,13 @@ function headCard(ctx) {
   const results = el('button', { type: 'button', class: 'secondary', text: t('admin_results'), 'data-testid': 'download-results' });
   results.addEventListener('click', async () => {
     try {
-      download(await api('GET', `/api/events/${ctx.id}/meetings.csv`, { as: 'blob' }), `meetings-${ctx.id}.csv`);
+      const file = await api('GET', `/api/events/${ctx.id}/meetings.csv`, { as: 'file' });
+      download(file.blob, file.name);
     } catch (err) { ctx.say(err.message, 'error'); }
   });
+  // on this server, as this page is (the address the server knows itself by may be a proxy's)
+  const report = ctx.report ? el('a', { class: 'button primary', href: new URL(ctx.report.url).pathname, target: '_blank',
+    rel: 'noopener noreferrer', text: t('admin_report'), 'data-testid': 'report-link' }) : null;
   const remove = el('button', { type: 'button', class: 'danger', text: t('admin_delete_event'), 'data-testid': 'delete-event' });
   remove.addEventListener('click', async () => {
     if (!window.confirm(t('admin_confirm_delete', { title: e.title }))) return;
@@ -110,7 +116,8 @@ function headCard(ctx) {
     el('p', { class: 'muted' }, `${stateText(e)} · ${when(e.starts_at)} · `,
       tn('admin_people_count', e.participants, { online: number(e.online) })),
     el('p', { class: 'muted small', text: t('admin_links_hint') }),
-    el('div', { class: 'inline' }, host, reissueButton(ctx, 'moderator', t('admin_new_moderator'), box), results, forget, remove),
+    report ? el('p', { class: 'muted small', 'data-testid': 'report-hint' }, t('admin_report_hint', { date: dayOf(ctx.report.expires_at) })) : null,
+    el('div', { class: 'inline' }, report, host, reissueButton(ctx, 'moderator', t('admin_new_moderator'), box), results, forget, remove),
     kept,
     box);
 }

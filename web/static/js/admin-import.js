@@ -38,7 +38,8 @@ export function importArea(ctx) {
       const count = (s) => rows.filter((r) => r.status === s).length;
       await ctx.reload();
       ctx.render();
-      ctx.say(t('admin_import_done', { added: count('added'), updated: count('updated'), unchanged: count('unchanged') }));
+      const part = (s) => tn(`admin_import_done_${s}`, count(s));
+      ctx.say(t('admin_import_done', { added: part('added'), updated: part('updated'), unchanged: part('unchanged') }));
     } catch (err) {
       report.append(el('p', { class: 'alert alert-error', text: err.message }));
     }
@@ -57,8 +58,8 @@ function renderPreview(ctx, p, name, apply) {
     el('ul', { class: 'import-counts', 'data-testid': 'import-counts' },
       el('li', { 'data-kind': 'added' }, el('strong', { text: String(c.added) }), ' ', t('admin_import_added')),
       el('li', { 'data-kind': 'updated' }, el('strong', { text: String(c.updated) }), ' ', t('admin_import_updated')),
-      el('li', { 'data-kind': 'unchanged' }, el('strong', { text: String(c.unchanged) }), ' ', t('admin_import_unchanged')),
-      el('li', { 'data-kind': 'problems' }, el('strong', { text: String(c.problems) }), ' ', t('admin_import_problems'))),
+      el('li', { 'data-kind': 'unchanged' }, el('strong', { text: String(c.unchanged) }), ' ', tn('admin_import_unchanged', c.unchanged)),
+      el('li', { 'data-kind': 'problems' }, el('strong', { text: String(c.problems) }), ' ', tn('admin_import_problems', c.problems))),
   ];
   if (p.columns) {
     out.push(el('p', { class: 'muted small' }, t('admin_import_columns', {
@@ -84,7 +85,7 @@ function renderPreview(ctx, p, name, apply) {
           ? t('admin_import_new_wishes') : `${fieldName(f)}: ${shown(a)} → ${shown(b)}`).join(' · '))))));
   }
   const button = el('button', { type: 'button', class: 'primary', 'data-testid': 'import-apply',
-    text: t('admin_import_apply', { count: c.added + c.updated }), disabled: !(c.added + c.updated) });
+    text: tn('admin_import_apply', c.added + c.updated), disabled: !(c.added + c.updated) });
   button.addEventListener('click', () => { button.disabled = true; apply(); });
   out.push(el('p', {}, button, c.added + c.updated ? null : el('span', { class: 'muted', text: ` ${t('admin_import_nothing')}` })));
   return out;

@@ -1,7 +1,7 @@
 /** Invitations on the organiser's page: e-mails with their progress when the server sends mail,
  * else a CSV of new links for a mail merge. Every e-mail and every CSV carries new links. */
 
-import { t } from './i18n.js';
+import { t, tn } from './i18n.js';
 import { el } from './ui.js';
 import { api, download } from './admin-api.js';
 import { card, when } from './admin-ui.js';
@@ -19,7 +19,7 @@ function progress(ctx) {
   const bar = el('progress', { max: Math.max(total, 1), value: c.sent + c.failed, 'data-testid': 'mail-progress',
     'aria-label': t('admin_mail_progress_label') });
   return el('div', { class: 'mail-progress' }, bar,
-    el('p', { 'data-testid': 'mail-counts', role: 'status' }, t('admin_mail_counts', c)));
+    el('p', { 'data-testid': 'mail-counts', role: 'status' }, t('admin_mail_counts', { ...c, sent: tn('admin_mail_sent_count', c.sent) })));
 }
 
 function emailCard(ctx) {
@@ -30,7 +30,7 @@ function emailCard(ctx) {
     if (!window.confirm(t(confirmKey))) return;
     try {
       const answer = await api('POST', `/api/events/${ctx.id}/invitations`, { json: body });
-      ctx.say(t('admin_mail_queued_toast', { count: answer.queued.length, skipped: answer.skipped.length }));
+      ctx.say(tn('admin_mail_queued_toast', answer.queued.length, { skipped: answer.skipped.length }));
       await refresh(ctx);
     } catch (err) { ctx.say(err.message, 'error'); }
   };
@@ -65,8 +65,11 @@ function mergeCard(ctx) {
   button.addEventListener('click', async () => {
     if (!window.confirm(t('admin_merge_confirm'))) return;
     try {
-      const sep = document.documentElement.lang === 'fr' ? '?sep=semicolon' : '';
-      download(await api('POST', `/api/events/${ctx.id}/links.csv${sep}`, { json: {}, as: 'blob' }), `links-${ctx.id}.csv`);
+      // in the event's language, as its office reads it (the server knows it)
+      const file = await api('POST', `/api/events/${ctx.id}/links.csv`, { json: {}, as: 'file' });
+      download(file.blob, file.name);
+      await ctx.reload(); // each person's status: their link was handed out
+      ctx.render();
       ctx.say(t('admin_merge_done'));
     } catch (err) { ctx.say(err.message, 'error'); }
   });

@@ -4,7 +4,7 @@
 import { t } from './i18n.js';
 import { el } from './ui.js';
 import { api } from './admin-api.js';
-import { card, field, languageOptions, linkBox, sideOptions, whenShort } from './admin-ui.js';
+import { card, dayAndTime, field, languageOptions, linkBox, sideOptions, whenShort } from './admin-ui.js';
 import { importArea } from './admin-import.js';
 
 /** Fields of a person's form, in order (a new profile field is one more entry). */
@@ -63,7 +63,9 @@ function statusText(p) {
   if (p.signed_up) parts.push(t('admin_signed_up'));
   if (p.online) parts.push(t('online'));
   if (p.stopped) parts.push(t('participant_stopped'));
-  if (p.mail) {
+  if (p.mail && p.mail.status === 'downloaded') {
+    parts.push(t('admin_mail_downloaded', dayAndTime(p.mail.at)));
+  } else if (p.mail) {
     const kind = t(`admin_mail_kind_${p.mail.kind}`);
     parts.push(t(`admin_mail_${p.mail.status}`, { kind, when: whenShort(p.mail.at) }));
   } else if (!p.email) parts.push(t('admin_mail_no_email'));
@@ -127,7 +129,9 @@ function peopleTable(ctx, box) {
 function personRow(ctx, p, box) {
   const cells = IN_TABLE.filter((s) => s.kind !== 'side' || ctx.event.mode === 'bipartite').map((s) => {
     const value = s.kind === 'language' ? (p.language ? t(`lang_name_${p.language}`) : '–') : (p[s.name] || '');
-    return s.name === 'name' ? el('th', { scope: 'row', text: value }) : el('td', { text: value });
+    if (s.name === 'name') return el('th', { scope: 'row', text: value });
+    // an address is one long word: it may break anywhere rather than widen the table
+    return el('td', { text: value, class: s.name === 'email' ? 'breakable' : null });
   });
   const edit = el('button', { type: 'button', class: 'secondary small-button', text: t('admin_edit'),
     'aria-label': t('admin_edit_label', { name: p.name }), 'data-testid': 'edit-person' });
@@ -140,7 +144,7 @@ function personRow(ctx, p, box) {
     el('td', { class: 'small profile-cell', text: profileText(p), 'data-testid': 'person-profile' }),
     el('td', { class: 'small', text: statusText(p), 'data-testid': 'person-status' },
       p.mail && p.mail.status === 'failed' ? el('span', { class: 'failure', text: ` — ${p.mail.reason}` }) : null),
-    el('td', {}, el('div', { class: 'inline' }, edit, link, remove)));
+    el('td', {}, el('div', { class: 'inline actions' }, edit, link, remove)));
   edit.addEventListener('click', () => row.replaceWith(editRow(ctx, p, row)));
   link.addEventListener('click', async () => {
     if (!window.confirm(t('admin_confirm_person_link', { name: p.name }))) return;

@@ -1,7 +1,7 @@
 /** Summaries by e-mail on the organiser's page, once the event has ended: where they stand,
  * and a button that sends them again (each with a new link to the summary alone). */
 
-import { t } from './i18n.js';
+import { t, tn } from './i18n.js';
 import { el } from './ui.js';
 import { api } from './admin-api.js';
 import { card } from './admin-ui.js';
@@ -24,7 +24,7 @@ export function summariesCard(ctx) {
     send.disabled = true;
     try {
       const answer = await api('POST', `/api/events/${ctx.id}/summaries`, { json: {} });
-      ctx.say(t('admin_summaries_queued', { count: answer.queued.length, skipped: answer.skipped.length }));
+      ctx.say(tn('admin_summaries_queued', answer.queued.length, { skipped: answer.skipped.length }));
       ctx.summaries = await api('GET', `/api/events/${ctx.id}/summaries`);
       ctx.render();
     } catch (err) {
@@ -38,7 +38,7 @@ export function summariesCard(ctx) {
     el('p', { class: 'muted small', text: t('admin_summaries_hint') }),
     el('p', { class: 'small', text: s.automatic
       ? t('admin_summaries_auto_on', { minutes: s.after_minutes }) : t('admin_summaries_auto_off') }),
-    el('p', { role: 'status', 'data-testid': 'summaries-counts', text: t('admin_summaries_counts', s.counts) }),
+    el('p', { role: 'status', 'data-testid': 'summaries-counts', text: t('admin_summaries_counts', { ...s.counts, sent: tn('admin_mail_sent_count', s.counts.sent) }) }),
     el('div', { class: 'inline' }, send));
 }
 

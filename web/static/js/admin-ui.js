@@ -52,6 +52,15 @@ export function whenShort(ms) {
   return new Date(ms).toLocaleString(lang, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
 }
 
+/** `{day, time}` as a sentence of the page says them: "5 déc." and "9 h 12", "5 Dec" and "09:12". */
+export function dayAndTime(ms) {
+  const d = new Date(ms);
+  const day = d.toLocaleDateString(lang, { day: 'numeric', month: 'short' });
+  const time = lang === 'fr' ? `${d.getHours()} h ${String(d.getMinutes()).padStart(2, '0')}`
+    : d.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+  return { day, time };
+}
+
 /** A box showing a secret link once, with a button that copies it. */
 export function linkBox(label, url, testid = 'new-link') {
   const input = el('input', { type: 'text', readonly: true, value: url, 'data-testid': `${testid}-url`, class: 'link-input' });

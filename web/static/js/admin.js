@@ -1,6 +1,6 @@
 /** The organiser's page: sign in with the admin token, then events, people, invitations. */
 
-import { t } from './i18n.js';
+import { lang, t } from './i18n.js';
 import { $, el, say } from './ui.js';
 import { api, download, forget, justMade, remember, token, whenSignedOut } from './admin-api.js';
 import { card, field, fromLocalInput, languageOptions, when } from './admin-ui.js';
@@ -129,7 +129,8 @@ function newEventForm() {
   const sideB = el('input', { type: 'text', name: 'side_b', value: 'solution', maxlength: 200 });
   const sides = el('div', { class: 'inline' }, field(t('admin_side_a'), sideA), field(t('admin_side_b'), sideB));
   mode.addEventListener('change', () => { sides.hidden = mode.value !== 'bipartite'; });
-  const language = el('select', { name: 'language' }, ...languageOptions(server.info?.language || 'en', false));
+  // the event speaks the page's language unless the organiser says otherwise
+  const language = el('select', { name: 'language', 'data-testid': 'new-language' }, ...languageOptions(lang, false));
   const form = el('form', { class: 'form-grid', 'data-testid': 'new-event' },
     field(t('admin_field_title'), title),
     field(t('admin_field_starts'), starts, t('admin_field_starts_hint')),
