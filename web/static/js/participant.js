@@ -1,7 +1,7 @@
 /** The participant's page: lobby, room, waiting, break and end screens, all driven by the server. */
 
 import { boot } from './boot.js';
-import { staffName, t, timeOfDay } from './i18n.js';
+import { dayOf, staffName, t, timeOfDay } from './i18n.js';
 import { $, $$, el, say, watchConnection } from './ui.js';
 import { call, connect } from './socket.js';
 import * as clock from './clock.js';
@@ -17,6 +17,8 @@ import { ChatPanel } from './chat.js';
 import { devicePicker, refresh as refreshDevices } from './devices.js';
 import { watchTime } from './cues.js';
 import { soundToggle } from './sound.js';
+import { askLeave } from './leave.js';
+import { startLine } from './lobby.js';
 
 // A new round's clock comes a moment before our assignment; do not flash "you sit out".
 const PAIRING_GRACE_MS = 2000;
@@ -151,7 +153,7 @@ function renderShare() {
   for (const b of $$('[data-action="share"]')) {
     b.hidden = !media.canShareScreen();
     b.setAttribute('aria-pressed', String(sharing));
-    b.textContent = sharing ? t('share_stop') : t('share_start');
+    (b.querySelector('.label') || b).textContent = sharing ? t('share_stop') : t('share_start');
   }
 }
 
@@ -386,6 +388,7 @@ function update() {
   if (c) renderClockTexts(c);
   if (screen === 'room') renderRoom(a);
   if (screen === 'waiting') renderWaiting();
+  if (screen === 'lobby') renderLobbyStart();
   if (screen === 'break') renderBreakFeedback(c);
   if (screen === 'ended') {
     hideNotice();
@@ -437,6 +440,24 @@ function renderClockTexts(c) {
   $('.break-next').textContent = t('break_next', { round: c.round + 1, rounds: c.rounds });
   for (const node of $$('[data-action="stop"]')) node.hidden = stopped();
   for (const node of $$('[data-action="rejoin"]')) node.hidden = !stopped() || c.phase === 'ended';
+}
+
+/** The lobby's word on the announced start: its time, and a countdown to it on the day. */
+function renderLobbyStart() {
+  const c = clock.currentClock();
+  const line = $('[data-testid="starts-at"]');
+  const countdown = $('[data-testid="start-countdown"]');
+  const said = c && c.phase === 'lobby' ? startLine(boot.event.starts_at, clock.serverNow(), Boolean(c.opened)) : null;
+  const text = said ? t(said.key, { time: timeOfDay(boot.event.starts_at), date: dayOf(boot.event.starts_at) }) : '';
+  if (line.textContent !== text) line.textContent = text;
+  line.hidden = !said;
+  countdown.hidden = !said || said.ms === null;
+  if (said && said.ms !== null) {
+    const shown = clock.format(said.ms);
+    if (countdown.textContent !== shown) countdown.textContent = shown;
+    countdown.dataset.remainingMs = String(Math.round(said.ms));
+    countdown.dataset.state = 'running';
+  }
 }
 
 /** Why I wait, as the server said: {code, next_round} (a page of an older server: sit_out). */
@@ -598,8 +619,12 @@ async function rejoin() {
   }
 }
 
-async function stopMeeting() {
-  if (!window.confirm(t('stop_confirm'))) return;
+/** "I have to leave" (asked first): no meeting is offered any more; a meeting in progress goes on. */
+function stopMeeting() {
+  askLeave(leave, state.screen === 'room');
+}
+
+async function leave() {
   try {
     await ask('stop', {});
     state.memory.stopped = true;
@@ -616,6 +641,7 @@ const ACTIONS = {
   camera: () => media.toggleCamera(),
   help: askHelp,
   stop: stopMeeting,
+  leave: stopMeeting,
   rejoin,
   play: () => $$('[data-testid="remote-video"]', remotes).forEach(play),
   share: toggleShare,
@@ -735,6 +761,15 @@ clock.keepInSync(socket);
 clock.startRenderer();
 soundToggle($('#sound-toggle'));
 watchTime();
-setInterval(() => { if (state.screen === 'waiting') renderWaiting(); }, 250);
+setInterval(() => {
+  if (state.screen === 'waiting') renderWaiting();
+  if (state.screen === 'lobby') renderLobbyStart();
+}, 250);
+// Leaving (or reloading) during a meeting: the browser asks first, unless I said I leave.
+window.addEventListener('beforeunload', (event) => {
+  if (state.screen !== 'room' || stopped()) return;
+  event.preventDefault();
+  event.returnValue = '';
+});
 clock.onClock(renderNext);
 renderNext();
