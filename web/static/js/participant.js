@@ -19,6 +19,8 @@ import { watchTime } from './cues.js';
 import { soundToggle } from './sound.js';
 import { askLeave } from './leave.js';
 import { startLine } from './lobby.js';
+import { olderToRate, unrated } from './ratings.js';
+import { olderCard, stepForms } from './rate-later.js';
 
 // A new round's clock comes a moment before our assignment; do not flash "you sit out".
 const PAIRING_GRACE_MS = 2000;
@@ -58,6 +60,7 @@ const state = {
   arriving: new Map(),  // peer id → what our page measures arriving from them (health.js)
   mediaSettled: false,
   chatMeeting: null,    // what a saved chat is headed with: {title, round, people}
+  olderRound: null,     // the break whose earlier unrated meetings were asked for (to_rate)
   memory: recall(),     // survives a reload: {meeting, rated, stopped}
 };
 
@@ -392,7 +395,7 @@ function update() {
   if (screen === 'break') renderBreakFeedback(c);
   if (screen === 'ended') {
     hideNotice();
-    renderSummary();
+    renderEnded();
     if (helpStatus()) setHelpStatus(null);  // open requests close with the event
   }
   if (screen !== previous) screenChanged(previous, screen, c, a);
@@ -538,6 +541,7 @@ function renderBreakFeedback(c) {
   const slot = $('[data-view="break"] .feedback-slot');
   const m = state.memory.meeting;
   const room = m && m.round === c.round ? m.room : '';
+  renderOlder(c, room);
   if (slot.dataset.room === room) return;
   slot.dataset.room = room;
   if (!room) {
@@ -552,10 +556,55 @@ function renderBreakFeedback(c) {
   }));
 }
 
+/** Earlier meetings not rated yet, asked of the server once per break, folded under the break's form. */
+async function renderOlder(c, current) {
+  const slot = $('[data-view="break"] .rate-older-slot');
+  if (state.olderRound === c.round) return;
+  state.olderRound = c.round;
+  try {
+    const { meetings } = await ask('to_rate', {});
+    const card = olderCard(olderToRate(meetings, current), sendFeedback, markRated);
+    slot.replaceChildren(...(card ? [card] : []));
+  } catch (err) {
+    state.olderRound = null;  // asked again at the next update
+    console.warn('speedmeet: to_rate', err.message);
+  }
+}
+
+/**
+ * The end: first a short step with every meeting not rated yet (most recent first; it can be
+ * skipped), then the summary, kept up to date as the server sends it again.
+ */
+function renderEnded() {
+  if (!state.summary) return;
+  const step = $('[data-testid="rating-step"]');
+  if (!state.memory.stepDone && !step.dataset.built) {
+    const todo = unrated(state.summary);
+    if (todo.length) {
+      $('.rating-step-forms', step).replaceChildren(...stepForms(todo, sendFeedback, markRated));
+      step.dataset.built = 'true';
+    }
+  }
+  const stepShown = Boolean(step.dataset.built) && !state.memory.stepDone;
+  step.hidden = !stepShown;
+  $('[data-testid="ended-summary"]').hidden = stepShown;
+  if (!stepShown) renderSummary();
+}
+
+function finishRatingStep() {
+  state.memory.stepDone = true;
+  remember();
+  renderEnded();
+  $('#summary-title').focus();
+}
+
 function renderSummary() {
   if (!state.summary || state.summaryShown === state.summary) return;
+  const box = $('[data-testid="summary"]');
+  // a form being filled in stays as it is: the summary is drawn again once it is sent
+  if (box.querySelector('form[data-dirty="true"]')) return;
   state.summaryShown = state.summary;
-  $('[data-testid="summary"]').replaceChildren(summaryList(state.summary, async (values) => {
+  box.replaceChildren(summaryList(state.summary, async (values) => {
     await sendFeedback(values);
     markRated(values);
   }));
@@ -648,6 +697,7 @@ const ACTIONS = {
   devices: () => toggleDevices(),
   'devices-close': () => toggleDevices(false),
   'save-chat': () => chat.save(),
+  'rating-step-done': finishRatingStep,
 };
 
 document.addEventListener('click', (event) => {
