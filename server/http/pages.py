@@ -113,6 +113,8 @@ async def _page(request: web.Request, role: str) -> web.Response:
         boot["directory"] = directory.may_browse(state, p.id)
         rules = request.app[SETTINGS].media_rules()
         boot["media"] = {"no_video_ms": rules.no_video_ms, "no_audio_ms": rules.no_audio_ms}
+        # ratings are taken until the event's data is forgotten: the page says for how long
+        boot["ratings_days"] = request.app[SETTINGS].retention_days
     return render(request, f"{role}.html", t=t, lang=lang, boot=boot, title=state.settings.title)
 
 

@@ -23,7 +23,7 @@ from ..core import help
 from ..core.logs import LOGS, Log
 from ..core.matching import RoundPlan
 from ..core.model import Entry, EventState, Phase
-from ..core.outcome import LINKS, Message, Outcome
+from ..core.outcome import LINKS, Message, Outcome, to_participant
 from ..errors import Conflict, NotFound, SpeedmeetError, UserError
 from ..metrics import Metrics
 from ..results import figures, retention, summary
@@ -167,6 +167,16 @@ class Owner:
         counters = await self.store.connected(state.id)
         messages = await self.pools.work(summary.summaries, state, feedback, counters)
         await self.publish(state, messages)
+
+    async def send_summaries(self, state: EventState, pids: Collection[str]) -> None:
+        """Send ``pids`` their summary again (a rating after the end may make a follow-up
+        mutual: both pages show it without a reload)."""
+        feedback = await self.store.entries(state.id, "feedback")
+        counters = await self.store.connected(state.id)
+        every = summary.summaries_of(state, feedback, counters, pids)
+        await self.publish(
+            state, [Message(to_participant(pid), "summary", every[pid]) for pid in pids]
+        )
 
     async def update(self, event_id: str, change: Callable[[EventState], EventState]) -> EventState:
         """Apply a change that sends nothing (registration, wishes)."""

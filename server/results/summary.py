@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..core import logs
-from ..core.model import Entry, EventState, Room, RoundRecord
+from ..core.model import Entry, EventState, Phase, Room, RoundRecord
 from ..core.outcome import Message, to_participant
-from ..core.payloads import peer_payload
+from ..core.payloads import peer_payload, person_payload
 from . import figures, meter
 
 
@@ -25,6 +25,31 @@ def summary_payload(
     """
     met = [(r, room) for r in state.history for room in r.rooms if pid in room.members]
     return _summary(state, pid, met, rated, counters or {})
+
+
+def to_rate(
+    state: EventState, rated: logs.Rated, pid: str, counters: figures.Counters | None = None
+) -> list[dict[str, Any]]:
+    """The meetings ``pid`` has not rated yet, most recent first, each with the people of it
+    still to rate (the ``to_rate`` ack). A meeting of the round being played is left out (it
+    is not certain until the round's no-show check, and its break asks for it), and so is a
+    partner who never came, as in the summary."""
+    playing = state.clock.round if state.clock.phase is Phase.ROUND else None
+    met = [
+        (r, room)
+        for r in state.history
+        if r.round != playing
+        for room in r.rooms
+        if pid in room.members
+    ]
+    out = []
+    for m in reversed(_summary(state, pid, met, rated, counters or {})["meetings"]):
+        peers = [
+            person_payload(state.participants[p["id"]]) for p in m["peers"] if p["rating"] is None
+        ]
+        if peers:
+            out.append({"round": m["round"], "room": m["room"], "peers": peers})
+    return out
 
 
 def summaries(

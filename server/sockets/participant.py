@@ -228,9 +228,10 @@ class ParticipantNamespace(Role):
 
     @acked(Feedback)
     async def on_feedback(self, sid: str, body: Feedback) -> dict[str, Any]:
-        """Rate a meeting and say whether to follow up, and why."""
+        """Rate a meeting and say whether to follow up, and why. After the end, the people of
+        that meeting get their summary again (a follow-up may have just become mutual)."""
         pid = self.pid(sid)
-        await self.owner.apply(
+        outcome = await self.owner.apply(
             self.ref(sid).event_id,
             lambda s, c: feedback.give_feedback(
                 s,
@@ -244,7 +245,18 @@ class ParticipantNamespace(Role):
                 body.reasons,
             ),
         )
+        room = outcome.state.find_room(body.room)
+        if outcome.state.clock.phase is Phase.ENDED and room is not None:
+            await self.owner.send_summaries(outcome.state, room.members)
         return {}
+
+    @acked(Empty)
+    async def on_to_rate(self, sid: str, body: Empty) -> dict[str, Any]:
+        """The meetings I have not rated yet, most recent first (offered again in breaks)."""
+        state = await self.owner.get(self.ref(sid).event_id)
+        rated = logs.ratings(await self.owner.store.entries(state.id, "feedback"))
+        counters = await self.owner.store.connected(state.id)
+        return {"meetings": summary.to_rate(state, rated, self.pid(sid), counters)}
 
     @acked(Empty)
     async def on_wishes(self, sid: str, body: Empty) -> dict[str, Any]:

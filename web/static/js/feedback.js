@@ -1,6 +1,8 @@
 /** Rating a meeting (1–5, follow up and why, note) and the end-of-event summary of every meeting. */
 
+import { boot } from './boot.js';
 import { t } from './i18n.js';
+import { savedLine, scaleLine } from './ratings.js';
 import { el } from './ui.js';
 
 /** Why someone wants to follow up (the server's `reasons`), in the order the form shows them. */
@@ -48,7 +50,7 @@ export function feedbackForm(meeting, submit, saved = () => {}) {
   followUp.addEventListener('change', showReasons);
   showReasons();
   const note = el('textarea', { name: 'note', rows: 2, maxlength: 2000, placeholder: t('feedback_note_hint'),
-    'data-testid': 'feedback-note' });
+    'data-testid': 'feedback-note', text: meeting.note || '' });
   const button = el('button', { type: 'submit', class: 'primary', text: t('feedback_send'),
     'data-testid': 'feedback-send' });
   const status = el('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
@@ -58,11 +60,13 @@ export function feedbackForm(meeting, submit, saved = () => {}) {
     el('fieldset', { class: 'rating' },
       el('legend', { text: t('feedback_rating') }),
       el('div', { class: 'rating-options' }, stars),
-      el('p', { class: 'muted small', text: t('feedback_rating_scale') })),
+      el('p', { class: 'muted small', text: scaleLine(t) })),
     el('label', { class: 'check' }, followUp, ' ', t('feedback_follow_up', { names: names(meeting.peers) })),
     reasons,
     el('label', { class: 'field' }, el('span', { text: t('feedback_note') }), note),
     el('div', { class: 'inline' }, button, status));
+  // a form being filled in is not drawn again under the person's fingers (see `summaryList`)
+  form.addEventListener('input', () => { form.dataset.dirty = 'true'; });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const chosen = form.querySelector(`input[name="${group}"]:checked`);
@@ -82,7 +86,8 @@ export function feedbackForm(meeting, submit, saved = () => {}) {
     status.textContent = t('sending');
     try {
       await submit(values);
-      status.textContent = t('feedback_saved');
+      delete form.dataset.dirty;
+      status.textContent = savedLine(t, boot.ratings_days);
       saved(values);
     } catch (err) {
       status.textContent = err.message || String(err);
@@ -133,12 +138,15 @@ function peerSummary(meeting, peer, submit) {
       : null,
     peer.note ? el('p', { class: 'small note-text' }, el('strong', { text: t('summary_your_note') }), ' ', peer.note) : null,
     rating);
-  if (!rated.rating) {
-    const form = feedbackForm({ room: meeting.room, peer: peer.id, peers: [peer] }, submit, (values) => {
-      Object.assign(rated, { rating: values.rating, follow_up: values.follow_up, reasons: values.reasons });
-      rating.textContent = ratingText(rated);
-    });
-    item.append(form);
-  }
+  const given = rated.rating
+    ? { rating: rated.rating, follow_up: rated.follow_up, reasons: rated.reasons, note: peer.note } : {};
+  const form = feedbackForm({ room: meeting.room, peer: peer.id, peers: [peer], ...given }, submit, (values) => {
+    Object.assign(rated, { rating: values.rating, follow_up: values.follow_up, reasons: values.reasons });
+    rating.textContent = ratingText(rated);
+  });
+  // one not rated yet: its form; one rated: its form folded, to change it
+  item.append(rated.rating
+    ? el('details', { class: 'edit-rating' }, el('summary', { text: t('summary_edit') }), form)
+    : form);
   return item;
 }

@@ -4,16 +4,21 @@ import { t } from './i18n.js';
 import { $$ } from './ui.js';
 import * as media from './media.js';
 
+/** Where a button's words are: its label beside an icon, else the button itself. */
+function labelOf(button) {
+  return button.querySelector('.label') || button;
+}
+
 /** Show `s` (a `media.state()`) on every mute and camera button of the page. */
 export function renderMediaButtons(s) {
   for (const b of $$('[data-action="mute"]')) {
     b.setAttribute('aria-pressed', String(s.muted));
-    b.textContent = s.muted ? t('unmute') : t('mute');
+    labelOf(b).textContent = s.muted ? t('unmute') : t('mute');
     b.disabled = !s.hasAudio;
   }
   for (const b of $$('[data-action="camera"]')) {
     b.setAttribute('aria-pressed', String(s.cameraOff));
-    b.textContent = s.cameraOff ? t('camera_on') : t('camera_off');
+    labelOf(b).textContent = s.cameraOff ? t('camera_on') : t('camera_off');
     b.disabled = !s.hasVideo;
   }
 }

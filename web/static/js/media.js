@@ -4,6 +4,8 @@
  * stream so that calls only replace a track); sharing a screen.
  */
 
+import { canShareScreen as shareable, deviceOf } from './abilities.js';
+
 const VIDEO = { width: 640, height: 480 };
 const RETRYABLE = new Set(['NotFoundError', 'OverconstrainedError', 'NotReadableError']);
 const BUSY = new Set(['NotReadableError', 'AbortError']);
@@ -218,9 +220,9 @@ export async function useDevice(kind, deviceId) {
   return fresh;
 }
 
-/** Whether this browser can share a screen or a window (not on most phones). */
+/** Whether to offer sharing a screen or a window: not on phones and tablets (abilities.js). */
 export function canShareScreen() {
-  return Boolean(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
+  return shareable(deviceOf(window));
 }
 
 /** The shared screen's track, or null. */

@@ -1,7 +1,7 @@
 /** The participant's page: lobby, room, waiting, break and end screens, all driven by the server. */
 
 import { boot } from './boot.js';
-import { staffName, t, timeOfDay } from './i18n.js';
+import { dayOf, staffName, t, timeOfDay } from './i18n.js';
 import { $, $$, el, say, watchConnection } from './ui.js';
 import { call, connect } from './socket.js';
 import * as clock from './clock.js';
@@ -17,6 +17,10 @@ import { ChatPanel } from './chat.js';
 import { devicePicker, refresh as refreshDevices } from './devices.js';
 import { watchTime } from './cues.js';
 import { soundToggle } from './sound.js';
+import { askLeave } from './leave.js';
+import { startLine } from './lobby.js';
+import { olderToRate, unrated } from './ratings.js';
+import { olderCard, stepForms } from './rate-later.js';
 
 // A new round's clock comes a moment before our assignment; do not flash "you sit out".
 const PAIRING_GRACE_MS = 2000;
@@ -56,6 +60,7 @@ const state = {
   arriving: new Map(),  // peer id → what our page measures arriving from them (health.js)
   mediaSettled: false,
   chatMeeting: null,    // what a saved chat is headed with: {title, round, people}
+  olderRound: null,     // the break whose earlier unrated meetings were asked for (to_rate)
   memory: recall(),     // survives a reload: {meeting, rated, stopped}
 };
 
@@ -151,7 +156,7 @@ function renderShare() {
   for (const b of $$('[data-action="share"]')) {
     b.hidden = !media.canShareScreen();
     b.setAttribute('aria-pressed', String(sharing));
-    b.textContent = sharing ? t('share_stop') : t('share_start');
+    (b.querySelector('.label') || b).textContent = sharing ? t('share_stop') : t('share_start');
   }
 }
 
@@ -386,10 +391,11 @@ function update() {
   if (c) renderClockTexts(c);
   if (screen === 'room') renderRoom(a);
   if (screen === 'waiting') renderWaiting();
+  if (screen === 'lobby') renderLobbyStart();
   if (screen === 'break') renderBreakFeedback(c);
   if (screen === 'ended') {
     hideNotice();
-    renderSummary();
+    renderEnded();
     if (helpStatus()) setHelpStatus(null);  // open requests close with the event
   }
   if (screen !== previous) screenChanged(previous, screen, c, a);
@@ -437,6 +443,24 @@ function renderClockTexts(c) {
   $('.break-next').textContent = t('break_next', { round: c.round + 1, rounds: c.rounds });
   for (const node of $$('[data-action="stop"]')) node.hidden = stopped();
   for (const node of $$('[data-action="rejoin"]')) node.hidden = !stopped() || c.phase === 'ended';
+}
+
+/** The lobby's word on the announced start: its time, and a countdown to it on the day. */
+function renderLobbyStart() {
+  const c = clock.currentClock();
+  const line = $('[data-testid="starts-at"]');
+  const countdown = $('[data-testid="start-countdown"]');
+  const said = c && c.phase === 'lobby' ? startLine(boot.event.starts_at, clock.serverNow(), Boolean(c.opened)) : null;
+  const text = said ? t(said.key, { time: timeOfDay(boot.event.starts_at), date: dayOf(boot.event.starts_at) }) : '';
+  if (line.textContent !== text) line.textContent = text;
+  line.hidden = !said;
+  countdown.hidden = !said || said.ms === null;
+  if (said && said.ms !== null) {
+    const shown = clock.format(said.ms);
+    if (countdown.textContent !== shown) countdown.textContent = shown;
+    countdown.dataset.remainingMs = String(Math.round(said.ms));
+    countdown.dataset.state = 'running';
+  }
 }
 
 /** Why I wait, as the server said: {code, next_round} (a page of an older server: sit_out). */
@@ -517,6 +541,7 @@ function renderBreakFeedback(c) {
   const slot = $('[data-view="break"] .feedback-slot');
   const m = state.memory.meeting;
   const room = m && m.round === c.round ? m.room : '';
+  renderOlder(c, room);
   if (slot.dataset.room === room) return;
   slot.dataset.room = room;
   if (!room) {
@@ -531,10 +556,55 @@ function renderBreakFeedback(c) {
   }));
 }
 
+/** Earlier meetings not rated yet, asked of the server once per break, folded under the break's form. */
+async function renderOlder(c, current) {
+  const slot = $('[data-view="break"] .rate-older-slot');
+  if (state.olderRound === c.round) return;
+  state.olderRound = c.round;
+  try {
+    const { meetings } = await ask('to_rate', {});
+    const card = olderCard(olderToRate(meetings, current), sendFeedback, markRated);
+    slot.replaceChildren(...(card ? [card] : []));
+  } catch (err) {
+    state.olderRound = null;  // asked again at the next update
+    console.warn('speedmeet: to_rate', err.message);
+  }
+}
+
+/**
+ * The end: first a short step with every meeting not rated yet (most recent first; it can be
+ * skipped), then the summary, kept up to date as the server sends it again.
+ */
+function renderEnded() {
+  if (!state.summary) return;
+  const step = $('[data-testid="rating-step"]');
+  if (!state.memory.stepDone && !step.dataset.built) {
+    const todo = unrated(state.summary);
+    if (todo.length) {
+      $('.rating-step-forms', step).replaceChildren(...stepForms(todo, sendFeedback, markRated));
+      step.dataset.built = 'true';
+    }
+  }
+  const stepShown = Boolean(step.dataset.built) && !state.memory.stepDone;
+  step.hidden = !stepShown;
+  $('[data-testid="ended-summary"]').hidden = stepShown;
+  if (!stepShown) renderSummary();
+}
+
+function finishRatingStep() {
+  state.memory.stepDone = true;
+  remember();
+  renderEnded();
+  $('#summary-title').focus();
+}
+
 function renderSummary() {
   if (!state.summary || state.summaryShown === state.summary) return;
+  const box = $('[data-testid="summary"]');
+  // a form being filled in stays as it is: the summary is drawn again once it is sent
+  if (box.querySelector('form[data-dirty="true"]')) return;
   state.summaryShown = state.summary;
-  $('[data-testid="summary"]').replaceChildren(summaryList(state.summary, async (values) => {
+  box.replaceChildren(summaryList(state.summary, async (values) => {
     await sendFeedback(values);
     markRated(values);
   }));
@@ -598,8 +668,12 @@ async function rejoin() {
   }
 }
 
-async function stopMeeting() {
-  if (!window.confirm(t('stop_confirm'))) return;
+/** "I have to leave" (asked first): no meeting is offered any more; a meeting in progress goes on. */
+function stopMeeting() {
+  askLeave(leave, state.screen === 'room');
+}
+
+async function leave() {
   try {
     await ask('stop', {});
     state.memory.stopped = true;
@@ -616,12 +690,14 @@ const ACTIONS = {
   camera: () => media.toggleCamera(),
   help: askHelp,
   stop: stopMeeting,
+  leave: stopMeeting,
   rejoin,
   play: () => $$('[data-testid="remote-video"]', remotes).forEach(play),
   share: toggleShare,
   devices: () => toggleDevices(),
   'devices-close': () => toggleDevices(false),
   'save-chat': () => chat.save(),
+  'rating-step-done': finishRatingStep,
 };
 
 document.addEventListener('click', (event) => {
@@ -735,6 +811,15 @@ clock.keepInSync(socket);
 clock.startRenderer();
 soundToggle($('#sound-toggle'));
 watchTime();
-setInterval(() => { if (state.screen === 'waiting') renderWaiting(); }, 250);
+setInterval(() => {
+  if (state.screen === 'waiting') renderWaiting();
+  if (state.screen === 'lobby') renderLobbyStart();
+}, 250);
+// Leaving (or reloading) during a meeting: the browser asks first, unless I said I leave.
+window.addEventListener('beforeunload', (event) => {
+  if (state.screen !== 'room' || stopped()) return;
+  event.preventDefault();
+  event.returnValue = '';
+});
 clock.onClock(renderNext);
 renderNext();
