@@ -252,20 +252,19 @@ class PresenceStore(Protocol):
         """Record a participant's socket on this process, and the page (``tab``) it belongs to;
         ``True`` when they just came online."""
 
-    async def disconnect(
-        self, event_id: str, participant_id: str, sid: str, tab: str = ""
-    ) -> bool:
+    async def disconnect(self, event_id: str, participant_id: str, sid: str, tab: str = "") -> bool:
         """Forget a socket (recorded with ``tab``); ``True`` when the participant just went
         offline."""
 
     async def claim_page(
         self, event_id: str, participant_id: str, tab: str | None, take: bool, now: int
-    ) -> Pages:
+    ) -> tuple[Pages, bool]:
         """Put the page ``tab`` in charge of the person's pages when it may, at once on every
         process: it has a socket, and it asks to (``take``), or no page is in charge, or the
         one in charge has no socket left, or it is that page already (a reload). ``tab``
         ``None``: only hand charge to a page with a socket when the one in charge has none
-        left. Also counts the pages with a socket (what ``pages`` says); the pages after."""
+        left. Also counts the pages with a socket (what ``pages`` says). The pages after, and
+        whether this call changed the page in charge."""
 
     async def pages(self, event_id: str) -> dict[str, Pages]:
         """Every person's pages as the last ``claim_page`` of theirs left them."""

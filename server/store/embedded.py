@@ -361,9 +361,7 @@ class EmbeddedStore:
         self._touched.add(event_id)
         return len(sids) == 1
 
-    async def disconnect(
-        self, event_id: str, participant_id: str, sid: str, tab: str = ""
-    ) -> bool:
+    async def disconnect(self, event_id: str, participant_id: str, sid: str, tab: str = "") -> bool:
         """Forget a socket."""
         sids = self._sockets.get((event_id, participant_id))
         if not sids or sids.get(sid) != tab:
@@ -377,7 +375,7 @@ class EmbeddedStore:
 
     async def claim_page(
         self, event_id: str, participant_id: str, tab: str | None, take: bool, now: int
-    ) -> Pages:
+    ) -> tuple[Pages, bool]:
         """Put a page in charge if it may (``claimed``)."""
         live = list(dict.fromkeys(self._sockets.get((event_id, participant_id), {}).values()))
         people = self._pages.setdefault(event_id, {})
@@ -386,7 +384,7 @@ class EmbeddedStore:
         if after != before:
             self._touched.add(event_id)  # the board shows it
         people[participant_id] = after
-        return after
+        return after, after.holder != before.holder
 
     async def pages(self, event_id: str) -> dict[str, Pages]:
         """Every person's pages."""

@@ -27,21 +27,19 @@ class RedisPresence(Connection):
         argv = [self._p, event_id, participant_id, self.proc, _socket(sid, tab)]
         return bool(await self._do("connect", lambda: self._connect(args=argv), write=True))
 
-    async def disconnect(
-        self, event_id: str, participant_id: str, sid: str, tab: str = ""
-    ) -> bool:
+    async def disconnect(self, event_id: str, participant_id: str, sid: str, tab: str = "") -> bool:
         """Forget a socket of this process."""
         argv = [self._p, event_id, participant_id, self.proc, _socket(sid, tab)]
         return bool(await self._do("disconnect", lambda: self._disconnect(args=argv), write=True))
 
     async def claim_page(
         self, event_id: str, participant_id: str, tab: str | None, take: bool, now: int
-    ) -> Pages:
+    ) -> tuple[Pages, bool]:
         """Put a page in charge if it may (a script: ``base.claimed``'s rule, at once)."""
         given = "" if tab is None else tab.replace("|", "")
         argv = [self._p, event_id, participant_id, given, int(tab is not None), int(take), now]
-        raw = await self._do("pages", lambda: self._claim_page(args=argv), write=True)
-        return PAGES.decode(raw)
+        raw, changed = await self._do("pages", lambda: self._claim_page(args=argv), write=True)
+        return PAGES.decode(raw), bool(changed)
 
     async def pages(self, event_id: str) -> dict[str, Pages]:
         """Every person's pages."""
