@@ -11,6 +11,7 @@ from .. import rooms
 from ..core import feedback, help, logs, payloads, rounds
 from ..core.model import EventState, Inbound, LinkStats, Phase, TokenRef
 from ..errors import SpeedmeetError, UserError
+from ..live.calls import CallMeter
 from ..live.chat import Chat
 from ..live.delivery import Delivery
 from ..live.media import DeviceRelay
@@ -20,7 +21,7 @@ from ..live.targets import event_room, person_room
 from ..metrics import Metrics
 from ..people import directory, profiles, wishes
 from ..people.directory import set_wish, wish_candidates
-from ..results import meter, summary
+from ..results import summary
 from ..signaling import Signaling
 from .inputs import (
     ChatText,
@@ -77,7 +78,7 @@ class ParticipantNamespace(Role):
         self.signaling = signaling
         self.delivery = delivery
         self.devices = DeviceRelay(owner.store, signaling)
-        self.readings: dict[str, meter.Reading] = {}  # each socket's last link report
+        self.calls = CallMeter(owner.store, owner.now)
         self._writes: dict[str, asyncio.Lock] = {}  # each socket's presence, in order
         self._arrived: set[str] = set()  # sockets recorded online by their greeting
         self.chat = Chat(signaling, owner.now, metrics)
@@ -189,7 +190,7 @@ class ParticipantNamespace(Role):
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         """Go offline when the last socket of this participant closes."""
         ref = self.who.get(sid)
-        self.readings.pop(sid, None)
+        self.calls.forget(sid)
         tab = self.tabs.pop(sid, "")
         self.held.discard(sid)
         await super().on_disconnect(sid, reason)  # from now on its greeting writes nothing
@@ -238,7 +239,7 @@ class ParticipantNamespace(Role):
             elif self.tabs.get(sid, "") != holder and sid not in self.held:
                 self.held.add(sid)
                 await self.leave_room(sid, person_room(event_id, pid))
-                self.readings.pop(sid, None)  # its calls end: nothing more to count of them
+                self.calls.forget(sid)  # its calls end: nothing more to count of them
                 self.devices.forget(sid)
                 await self.tell(sid, "page", page_payload(False, TAKEN))
 
@@ -270,23 +271,17 @@ class ParticipantNamespace(Role):
     @acked(Stats)
     async def on_stats(self, sid: str, body: Stats) -> dict[str, Any]:
         """Keep the browser's report for the board; tell the room if its devices changed; count
-        the time each of its calls was connected (``meter``: from this socket's previous
-        report, loading nothing)."""
+        the time each of its calls was connected (``CallMeter``)."""
         self.in_charge(sid)
-        now = self.owner.now()
-        event_id, pid, stats = self.ref(sid).event_id, self.pid(sid), link_stats(body, now)
-        # read and replace this socket's last report with no await between: one client's
-        # events may run concurrently, and an interval must be counted once
-        reading = meter.reading(body.room, body.ice, [(p.id, p.ice) for p in body.peers], now)
-        credits = meter.credit(self.readings.get(sid), reading, pid)
-        if reading is None:
-            self.readings.pop(sid, None)
-        else:
-            self.readings[sid] = reading
+        event_id, pid, stats = (
+            self.ref(sid).event_id,
+            self.pid(sid),
+            link_stats(body, self.owner.now()),
+        )
+        peers = [(p.id, p.ice) for p in body.peers]
+        await self.calls.reported(event_id, pid, sid, body.room, body.ice, peers)
         await self.owner.store.put_stats(event_id, pid, stats)
         await self.devices.reported(event_id, pid, sid, stats)
-        if credits:
-            await self.owner.store.add_connected(event_id, credits)
         return {}
 
     @acked(Help)
