@@ -131,11 +131,13 @@ class Running:
             ev.people = rows
         return ev
 
-    async def connect(self, namespace: str, token: str, seq: int | None = None) -> Client:
+    async def connect(
+        self, namespace: str, token: str, seq: int | None = None, tab: str | None = None
+    ) -> Client:
         """A real Socket.IO client connected to ``namespace`` with ``token`` (and the last
-        ``seq`` it says it saw)."""
+        ``seq`` it says it saw; ``tab``: the id of the page it stands for)."""
         client = Client(namespace)
-        await client.connect(self.url, token, seq)
+        await client.connect(self.url, token, seq, tab)
         self.clients.append(client.sio)
         return client
 
@@ -231,8 +233,12 @@ class Client:
                 self._follow("rooms_delta", d)
             self._arrived.notify_all()
 
-    async def connect(self, url: str, token: str, seq: int | None = None) -> None:
+    async def connect(
+        self, url: str, token: str, seq: int | None = None, tab: str | None = None
+    ) -> None:
         auth: dict[str, Any] = {"token": token} if seq is None else {"token": token, "seq": seq}
+        if tab is not None:
+            auth["tab"] = tab
         await self.sio.connect(
             url, namespaces=[self.namespace], auth=auth, transports=["websocket"],
             wait_timeout=10,

@@ -20,6 +20,24 @@ BROKEN_ICE = frozenset({"failed", "disconnected", "closed"})
 
 
 BLOCKED: frozenset[DeviceState | None] = frozenset({"blocked", "none"})
+SWITCHED_MS = 60_000  # how long the board says someone moved to another page
+
+
+class PageView(msgspec.Struct, frozen=True, kw_only=True):
+    """A person's open pages, as the board is given them: how many have a socket, and when
+    the person last moved from one page to another (``None``: never)."""
+
+    tabs: int = 0
+    switched_at: int | None = None
+
+
+def page_flags(page: PageView | None, now: int | None) -> tuple[int, bool]:
+    """``(pages, switched)`` of a person online: their open pages, and whether they moved to
+    another one in the last ``SWITCHED_MS``."""
+    if page is None:
+        return 1, False
+    recent = page.switched_at is not None and (now is None or now - page.switched_at < SWITCHED_MS)
+    return max(page.tabs, 1), recent
 
 
 class MemberView(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,6 +60,8 @@ class MemberView(msgspec.Struct, frozen=True, kw_only=True):
     mic: DeviceState | None = None
     seen: bool | None = None
     heard: bool | None = None
+    pages: int = 1  # their pages open (two: the same link in two tabs or on two devices)
+    switched: bool = False  # moved to another page lately (``SWITCHED_MS``)
 
 
 class RoomView(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,8 +81,11 @@ def rooms_view(
     helped: Iterable[str] = (),
     now: int | None = None,
     rules: MediaRules = DEFAULT_RULES,
+    pages: Mapping[str, PageView] | None = None,
 ) -> list[RoomView]:
-    """The rooms of the current round with their members' link state and flags.
+    """The rooms of the current round with their members' link state and flags (with
+    ``pages``, ``two_pages`` when a member has a second page open and ``switched_page`` when
+    one moved to another page lately: why their video went and came back).
 
     For ``rules.grace_ms`` after the round starts (when ``now`` is given), calls still being
     set up are not flagged ``no_video`` and missing media is not judged; a failed or dropped
@@ -85,6 +108,7 @@ def rooms_view(
             p = state.participants[pid]
             s = fresh.get(pid)
             seen, heard = (None, None) if settling else _received(pid, fresh, now, rules)
+            opened, switched = page_flags((pages or {}).get(pid), now)
             members.append(
                 MemberView(
                     id=pid,
@@ -100,6 +124,8 @@ def rooms_view(
                     mic=s.mic if s is not None else None,
                     seen=seen,
                     heard=heard,
+                    pages=opened if pid in online else 0,
+                    switched=switched and pid in online,
                 )
             )
         flags = _flags(members, asking & set(room.members), settling)
@@ -162,6 +188,10 @@ def _flags(members: list[MemberView], asking: set[str], settling: bool) -> tuple
         for m in here
     ):
         flags.append("poor_link")
+    if any(m.pages > 1 for m in here):
+        flags.append("two_pages")
+    if any(m.switched for m in here):
+        flags.append("switched_page")
     if asking:
         flags.append("help")
     return tuple(flags)
@@ -174,11 +204,13 @@ def board_payload(
     helped: Sequence[HelpRequest],
     now: int | None = None,
     rules: MediaRules = DEFAULT_RULES,
+    pages: Mapping[str, PageView] | None = None,
 ) -> dict[str, Any]:
     """The ``rooms`` update: rooms with flags, who waits, open help requests, the roster.
 
     ``helped`` is the open help requests (``logs.open_help`` of the help log); ``rules`` say
-    when missing media flags a room.
+    when missing media flags a room; ``pages`` each person's open pages (the roster says how
+    many, and whether they moved to another lately).
     """
     asking = [h.participant for h in helped]
     record = state.current()
@@ -186,7 +218,7 @@ def board_payload(
     if record is not None and state.clock.phase.value == "round":
         room_of = {m: room.id for room in record.rooms for m in room.members}
     waiting_ids = waiting(state, online)
-    board = msgspec.to_builtins(rooms_view(state, online, stats, asking, now, rules))
+    board = msgspec.to_builtins(rooms_view(state, online, stats, asking, now, rules, pages))
     if board and record is not None:
         for room in board:  # the moderators in the room's call
             room["moderators"] = [staff_payload(v) for v in record.visitors(room["id"])]
@@ -203,11 +235,22 @@ def board_payload(
                 "online": p.id in online,
                 "room": room_of.get(p.id),
                 "stopped": p.stopped,
+                **_pages_of(p.id, online, pages, now),
             }
             for p in state.participants.values()
         ],
         "seq": state.version,
     }
+
+
+def _pages_of(
+    pid: str, online: frozenset[str], pages: Mapping[str, PageView] | None, now: int | None
+) -> dict[str, Any]:
+    """``{pages, switched}`` of someone online (nothing when pages are not known)."""
+    if pages is None or pid not in online:
+        return {}
+    count, switched = page_flags(pages.get(pid), now)
+    return {"pages": count, "switched": switched}
 
 
 def waiting(state: EventState, online: frozenset[str]) -> list[str]:

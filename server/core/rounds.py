@@ -140,12 +140,20 @@ def _left_behind(before: EventState, after: EventState) -> set[str]:
     return set(new.waiting) - set(old.waiting) if old and new else set()
 
 
-def check_no_shows(state: EventState, online: frozenset[str], now: int) -> Outcome:
-    """After the grace period: pair the people whose partner never came; tell the rest."""
+def check_no_shows(
+    state: EventState, online: frozenset[str], now: int, met: frozenset[str] = frozenset()
+) -> Outcome:
+    """After the grace period: pair the people whose partner never came; tell the rest.
+
+    ``met``: who had a call connected this round. A partner who came and left (a laptop
+    closed after 40 s) is no no-show: the other is not told "your partner has not arrived",
+    is not paired with someone else, and the meeting counts as held.
+    """
     record = state.current()
     if state.clock.phase is not Phase.ROUND or record is None or record.no_shows_checked:
         raise UserError("not_due", "No round is waiting for its no-show check.")
-    lonely = rooms.orphans(state, online)
+    came = online | met
+    lonely = rooms.orphans(state, came)
     paired, moved = rooms.pair_orphans(state, lonely)
     repaired = _stamp_new_rooms(state, paired, now)
     current = repaired.current()
@@ -155,7 +163,7 @@ def check_no_shows(state: EventState, online: frozenset[str], now: int) -> Outco
     in_rooms = {m for room in current.rooms for m in room.members}
     alone = sorted(p for p in set(lonely) - moved if p in in_rooms)
     # who was paired for this round and is not here: the no-shows of the results
-    absent = tuple(sorted({m for members in record.planned for m in members} - online))
+    absent = tuple(sorted({m for members in record.planned for m in members} - came))
     checked = msgspec.structs.replace(
         current, no_shows_checked=True, alone=tuple(alone), absent=absent
     )

@@ -110,10 +110,14 @@ class Board:
             return
         online = await store.online(event_id)
         stats = await store.stats(event_id)
+        pages = {
+            pid: overview.PageView(tabs=p.tabs, switched_at=p.switched_at)
+            for pid, p in (await store.pages(event_id)).items()
+        }
         helped = await self.open_help(event_id, watch)
         now = self._owner.now()
         payload = await self._owner.pools.work(
-            overview.board_payload, state, online, stats, helped, now, self._rules
+            overview.board_payload, state, online, stats, helped, now, self._rules, pages
         )
         messages = await self._board(event_id, watch, payload)
         waiting = _waiting_for_a_round(state, online, payload["waiting"])

@@ -19,10 +19,11 @@ from ..core.model import EventState
 from ..core.outcome import Outcome
 from ..errors import Fenced, SpeedmeetError
 from ..metrics import Metrics
+from ..results import meter
 from ..store import Note
 from ..tasks import together
 from .leases import Leases
-from .owner import ONLINE, PLAN, Context, Owner, guarded
+from .owner import CALLS, ONLINE, PLAN, Context, Owner, guarded
 from .timers import Timers
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,10 @@ CHECK_S = 5.0  # how often held events are looked at for a deadline without a ti
 
 def _command(state: EventState, ctx: Context) -> Outcome:
     if deadlines.due(timer_of(state), ctx.now) == "no_shows":
-        return rounds.check_no_shows(state, ctx.online, ctx.now)
+        # whoever had a call connected this round came, even if they left since
+        record = state.current()
+        here = meter.met(ctx.calls, [r.id for r in record.rooms] if record else [])
+        return rounds.check_no_shows(state, ctx.online, ctx.now, here)
     return rounds.move_clock(
         state, ClockCommand.DEADLINE, ctx.now, ctx.online, "clock", plan=ctx.plan
     )
@@ -121,7 +125,7 @@ class Conductor:
     async def _fire(self, event_id: str) -> None:
         try:
             fence = self._fences.get(event_id)
-            outcome = await self._owner.apply(event_id, _command, (ONLINE, PLAN), fence)
+            outcome = await self._owner.apply(event_id, _command, (ONLINE, PLAN, CALLS), fence)
         except asyncio.CancelledError:
             raise
         except Fenced:

@@ -26,7 +26,7 @@ from ..core.model import Entry, EventState, Phase
 from ..core.outcome import LINKS, Message, Outcome, to_participant
 from ..errors import Conflict, NotFound, SpeedmeetError, UserError
 from ..metrics import Metrics
-from ..results import figures, retention, summary
+from ..results import figures, meter, retention, summary
 from ..store import Change, Note, Store
 from ..store.base import note_of
 from ..store.parts import link_hashes
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 6
 ONLINE = "online"  # a command's needs: who is online,
 PLAN = "plan"  # the next round's pairing if one was made for this state (and the logs it reads)
+CALLS = "calls"  # the connected-call counters (``meter``)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Context:
     online: frozenset[str] = frozenset()
     logs: Mapping[Log, Sequence[Entry]] = field(default_factory=dict)
     plan: RoundPlan | None = None
+    calls: Mapping[meter.Key, int] = field(default_factory=dict)
 
 
 Command = Callable[[EventState, Context], Outcome]
@@ -99,11 +101,11 @@ class Owner:
     ) -> Outcome:
         """Run ``command`` on the latest state and commit what it produced.
 
-        ``needs``: ``"online"``, ``"plan"`` and the logs (``"help"``, ``"feedback"``…) the
-        command reads. ``fence``: the caller's lease on the event (the conductor): the commit is
-        refused (``Fenced``) if another process has taken the event since. The command runs in
-        the command pool: pairing a big round must not stall the loop, nor wait behind a
-        report.
+        ``needs``: ``"online"``, ``"plan"``, ``"calls"`` and the logs (``"help"``,
+        ``"feedback"``…) the command reads. ``fence``: the caller's lease on the event (the
+        conductor): the commit is refused (``Fenced``) if another process has taken the event
+        since. The command runs in the command pool: pairing a big round must not stall the
+        loop, nor wait behind a report.
         """
         async with self.lock(event_id):
             for attempt in range(ATTEMPTS):
@@ -128,7 +130,7 @@ class Owner:
         raise UserError("busy", "The event is changing quickly right now; please try again.")
 
     async def _context(self, state: EventState, needs: Collection[str]) -> Context:
-        unknown = set(needs) - {ONLINE, PLAN, *LOGS}
+        unknown = set(needs) - {ONLINE, PLAN, CALLS, *LOGS}
         assert not unknown, f"unknown needs {unknown}"
         online = await self.store.online(state.id) if ONLINE in needs else frozenset()
         logs = {name: await self.store.entries(state.id, name) for name in LOGS if name in needs}
@@ -137,7 +139,8 @@ class Owner:
             stored = await self.store.plan(state.id)
             if stored is not None and stored[0] == rooms.plan_key(state, online):
                 plan = stored[1]
-        return Context(now=self.now(), online=online, logs=logs, plan=plan)
+        calls = await self.store.connected(state.id) if CALLS in needs else {}
+        return Context(now=self.now(), online=online, logs=logs, plan=plan, calls=calls)
 
     async def _commit(self, state: EventState, outcome: Outcome, fence: int | None) -> None:
         changed = outcome.state is not state

@@ -54,6 +54,19 @@ def credit(
     return {(current.room, reporter, peer): elapsed for peer in previous.up & current.up}
 
 
+def met(counters: Mapping[Key, int], rooms: Iterable[str]) -> frozenset[str]:
+    """Who had a call connected in one of ``rooms``: both sides of every counter of theirs
+    that counted some time (a partner who left after a while was there)."""
+    wanted = set(rooms)
+    out: set[str] = set()
+    for (room, reporter, peer), ms in counters.items():
+        if ms > 0 and room in wanted:
+            out.add(reporter)
+            if peer != ROOM:
+                out.add(peer)
+    return frozenset(out)
+
+
 def pair_ms(counters: Mapping[Key, int], room: str, a: str, b: str, cap_ms: int | None) -> int:
     """How long the call of ``a`` and ``b`` in ``room`` was connected: the longer of what each
     side saw (a page may have stopped reporting), at most ``cap_ms`` (the meeting's length)."""

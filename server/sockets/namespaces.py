@@ -8,6 +8,7 @@ import logging
 import socketio
 
 from ..core import outcome
+from ..live.pages import MOVED
 from ..store import Note
 from .host import HostNamespace
 from .moderator import ModeratorNamespace
@@ -32,11 +33,14 @@ class Namespaces:
         self._sio = sio
 
     async def on_note(self, note: Note) -> None:
-        """Close this process's sockets of a link that was just re-issued (``Delivery`` sends
-        everything else)."""
+        """Close this process's sockets of a link that was just re-issued, move a person's
+        sockets in or out of their call when another of their pages took charge (``Delivery``
+        sends everything else)."""
         for m in note.messages:
             if m.to == outcome.LINKS and m.event == "revoked":
                 await self.revoke(str(m.data["token_hash"]))
+            elif m.to == outcome.LINKS and m.event == MOVED:
+                await self.participants.moved(note.event_id, m.data["id"], m.data["holder"])
 
     async def revoke(self, token_hash: str) -> None:
         """Tell the sockets that came with this link it was replaced, and close them."""

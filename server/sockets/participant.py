@@ -10,16 +10,18 @@ from typing import Any
 from .. import rooms
 from ..core import feedback, help, logs, payloads, rounds
 from ..core.model import EventState, Inbound, LinkStats, Phase, TokenRef
-from ..errors import SpeedmeetError
+from ..errors import SpeedmeetError, UserError
+from ..live.calls import CallMeter
 from ..live.chat import Chat
 from ..live.delivery import Delivery
 from ..live.media import DeviceRelay
 from ..live.owner import ONLINE, Owner
+from ..live.pages import ELSEWHERE, HERE, TAKEN, PageCharge, page_payload, tab_of
 from ..live.targets import event_room, person_room
 from ..metrics import Metrics
 from ..people import directory, profiles, wishes
 from ..people.directory import set_wish, wish_candidates
-from ..results import meter, summary
+from ..results import summary
 from ..signaling import Signaling
 from .inputs import (
     ChatText,
@@ -76,10 +78,22 @@ class ParticipantNamespace(Role):
         self.signaling = signaling
         self.delivery = delivery
         self.devices = DeviceRelay(owner.store, signaling)
-        self.readings: dict[str, meter.Reading] = {}  # each socket's last link report
+        self.calls = CallMeter(owner.store, owner.now)
         self._writes: dict[str, asyncio.Lock] = {}  # each socket's presence, in order
         self._arrived: set[str] = set()  # sockets recorded online by their greeting
         self.chat = Chat(signaling, owner.now, metrics)
+        self.charge = PageCharge(owner.store, owner.now)
+        self.tabs: dict[str, str] = {}  # each socket's page (its tab id)
+        self.held: set[str] = set()  # sockets of a page not in charge: in no call
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        """Note the page the socket belongs to (``auth.tab``), then as every role."""
+        self.tabs[sid] = tab_of(auth)
+        try:
+            await super().on_connect(sid, environ, auth)
+        except BaseException:
+            self.tabs.pop(sid, None)
+            raise
 
     def pid(self, sid: str) -> str:
         """The participant id of a socket."""
@@ -92,6 +106,19 @@ class ParticipantNamespace(Role):
         assert ref.participant_id is not None
         return [event_room(ref.event_id), person_room(ref.event_id, ref.participant_id)]
 
+    def rooms_of(self, sid: str, ref: TokenRef) -> list[str]:
+        """A page not in charge hears the event (its clock), nothing of the person's call."""
+        return [event_room(ref.event_id)] if sid in self.held else self.rooms(ref)
+
+    def in_charge(self, sid: str) -> None:
+        """Refuse what only the page in charge may do (call, report, write in the room)."""
+        if sid in self.held:
+            raise UserError(
+                "page_elsewhere",
+                "This page is open in another tab or on another device: "
+                "press “Continue here” to use this one.",
+            )
+
     async def arrive(self, sid: str, ref: TokenRef) -> None:
         """Go online: during a round, paired at once with whoever is free (``rounds.arrive``);
         else a round that starts from now on pairs them."""
@@ -102,7 +129,10 @@ class ParticipantNamespace(Role):
                 return  # gone while the greeting waited: nothing of it is to be written
             self._arrived.add(sid)
             self.delivery.arrived(ref.event_id, pid)
-            joined = await self.owner.store.connect(ref.event_id, pid, sid)
+            tab = self.tabs.get(sid, "")
+            joined = await self.owner.store.connect(ref.event_id, pid, sid, tab)
+            if not await self.charge.came(ref.event_id, pid, tab):
+                self.held.add(sid)
         if joined:
             state = await self.owner.store.load(ref.event_id)
             if state is not None:
@@ -132,8 +162,12 @@ class ParticipantNamespace(Role):
         assert pid is not None
         clock = payloads.clock_payload(state, self.owner.now())
         await self.tell(sid, "clock", clock)
+        if sid in self.held:  # says so, and nothing of the call
+            await self.tell(sid, "page", page_payload(False, ELSEWHERE))
+            return
         assignment = self.signaling.complete(payloads.assignment_payload(state, pid, clock), pid)
         await self.tell(sid, "assignment", assignment)
+        await self.tell(sid, "page", page_payload(True, HERE))
         if assignment.get("room") and assignment["peers"]:
             peers = [p["id"] for p in assignment["peers"]]
             for told in await self.devices.catch_up(state.id, assignment["room"], peers):
@@ -156,19 +190,25 @@ class ParticipantNamespace(Role):
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         """Go offline when the last socket of this participant closes."""
         ref = self.who.get(sid)
-        self.readings.pop(sid, None)
+        self.calls.forget(sid)
+        tab = self.tabs.pop(sid, "")
+        self.held.discard(sid)
         await super().on_disconnect(sid, reason)  # from now on its greeting writes nothing
         self.devices.forget(sid)
         if ref is None or ref.participant_id is None:
             return
+        recorded = False
         async with self._presence(sid):  # after its coming, if that is being written
             if sid not in self._arrived:
                 gone = False  # its greeting never recorded it
             else:
+                recorded = True
                 self._arrived.discard(sid)
                 self.delivery.left(ref.event_id, ref.participant_id)
-                gone = await self.owner.store.disconnect(ref.event_id, ref.participant_id, sid)
+                gone = await self.owner.store.disconnect(ref.event_id, ref.participant_id, sid, tab)
         self._writes.pop(sid, None)
+        if recorded:  # its page may have been the one in charge: another one takes it
+            await self.charge.went(ref.event_id, ref.participant_id)
         if gone:
             state = await self.owner.store.load(ref.event_id)
             if state is not None:
@@ -181,39 +221,67 @@ class ParticipantNamespace(Role):
                 continue
             async with self._presence(sid):
                 if sid in self._arrived and sid in self.who:  # not one that just left
-                    await self.owner.store.connect(ref.event_id, ref.participant_id, sid)
+                    tab = self.tabs.get(sid, "")
+                    await self.owner.store.connect(ref.event_id, ref.participant_id, sid, tab)
+
+    async def moved(self, event_id: str, pid: str, holder: str) -> None:
+        """Another page of ``pid`` is in charge now (``holder``): of this process's sockets of
+        theirs, that page's go into the call, and every other page's leave it and are told."""
+        for sid, ref in list(self.who.items()):
+            if ref.event_id != event_id or ref.participant_id != pid or sid not in self._arrived:
+                continue
+            if self.tabs.get(sid, "") == holder and sid in self.held:
+                self.held.discard(sid)
+                await self.enter_room(sid, person_room(event_id, pid))
+                state = await self.owner.store.load(event_id)
+                if state is not None and sid in self.who:
+                    await self.welcome(sid, ref, state)
+            elif self.tabs.get(sid, "") != holder and sid not in self.held:
+                self.held.add(sid)
+                await self.leave_room(sid, person_room(event_id, pid))
+                self.calls.forget(sid)  # its calls end: nothing more to count of them
+                self.devices.forget(sid)
+                await self.tell(sid, "page", page_payload(False, TAKEN))
+
+    @acked(Empty)
+    async def on_take(self, sid: str, body: Empty) -> dict[str, Any]:
+        """ "Continue here": this page is in charge from now on; the one that was is told (on
+        whichever process), and the partner's call moves here once."""
+        ref = self.ref(sid)
+        pid, tab = self.pid(sid), self.tabs.get(sid, "")
+        if sid not in self._arrived:
+            raise UserError("not_ready", "This page is still connecting; try again in a moment.")
+        pages = await self.charge.take(ref.event_id, pid, tab)
+        return {"here": pages.holder == tab}
 
     @acked(Signal)
     async def on_signal(self, sid: str, body: Signal) -> dict[str, Any]:
         """Relay an SDP description or ICE candidate to a peer of the same room, nobody else."""
+        self.in_charge(sid)
         await self.signaling.relay(self.ref(sid).event_id, self.pid(sid), body.to, body.data)
         return {}
 
     @acked(ChatText)
     async def on_chat(self, sid: str, body: ChatText) -> dict[str, Any]:
         """Write to the others of your room's call this round (relayed, kept nowhere)."""
+        self.in_charge(sid)
         text = self.limits.chat_text(body.text)
         return await self.chat.send(self.ref(sid).event_id, self.pid(sid), body.room, text)
 
     @acked(Stats)
     async def on_stats(self, sid: str, body: Stats) -> dict[str, Any]:
         """Keep the browser's report for the board; tell the room if its devices changed; count
-        the time each of its calls was connected (``meter``: from this socket's previous
-        report, loading nothing)."""
-        now = self.owner.now()
-        event_id, pid, stats = self.ref(sid).event_id, self.pid(sid), link_stats(body, now)
-        # read and replace this socket's last report with no await between: one client's
-        # events may run concurrently, and an interval must be counted once
-        reading = meter.reading(body.room, body.ice, [(p.id, p.ice) for p in body.peers], now)
-        credits = meter.credit(self.readings.get(sid), reading, pid)
-        if reading is None:
-            self.readings.pop(sid, None)
-        else:
-            self.readings[sid] = reading
+        the time each of its calls was connected (``CallMeter``)."""
+        self.in_charge(sid)
+        event_id, pid, stats = (
+            self.ref(sid).event_id,
+            self.pid(sid),
+            link_stats(body, self.owner.now()),
+        )
+        peers = [(p.id, p.ice) for p in body.peers]
+        await self.calls.reported(event_id, pid, sid, body.room, body.ice, peers)
         await self.owner.store.put_stats(event_id, pid, stats)
         await self.devices.reported(event_id, pid, sid, stats)
-        if credits:
-            await self.owner.store.add_connected(event_id, credits)
         return {}
 
     @acked(Help)

@@ -159,7 +159,7 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
                 self.metrics.behind.inc()  # it missed changes while away: the state catches up
             # the current state first, then what comes; if the event moved in between, again
             await self.welcome(sid, ref, state)
-            for room in self.rooms(ref):
+            for room in self.rooms_of(sid, ref):
                 await self.enter_room(sid, room)
             latest = await self.owner.get(ref.event_id)
             if latest.version != state.version and sid in self.who:
@@ -170,6 +170,10 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
     def rooms(self, ref: TokenRef) -> list[str]:
         """The Socket.IO rooms a socket of this role hears."""
         return [event_room(ref.event_id)]
+
+    def rooms_of(self, sid: str, ref: TokenRef) -> list[str]:
+        """The Socket.IO rooms this socket hears (by default, its role's: ``rooms``)."""
+        return self.rooms(ref)
 
     async def arrive(self, sid: str, ref: TokenRef) -> None:
         """Record presence (once per connection)."""

@@ -92,6 +92,34 @@ class Swept(msgspec.Struct, frozen=True, kw_only=True):
     staff: list[tuple[str, str]] = msgspec.field(default_factory=list)
 
 
+class Pages(msgspec.Struct, frozen=True, kw_only=True):
+    """A person's open pages (one a browser tab, named by the tab's own id): which one is in
+    charge (the one page that calls and is called; the others only say so), the one that was
+    before the last change, how many have a socket now, and when charge last went from one
+    page with a socket to another (``switched_at``: someone moved to another tab or device)."""
+
+    holder: str | None = None
+    before: str | None = None
+    tabs: int = 0
+    switched_at: int | None = None
+
+
+def claimed(current: Pages, live: Sequence[str], tab: str | None, take: bool, now: int) -> Pages:
+    """``claim_page``'s rule (the Redis store runs the same in a script): who is in charge
+    once ``tab`` asked, of the pages ``live`` (those with a socket; ``tab`` ``None`` hands
+    charge to the first of them when the page in charge has none left)."""
+    holder = current.holder
+    gone = holder is None or holder not in live
+    if tab is None:
+        chosen = live[0] if gone and live else None
+    else:
+        chosen = tab if tab in live and (take or gone or holder == tab) else None
+    if chosen is None or chosen == holder:
+        return msgspec.structs.replace(current, tabs=len(live))
+    switched = now if holder is not None and not gone else current.switched_at
+    return Pages(holder=chosen, before=holder, tabs=len(live), switched_at=switched)
+
+
 class Subscriber(Protocol):
     """Hears the feed (the app's dispatcher: signaling, delivery, conductor, board)."""
 
@@ -220,11 +248,26 @@ class TransientStore(Protocol):
 class PresenceStore(Protocol):
     """Who is online, per process, expiring with the process."""
 
-    async def connect(self, event_id: str, participant_id: str, sid: str) -> bool:
-        """Record a participant's socket on this process; ``True`` when they just came online."""
+    async def connect(self, event_id: str, participant_id: str, sid: str, tab: str = "") -> bool:
+        """Record a participant's socket on this process, and the page (``tab``) it belongs to;
+        ``True`` when they just came online."""
 
-    async def disconnect(self, event_id: str, participant_id: str, sid: str) -> bool:
-        """Forget a socket; ``True`` when the participant just went offline."""
+    async def disconnect(self, event_id: str, participant_id: str, sid: str, tab: str = "") -> bool:
+        """Forget a socket (recorded with ``tab``); ``True`` when the participant just went
+        offline."""
+
+    async def claim_page(
+        self, event_id: str, participant_id: str, tab: str | None, take: bool, now: int
+    ) -> tuple[Pages, bool]:
+        """Put the page ``tab`` in charge of the person's pages when it may, at once on every
+        process: it has a socket, and it asks to (``take``), or no page is in charge, or the
+        one in charge has no socket left, or it is that page already (a reload). ``tab``
+        ``None``: only hand charge to a page with a socket when the one in charge has none
+        left. Also counts the pages with a socket (what ``pages`` says). The pages after, and
+        whether this call changed the page in charge."""
+
+    async def pages(self, event_id: str) -> dict[str, Pages]:
+        """Every person's pages as the last ``claim_page`` of theirs left them."""
 
     async def online(self, event_id: str) -> frozenset[str]:
         """Participants with at least one socket on a live process."""

@@ -27,7 +27,7 @@ from ..errors import Conflict, Damaged, StartupRefused, Unavailable
 from ..people.links import token_hash
 from ..results import retention
 from ..results.meter import Key
-from .base import Change, Note, Subscriber, Swept
+from .base import Change, Note, Pages, Subscriber, Swept, claimed
 from .parts import diff
 from .sealing import Sealer, folder_key, new_key
 from .sqlite import Tables
@@ -90,7 +90,8 @@ class EmbeddedStore:
         self._db: sqlite3.Connection | None = None
         self._events: dict[str, EventState] = {}
         self._tokens: dict[str, TokenRef] = {}
-        self._sockets: dict[tuple[str, str], set[str]] = {}
+        self._sockets: dict[tuple[str, str], dict[str, str]] = {}  # (event, person) → sid → tab
+        self._pages: dict[str, dict[str, Pages]] = {}  # event → person → their pages
         self._stats: dict[str, dict[str, LinkStats]] = {}
         self._previews: dict[str, dict[str, dict[str, object]]] = {}
         self._boards: dict[str, dict[str, object]] = {}
@@ -230,6 +231,7 @@ class EmbeddedStore:
             self._boards,
             self._connected,
             self._staff,
+            self._pages,
         ):
             kept.pop(event_id, None)
         self._unsaved = {row: ms for row, ms in self._unsaved.items() if row[0] != event_id}
@@ -377,24 +379,41 @@ class EmbeddedStore:
 
     # --- presence (one process: no heartbeat needed) -----------------------------------------
 
-    async def connect(self, event_id: str, participant_id: str, sid: str) -> bool:
-        """Record a socket."""
-        sids = self._sockets.setdefault((event_id, participant_id), set())
-        sids.add(sid)
+    async def connect(self, event_id: str, participant_id: str, sid: str, tab: str = "") -> bool:
+        """Record a socket and its page."""
+        sids = self._sockets.setdefault((event_id, participant_id), {})
+        sids[sid] = tab
         self._touched.add(event_id)
         return len(sids) == 1
 
-    async def disconnect(self, event_id: str, participant_id: str, sid: str) -> bool:
+    async def disconnect(self, event_id: str, participant_id: str, sid: str, tab: str = "") -> bool:
         """Forget a socket."""
         sids = self._sockets.get((event_id, participant_id))
-        if not sids or sid not in sids:
+        if not sids or sids.get(sid) != tab:
             return False
-        sids.discard(sid)
+        del sids[sid]
         self._touched.add(event_id)
         if sids:
             return False
         del self._sockets[(event_id, participant_id)]
         return True
+
+    async def claim_page(
+        self, event_id: str, participant_id: str, tab: str | None, take: bool, now: int
+    ) -> tuple[Pages, bool]:
+        """Put a page in charge if it may (``claimed``)."""
+        live = list(dict.fromkeys(self._sockets.get((event_id, participant_id), {}).values()))
+        people = self._pages.setdefault(event_id, {})
+        before = people.get(participant_id, Pages())
+        after = claimed(before, live, tab, take, now)
+        if after != before:
+            self._touched.add(event_id)  # the board shows it
+        people[participant_id] = after
+        return after, after.holder != before.holder
+
+    async def pages(self, event_id: str) -> dict[str, Pages]:
+        """Every person's pages."""
+        return dict(self._pages.get(event_id, {}))
 
     async def online(self, event_id: str) -> frozenset[str]:
         """Participants with a socket."""

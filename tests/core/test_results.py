@@ -427,6 +427,28 @@ def test_the_no_show_check_records_who_was_absent_and_stamps_new_rooms() -> None
     assert new.id not in {r.id for r in record.rooms}
 
 
+def test_a_partner_met_this_round_who_left_is_no_no_show() -> None:
+    """Who had a call connected this round (``met``) came: the other is neither re-paired nor
+    told "your partner has not arrived", and nobody is absent."""
+    four = ["c1", "c2", "s1", "s2"]
+    plan = RoundPlan(
+        rooms=(PlannedRoom(members=("c1", "s1"), reason="fill"),
+               PlannedRoom(members=("c2", "s2"), reason="fill")),
+        waiting=(),
+    )  # fmt: skip
+    start = rounds.move_clock(
+        event(four), ClockCommand.START, T0, frozenset(four), "host", plan=plan
+    )
+    # s1 left after a call with c1, c2 after one with s2: c1 and s2 are online
+    met = frozenset({"c1", "s1", "c2", "s2"})
+    out = rounds.check_no_shows(start.state, frozenset({"c1", "s2"}), T0 + 45_000, met)
+    after = out.state.current()
+    assert after is not None
+    assert (after.absent, after.alone, out.result) == ((), (), {"paired": [], "alone": []})
+    assert [r.members for r in after.rooms] == [("c1", "s1"), ("c2", "s2")]
+    assert not [m for m in out.messages if m.event == "notice"]
+
+
 def test_scripted_rounds_carry_their_ends() -> None:
     state, _, _ = scripted()
     assert [(r.started_at, r.ended_at) for r in state.history] == [

@@ -410,6 +410,46 @@ async def test_disconnecting_an_unknown_socket_changes_nothing(store: Store) -> 
     assert await store.online("ev1") == frozenset()
 
 
+async def test_one_page_of_a_person_is_in_charge(store: Store) -> None:
+    """The first page is in charge; a second is not, unless it takes over; a reload of the
+    page in charge (the same tab, a new socket, the old one half-open) still is; when the page
+    in charge has no socket left, another one is handed charge."""
+    await store.create(new_event())
+    await store.connect("ev1", "p1", "s1", "tab-a")
+    first = (await store.claim_page("ev1", "p1", "tab-a", False, 1000))[0]
+    assert (first.holder, first.tabs, first.switched_at) == ("tab-a", 1, None)
+    await store.connect("ev1", "p1", "s2", "tab-b")  # the same link in another tab
+    second = (await store.claim_page("ev1", "p1", "tab-b", False, 2000))[0]
+    assert (second.holder, second.tabs) == ("tab-a", 2)  # held back
+    await store.connect("ev1", "p1", "s3", "tab-a")  # tab a reloads: its old socket still open
+    again = (await store.claim_page("ev1", "p1", "tab-a", False, 3000))[0]
+    assert (again.holder, again.tabs, again.switched_at) == ("tab-a", 2, None)
+    taken, changed = await store.claim_page("ev1", "p1", "tab-b", True, 4000)  # "continue here"
+    assert changed
+    assert (taken.holder, taken.before, taken.switched_at) == ("tab-b", "tab-a", 4000)
+    assert (await store.pages("ev1"))["p1"] == taken
+    back = (await store.claim_page("ev1", "p1", "tab-a", True, 5000))[0]  # and back
+    assert (back.holder, back.before) == ("tab-a", "tab-b")
+    # tab a closes (both its sockets): tab b is handed charge, no switch (nobody was left)
+    assert await store.disconnect("ev1", "p1", "s1", "tab-a") is False
+    assert await store.disconnect("ev1", "p1", "s3", "tab-a") is False
+    handed = (await store.claim_page("ev1", "p1", None, False, 6000))[0]
+    assert (handed.holder, handed.before, handed.tabs) == ("tab-b", "tab-a", 1)
+    assert handed.switched_at == 5000
+    # a page with no socket is never put in charge, even when it asks
+    ghost, changed = await store.claim_page("ev1", "p1", "tab-z", True, 7000)
+    assert ghost.holder == "tab-b" and not changed
+    assert await store.disconnect("ev1", "p1", "s2", "tab-x") is False  # not its page
+    assert await store.disconnect("ev1", "p1", "s2", "tab-b") is True
+    nobody = (await store.claim_page("ev1", "p1", None, False, 8000))[0]
+    assert (nobody.holder, nobody.tabs) == ("tab-b", 0)
+    # the next page to come is in charge at once
+    await store.connect("ev1", "p1", "s4", "tab-c")
+    fresh = (await store.claim_page("ev1", "p1", "tab-c", False, 9000))[0]
+    assert (fresh.holder, fresh.before, fresh.switched_at) == ("tab-c", "tab-b", 5000)
+    assert (await store.pages("ev2")) == {}
+
+
 async def test_presence_is_per_event(store: Store) -> None:
     await store.create(new_event("ev1"))
     await store.create(new_event("ev2"))

@@ -5,7 +5,8 @@ hashes ``:people`` ``:wishes`` ``:rounds`` (one field each), lists ``:log:<log>`
 ``:stats`` and ``:next``, ``:blobs`` (bytes beside the record: photos), the staff board last
 sent ``:board``, hash ``:connected``
 (milliseconds of call per JSON ``[room, reporter, peer]``); sets ``:online`` and ``:p:<pid>``
-(that person's sockets, as ``proc|sid``); sorted sets ``P:events`` and ``P:live``; hash
+(that person's sockets, as ``proc|sid|tab``: ``tab`` the page's id), hash ``:pages`` (each
+person's pages: the one in charge, JSON ``Pages``); sorted sets ``P:events`` and ``P:live``; hash
 ``P:tokens`` (by SHA-256); per process ``P:proc:<proc>`` (its sockets) and its heartbeat in
 ``P:procs``; ``P:lease:<id>`` and ``P:fence:<id>``. Commits are Lua scripts: the version check,
 the parts, the log entries and the note published on ``P:feed`` happen at once, so notes arrive

@@ -192,6 +192,7 @@ class Connection:
         self._commit = self.r.register_script(scripts.COMMIT)
         self._connect = self.r.register_script(scripts.CONNECT)
         self._disconnect = self.r.register_script(scripts.DISCONNECT)
+        self._claim_page = self.r.register_script(scripts.CLAIM_PAGE)
         self._heartbeat = self.r.register_script(scripts.HEARTBEAT)
         self._sweep = self.r.register_script(scripts.SWEEP)
         self._lease = self.r.register_script(scripts.LEASE)

@@ -4,23 +4,47 @@ and the notes published to every process."""
 
 from __future__ import annotations
 
-from ..base import Note, Subscriber, Swept
+import msgspec
+
+from ..base import Note, Pages, Subscriber, Swept
 from ..parts import encode
 from .connection import Connection
+
+PAGES = msgspec.json.Decoder(Pages)
+
+
+def _socket(sid: str, tab: str) -> str:
+    """A socket as presence records it: its id and its page's (``sid|tab``; the scripts read
+    the page back from the last field, so the page's id loses any ``|``)."""
+    return f"{sid}|{tab.replace('|', '')}"
 
 
 class RedisPresence(Connection):
     """Who is online where, which process runs which event, and the feed."""
 
-    async def connect(self, event_id: str, participant_id: str, sid: str) -> bool:
+    async def connect(self, event_id: str, participant_id: str, sid: str, tab: str = "") -> bool:
         """Record a socket of this process."""
-        argv = [self._p, event_id, participant_id, self.proc, sid]
+        argv = [self._p, event_id, participant_id, self.proc, _socket(sid, tab)]
         return bool(await self._do("connect", lambda: self._connect(args=argv), write=True))
 
-    async def disconnect(self, event_id: str, participant_id: str, sid: str) -> bool:
+    async def disconnect(self, event_id: str, participant_id: str, sid: str, tab: str = "") -> bool:
         """Forget a socket of this process."""
-        argv = [self._p, event_id, participant_id, self.proc, sid]
+        argv = [self._p, event_id, participant_id, self.proc, _socket(sid, tab)]
         return bool(await self._do("disconnect", lambda: self._disconnect(args=argv), write=True))
+
+    async def claim_page(
+        self, event_id: str, participant_id: str, tab: str | None, take: bool, now: int
+    ) -> tuple[Pages, bool]:
+        """Put a page in charge if it may (a script: ``base.claimed``'s rule, at once)."""
+        given = "" if tab is None else tab.replace("|", "")
+        argv = [self._p, event_id, participant_id, given, int(tab is not None), int(take), now]
+        raw, changed = await self._do("pages", lambda: self._claim_page(args=argv), write=True)
+        return PAGES.decode(raw), bool(changed)
+
+    async def pages(self, event_id: str) -> dict[str, Pages]:
+        """Every person's pages."""
+        raw = await self._do("pages", lambda: self.r.hgetall(f"{self._ev(event_id)}:pages"))
+        return {k.decode(): PAGES.decode(v) for k, v in raw.items()}
 
     async def online(self, event_id: str) -> frozenset[str]:
         """Participants with a socket on a live process."""

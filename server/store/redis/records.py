@@ -196,6 +196,7 @@ class RedisRecords(Connection):
                 "connected",
                 "blobs",
                 "staff",
+                "pages",
             )
         ]
         keys += [f"{ev}:p:{pid}" for pid in state.participants]

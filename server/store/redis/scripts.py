@@ -52,6 +52,48 @@ redis.call('SET', ev .. ':touched', 1)
 return redis.call('SADD', ev .. ':online', pid)
 """
 
+# (prefix, event, pid, tab, has tab, take, now) -> {the person's pages as JSON (``Pages``),
+# 1 if the page in charge changed}: the rule of ``base.claimed``, at once. Their sockets are
+# the members ``proc|sid|tab`` of ``:p:<pid>``.
+CLAIM_PAGE = """
+local p, eid, pid = ARGV[1], ARGV[2], ARGV[3]
+local tab, has, take, now = ARGV[4], ARGV[5] == '1', ARGV[6] == '1', tonumber(ARGV[7])
+local ev = p .. ':ev:' .. eid
+local live, order = {}, {}
+for _, m in ipairs(redis.call('SMEMBERS', ev .. ':p:' .. pid)) do
+  local t = string.match(m, '^[^|]*|[^|]*|(.*)$')
+  if t and not live[t] then
+    live[t] = true
+    order[#order + 1] = t
+  end
+end
+local raw = redis.call('HGET', ev .. ':pages', pid)
+local cur = {}
+if raw then cur = cjson.decode(raw) end
+local holder = cur.holder
+if holder == cjson.null then holder = nil end
+local gone = holder == nil or not live[holder]
+local chosen, changed = nil, 0
+if not has then
+  if gone and #order > 0 then chosen = order[1] end
+elseif live[tab] and (take or gone or holder == tab) then
+  chosen = tab
+end
+cur.tabs = #order
+if chosen ~= nil and chosen ~= holder then
+  if holder ~= nil and not gone then cur.switched_at = now end
+  if holder == nil then cur.before = cjson.null else cur.before = holder end
+  cur.holder = chosen
+  changed = 1
+end
+local out = cjson.encode(cur)
+if out ~= raw then
+  redis.call('HSET', ev .. ':pages', pid, out)
+  redis.call('SET', ev .. ':touched', 1)
+end
+return {out, changed}
+"""
+
 # (prefix, event, pid, proc, sid) -> 1 when the person just went offline
 DISCONNECT = """
 local p, eid, pid, proc, sid = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]

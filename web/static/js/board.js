@@ -7,7 +7,7 @@ import { el, num, presenceDot } from './ui.js';
 export { applyDelta } from './deltas.js';
 
 const FLAGS = new Set(['alone', 'no_video', 'no_audio', 'camera_blocked', 'camera_off',
-  'mic_blocked', 'mic_off', 'poor_link', 'help']);
+  'mic_blocked', 'mic_off', 'poor_link', 'two_pages', 'switched_page', 'help']);
 // Flags of sound and picture: a room with one of these counts as a problem room for the host.
 export const MEDIA_PROBLEMS = new Set(['no_video', 'no_audio', 'camera_blocked', 'mic_blocked', 'poor_link']);
 const DEVICE_STATES = new Set(['off', 'blocked', 'none']);
@@ -37,6 +37,8 @@ function flagWho(flag, members) {
     case 'mic_blocked': return online.filter((m) => m.mic === 'blocked' || m.mic === 'none');
     case 'camera_off': return online.filter((m) => m.camera === 'off');
     case 'mic_off': return online.filter((m) => m.mic === 'off');
+    case 'two_pages': return online.filter((m) => m.pages > 1);
+    case 'switched_page': return online.filter((m) => m.switched);
     default: return [];
   }
 }

@@ -72,6 +72,18 @@ export function start() {
   return starting;
 }
 
+/**
+ * Let the camera and microphone go (another page of ours is in the meeting now): every track
+ * stops, and `start` asks for them again.
+ */
+export function stop() {
+  stopScreen();
+  if (stream) for (const track of stream.getTracks()) track.stop();
+  stream = null;
+  starting = null;
+  notify();
+}
+
 async function acquire() {
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     const err = new Error('getUserMedia is not available');

@@ -21,6 +21,7 @@ import { askLeave } from './leave.js';
 import { startLine } from './lobby.js';
 import { olderToRate, unrated } from './ratings.js';
 import { olderCard, stepForms } from './rate-later.js';
+import { takeTabId } from './tab.js';
 
 // A new round's clock comes a moment before our assignment; do not flash "you sit out".
 const PAIRING_GRACE_MS = 2000;
@@ -38,7 +39,9 @@ const STORE_KEY = `speedmeet:${boot.event.id}:${boot.me.id}`;
 // How long media may not arrive before a partner's tile says so (the server's thresholds).
 const MEDIA_LIMITS = boot.media || { no_video_ms: 10_000, no_audio_ms: 20_000 };
 
-const socket = connect('/participant', boot.token, clock.lastSeen);
+// This page's id: a reload is the same page, another tab or device with this link is not.
+const tab = takeTabId(tabStorage());
+const socket = connect('/participant', boot.token, clock.lastSeen, { tab: tab.id });
 const ask = (event, payload = {}) => call(socket, event, payload);
 const alertArea = $('#alert');
 const screenNode = $('#screen');
@@ -59,10 +62,21 @@ const state = {
   told: new Map(),      // peer id → what their page says of its camera and mic (peer_media)
   arriving: new Map(),  // peer id → what our page measures arriving from them (health.js)
   mediaSettled: false,
+  page: null,           // {here, reason}: whether this page is the one in the meeting (server)
+  bye: new Set(),       // peers whose page said it was going away
+  leftSaid: new Set(),  // peers we said left the meeting (until they are back)
   chatMeeting: null,    // what a saved chat is headed with: {title, round, people}
   olderRound: null,     // the break whose earlier unrated meetings were asked for (to_rate)
   memory: recall(),     // survives a reload: {meeting, rated, stopped}
 };
+
+function tabStorage() {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+}
 
 function recall() {
   try {
@@ -105,6 +119,10 @@ const mesh = new Mesh({
     },
     media: (id, arriving) => {
       state.arriving.set(id, arriving);
+      tileStatus(id);
+    },
+    bye: (id) => {
+      state.bye.add(id);
       tileStatus(id);
     },
   },
@@ -244,8 +262,10 @@ function tileStatus(id) {
   const ice = state.ice.get(id) || 'new';
   // Media flows peer to peer: while it does, their signaling socket coming and going is no news.
   const away = state.online.get(id) === false;
+  const left = partnerLeft(id);
   let text = '';
-  if (ice === 'connected' || ice === 'completed') text = '';
+  if (left) text = t('peer_left', { name });
+  else if (ice === 'connected' || ice === 'completed') text = '';
   else if (ice === 'disconnected' || ice === 'stalled') {
     text = away ? t('link_peer_unstable', { name }) : t('link_unstable');
   } else if (away) text = t('link_peer_left', { name });
@@ -261,6 +281,44 @@ function tileStatus(id) {
   status.hidden = !text;
   tile.dataset.ice = ice;
   tile.dataset.media = problems.join(' ');
+  tile.dataset.left = String(left);
+  if (left && !state.leftSaid.has(id)) {
+    state.leftSaid.add(id);
+    peerNotice('peer_left', name);
+  }
+}
+
+/**
+ * Whether a partner (not a moderator) left the meeting: their page said goodbye, or their
+ * signaling socket is gone and the call is not up (a socket that drops while media flows is
+ * no news: it comes back by itself).
+ */
+function partnerLeft(id) {
+  const a = state.assignment;
+  if (!a || !(a.peers || []).some((p) => p.id === id)) return false;
+  if (state.bye.has(id)) return true;
+  const ice = state.ice.get(id) || 'new';
+  return state.online.get(id) === false && ice !== 'connected' && ice !== 'completed';
+}
+
+/** A partner left (the notice stays until they are back or the meeting ends) or is back. */
+function peerNotice(kind, name) {
+  const box = $('#notice');
+  const text = kind === 'peer_left' ? `${t('peer_left', { name })} ${t('peer_left_hint')}` : t(kind, { name });
+  box.querySelector('.notice-from').textContent = '';
+  box.querySelector('.notice-text').textContent = text;
+  box.dataset.kind = kind;
+  box.hidden = false;
+  clearTimeout(noticeTimer);
+  if (kind === 'peer_back') noticeTimer = setTimeout(() => { box.hidden = true; }, NOTE_MS / 2);
+}
+
+/** A partner's signaling came back: if we said they left, say they are back. */
+function partnerBack(id) {
+  state.bye.delete(id);
+  const kind = $('#notice').dataset.kind;
+  if (state.leftSaid.delete(id)) peerNotice('peer_back', peerName(id));
+  else if (kind === 'no_partner') hideNotice();  // they came after all
 }
 
 function remoteTile(peer) {
@@ -293,6 +351,8 @@ function renderRoom(a) {
     state.ice.clear();
     state.online.clear();
     state.arriving.clear();
+    state.bye.clear();
+    state.leftSaid.clear();
     state.tilesRoom = a.room;
   }
   const wanted = new Set([...a.peers, ...state.moderators].map((p) => p.id));
@@ -339,7 +399,12 @@ function reasonText(peers, reason, prefix) {
 }
 
 function inRoom(c, a) {
-  return Boolean(c && c.phase === 'round' && a && a.round === c.round && a.room);
+  return Boolean(here() && c && c.phase === 'round' && a && a.round === c.round && a.room);
+}
+
+/** Whether this page is the one in the meeting (not before the server said so). */
+function here() {
+  return Boolean(state.page && state.page.here);
 }
 
 function syncCall(c, a) {
@@ -364,6 +429,7 @@ function syncCall(c, a) {
 // --- screens -----------------------------------------------------------------------------------
 
 function screenFor(c, a) {
+  if (state.page && !state.page.here) return 'elsewhere';
   if (!c) return 'loading';
   if (c.phase === 'round') {
     if (a && a.round === c.round) return a.room ? 'room' : 'waiting';
@@ -382,14 +448,15 @@ function update() {
   const screen = screenFor(c, a);
   const previous = state.screen;
   if (screen !== state.screen) {
-    // "+1 min to this round" says nothing of the next screen
-    if ($('#notice').dataset.kind === 'extended') hideNotice();
+    // "+1 min to this round", "Karim left" say nothing of the next screen
+    if (['extended', 'peer_left', 'peer_back'].includes($('#notice').dataset.kind)) hideNotice();
     state.screen = screen;
     screenNode.dataset.screen = screen;
     for (const view of $$('[data-view]', screenNode)) view.hidden = view.dataset.view !== screen;
   }
   if (c) renderClockTexts(c);
   if (screen === 'room') renderRoom(a);
+  if (screen === 'elsewhere') renderElsewhere();
   if (screen === 'waiting') renderWaiting();
   if (screen === 'lobby') renderLobbyStart();
   if (screen === 'break') renderBreakFeedback(c);
@@ -402,6 +469,36 @@ function update() {
   syncCall(c, a);
   // what was said in the last meeting, until the next one: saved by the person, or gone
   $('[data-testid="chat-saved"]').hidden = !(screen === 'break' && chat.closed && chat.messages.length);
+}
+
+/** The page is not the one in the meeting: why, and the button that makes it the one. */
+function renderElsewhere() {
+  const taken = state.page && state.page.reason === 'taken';
+  const view = $('[data-view="elsewhere"]');
+  view.dataset.reason = taken ? 'taken' : 'elsewhere';
+  $('h2', view).textContent = t(taken ? 'page_taken_title' : 'page_elsewhere_title');
+  $('.elsewhere-text', view).textContent = t(taken ? 'page_taken_text' : 'page_elsewhere_text');
+  $('[data-action="take"]', view).textContent = t(taken ? 'page_take_back' : 'page_continue');
+}
+
+/** This page is no longer the one in the meeting: its call ends and the camera is let go. */
+function release() {
+  if (mesh.room) mesh.leave();
+  media.stop();
+  state.mediaSettled = false;
+  mesh.setStream(null);
+  for (const video of $$('[data-testid="local-video"]')) video.srcObject = null;
+  state.assignment = null;
+  state.tilesRoom = null;
+  remotes.replaceChildren();
+}
+
+async function takePage() {
+  try {
+    await ask('take', {});  // the server's `page` says when it is ours
+  } catch (err) {
+    say(alertArea, err.message, 'error');
+  }
 }
 
 /** What a screen reader says of a new screen. */
@@ -698,6 +795,7 @@ const ACTIONS = {
   'devices-close': () => toggleDevices(false),
   'save-chat': () => chat.save(),
   'rating-step-done': finishRatingStep,
+  take: takePage,
 };
 
 document.addEventListener('click', (event) => {
@@ -727,26 +825,54 @@ function showMediaError(text) {
 }
 
 renderShare();
-media.start()
-  .then((stream) => {
-    for (const video of $$('[data-testid="local-video"]')) video.srcObject = stream;
-    // One device only (the other blocked or missing): say which, on the picture of ourselves.
-    const s = media.state();
-    if (s.videoError || s.audioError) showMediaError(t(s.hasAudio ? 'media_only_audio' : 'media_only_video'));
-    refreshDevices();  // their names are known once the camera is allowed
-  })
-  .catch((err) => {
-    const text = t(media.errorKey(err));
-    showMediaError(text);
-    say(alertArea, text, 'error');
-  })
-  .finally(() => {
-    state.mediaSettled = true;
-    mesh.setStream(media.getStream());
-    update();
-  });
+
+/** Ask for the camera and microphone (once this page is the one in the meeting). */
+function startMedia() {
+  media.start()
+    .then((stream) => {
+      if (!here()) {
+        media.stop();  // another page took over while the camera was asked for
+        return;
+      }
+      for (const video of $$('[data-testid="local-video"]')) video.srcObject = stream;
+      // One device only (the other blocked or missing): say which, on the picture of ourselves.
+      const s = media.state();
+      if (s.videoError || s.audioError) showMediaError(t(s.hasAudio ? 'media_only_audio' : 'media_only_video'));
+      refreshDevices();  // their names are known once the camera is allowed
+    })
+    .catch((err) => {
+      const text = t(media.errorKey(err));
+      showMediaError(text);
+      say(alertArea, text, 'error');
+    })
+    .finally(() => {
+      if (!here()) return;
+      state.mediaSettled = true;
+      mesh.setStream(media.getStream());
+      update();
+    });
+}
 
 socket.on('connect', () => { state.assignmentSeq = -1; });  // see clock.keepInSync
+// One page per person: the server says whether this one is in the meeting (see tab.js).
+socket.on('page', (p) => {
+  if (!p || typeof p.here !== 'boolean') return;
+  const was = here();
+  state.page = { here: p.here, reason: String(p.reason || '') };
+  if (p.here && !was) startMedia();
+  if (!p.here && (was || state.mediaSettled)) release();
+  update();
+});
+// Going away (closed, reloaded, another site): the partner is told at once; the tab's id is
+// left for this tab's next page (a reload is this page again).
+window.addEventListener('pagehide', () => {
+  tab.keep();
+  if (mesh.room) mesh.goodbye();
+  socket.disconnect();
+});
+window.addEventListener('pageshow', (event) => {
+  if (event.persisted) socket.connect();  // back from the browser's cache
+});
 socket.on('clock', (c) => {
   if (clock.applyClock(c)) {
     state.clockAt = Date.now();
@@ -785,6 +911,7 @@ socket.on('chat', (m) => chat.receive(m));
 socket.on('peer', (m) => {
   if (!m || typeof m.id !== 'string') return;
   state.online.set(m.id, Boolean(m.online));
+  if (m.online) partnerBack(m.id);
   mesh.onPeer(m);
   tileStatus(m.id);
 });

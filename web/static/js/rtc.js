@@ -321,6 +321,13 @@ class Peer {
       'mine', this.session, 'theirs', this.remoteSession);
     // Meant for a connection of ours that is gone (we started over since).
     if (to && to !== this.session) return;
+    // Their page is going away (closed, reloaded, left): said at once, not when ICE notices.
+    if (data.bye) {
+      if (!this.remoteSession || session === this.remoteSession) {
+        if (this.mesh.hooks.bye) this.mesh.hooks.bye(this.id);
+      }
+      return;
+    }
     if (session) {
       if (this.remoteSession && session !== this.remoteSession) {
         // A new connection on their side. On their offer we start over with it; on their hello
@@ -482,7 +489,8 @@ class Peer {
  * `send(to, data)` relays a signal (returns a promise); `report(stats)` sends link stats;
  * `hooks`: track(peerId, stream), state(peerId, link), error(peerId, err), and optionally
  * media(peerId, {audio_ms, video_ms}) after each stats sample (health.js) and
- * screen(peerId, shared): whether the peer shares a screen (show it large); `link` is an ICE
+ * screen(peerId, shared): whether the peer shares a screen (show it large), and bye(peerId):
+ * their page said it is going away (`goodbye`); `link` is an ICE
  * state (new, checking, connected, completed, disconnected, failed, closed; DTLS counted in) or
  * `stalled`: connected, but the media that came stopped coming.
  */
@@ -543,6 +551,19 @@ export class Mesh {
       const polite = typeof info.polite === 'boolean' ? info.polite : Boolean(assignment.polite);
       this.add(info, polite);
     }
+  }
+
+  /**
+   * This page is going away (`pagehide`): tell each peer of the room at once (their page says
+   * we left, without waiting for ICE to notice), then leave.
+   */
+  goodbye() {
+    for (const peer of this.peers.values()) {
+      if (peer.info.extra) continue;
+      const said = this.relay(peer.id, { bye: true, session: peer.session, to: peer.remoteSession });
+      if (said && said.catch) said.catch(() => {});
+    }
+    this.leave();
   }
 
   /** Leave the room: close every connection, drop signals not sent yet, stop the stats. */

@@ -21,10 +21,11 @@ export class CallError extends Error {
 /**
  * Connect to `namespace` ("/participant", "/host", "/moderator") with the link's token. On every
  * (re)connect the server also hears `seq()`, the last state version this page saw; whatever it
- * is, the server sends the current state right after connecting.
+ * is, the server sends the current state right after connecting. `extra`: more of the
+ * connection's `auth` (a participant page's `tab`).
  */
-export function connect(namespace, token, seq = () => null) {
-  const auth = (cb) => cb({ token, seq: seq() });
+export function connect(namespace, token, seq = () => null, extra = {}) {
+  const auth = (cb) => cb({ ...extra, token, seq: seq() });
   return io(namespace, { auth, transports: ['websocket'] });
 }
 

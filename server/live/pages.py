@@ -1,0 +1,77 @@
+"""One page per person at a time: of the pages (browser tabs, devices) open with one
+participant's link, one is in charge; it calls and is called, the others only say so.
+
+A page names itself with a tab id (kept in the tab's ``sessionStorage``, so that a reload is the
+same page and another tab is not). The store decides who is in charge, at once for every process
+(``claim_page``): the first page, the same page again after a reload (even while its old socket
+is still half-open), a page that takes over ("Continue here"), or, when the page in charge has
+no socket left, one of the others. A change of charge is published on the feed to every
+process (a message to the processes themselves, as a revoked link is): each moves its own
+sockets of that person in or out of their call (``Pages.on_moved``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ..core.outcome import LINKS, Message
+from ..store import Note, Store
+from ..store.base import Pages
+
+TAB = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MOVED = "page"  # the feed message: ``{id, holder}`` the person and the page now in charge
+
+# What a page is told of itself (``page {here, reason}``): in charge, or not, and why.
+HERE = "here"
+ELSEWHERE = "elsewhere"  # another page was in charge when this one came
+TAKEN = "taken"  # this page was in charge; another took over
+
+
+def tab_of(auth: Any) -> str:
+    """The page's tab id from the connection's ``auth`` (``""``: a page that names none, which
+    behaves as one page whatever its sockets)."""
+    tab = auth.get("tab") if isinstance(auth, dict) else None
+    return tab if isinstance(tab, str) and TAB.fullmatch(tab) else ""
+
+
+def page_payload(here: bool, reason: str) -> dict[str, Any]:
+    """The ``page`` event: ``{here, reason}``."""
+    return {"here": here, "reason": reason}
+
+
+Moved = Callable[[str, str, str], Awaitable[None]]  # (event, person, page now in charge)
+
+
+class PageCharge:
+    """Asks the store who is in charge, and tells every process when that changed."""
+
+    def __init__(self, store: Store, now: Callable[[], int]) -> None:
+        self._store = store
+        self._now = now
+
+    async def came(self, event_id: str, pid: str, tab: str) -> bool:
+        """A page's socket was recorded: whether that page is in charge (it never takes over
+        a page in charge that still has a socket)."""
+        pages, _ = await self._store.claim_page(event_id, pid, tab, False, self._now())
+        return pages.holder == tab
+
+    async def take(self, event_id: str, pid: str, tab: str) -> Pages:
+        """The page asks to be in charge ("Continue here"): the other page is told, through
+        every process."""
+        pages, changed = await self._store.claim_page(event_id, pid, tab, True, self._now())
+        if changed:
+            await self._moved(event_id, pid, tab)
+        return pages
+
+    async def went(self, event_id: str, pid: str) -> None:
+        """A socket of the person closed: if their page in charge has no socket left, another
+        of their pages is handed charge (and moved into the call where it is)."""
+        pages, changed = await self._store.claim_page(event_id, pid, None, False, self._now())
+        if changed and pages.holder is not None:
+            await self._moved(event_id, pid, pages.holder)
+
+    async def _moved(self, event_id: str, pid: str, holder: str) -> None:
+        message = Message(LINKS, MOVED, {"id": pid, "holder": holder})
+        await self._store.publish(Note(event_id=event_id, version=-1, messages=[message]))
