@@ -61,7 +61,10 @@ function renderCounts() {
   const set = (id, n) => { $(`[data-testid="${id}"]`).textContent = String(n); };
   set('count-registered', people.length);
   set('count-online', people.filter((p) => p.online).length);
-  set('count-in-rooms', people.filter((p) => p.room).length);
+  // rooms exist only during a round (the last board after an end may come a moment later)
+  const c = clock.currentClock();
+  const playing = Boolean(c && c.phase === 'round');
+  set('count-in-rooms', playing ? people.filter((p) => p.room).length : 0);
   set('count-waiting', (board.waiting || []).length);
   set('count-help', (board.help || []).length);
   const problems = problemRooms(board.rooms);
