@@ -34,10 +34,12 @@ CHOICES = [
     ("c1", "r2-2", None, EVERYONE, [("pair", "r2-4", False), ("next_round", None, False)]),
     # both pairs take s3 as a third with someone of the other side; the full trio is no choice
     ("s3", "r2-4", None, EVERYONE, [("trio", "r2-1", True), ("trio", "r2-2", True), ("next_round", None, False)]),
-    # someone alone online comes first: c2 is away, s2 sits alone in r2-2
-    ("s3", "r2-4", None, EVERYONE - {"c2"}, [("trio", "r2-2", True), ("trio", "r2-1", True), ("next_round", None, False)]),
+    # c2 is away: s3 would meet nobody of the other side in r2-2 (s2 sits alone there)
+    ("s3", "r2-4", None, EVERYONE - {"c2"}, [("trio", "r2-1", True), ("next_round", None, False)]),
     # c2 waits (met s4 in round 1): back with s2, alone now, first; no "next round" for who waits
     ("c2", "r2-4", "c2", EVERYONE, [("pair", "r2-2", False), ("trio", "r2-1", True)]),
+    # the room asked for comes first when it takes them as a room of three
+    ("c2", "r2-1", "c2", EVERYONE, [("trio", "r2-1", True), ("pair", "r2-2", False)]),
 ]  # fmt: skip
 
 
@@ -75,7 +77,7 @@ def test_a_refused_move_carries_the_choices_and_the_trio_choice_works() -> None:
 
 WHY = [
     ([], [{"code": "nobody"}]),
-    (["s4"], [{"code": "only_one", "name": "Name s4"}]),
+    (["s4"], [{"code": "single", "name": "Name s4"}]),
     (["s4", "s1"], [{"code": "same_side", "names": ["Name s1", "Name s4"], "side": "solution"}]),
     (["c2", "s4"], [{"code": "repeat", "names": ["Name c2", "Name s4"]}]),
     (["c3", "s4", "c2"], [
@@ -100,7 +102,8 @@ def test_a_repair_that_pairs_nobody_says_why_and_where_they_could_go() -> None:
     assert result["paired"] == []
     assert [p["id"] for p in result["left"]] == ["c2", "s4"]
     assert result["why"] == [{"code": "repeat", "names": ["Name c2", "Name s4"]}]
-    assert short(result["alternatives"]["c2"]) == [("pair", "r2-2", False), ("trio", "r2-1", True)]
+    # s2 (c2's partner of this round) is away: no choice to meet nobody
+    assert short(result["alternatives"]["c2"]) == [("trio", "r2-1", True)]
     assert short(result["alternatives"]["s4"]) == [
         ("trio", "r2-1", True),
         ("next_round", None, False),
