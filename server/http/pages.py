@@ -7,7 +7,7 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from .. import assets
+from .. import assets, words
 from ..assets import WEB
 from ..core.event import event_payload
 from ..core.model import EventState
@@ -24,11 +24,13 @@ JINJA = web.AppKey("jinja", jinja2.Environment)
 
 def environment() -> jinja2.Environment:
     """The page templates, autoescaped."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(WEB / "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,
     )
+    env.globals["fill"] = words.fill  # a catalogue string filled, elided in French
+    return env
 
 
 def language(request: web.Request, event: str | None = None) -> str:
