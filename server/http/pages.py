@@ -7,8 +7,9 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from .. import assets, words
+from .. import assets
 from ..assets import WEB
+from ..core import words
 from ..core.event import event_payload
 from ..core.model import EventState
 from ..core.payloads import peer_payload

@@ -16,7 +16,8 @@ from typing import Any
 
 import jinja2
 
-from .. import assets, words
+from .. import assets
+from ..core import words
 from ..core.model import EventState, MailKind, Participant
 from ..results import vcard
 from ..settings import Settings, zone

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .. import words
+from ..core import words
 
 NARROW_NBSP = "\u202f"  # French sets the thousands apart and the % sign off with it
 _DASH = "–"

@@ -1,4 +1,4 @@
-"""French elision on the server (``server/words.py``), on the table the pages' rule
+"""French elision on the server (``server/core/words.py``), on the table the pages' rule
 (``web/static/js/elision.js``) is tested on too."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from server import words
+from server.core import words
 
 CASES = json.loads((Path(__file__).parents[1] / "js" / "elision_cases.json").read_text("utf-8"))
 

@@ -1,4 +1,4 @@
-// French elision (web/static/js/elision.js), on the table the server's rule (server/words.py)
+// French elision (web/static/js/elision.js), on the table the server's rule (server/core/words.py)
 // is tested on too (tests/js/elision_cases.json).
 
 import { test } from 'node:test';

@@ -1,6 +1,6 @@
 /** French elision where a name follows "de", "le" or "la" in a filled string: "La caméra de
  * {name}" with Amélie gives "La caméra d’Amélie". The one rule of the pages (the server's own is
- * server/words.py; both are tested on the same table). Only a placeholder's value decides,
+ * server/core/words.py; both are tested on the same table). Only a placeholder's value decides,
  * never the catalogue's own words. Simplification: every initial H is treated as silent
  * ("d’Hélène", "d’Hugo"), though a few names take an aspirated h; Y elides too ("d’Yves"). */
 
