@@ -82,8 +82,13 @@ def _replace_current(state: EventState, record: RoundRecord) -> EventState:
     return msgspec.structs.replace(state, history=(*state.history[:-1], record))
 
 
-def move(state: EventState, pid: str, room_id: str | None) -> tuple[EventState, set[str]]:
-    """Place ``pid`` in ``room_id`` (``None``: waiting); return the new state and who changed."""
+def move(
+    state: EventState, pid: str, room_id: str | None, trio: bool = False
+) -> tuple[EventState, set[str]]:
+    """Place ``pid`` in ``room_id`` (``None``: waiting); return the new state and who changed.
+
+    ``trio``: the host agrees to a room of three in which ``pid`` meets someone of their own
+    side (two-sided events), as the matcher makes when the organiser allows trios."""
     record = state.current()
     if state.clock.phase is not Phase.ROUND or record is None:
         raise UserError(
@@ -107,7 +112,7 @@ def move(state: EventState, pid: str, room_id: str | None) -> tuple[EventState, 
         target = next((r for r in record.rooms if r.id == room_id), None)
         if target is None:
             raise NotFound("unknown_room", f"No room {room_id!r} in round {record.round}.")
-        _check_join(state, pid, target)
+        _check_join(state, pid, target, trio)
     affected = {pid}
     rooms: list[Room] = []
     for room in record.rooms:
@@ -126,8 +131,11 @@ def move(state: EventState, pid: str, room_id: str | None) -> tuple[EventState, 
     return _replace_current(state, new), affected
 
 
-def _check_join(state: EventState, pid: str, target: Room) -> None:
+def _check_join(state: EventState, pid: str, target: Room, trio: bool = False) -> None:
     person = state.participants[pid]
+    sides = {state.participants[m].side for m in target.members}
+    # a room of three the host agreed to: one of the pair is of the other side
+    mixed_trio = trio and len(target.members) == 2 and bool(sides - {person.side})
     if len(target.members) >= MAX_ROOM:
         raise UserError(
             "room_full",
@@ -149,7 +157,11 @@ def _check_join(state: EventState, pid: str, target: Room) -> None:
                 name=person.name,
                 other=name,
             )
-        if inp.mode == "bipartite" and state.participants[other].side == person.side:
+        if (
+            inp.mode == "bipartite"
+            and state.participants[other].side == person.side
+            and not mixed_trio
+        ):
             raise UserError(
                 "same_side",
                 f"{person.name} and {name} are both on side {person.side!r}.",

@@ -282,6 +282,13 @@ class Client:
             await self._arrived.wait_for(lambda: self._board(where, after) is not None)
         return self._board(where, after)
 
+    async def wait_held(self, where: Callable[[Any], bool], timeout: float = 10) -> Any:
+        """The board this staff client holds, once it satisfies ``where`` (at once if it does:
+        a command that changes nothing on the board sends no new one)."""
+        async with asyncio.timeout(timeout), self._arrived:
+            await self._arrived.wait_for(lambda: self.board is not None and where(self.board))
+        return self.board
+
     def _board(self, where: Callable[[Any], bool], after: int) -> Any:
         for name, data in self.received[after:]:
             if name == "board" and where(data):

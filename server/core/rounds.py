@@ -8,7 +8,7 @@ import msgspec
 from .. import rooms
 from ..errors import NotFound, UserError
 from . import clock as clk
-from . import matching
+from . import instead, matching
 from .model import Entry, EventState, Phase
 from .outcome import PARTICIPANTS, STAFF, Message, Outcome, audit, bump, to_participant
 from .payloads import assignment_payload, clock_payload, status_notice
@@ -117,21 +117,47 @@ def move_clock(
     return Outcome(new, messages, {"clock": clock}, [entry])
 
 
-def move(state: EventState, pid: str, room_id: str | None, now: int, actor: str) -> Outcome:
-    """Put one participant in a room by hand (or in the waiting list)."""
-    moved, affected = rooms.move(state, pid, room_id)
+REFUSED = frozenset({"same_side", "repeat", "declined", "room_full", "same_room"})
+
+
+def move(
+    state: EventState,
+    pid: str,
+    room_id: str | None,
+    now: int,
+    actor: str,
+    online: frozenset[str] = frozenset(),
+    trio: bool = False,
+) -> Outcome:
+    """Put one participant in a room by hand (or in the waiting list); a move a rule refuses
+    says what would work instead (``instead.choices``: ``alternatives`` in the error)."""
+    try:
+        moved, affected = rooms.move(state, pid, room_id, trio)
+    except UserError as exc:
+        if exc.code not in REFUSED:
+            raise
+        found = instead.choices(state, pid, online, room_id)
+        raise UserError(exc.code, exc.message, **exc.detail, alternatives=found) from None
     new = bump(moved)
     entry = audit(now, actor, "move", f"{pid} -> {room_id}")
     return Outcome(new, _assignments(new, now, affected), {"affected": sorted(affected)}, [entry])
 
 
 def repair(state: EventState, online: frozenset[str], now: int, actor: str) -> Outcome:
-    """Pair this round's orphans together."""
+    """Pair this round's orphans together; say who is still alone, why, and where each of
+    them could go instead (``instead``)."""
     repaired, moved = rooms.repair(state, online)
     new = bump(_stamp_new_rooms(state, repaired, now))
     entry = audit(now, actor, "repair", ",".join(sorted(moved)))
     told = moved | _left_behind(state, new)
-    return Outcome(new, _assignments(new, now, told), {"paired": sorted(moved)}, [entry])
+    left = rooms.orphans(new, online)
+    result = {
+        "paired": sorted(moved),
+        "left": [{"id": p, "name": new.participants[p].name} for p in left],
+        "why": instead.why_alone(new, left) if left or not moved else [],
+        "alternatives": {p: instead.choices(new, p, online) for p in left},
+    }
+    return Outcome(new, _assignments(new, now, told), result, [entry])
 
 
 def _left_behind(before: EventState, after: EventState) -> set[str]:

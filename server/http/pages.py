@@ -9,6 +9,7 @@ from aiohttp import web
 
 from .. import assets
 from ..assets import WEB
+from ..core import words
 from ..core.event import event_payload
 from ..core.model import EventState
 from ..core.payloads import peer_payload
@@ -24,11 +25,13 @@ JINJA = web.AppKey("jinja", jinja2.Environment)
 
 def environment() -> jinja2.Environment:
     """The page templates, autoescaped."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(WEB / "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,
     )
+    env.globals["fill"] = words.fill  # a catalogue string filled, elided in French
+    return env
 
 
 def language(request: web.Request, event: str | None = None) -> str:

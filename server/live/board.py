@@ -64,6 +64,15 @@ class Board:
         self._watched.pop(event_id, None)
         self._numbers.pop(event_id, None)
 
+    async def ended(self, event_id: str) -> None:
+        """The event ended: its last board goes out whole (nobody in a room any more), even
+        when the lease is let go before the next interval; then the event is forgotten."""
+        watch = self._watched.get(event_id)
+        if watch is not None:
+            watch.board = None
+            await self.push(event_id, watch)
+        self.lost(event_id)
+
     async def on_note(self, note: Note) -> None:
         """The event changed: push at the next interval."""
         watch = self._watched.get(note.event_id)

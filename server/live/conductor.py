@@ -87,6 +87,10 @@ class Conductor:
         self._timers.drop(event_id)
         self._failures.pop(event_id, None)
 
+    async def ended(self, event_id: str) -> None:
+        """The event ended: no deadline is left to keep."""
+        self.lost(event_id)
+
     async def on_note(self, note: Note) -> None:
         """A change anywhere re-arms the event's deadline."""
         if note.changed:

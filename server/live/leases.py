@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from typing import Protocol
@@ -30,6 +31,9 @@ class Steward(Protocol):
 
     def lost(self, event_id: str) -> None:
         """This process no longer holds the event's lease."""
+
+    async def ended(self, event_id: str) -> None:
+        """The event ended and is let go: say its last word (the board), then forget it."""
 
 
 class Leases:
@@ -91,6 +95,8 @@ class Leases:
                     await steward.gained(event_id, fence)
         for event_id in set(self.fences) - set(live):
             await self._store.release(event_id)  # the event ended
+            for steward in self.stewards:
+                await guarded(f"end of {event_id}", functools.partial(steward.ended, event_id))
             await self._lose(event_id)
 
     async def refused(self, event_id: str, fence: int | None) -> bool:

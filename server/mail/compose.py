@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 
 from .. import assets
+from ..core import words
 from ..core.model import EventState, MailKind, Participant
 from ..results import vcard
 from ..settings import Settings, zone
@@ -113,6 +114,7 @@ _JINJA = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=True,
 )
+_JINJA.globals["fill"] = words.fill  # a catalogue string filled, elided in French
 
 
 def compose(
@@ -131,16 +133,16 @@ def compose(
     starts = when(s.starts_at, lang, settings.timezone) if s.starts_at is not None else ""
     fill = {"name": person.name, "title": s.title, "when": starts}
     text = {
-        "greeting": t["mail_greeting"].format(**fill),
-        "intro": t[f"mail_intro_{kind}"].format(**fill),
-        "when": t["mail_when"].format(**fill) if starts else "",
+        "greeting": words.fill(t["mail_greeting"], lang, **fill),
+        "intro": words.fill(t[f"mail_intro_{kind}"], lang, **fill),
+        "when": words.fill(t["mail_when"], lang, **fill) if starts else "",
         "link_intro": t["mail_link_intro"],
         "button": t["mail_button"],
         "replaces": t["mail_replaces"],
         "check": t["mail_check"],
         "signature": t["mail_signature"],
     }
-    subject = t[f"mail_subject_{kind}"].format(**fill)
+    subject = words.fill(t[f"mail_subject_{kind}"], lang, **fill)
     context = {
         "t": text,
         "url": url,
@@ -152,7 +154,7 @@ def compose(
     message.set_content(_JINJA.get_template("message.txt").render(**context))
     message.add_alternative(_JINJA.get_template("message.html").render(**context), subtype="html")
     if s.starts_at is not None:
-        calendar = ics(state, t["mail_ics_description"].format(**fill), now)
+        calendar = ics(state, words.fill(t["mail_ics_description"], lang, **fill), now)
         message.add_attachment(
             calendar.encode("utf-8"),
             maintype="text",
@@ -181,7 +183,7 @@ def contacts(state: EventState, summary: Mapping[str, Any], t: Mapping[str, str]
             name=p["name"],
             organization=p["organization"],
             email=p.get("email", ""),
-            note=t["vcard_note"].format(event=state.settings.title, round=number),
+            note=words.fill(t["vcard_note"], "", event=state.settings.title, round=number),
         )
         for number, p in recaps.mutual_peers(summary)
     )
@@ -192,14 +194,14 @@ def content(state: EventState, person: Participant, url: str, summary: Mapping[s
     lang = person.language or state.settings.language
     t = assets.strings(lang)
     fill = {"name": person.name, "title": state.settings.title}
-    subject = t["mail_subject_summary"].format(**fill)
+    subject = words.fill(t["mail_subject_summary"], lang, **fill)
     mutual = [p for _, p in recaps.mutual_peers(summary)]
     context = {
         "t": t,
         "lang": lang,
         "subject": subject,
-        "greeting": t["mail_greeting"].format(**fill),
-        "intro": t["mail_intro_summary"].format(**fill),
+        "greeting": words.fill(t["mail_greeting"], lang, **fill),
+        "intro": words.fill(t["mail_intro_summary"], lang, **fill),
         "url": url,
         "meetings": summary["meetings"],
         "mutual": mutual,

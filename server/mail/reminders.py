@@ -56,6 +56,10 @@ class Reminders:
         self._fences.pop(event_id, None)
         self._timers.drop(event_id)
 
+    async def ended(self, event_id: str) -> None:
+        """The event ended: no reminder is due any more."""
+        self.lost(event_id)
+
     async def _arm(self, event_id: str) -> None:
         if not self._outbox.enabled or event_id not in self._fences:
             return

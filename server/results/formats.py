@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..core import words
+
 NARROW_NBSP = "\u202f"  # French sets the thousands apart and the % sign off with it
 _DASH = "–"
 
@@ -37,4 +39,4 @@ def counted(strings: Mapping[str, str], key: str, count: int, lang: str, **param
     with ``{count}`` written as a number of the language."""
     one = f"{key}_one"
     chosen = one if is_one(count, lang) and one in strings else key
-    return strings[chosen].format(count=number(count, lang), **params)
+    return words.fill(strings[chosen], lang, count=number(count, lang), **params)

@@ -87,7 +87,10 @@ class HostNamespace(Staff):
         """Place one participant in a room (or the waiting list) by hand."""
         outcome = await self.owner.apply(
             self.ref(sid).event_id,
-            lambda s, c: rounds.move(s, body.participant, body.room, c.now, "host"),
+            lambda s, c: rounds.move(
+                s, body.participant, body.room, c.now, "host", c.online, body.trio
+            ),
+            needs=(ONLINE,),
         )
         return outcome.result
 

@@ -133,10 +133,12 @@ class Notice(msgspec.Struct, frozen=True):
 
 
 class Move(msgspec.Struct, frozen=True):
-    """``move {participant, room}``; ``room`` ``null`` puts the participant in the waiting list."""
+    """``move {participant, room, trio?}``; ``room`` ``null`` puts the participant in the
+    waiting list; ``trio``: the host agrees to a room of three with someone of the same side."""
 
     participant: Id
     room: Id | None
+    trio: bool = False
 
 
 class JoinRoom(msgspec.Struct, frozen=True):

@@ -183,7 +183,7 @@ def test_engine_repair_tells_the_repaired_and_those_left_behind() -> None:
     assert got["c1"]["room"] == got["s2"]["room"] == "r1-3"
     assert got["s1"]["room"] is None and got["c2"]["room"] is None  # no room of one: they wait
     assert got["c1"]["reason"] == "repaired"
-    assert out.result == {"paired": ["c1", "s2"]}
+    assert out.result == {"paired": ["c1", "s2"], "left": [], "why": [], "alternatives": {}}
 
 
 def test_no_show_check_pairs_orphans_and_tells_the_rest() -> None:

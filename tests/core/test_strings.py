@@ -91,3 +91,43 @@ def test_french_typography() -> None:
     for key, text in strings("fr").items():
         assert "'" not in text, key
         assert not re.search(r"[ \u00a0][:;!?%»]|«[ \u00a0]", text), key
+
+
+# What a person reading a page should never meet: an environment variable, an API path, the
+# configuration file or one of its keys (a snake_case word), a bare "Label".
+TECHNICAL = re.compile(
+    r"SPEEDMEET_|/api/|\bconfig\.yaml\b|\b(?:GET|POST|PATCH|DELETE) /|\b[a-z]+_[a-z_]+\b|^Label$"
+)
+
+
+def page_text(template: str) -> str:
+    """What a template shows of its own (its tags, expressions and scripts taken out)."""
+    text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", " ", template, flags=re.S)
+    text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", text, flags=re.S)
+    return re.sub(r"<[^>]*>", " ", text)
+
+
+def test_the_technical_words_pattern_finds_what_it_must() -> None:
+    for bad in [
+        "set SPEEDMEET_ADMIN_TOKEN",
+        "no smtp_host in config.yaml",
+        "GET /api/events/x",
+        "Label",
+    ]:
+        assert TECHNICAL.search(bad), bad
+    for fine in ["Label ou distinction", "d’Amélie", "e-mail", "La salle r1-3"]:
+        assert not TECHNICAL.search(fine), fine
+
+
+def test_no_page_shows_config_keys_env_vars_or_api_paths() -> None:
+    """Plain words on every page: the catalogues (placeholders aside) and the templates' text."""
+    found = [
+        f"{lang}.json {key}: {text}"
+        for lang in ("en", "fr")
+        for key, text in strings(lang).items()
+        if TECHNICAL.search(re.sub(r"\{\w+\}", "", text))
+    ]
+    for path in sorted((WEB / "templates").rglob("*.*")):
+        for match in TECHNICAL.finditer(page_text(path.read_text(encoding="utf-8"))):
+            found.append(f"{path.name}: {match.group(0)}")
+    assert found == []

@@ -363,14 +363,26 @@ async def test_repair(server: Running) -> None:
     g = await gather(server)
     pid, lonely = await g.orphan_two()
     ack = await g.host.call("repair")
-    assert ack == {"ok": True, "paired": sorted([pid, lonely])}
+    assert ack == {
+        "ok": True,
+        "paired": sorted([pid, lonely]),
+        "left": [],  # nobody is alone any more: no reason, no other room to offer
+        "why": [],
+        "alternatives": {},
+    }
     a = await g.people[pid].wait_for("assignment", lambda a: a["reason"] == "repaired")
     b = await g.people[lonely].wait_for("assignment", lambda a: a["reason"] == "repaired")
     assert a["room"] == b["room"] == "r1-3"
     assert [p["id"] for p in a["peers"]] == [lonely] and [p["id"] for p in b["peers"]] == [pid]
     assert a["polite"] != b["polite"]
     # nobody left alone: a second repair pairs nobody
-    assert await g.host.call("repair") == {"ok": True, "paired": []}
+    assert await g.host.call("repair") == {
+        "ok": True,
+        "paired": [],
+        "left": [],
+        "why": [{"code": "nobody"}],  # said in words by the console
+        "alternatives": {},
+    }
 
 
 # --- the moderator's board ------------------------------------------------------------------

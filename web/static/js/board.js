@@ -1,7 +1,8 @@
 /** The staff view shared by the host console and the moderator board: phase, rooms, help, waiting. */
 
-import { percent, staffName, t, timeOfDay } from './i18n.js';
+import { listOf, percent, staffName, t, timeOfDay } from './i18n.js';
 import { el, num, presenceDot } from './ui.js';
+import { linkQuality } from './link-quality.js';
 
 // The board's changes are applied without the page (deltas.js, tested under node).
 export { applyDelta } from './deltas.js';
@@ -13,6 +14,7 @@ export const MEDIA_PROBLEMS = new Set(['no_video', 'no_audio', 'camera_blocked',
 const DEVICE_STATES = new Set(['off', 'blocked', 'none']);
 const REASONS = new Set(['mutual_wish', 'wish', 'fill', 'moved', 'repaired']);
 const HELP_REASONS = new Set(['no_sound', 'no_video', 'partner_absent', 'other']);
+const SETTLED_ICE = new Set(['connected', 'completed']);
 const ICE = new Set(['new', 'checking', 'connected', 'completed', 'disconnected', 'failed', 'closed', 'gone']);
 
 /** "Round 2 of 6", "Break before round 3", ... for a clock state. */
@@ -73,6 +75,19 @@ function memberMedia(m) {
     text: words.join(' · ') }) : null;
 }
 
+/** The link as a word (good, fair, poor); the figures in its tooltip and its description. */
+function linkWords(m, ice) {
+  const quality = linkQuality(m);
+  const figures = [ice, t('metric_rtt', { rtt: num(m.rtt_ms) }), t('metric_loss', { loss: percent(m.loss) }),
+    t('metric_kbps', { kbps: num(m.kbps) })].join(' · ');
+  const id = `link-figures-${m.id}`;
+  return el('span', { class: 'member-link small', title: figures, 'aria-describedby': id,
+    dataset: { quality: quality || 'unknown' }, 'data-testid': 'link-quality' },
+  el('span', { class: `link-word link-${quality || 'unknown'}`, text: t(`link_${quality || 'unknown'}`) }),
+  SETTLED_ICE.has(m.ice) ? null : el('span', { class: 'ice', text: ice }),  // not connected: say so
+  el('span', { id, hidden: true, text: figures }));
+}
+
 function memberRow(m) {
   const ice = ICE.has(m.ice) ? t(`ice_${m.ice}`) : String(m.ice || '–');
   const known = (v) => (typeof v === 'boolean' ? String(v) : '');
@@ -84,12 +99,14 @@ function memberRow(m) {
       m.online ? null : el('span', { class: 'badge badge-offline', 'aria-hidden': 'true', text: t('offline') }),
       m.organization ? el('span', { class: 'muted', text: ` · ${m.organization}` }) : null,
       m.side ? el('span', { class: 'badge', text: m.side }) : null),
-    el('span', { class: 'member-link small' },
-      el('span', { class: 'ice', text: ice }),
-      el('span', { text: t('metric_rtt', { rtt: num(m.rtt_ms) }) }),
-      el('span', { text: t('metric_loss', { loss: percent(m.loss) }) }),
-      el('span', { text: t('metric_kbps', { kbps: num(m.kbps) }) })),
+    linkWords(m, ice),
     memberMedia(m));
+}
+
+/** A room named by its people ("Amélie Durand et Karim Benali"); its id when it has nobody. */
+export function roomName(room) {
+  const names = (room.members || []).map((m) => m.name).filter(Boolean);
+  return names.length ? listOf(names) : t('room_label', { room: room.id });
 }
 
 /** One room card (`onJoin(roomId, button)` adds a "join" button). */
@@ -98,7 +115,7 @@ export function roomCard(room, onJoin = null) {
   return el('article', { class: 'room-card', 'data-testid': 'room-card',
     dataset: { room: room.id, flags: flags.join(' ') }, 'data-attention': flags.length > 0 },
   el('header', { class: 'room-card-head' },
-    el('h4', { text: t('room_label', { room: room.id }) }),
+    el('h4', {}, roomName(room), el('span', { class: 'muted small room-id', text: ` · ${room.id}` })),
     REASONS.has(room.reason) && room.reason !== 'fill' ? el('span', { class: 'muted small', text: t(`reason_short_${room.reason}`) }) : null),
   flags.length ? el('div', { class: 'flags' }, flags.map((f) => flagBadge(f, room.members || [])).filter(Boolean)) : null,
   el('ul', { class: 'members' }, (room.members || []).map(memberRow)),

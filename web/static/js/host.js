@@ -1,12 +1,13 @@
 /** The host console: run the clock, broadcast notices, move people, watch rooms, see the schedule. */
 
 import { boot } from './boot.js';
-import { errorText, t, tn } from './i18n.js';
+import { errorText, listOf, t, tn } from './i18n.js';
 import { $, $$, el, presenceDot, say } from './ui.js';
 import * as clock from './clock.js';
 import { problemRooms, renderHelp, renderRooms, renderWaiting } from './board.js';
 import { startStaff } from './staff.js';
 import { writePanel } from './write.js';
+import { alternativeMove, answerBox, repairLines } from './answers.js';
 
 const running = (c) => c.phase === 'round' || c.phase === 'break';
 const ALLOWED = {
@@ -61,7 +62,10 @@ function renderCounts() {
   const set = (id, n) => { $(`[data-testid="${id}"]`).textContent = String(n); };
   set('count-registered', people.length);
   set('count-online', people.filter((p) => p.online).length);
-  set('count-in-rooms', people.filter((p) => p.room).length);
+  // rooms exist only during a round (the last board after an end may come a moment later)
+  const c = clock.currentClock();
+  const playing = Boolean(c && c.phase === 'round');
+  set('count-in-rooms', playing ? people.filter((p) => p.room).length : 0);
   set('count-waiting', (board.waiting || []).length);
   set('count-help', (board.help || []).length);
   const problems = problemRooms(board.rooms);
@@ -72,35 +76,66 @@ function renderCounts() {
 // --- commands ----------------------------------------------------------------------------------
 
 const DONE = {
-  repair: (ack) => tn('repair_done', (ack.paired || []).length),
   notice: () => t('notice_sent'),
 };
+// Where a command is answered: beside the command buttons (the notice: below its form).
+const ANSWER = { notice: () => message };
 
 async function run(button, payload = {}) {
   const command = button.dataset.command;
   const question = CONFIRM[command];
   const c = clock.currentClock();
   if (question && c && !window.confirm(question(c))) return null;
+  const area = (ANSWER[command] || (() => $('#command-feedback')))();
+  $('#repair-feedback').hidden = true;
   busy.add(button);
   renderCommands();
   try {
     const ack = await ask(command, payload);
     if (ack.clock) clock.applyClock(ack.clock);
     const done = DONE[command];
-    say(message, done ? done(ack) : t('cmd_done', { command: button.textContent.trim() }), 'success');
+    say(area, done ? done(ack) : t('cmd_done', { command: button.textContent.trim() }), 'success');
     return ack;
   } catch (err) {
-    say(message, t('cmd_failed', { command: button.textContent.trim(), message: err.message }), 'error');
+    say(area, t('cmd_failed', { command: button.textContent.trim(), message: err.message }), 'error');
     return null;
   } finally {
     busy.delete(button);
     staff.renderPhase();
     renderCommands();
+    if (button.isConnected && !button.disabled) button.focus();
+  }
+}
+
+// --- re-pairing who is alone: the answer says why, and what can be done instead ---------------
+
+async function repair(button) {
+  const box = $('#repair-feedback');
+  busy.add(button);
+  renderCommands();
+  try {
+    const ack = await ask('repair', {});
+    $('#command-feedback').hidden = true;  // one answer at a time, beside the button used
+    const left = (ack.left || []).map((p) => ({ ...p, alternatives: (ack.alternatives || {})[p.id] || [] }));
+    const kind = (ack.paired || []).length ? 'success' : 'info';
+    box.replaceChildren(answerBox({ 'data-testid': 'repair-answer' }, kind, repairLines(ack), left,
+      (pid, alt, b) => pick(pid, alt, b, box)));
+  } catch (err) {
+    box.replaceChildren(answerBox({}, 'error', [t('cmd_failed', { command: button.textContent.trim(), message: err.message })]));
+  } finally {
+    box.hidden = false;
+    busy.delete(button);
+    renderCommands();
+    if (!button.disabled) button.focus();
   }
 }
 
 for (const button of $$('button[data-command]')) {
   if (button.dataset.command === 'notice') continue;  // the form below
+  if (button.dataset.command === 'repair') {
+    button.addEventListener('click', () => repair(button));
+    continue;
+  }
   button.addEventListener('click', () => {
     const payload = button.dataset.command === 'extend' ? { seconds: Number(button.dataset.seconds) } : {};
     run(button, payload);
@@ -121,25 +156,73 @@ function resolve(participant, button) {
 
 // --- participants and moving people ------------------------------------------------------------
 
+const answers = new Map();  // participant id → the answer to the host's last move of them
+
+/** The others in `p`'s room, by name ("with Léa Garnier"), the room's id as secondary text. */
 function roomText(p, c) {
   if (p.stopped) return t('participant_stopped');
-  if (p.room) return p.room;
+  if (p.room && c && c.phase === 'round') {
+    const room = (board.rooms || []).find((r) => r.id === p.room);
+    const others = room ? (room.members || []).filter((m) => m.id !== p.id).map((m) => m.name) : [];
+    return others.length ? t('room_with_people', { names: listOf(others), room: p.room }) : p.room;
+  }
   const sitsOut = c && c.phase === 'round' && (board.waiting || []).some((w) => w.id === p.id);
   return sitsOut ? t('room_waiting') : '–';
 }
 
-async function move(p, select, button) {
-  const room = select.value || null;
+/** A room as the host picks it: by its people ("Claire Martin et Léa Garnier (r1-2)"). */
+function roomOption(r) {
+  const names = (r.members || []).map((m) => m.name);
+  return names.length ? t('room_of_people', { names: listOf(names), room: r.id }) : t('room_label', { room: r.id });
+}
+
+/** Answer a move of `pid` beside its row (and keep it there until the next move of them). */
+function answer(pid, kind, lines, person = null) {
+  answers.set(pid, { kind, lines, person });
+  renderParticipants();
+}
+
+async function moveTo(pid, name, payload, button) {
   button.disabled = true;
   try {
-    await ask('move', { participant: p.id, room });
-    say(message, t('move_done', { name: p.name, room: room || t('room_waiting') }), 'success');
+    await ask('move', payload);
+    const room = (board.rooms || []).find((r) => r.id === payload.room);
+    answer(pid, 'success', [t('move_done', { name, room: room ? roomOption(room) : t('room_waiting') })]);
+    return true;
   } catch (err) {
-    say(message, t('move_failed', { name: p.name, message: err.message }), 'error');
-    select.value = p.room || '';
+    const alternatives = (err.detail && Array.isArray(err.detail.alternatives)) ? err.detail.alternatives : [];
+    const lines = [t('move_failed', { name, message: err.message })];
+    if (!alternatives.length && err.detail && err.detail.alternatives) lines.push(t('instead_none'));
+    answer(pid, 'error', lines, { id: pid, name, alternatives });
+    return false;
   } finally {
     button.disabled = false;
+    const again = document.querySelector(`tr[data-participant="${CSS.escape(pid)}"] [data-testid="move-button"]`);
+    if (document.activeElement === document.body && again) again.focus();
   }
+}
+
+function move(p, select, button) {
+  return moveTo(p.id, p.name, { participant: p.id, room: select.value || null }, button);
+}
+
+/** One of the alternatives the server offered, answered where it was offered (`box`: a repair). */
+async function pick(pid, alt, button, box = null) {
+  const name = ((board.participants || []).find((x) => x.id === pid) || {}).name || pid;
+  const done = await moveTo(pid, name, alternativeMove(pid, alt), button);
+  if (box && done) {
+    box.replaceChildren(answerBox({}, 'success', answers.get(pid).lines));
+    box.querySelector('.action-feedback').tabIndex = -1;
+    box.querySelector('.action-feedback').focus();
+  }
+}
+
+function answerRow(p) {
+  const a = answers.get(p.id);
+  if (!a) return null;
+  const box = answerBox({ 'data-testid': 'move-feedback', 'data-for': p.id }, a.kind, a.lines,
+    a.person ? [a.person] : [], (pid, alt, b) => pick(pid, alt, b));
+  return el('tr', { class: 'answer-row', dataset: { answerFor: p.id } }, el('td', { colspan: 7 }, box));
 }
 
 // --- links ---------------------------------------------------------------------------------------
@@ -212,14 +295,14 @@ function participantRow(p, rooms, canMove) {
   } else if (canMove && !p.stopped) {
     const select = el('select', { 'aria-label': t('move_label', { name: p.name }), 'data-testid': 'move-select' },
       el('option', { value: '', text: t('move_to_waiting') }),
-      rooms.map((r) => el('option', { value: r.id, text: t('room_label', { room: r.id }) })));
+      rooms.map((r) => el('option', { value: r.id, text: roomOption(r) })));
     select.value = p.room || '';
     const button = el('button', { type: 'button', class: 'secondary small-button', text: t('move_button'),
       'data-testid': 'move-button' });
     button.addEventListener('click', () => move(p, select, button));
     moveCell = el('td', {}, el('div', { class: 'inline' }, select, button));
   }
-  return el('tr', { dataset: { participant: p.id, online: String(Boolean(p.online)) } },
+  return el('tr', { dataset: { participant: p.id, online: String(Boolean(p.online)), room: (c && c.phase === 'round' && p.room) || '' } },
     el('td', { text: p.name }),
     el('td', { text: p.organization || '' }),
     el('td', { text: p.side || '' }),
@@ -241,20 +324,43 @@ function renderParticipants() {
   const body = $('#participants');
   const c = clock.currentClock();
   const canMove = Boolean(c && c.phase === 'round');
-  const rooms = (board.rooms || []).map((r) => ({ id: r.id }));
-  const old = new Map([...body.rows].map((row) => [row.dataset.participant, row]));
+  if (!canMove) answers.clear();  // answers are about this round's rooms
+  const rooms = (board.rooms || []).map((r) => ({ id: r.id, members: (r.members || []).map((m) => ({ id: m.id, name: m.name })) }));
+  const old = new Map([...body.rows].map((row) => [row.dataset.participant || `answer:${row.dataset.answerFor}`, row]));
   const people = board.participants || [];
-  const rows = people.map((p) => {
+  const refocus = [];
+  const rows = people.flatMap((p) => {
     const signature = JSON.stringify([p, rooms, canMove, c && c.phase, roomText(p, c)]);
-    const row = old.get(p.id);
-    // Keep a row the host is using (focus inside), and rows that did not change.
-    if (row && (row.dataset.signature === signature || row.contains(document.activeElement))) return row;
-    const fresh = participantRow(p, rooms, canMove);
-    fresh.dataset.signature = signature;
-    return fresh;
+    let row = old.get(p.id);
+    // Keep rows that did not change, and a row whose menu the host is choosing in; a row
+    // rebuilt under the focus gives it to the same control in the new row.
+    const choosing = row && row.contains(document.activeElement) && document.activeElement.tagName === 'SELECT';
+    if (!row || (row.dataset.signature !== signature && !choosing)) {
+      const focused = row && row.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
+      row = participantRow(p, rooms, canMove);
+      row.dataset.signature = signature;
+      if (focused) refocus.push(() => row.querySelector(`[data-testid="${focused}"]`));
+    }
+    const a = answers.get(p.id);
+    if (!a) return [row];
+    const key = JSON.stringify(a);
+    let extra = old.get(`answer:${p.id}`);
+    if (!extra || extra.dataset.signature !== key) {
+      extra = answerRow(p);
+      extra.dataset.signature = key;
+    }
+    return [row, extra];
   });
   const same = rows.length === body.rows.length && rows.every((r, i) => body.rows[i] === r);
-  if (!same) body.replaceChildren(...rows);
+  if (!same) {
+    const focused = body.contains(document.activeElement) ? document.activeElement : null;
+    body.replaceChildren(...rows);
+    if (focused && focused.isConnected) focused.focus();  // moving rows must not lose the focus
+  }
+  for (const find of refocus) {
+    const node = find();
+    if (node) node.focus();
+  }
   if (!people.length) body.replaceChildren(el('tr', {}, el('td', { colspan: 7, class: 'muted', text: t('participants_none') })));
 }
 

@@ -31,6 +31,11 @@ export function percent(fraction, digits = 1) {
   return words.percent(fraction, digits);
 }
 
+/** Names as the page's language lists them ("Amélie Durand et Karim Benali", "A, B and C"). */
+export function listOf(names) {
+  return new Intl.ListFormat(lang, { style: 'long', type: 'conjunction' }).format(names.map(String));
+}
+
 /** A local clock time (hh:mm) for an epoch-millisecond timestamp. */
 export function timeOfDay(ms) {
   return new Date(ms).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });

@@ -1,10 +1,14 @@
 /** A language's rules without the page: strings filled, the plural chosen, numbers written.
  * The language and its strings come as arguments (i18n.js gives the page's own). */
 
-/** `text` with its {placeholders} filled from `vars` (one that `vars` lacks stays as written). */
-export function fill(text, vars = {}) {
-  return text.replace(/\{(\w+)\}/g, (whole, name) =>
-    Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : whole);
+import { fillElided } from './elision.js';
+
+/**
+ * `text` with its {placeholders} filled from `vars` (one that `vars` lacks stays as written);
+ * in French a name after "de", "le", "la" elides ("d’Amélie": elision.js).
+ */
+export function fill(text, vars = {}, lang = 'en') {
+  return fillElided(text, vars, lang);
 }
 
 /** Whether `count` takes the singular in `lang` (French: 0 and 1, English: 1). */
@@ -36,7 +40,7 @@ export function wordsFor(lang, strings) {
       console.warn(`speedmeet: missing string ${key}`);
       return key;
     }
-    return fill(strings[key], vars);
+    return fill(strings[key], vars, lang);
   };
   // `key_one` when the language says one and the strings have it, else `key`; {count} written
   // in the language's form
