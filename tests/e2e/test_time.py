@@ -162,6 +162,8 @@ async def test_the_last_minute_is_seen_and_heard_on_every_page(
         _open(browser, f"{base}/mod/{ev.moderator_token}?lang=fr", 1400, 900),
     )
     en, fr, console, board = pages
+    for client in sockets:  # the pages take over from the sockets that stood in for them
+        await client.close()
     for page in pages:
         await _above_the_mark(page)
     # the host silences the chimes (a toggle, remembered)
@@ -214,7 +216,10 @@ async def test_the_last_minute_is_seen_and_heard_on_every_page(
     assert await console.get_attribute('[data-testid="sound-toggle"]', "aria-pressed") == "true"
 
     # A help request: the staff's tabs count it, the board chimes (the host is silenced).
-    assert (await sockets[1].call("help", {"text": "Pas de son"}))["ok"]
+    await fr.click('[data-testid="help-button"]')
+    await fr.fill('[data-testid="help-text"]', "Pas de son")
+    await fr.click('[data-testid="help-send"]')
+    await fr.click('[data-testid="help-done-close"]')
     await console.wait_for_function("() => document.title.startsWith('(1) Help · 0:')")
     await board.wait_for_function("() => document.title.startsWith('(1) Aide · 0:')")
     assert await _chimes(board) == (2, "help")
