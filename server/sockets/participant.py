@@ -271,7 +271,8 @@ class ParticipantNamespace(Role):
     @acked(Stats)
     async def on_stats(self, sid: str, body: Stats) -> dict[str, Any]:
         """Keep the browser's report for the board; tell the room if its devices changed; count
-        the time each of its calls was connected (``CallMeter``)."""
+        the time each of its calls was connected (``CallMeter``). Only about the person's own
+        room this round and its members (``Signaling.reporting``): else nothing is written."""
         self.in_charge(sid)
         event_id, pid, stats = (
             self.ref(sid).event_id,
@@ -279,6 +280,7 @@ class ParticipantNamespace(Role):
             link_stats(body, self.owner.now()),
         )
         peers = [(p.id, p.ice) for p in body.peers]
+        await self.signaling.reporting(event_id, pid, body.room, [p for p, _ in peers])
         await self.calls.reported(event_id, pid, sid, body.room, body.ice, peers)
         await self.owner.store.put_stats(event_id, pid, stats)
         await self.devices.reported(event_id, pid, sid, stats)
