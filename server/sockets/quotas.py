@@ -40,6 +40,7 @@ class SocketLimits:
         chat: Rate | None = None,
         chat_chars: int = 1000,
         clock: Callable[[], float] = time.monotonic,
+        pages: int = 4,
     ) -> None:
         self._events = events
         self._signals = signals
@@ -49,6 +50,7 @@ class SocketLimits:
         self._metrics = metrics
         self._refused: dict[str, tuple[int, float]] = {}  # sid → (refusals, the last's time)
         self._clock = clock
+        self.pages = pages  # pages one participant link may have open at once (every process)
 
     def check(self, sid: str, event: str, person: tuple[str, str] | None) -> None:
         """Raise ``RateLimited`` when this socket, or this person (``(event, participant)``:

@@ -9,11 +9,14 @@ peer ids wrote 288 counter rows in 20 s.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from server.app import OWNER
-from tests.conftest import Running
+from server.app import NAMESPACES, OWNER
+from tests.conftest import PEOPLE, Client, Running
+from tests.procs import eventually
 from tests.transport.gathering import gather
+from tests.transport.test_contract import refused
 
 
 def _code(ack: dict[str, Any]) -> str | None:
@@ -47,3 +50,62 @@ async def test_stats_about_another_room_or_people_are_refused_and_write_nothing(
     # the person's own room and partner are still reported (and a report outside a room)
     assert (await me.call("stats", good))["ok"]
     assert (await me.call("stats", {"ice": "new", "camera": "on"}))["ok"]
+
+
+def _sockets(server: Running, pid: str) -> int:
+    """How many sockets of ``pid`` this server holds."""
+    who = server.server.app[NAMESPACES].participants.who
+    return sum(ref.participant_id == pid for ref in who.values())
+
+
+async def _page(server: Running, token: str, tab: str | None) -> Client:
+    """A page (or a program naming none, ``tab`` ``None``) connected and recorded."""
+    client = await server.connect("/participant", token, tab=tab)
+    await client.wait_for("page")
+    return client
+
+
+async def test_a_link_opens_a_few_pages_and_a_reload_still_gets_in(server: Running) -> None:
+    ev = await server.event(PEOPLE[:2])
+    pid, token = ev.person(0)
+    pages = {tab: await _page(server, token, tab) for tab in ("tab-a", "tab-b", "tab-c")}
+    await _page(server, token, None)  # a program that names no page counts as one page
+    # a fifth page is refused at connect, with a sentence and a code
+    for auth in ({"token": token, "tab": "tab-e"}, {"token": token}):
+        data = await refused(server, "/participant", auth)
+        assert data["code"] == "too_many_pages", data
+        assert "4" in data["message"] and "close" in data["message"]
+    # a reload of a page (its old socket still open) is that page: it gets in, the old
+    # socket is closed once the new one is recorded
+    reloaded = await _page(server, token, "tab-c")
+    await eventually(lambda: _async(not pages["tab-c"].sio.connected))
+    assert reloaded.sio.connected and _sockets(server, pid) == 4
+    assert (await refused(server, "/participant", {"token": token, "tab": "tab-e"}))[
+        "code"
+    ] == "too_many_pages"
+    # a page that is closed frees its place
+    await pages["tab-a"].close()
+    await eventually(lambda: _async(_sockets(server, pid) == 3))
+    assert (await _page(server, token, "tab-e")).sio.connected
+    # the other person's link is not concerned
+    assert (await _page(server, ev.person(1)[1], "tab-a")).sio.connected
+
+
+async def test_the_pages_of_a_link_are_counted_across_processes(
+    start: Callable[..., Any],
+) -> None:
+    one = await start(board_interval_ms=20, redis=True)
+    two = await start(board_interval_ms=20, redis=True)
+    ev = await one.event(PEOPLE[:2])
+    _, token = ev.person(0)
+    for server, tab in ((one, "tab-a"), (one, "tab-b"), (two, "tab-c"), (two, "tab-d")):
+        await _page(server, token, tab)
+    for server in (one, two):
+        data = await refused(server, "/participant", {"token": token, "tab": "tab-e"})
+        assert data["code"] == "too_many_pages", data
+    # a page reloaded onto the other process (its old socket still open there) gets in
+    assert (await _page(one, token, "tab-c")).sio.connected
+
+
+async def _async(value: bool) -> bool:
+    return value
