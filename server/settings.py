@@ -49,6 +49,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     rate_signals_burst: int = 300
     rate_signal_bytes_per_second: int = 64 * 1024
     rate_signal_bytes_burst: int = 512 * 1024
+    rate_person_edits_per_second: float = 1.0
+    rate_person_edits_burst: int = 30
+    rate_person_stats_per_second: float = 2.0
+    rate_person_stats_burst: int = 40
     help_every_seconds: float = 20.0
     pages_per_link: int = 4
     outbound_limit: int = 500

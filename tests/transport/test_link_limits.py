@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from server.app import NAMESPACES, OWNER
 from tests.conftest import PEOPLE, Client, Running
 from tests.procs import eventually
@@ -109,3 +111,35 @@ async def test_the_pages_of_a_link_are_counted_across_processes(
 
 async def _async(value: bool) -> bool:
     return value
+
+
+@pytest.mark.parametrize("redis", [False, True], ids=["embedded", "redis"])
+async def test_the_sockets_of_one_link_share_one_budget_of_edits_and_reports(
+    start: Callable[..., Any], redis: bool
+) -> None:
+    budget = {"per_second": 0.001, "burst": 5}  # no token comes back during the test
+    server = await start(
+        board_interval_ms=20,
+        redis=redis,
+        pages_per_link=20,
+        **{f"rate_person_{kind}_{k}": v for kind in ("edits", "stats") for k, v in budget.items()},
+    )
+    g = await gather(server, started=False)  # profiles change until the start
+    store = server.server.app[OWNER].store
+    pid = next(iter(g.people))
+    sockets = [g.people[pid]] + [await _page(server, g.tokens[pid], None) for _ in range(19)]
+    edits = [
+        await s.call("profile", {"pitch": f"Pitch {i}-{n}"})
+        for n in range(3)
+        for i, s in enumerate(sockets)
+    ]
+    assert sum(a["ok"] for a in edits) == 5  # one budget for all twenty sockets
+    assert {_code(a) for a in edits if not a["ok"]} == {"rate_limited"}
+    written = [e for e in await store.entries(g.ev.id, "audit") if e.action == "edit_profile"]
+    assert len(written) == 5
+    reports = [await s.call("stats", {"ice": "new", "camera": "on"}) for s in sockets * 2]
+    assert sum(a["ok"] for a in reports) == 5
+    # someone else's budget is their own
+    other = next(p for p in g.people if p != pid)
+    assert (await g.people[other].call("profile", {"pitch": "Mine"}))["ok"]
+
