@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from server.app import NAMESPACES, OWNER
+from server.core.outcome import OWN_ENTRIES
 from tests.conftest import PEOPLE, Client, Running
 from tests.procs import eventually
 from tests.transport.gathering import gather
@@ -143,3 +144,35 @@ async def test_the_sockets_of_one_link_share_one_budget_of_edits_and_reports(
     other = next(p for p in g.people if p != pid)
     assert (await g.people[other].call("profile", {"pitch": "Mine"}))["ok"]
 
+
+@pytest.mark.parametrize("redis", [False, True], ids=["embedded", "redis"])
+async def test_the_audit_log_stays_bounded_per_person_under_a_flood(
+    start: Callable[..., Any], redis: bool
+) -> None:
+    # budgets wide open: what is tested is the log's own bound, whatever gets through
+    server = await start(
+        board_interval_ms=20,
+        redis=redis,
+        pages_per_link=8,
+        rate_events_burst=200,
+        rate_person_edits_burst=200,
+    )
+    g = await gather(server, started=False)
+    store = server.server.app[OWNER].store
+    pid = next(iter(g.people))
+    sockets = [g.people[pid]] + [await _page(server, g.tokens[pid], None) for _ in range(7)]
+    for n in range(10):
+        for i, s in enumerate(sockets):
+            assert (await s.call("profile", {"pitch": f"Pitch {n}-{i}"}))["ok"]
+    mine = [e for e in await store.entries(g.ev.id, "audit") if e.actor == pid]
+    assert len(mine) == OWN_ENTRIES  # 80 edits, a bounded log
+    assert [e.action for e in mine[:-1]] == ["edit_profile"] * (OWN_ENTRIES - 1)
+    assert (mine[-1].action, mine[-1].detail) == ("capped", "edit_profile")
+    # every edit was made, and counted on the person's record
+    state = await store.load(g.ev.id)
+    assert state.participants[pid].pitch == "Pitch 9-7" and state.participants[pid].acted == 80
+    # and someone else's log is their own
+    other = next(p for p in g.people if p != pid)
+    assert (await g.people[other].call("profile", {"pitch": "Mine"}))["ok"]
+    entries = await store.entries(g.ev.id, "audit")
+    assert [e.action for e in entries if e.actor == other] == ["edit_profile"]
