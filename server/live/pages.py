@@ -59,6 +59,48 @@ def admitted(
     return None if len(others) >= most else same
 
 
+Person = tuple[str, str]  # (event, participant)
+
+
+class OpenPages:
+    """This process's sockets of each person, with their pages: whether one more may open
+    (``admitted``), and which older sockets a reloaded page replaces."""
+
+    def __init__(self) -> None:
+        self._sockets: dict[Person, dict[str, str]] = {}  # person → sid → tab
+        self._replacing: dict[str, list[str]] = {}  # a reloaded page's socket → its older ones
+        self._replaced: set[str] = set()  # those older ones, closed once it is recorded
+
+    def admit(
+        self, person: Person, sid: str, tab: str, elsewhere: Iterable[tuple[str, str]], most: int
+    ) -> bool:
+        """Count the new socket ``sid`` of page ``tab`` in, if the person may open it."""
+        mine = self._sockets.get(person, {})
+        here = {s: t for s, t in mine.items() if s not in self._replaced}
+        older = admitted(here, elsewhere, tab, most)
+        if older is None:
+            return False
+        self._sockets.setdefault(person, {})[sid] = tab
+        if older:
+            self._replacing[sid] = older
+            self._replaced.update(older)
+        return True
+
+    def recorded(self, sid: str) -> list[str]:
+        """The socket is recorded (online, its page in charge or not): the older sockets of
+        its page, to close now."""
+        return self._replacing.pop(sid, [])
+
+    def gone(self, sid: str, person: Person | None = None) -> None:
+        """The socket closed (or its connection was refused after all: ``person`` unknown)."""
+        self._replaced.discard(sid)
+        self._replaced.difference_update(self._replacing.pop(sid, []))  # it went first
+        for key in [person] if person is not None else list(self._sockets):
+            mine = self._sockets.get(key)
+            if mine is not None and mine.pop(sid, None) is not None and not mine:
+                del self._sockets[key]
+
+
 def page_payload(here: bool, reason: str) -> dict[str, Any]:
     """The ``page`` event: ``{here, reason}``."""
     return {"here": here, "reason": reason}

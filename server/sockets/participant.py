@@ -20,8 +20,8 @@ from ..live.pages import (
     ELSEWHERE,
     HERE,
     TAKEN,
+    OpenPages,
     PageCharge,
-    admitted,
     page_payload,
     tab_of,
 )
@@ -93,9 +93,7 @@ class ParticipantNamespace(Role):
         self.charge = PageCharge(owner.store, owner.now)
         self.tabs: dict[str, str] = {}  # each socket's page (its tab id)
         self.held: set[str] = set()  # sockets of a page not in charge: in no call
-        self.mine: dict[tuple[str, str], set[str]] = {}  # (event, person) → their sockets here
-        self.replacing: dict[str, list[str]] = {}  # a reloaded page's socket → its older ones
-        self.replaced: set[str] = set()  # older sockets of a reloaded page, closed soon
+        self.opened = OpenPages()  # each person's sockets here, by page: a few at most
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         """Note the page the socket belongs to (``auth.tab``), then as every role."""
@@ -104,34 +102,23 @@ class ParticipantNamespace(Role):
             await super().on_connect(sid, environ, auth)
         except BaseException:
             self.tabs.pop(sid, None)
-            for sids in self.mine.values():
-                sids.discard(sid)
-            self.replaced.difference_update(self.replacing.pop(sid, []))
+            self.opened.gone(sid)
             raise
 
     async def admit(self, sid: str, ref: TokenRef) -> None:
         """At most ``limits.pages`` pages of one link at once, on every process (``admitted``):
         one more is refused; a reload of a page gets in and replaces its older socket."""
         assert ref.participant_id is not None
-        person = (ref.event_id, ref.participant_id)
+        person, most = (ref.event_id, ref.participant_id), self.limits.pages
         elsewhere = await self.owner.store.elsewhere(*person)
-        here = {
-            s: self.tabs.get(s, "") for s in self.mine.get(person, ()) if s not in self.replaced
-        }
-        older = admitted(here, elsewhere, self.tabs.get(sid, ""), self.limits.pages)
-        if older is None:
+        if not self.opened.admit(person, sid, self.tabs.get(sid, ""), elsewhere, most):
             self.metrics.refused.labels("too_many_pages").inc()
-            most = self.limits.pages
             raise refused(
                 "too_many_pages",
                 f"This link is open in {most} pages already (tabs or devices): close one of "
                 "them, then try again here.",
                 most=most,
             )
-        self.mine.setdefault(person, set()).add(sid)
-        if older:
-            self.replacing[sid] = older
-            self.replaced.update(older)
 
     def pid(self, sid: str) -> str:
         """The participant id of a socket."""
@@ -171,7 +158,7 @@ class ParticipantNamespace(Role):
             joined = await self.owner.store.connect(ref.event_id, pid, sid, tab)
             if not await self.charge.came(ref.event_id, pid, tab):
                 self.held.add(sid)
-        for older in self.replacing.pop(sid, []):  # the page's socket before its reload
+        for older in self.opened.recorded(sid):  # the page's socket before its reload
             if older in self.who:
                 self.greetings.start(self.drop(older), name=f"replaced {older}")
         if joined:
@@ -234,13 +221,7 @@ class ParticipantNamespace(Role):
         self.calls.forget(sid)
         tab = self.tabs.pop(sid, "")
         self.held.discard(sid)
-        self.replaced.discard(sid)
-        self.replaced.difference_update(self.replacing.pop(sid, []))  # gone before recorded
-        if ref is not None and ref.participant_id is not None:
-            person = (ref.event_id, ref.participant_id)
-            self.mine.get(person, set()).discard(sid)
-            if not self.mine.get(person, True):
-                del self.mine[person]
+        self.opened.gone(sid, (ref.event_id, ref.participant_id or "") if ref else None)
         await super().on_disconnect(sid, reason)  # from now on its greeting writes nothing
         self.devices.forget(sid)
         if ref is None or ref.participant_id is None:

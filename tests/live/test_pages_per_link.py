@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.live.pages import admitted
+from server.live.pages import OpenPages, admitted
 
 HERE = {"s1": "a", "s2": "b", "s3": ""}  # two pages, and a program that names none
 
@@ -37,3 +37,26 @@ def test_pages_per_link(
     expected: list[str] | None,
 ) -> None:
     assert admitted(here, elsewhere, tab, most) == expected
+
+
+def test_a_reloaded_page_replaces_its_older_socket_once_recorded() -> None:
+    pages, me = OpenPages(), ("ev", "p1")
+    for sid, tab in (("s1", "a"), ("s2", "b")):
+        assert pages.admit(me, sid, tab, [], 2)
+    assert not pages.admit(me, "s3", "c", [], 2)  # a third page
+    assert pages.admit(me, "s4", "b", [], 2)  # page b reloaded
+    assert not pages.admit(me, "s5", "c", [], 2)  # still two pages
+    assert pages.recorded("s4") == ["s2"]  # to close now
+    assert pages.recorded("s4") == []
+    pages.gone("s2", me)
+    pages.gone("s1", me)  # a page closed: one may open
+    assert pages.admit(me, "s5", "c", [], 2)
+
+
+def test_a_reload_that_goes_before_it_is_recorded_gives_the_old_socket_back() -> None:
+    pages, me = OpenPages(), ("ev", "p1")
+    assert pages.admit(me, "s1", "a", [], 1)
+    assert pages.admit(me, "s2", "a", [], 1)  # a reload of a…
+    pages.gone("s2")  # …gone at once (its connection refused after all: no person known)
+    assert not pages.admit(me, "s3", "b", [], 1)  # s1 counts again
+    assert pages.recorded("s2") == []
