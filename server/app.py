@@ -119,6 +119,9 @@ def create_app(
         metrics,
         chat=Rate(settings.rate_chat_per_second, settings.rate_chat_burst),
         chat_chars=settings.chat_max_chars,
+        pages=settings.pages_per_link,
+        edits=Rate(settings.rate_person_edits_per_second, settings.rate_person_edits_burst),
+        reports=Rate(settings.rate_person_stats_per_second, settings.rate_person_stats_burst),
     )
     participants = ParticipantNamespace(owner, metrics, limits, signaling, delivery)
     host = HostNamespace(owner, metrics, limits, settings.base_url(), new_token)

@@ -49,7 +49,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     rate_signals_burst: int = 300
     rate_signal_bytes_per_second: int = 64 * 1024
     rate_signal_bytes_burst: int = 512 * 1024
+    rate_person_edits_per_second: float = 1.0
+    rate_person_edits_burst: int = 30
+    rate_person_stats_per_second: float = 2.0
+    rate_person_stats_burst: int = 40
     help_every_seconds: float = 20.0
+    pages_per_link: int = 4
     outbound_limit: int = 500
     outbound_limit_bytes: int = 8_000_000
     signups_per_minute: int = 120
@@ -131,6 +136,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
                 raise ValueError(f"turn_urls: {url!r} is not a turn: or turns: URL")
         if not 60 <= self.turn_ttl_seconds <= 7 * 86400:
             raise ValueError("turn_ttl_seconds must be between 60 and 604800 (a week)")
+        if not 1 <= self.pages_per_link <= 50:
+            raise ValueError("pages_per_link must be between 1 and 50")
         if not 1 <= self.chat_max_chars <= CHAT_MAX_CHARS:
             raise ValueError(f"chat_max_chars must be between 1 and {CHAT_MAX_CHARS}")
         if not 0 <= self.retention_days <= 3650:

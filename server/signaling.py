@@ -156,6 +156,32 @@ class Signaling:
         index = await self.scope(event_id, lambda i: pid in i.peers)
         return index.peers.get(pid, frozenset())
 
+    async def reporting(
+        self, event_id: str, pid: str, room: str | None, peers: Sequence[str]
+    ) -> None:
+        """Refuse a link report (``stats``) about anything but ``pid``'s own room this round and
+        the members of it: a made-up room or peer would be written (a counter row each). From
+        the room index, read again only when it does not show the report's room and peers."""
+        if room is None and not peers:
+            return  # no call to report on: the page's own devices only
+        index = await self.scope(event_id, lambda i: _reports_on(i, pid, room, peers))
+        if not index.running:
+            raise UserError("no_round", "No round is running: there is no call to report on.")
+        mine = index.rooms.get(pid)
+        if mine is None or pid in index.staff:
+            raise UserError("not_in_room", "You are not in a room's call this round.")
+        if room != mine:
+            raise UserError(
+                "not_your_room",
+                f"You are not in room {room!r} this round (yours is {mine!r}).",
+                room=room,
+            )
+        for peer in peers:
+            if not _member(index, pid, peer):
+                raise UserError(
+                    "not_your_peer", f"{peer!r} is not in your room's call this round.", peer=peer
+                )
+
     async def relay(self, event_id: str, pid: str, to: str, data: dict[str, Any]) -> None:
         """Pass ``data`` from ``pid`` to ``to``, if ``to`` is in ``pid``'s room this round (or in
         the call ``pid`` joined, for a moderator page: ``pid`` is then its staff id)."""
@@ -202,3 +228,13 @@ class Signaling:
     async def on_link(self, up: bool) -> None:
         """Notes may have been missed: forget every index."""
         self._index.clear()
+
+
+def _member(index: RoomIndex, pid: str, other: str) -> bool:
+    """Whether ``other`` is another member of ``pid``'s room this round (not a moderator)."""
+    return other in index.peers.get(pid, ()) and other not in index.staff
+
+
+def _reports_on(index: RoomIndex, pid: str, room: str | None, peers: Sequence[str]) -> bool:
+    """Whether ``index`` shows ``pid`` in ``room`` with every one of ``peers``."""
+    return index.rooms.get(pid) == room and all(_member(index, pid, p) for p in peers)

@@ -100,6 +100,9 @@ class Participant(msgspec.Struct, frozen=True, kw_only=True):
     label: str = ""
     website: str = ""
     photo: str = ""
+    # their own audited actions so far (profile edits, photos, leaving and coming back): the
+    # audit log keeps at most ``outcome.OWN_ENTRIES`` of them, this counts them all
+    acted: int = 0
 
 
 def person_order(pid: str) -> tuple[int, str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from .model import AuditEntry, Entry, EventState
+from .model import AuditEntry, Entry, EventState, Participant
 
 # Targets of a message: every participant, the staff (host and moderators), or one participant;
 # LINKS: no client, the processes themselves (a revoked link's sockets are closed).
@@ -47,9 +47,29 @@ def bump(state: EventState, **changes: Any) -> EventState:
     return msgspec.structs.replace(state, version=state.version + 1, **changes)
 
 
+OWN_ENTRIES = 50  # audit entries one person's own actions may write in an event
+CAPPED = "capped"  # the last of them: what came then, and later, is counted on their record
+
+
 def audit(now: int, actor: str, action: str, detail: str = "") -> AuditEntry:
     """An audit log entry: who did what, and when."""
     return AuditEntry(at=now, actor=actor, action=action, detail=detail)
+
+
+def own_audit(
+    person: Participant, now: int, action: str, detail: str = ""
+) -> tuple[Participant, list[Entry]]:
+    """What a participant did themself, for the audit log, and their record counting it
+    (``acted``). At most ``OWN_ENTRIES`` entries a person: the first ones as they come, then
+    one ``capped`` entry naming the action that reached the bound; every later action is
+    only counted on the record, so a flood of edits never grows the log."""
+    acted = person.acted + 1
+    counted = msgspec.structs.replace(person, acted=acted)
+    if acted < OWN_ENTRIES:
+        return counted, [audit(now, person.id, action, detail)]
+    if acted == OWN_ENTRIES:
+        return counted, [audit(now, person.id, CAPPED, action)]
+    return counted, []
 
 
 def squash(state: EventState, base_version: int) -> EventState:

@@ -10,7 +10,16 @@ from ..errors import NotFound, UserError
 from . import clock as clk
 from . import instead, matching
 from .model import Entry, EventState, Phase
-from .outcome import PARTICIPANTS, STAFF, Message, Outcome, audit, bump, to_participant
+from .outcome import (
+    PARTICIPANTS,
+    STAFF,
+    Message,
+    Outcome,
+    audit,
+    bump,
+    own_audit,
+    to_participant,
+)
 from .payloads import assignment_payload, clock_payload, status_notice
 
 
@@ -206,9 +215,9 @@ def stop(state: EventState, pid: str, now: int) -> Outcome:
     person = state.participants[pid]
     if person.stopped:
         return Outcome(state, [])
-    people = {**state.participants, pid: msgspec.structs.replace(person, stopped=True)}
-    new = bump(state, participants=people)
-    return Outcome(new, _assignments(new, now, {pid}), entries=[audit(now, pid, "stop")])
+    stopped, entries = own_audit(msgspec.structs.replace(person, stopped=True), now, "stop")
+    new = bump(state, participants={**state.participants, pid: stopped})
+    return Outcome(new, _assignments(new, now, {pid}), entries=entries)
 
 
 def rejoin(state: EventState, pid: str, online: frozenset[str], now: int, actor: str) -> Outcome:
@@ -221,13 +230,16 @@ def rejoin(state: EventState, pid: str, online: frozenset[str], now: int, actor:
         raise NotFound("unknown_participant", f"No participant {pid!r} in this event.")
     if not person.stopped:
         return Outcome(state, [])
-    people = {**state.participants, pid: msgspec.structs.replace(person, stopped=False)}
-    back = msgspec.structs.replace(state, participants=people)
+    again = msgspec.structs.replace(person, stopped=False)
+    if actor == pid:  # their own: a bounded part of the log
+        again, entries = own_audit(again, now, "rejoin", pid)
+    else:
+        entries = [audit(now, actor, "rejoin", pid)]
+    back = msgspec.structs.replace(state, participants={**state.participants, pid: again})
     seated, moved = rooms.seat_arrival(back, pid, online)
     new = bump(_stamp_new_rooms(back, seated, now))
     told = {pid} | moved | _left_behind(state, new)
-    entry = audit(now, actor, "rejoin", pid)
-    return Outcome(new, _assignments(new, now, told), {"paired": sorted(moved)}, [entry])
+    return Outcome(new, _assignments(new, now, told), {"paired": sorted(moved)}, entries)
 
 
 def arrive(state: EventState, pid: str, online: frozenset[str], now: int) -> Outcome:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import msgspec
 
 from ..core.model import EventState, Participant, Phase
-from ..core.outcome import Outcome, audit, bump
+from ..core.outcome import Outcome, audit, bump, own_audit
 from ..core.payloads import peer_payload
 from ..errors import NotFound, UserError
 
@@ -178,6 +178,9 @@ def _replace(
     action: str,
 ) -> Outcome:  # fmt: skip
     updated = msgspec.structs.replace(person, **changed)
+    if actor == person.id:  # their own edit: a bounded part of the log
+        updated, entries = own_audit(updated, now, action, person.id)
+    else:
+        entries = [audit(now, actor, action, person.id)]
     new = bump(state, participants={**state.participants, person.id: updated})
-    entry = audit(now, actor, action, person.id)
-    return Outcome(new, [], {"profile": peer_payload(updated)}, [entry])
+    return Outcome(new, [], {"profile": peer_payload(updated)}, entries)

@@ -16,7 +16,15 @@ from ..live.chat import Chat
 from ..live.delivery import Delivery
 from ..live.media import DeviceRelay
 from ..live.owner import ONLINE, Owner
-from ..live.pages import ELSEWHERE, HERE, TAKEN, PageCharge, page_payload, tab_of
+from ..live.pages import (
+    ELSEWHERE,
+    HERE,
+    TAKEN,
+    OpenPages,
+    PageCharge,
+    page_payload,
+    tab_of,
+)
 from ..live.targets import event_room, person_room
 from ..metrics import Metrics
 from ..people import directory, profiles, wishes
@@ -34,7 +42,7 @@ from .inputs import (
     Stats,
 )
 from .quotas import SocketLimits
-from .role import Role, acked
+from .role import Role, acked, refused
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +93,7 @@ class ParticipantNamespace(Role):
         self.charge = PageCharge(owner.store, owner.now)
         self.tabs: dict[str, str] = {}  # each socket's page (its tab id)
         self.held: set[str] = set()  # sockets of a page not in charge: in no call
+        self.opened = OpenPages()  # each person's sockets here, by page: a few at most
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         """Note the page the socket belongs to (``auth.tab``), then as every role."""
@@ -93,7 +102,23 @@ class ParticipantNamespace(Role):
             await super().on_connect(sid, environ, auth)
         except BaseException:
             self.tabs.pop(sid, None)
+            self.opened.gone(sid)
             raise
+
+    async def admit(self, sid: str, ref: TokenRef) -> None:
+        """At most ``limits.pages`` pages of one link at once, on every process (``admitted``):
+        one more is refused; a reload of a page gets in and replaces its older socket."""
+        assert ref.participant_id is not None
+        person, most = (ref.event_id, ref.participant_id), self.limits.pages
+        elsewhere = await self.owner.store.elsewhere(*person)
+        if not self.opened.admit(person, sid, self.tabs.get(sid, ""), elsewhere, most):
+            self.metrics.refused.labels("too_many_pages").inc()
+            raise refused(
+                "too_many_pages",
+                f"This link is open in {most} pages already (tabs or devices): close one of "
+                "them, then try again here.",
+                most=most,
+            )
 
     def pid(self, sid: str) -> str:
         """The participant id of a socket."""
@@ -133,6 +158,9 @@ class ParticipantNamespace(Role):
             joined = await self.owner.store.connect(ref.event_id, pid, sid, tab)
             if not await self.charge.came(ref.event_id, pid, tab):
                 self.held.add(sid)
+        for older in self.opened.recorded(sid):  # the page's socket before its reload
+            if older in self.who:
+                self.greetings.start(self.drop(older), name=f"replaced {older}")
         if joined:
             state = await self.owner.store.load(ref.event_id)
             if state is not None:
@@ -193,6 +221,7 @@ class ParticipantNamespace(Role):
         self.calls.forget(sid)
         tab = self.tabs.pop(sid, "")
         self.held.discard(sid)
+        self.opened.gone(sid, (ref.event_id, ref.participant_id or "") if ref else None)
         await super().on_disconnect(sid, reason)  # from now on its greeting writes nothing
         self.devices.forget(sid)
         if ref is None or ref.participant_id is None:
@@ -271,7 +300,8 @@ class ParticipantNamespace(Role):
     @acked(Stats)
     async def on_stats(self, sid: str, body: Stats) -> dict[str, Any]:
         """Keep the browser's report for the board; tell the room if its devices changed; count
-        the time each of its calls was connected (``CallMeter``)."""
+        the time each of its calls was connected (``CallMeter``). Only about the person's own
+        room this round and its members (``Signaling.reporting``): else nothing is written."""
         self.in_charge(sid)
         event_id, pid, stats = (
             self.ref(sid).event_id,
@@ -279,6 +309,7 @@ class ParticipantNamespace(Role):
             link_stats(body, self.owner.now()),
         )
         peers = [(p.id, p.ice) for p in body.peers]
+        await self.signaling.reporting(event_id, pid, body.room, [p for p, _ in peers])
         await self.calls.reported(event_id, pid, sid, body.room, body.ice, peers)
         await self.owner.store.put_stats(event_id, pid, stats)
         await self.devices.reported(event_id, pid, sid, stats)

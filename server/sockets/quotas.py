@@ -1,5 +1,6 @@
 """What one socket may ask, and hold, at most: its events, signals, help requests and chat
-messages (token buckets, ``rates``), the text of a chat message, and a cap on what waits to be
+messages (token buckets, ``rates``), a person's edits and link reports whatever the number of
+their sockets, the text of a chat message, and a cap on what waits to be
 sent to it (a client that stops reading is disconnected, not buffered forever)."""
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from ..metrics import Metrics
 
 log = logging.getLogger(__name__)
 
+
+# What a participant's event writes to the event or its logs: one budget a person, however
+# many sockets they open (``rate_person_edits_*``); help and chat have their own.
+EDITS = frozenset({"profile", "wish", "feedback", "stop", "rejoin", "take"})
 
 FLOOD = 200  # refusals in a row that get a socket disconnected
 QUIET_S = 2.0  # a pause in the refusals this long, and the row starts again
@@ -40,6 +45,9 @@ class SocketLimits:
         chat: Rate | None = None,
         chat_chars: int = 1000,
         clock: Callable[[], float] = time.monotonic,
+        pages: int = 4,
+        edits: Rate | None = None,
+        reports: Rate | None = None,
     ) -> None:
         self._events = events
         self._signals = signals
@@ -49,6 +57,9 @@ class SocketLimits:
         self._metrics = metrics
         self._refused: dict[str, tuple[int, float]] = {}  # sid → (refusals, the last's time)
         self._clock = clock
+        self.pages = pages  # pages one participant link may have open at once (every process)
+        self._edits = edits  # what writes to the event, per person: every socket of theirs
+        self._reports = reports  # link reports (``stats``), per person likewise
 
     def check(self, sid: str, event: str, person: tuple[str, str] | None) -> None:
         """Raise ``RateLimited`` when this socket, or this person (``(event, participant)``:
@@ -63,12 +74,22 @@ class SocketLimits:
             if event == "chat" and self._chat is not None:
                 # per person (all their tabs), or per staff page
                 self._chat.check(("person", person) if person else sid, "chat messages")
+            if person is not None:
+                self._per_person(event, person)
         except RateLimited:
             count, last = self._refused.get(sid, (0, 0.0))
             now = self._clock()
             self._refused[sid] = (1 if now - last > QUIET_S else count + 1, now)
             self._metrics.rate_limited.inc()
             raise
+
+    def _per_person(self, event: str, person: tuple[str, str]) -> None:
+        """One budget for all the sockets of a person (a link opens several): what writes to
+        the event, and link reports."""
+        if event in EDITS and self._edits is not None:
+            self._edits.check(("edits", person), "changes from all your pages together")
+        elif event == "stats" and self._reports is not None:
+            self._reports.check(("stats", person), "link reports from all your pages together")
 
     def chat_text(self, text: str) -> str:
         """A chat message as it is relayed: every line end a newline, unprintable characters

@@ -80,10 +80,13 @@ def acked(kind: type[P]) -> Callable[[Handler[P]], Callable[..., Awaitable[dict[
     return wrap
 
 
-def _refused(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
+def refused(code: str, message: str, **params: Any) -> socketio.exceptions.ConnectionRefusedError:
+    """A connection refused with ``{code, message, ...params}`` (a page says it in its words)."""
     # Two arguments: the packet is {message, data}; socket.io-client shows ``message`` as the
     # error and ``data`` as ``err.data`` (one argument would arrive as a Python repr string).
-    return socketio.exceptions.ConnectionRefusedError(message, {"code": code, "message": message})
+    return socketio.exceptions.ConnectionRefusedError(
+        message, {"code": code, "message": message, **params}
+    )
 
 
 class Role(socketio.AsyncNamespace):  # type: ignore[misc]
@@ -122,16 +125,17 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
         ref = await self.owner.store.resolve(token) if token else None
         if ref is None:
             self.metrics.refused.labels("bad_token").inc()
-            raise _refused(
+            raise refused(
                 "bad_token",
                 "This link is not valid (it may have been replaced by a new one). "
                 "Ask the organiser for yours.",
             )
         if ref.role != self.role:
             self.metrics.refused.labels("wrong_role").inc()
-            raise _refused(
+            raise refused(
                 "wrong_role", f"This is a {ref.role} link; it cannot open {self.namespace}."
             )
+        await self.admit(sid, ref)  # nothing awaited between this and the socket counted
         self.who[sid] = ref
         self.keys[sid] = links.token_hash(token)
         seq = auth.get("seq") if isinstance(auth, dict) else None
@@ -166,6 +170,10 @@ class Role(socketio.AsyncNamespace):  # type: ignore[misc]
                 await self.welcome(sid, ref, latest)
         except Exception:
             log.exception("greeting %s on %s failed", sid, self.namespace)
+
+    async def admit(self, sid: str, ref: TokenRef) -> None:
+        """Raise ``refused`` when this link may not open one more socket (by default it may);
+        the check's last step must not await, so that no other connection slips in between."""
 
     def rooms(self, ref: TokenRef) -> list[str]:
         """The Socket.IO rooms a socket of this role hears."""

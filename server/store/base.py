@@ -269,6 +269,10 @@ class PresenceStore(Protocol):
     async def pages(self, event_id: str) -> dict[str, Pages]:
         """Every person's pages as the last ``claim_page`` of theirs left them."""
 
+    async def elsewhere(self, event_id: str, participant_id: str) -> list[tuple[str, str]]:
+        """``(sid, tab)`` of each socket of the participant recorded by another process, sorted (how
+        many pages they have open there: a link opens only a few, on all processes)."""
+
     async def online(self, event_id: str) -> frozenset[str]:
         """Participants with at least one socket on a live process."""
 

@@ -415,6 +415,10 @@ class EmbeddedStore:
         """Every person's pages."""
         return dict(self._pages.get(event_id, {}))
 
+    async def elsewhere(self, event_id: str, participant_id: str) -> list[tuple[str, str]]:
+        """One process: no socket is anywhere else."""
+        return []
+
     async def online(self, event_id: str) -> frozenset[str]:
         """Participants with a socket."""
         return frozenset(pid for (eid, pid) in self._sockets if eid == event_id)

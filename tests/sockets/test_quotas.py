@@ -88,3 +88,30 @@ def test_a_person_s_budget_is_theirs_in_their_event_only() -> None:
     q.check("s2", "chat", ("event-b", "p1"))
     with pytest.raises(RateLimited):
         q.check("s3", "chat", ("event-a", "p1"))
+
+
+def test_a_persons_sockets_share_one_budget_of_edits_and_of_reports() -> None:
+    clock = Clock()
+    q = SocketLimits(
+        Rate(100, 100, clock=clock),
+        Rate(60, 300, clock=clock),
+        20,
+        Metrics(),
+        clock=clock,
+        edits=Rate(1, 3, clock=clock),
+        reports=Rate(1, 2, clock=clock),
+    )
+    me, other = ("ev", "p1"), ("ev", "p2")
+    for sid, event in (("s1", "profile"), ("s2", "wish"), ("s3", "feedback")):
+        q.check(sid, event, me)  # three sockets, one budget
+    with pytest.raises(RateLimited):
+        q.check("s4", "take", me)
+    q.check("s4", "time", me)  # what writes nothing is each socket's own
+    q.check("s5", "profile", other)  # someone else's budget is theirs
+    q.check("s1", "stats", me)
+    q.check("s2", "stats", me)
+    with pytest.raises(RateLimited):
+        q.check("s3", "stats", me)
+    clock.s += 1.0  # one token back for each
+    q.check("s3", "stats", me)
+    q.check("s4", "stop", me)

@@ -749,6 +749,24 @@ async def test_the_processes_alive_are_those_that_beat(reopen: Open) -> None:
     assert await a.alive() == {"a"}
 
 
+async def test_the_sockets_of_a_person_elsewhere(reopen: Open) -> None:
+    """What a process counts of a person's pages on the others (a link opens only a few)."""
+    a = await reopen("a", timeout_ms=60_000)
+    await a.create(new_event())
+    await a.connect("ev1", "p1", "sid-a", "tab-1")
+    assert await a.elsewhere("ev1", "p1") == []  # its own are not elsewhere
+    if reopen.kind != "redis":  # type: ignore[attr-defined]
+        return  # one process
+    b = await reopen("b", timeout_ms=60_000)
+    await b.connect("ev1", "p1", "sid-b", "tab-2")
+    await b.connect("ev1", "p1", "sid-b2")  # a client that names no page
+    await b.connect("ev1", "p2", "sid-b3", "tab-3")  # someone else
+    assert await a.elsewhere("ev1", "p1") == [("sid-b", "tab-2"), ("sid-b2", "")]
+    assert await b.elsewhere("ev1", "p1") == [("sid-a", "tab-1")]
+    await b.disconnect("ev1", "p1", "sid-b", "tab-2")
+    assert await a.elsewhere("ev1", "p1") == [("sid-b2", "")]
+
+
 async def test_a_process_that_closes_is_swept_at_once(reopen: Open) -> None:
     several(reopen)
     a = await reopen("a", timeout_ms=60_000)

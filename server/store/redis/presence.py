@@ -46,6 +46,18 @@ class RedisPresence(Connection):
         raw = await self._do("pages", lambda: self.r.hgetall(f"{self._ev(event_id)}:pages"))
         return {k.decode(): PAGES.decode(v) for k, v in raw.items()}
 
+    async def elsewhere(self, event_id: str, participant_id: str) -> list[tuple[str, str]]:
+        """The participant's sockets recorded by other processes (members ``proc|sid|tab``)."""
+        key = f"{self._ev(event_id)}:p:{participant_id}"
+        raw = await self._do("online", lambda: self.r.smembers(key))
+        out = []
+        for member in raw:
+            proc, _, rest = member.decode().partition("|")
+            sid, _, tab = rest.partition("|")
+            if proc != self.proc:
+                out.append((sid, tab))
+        return sorted(out)
+
     async def online(self, event_id: str) -> frozenset[str]:
         """Participants with a socket on a live process."""
         raw = await self._do("online", lambda: self.r.smembers(f"{self._ev(event_id)}:online"))

@@ -1,6 +1,6 @@
 /** Small DOM helpers: build elements without innerHTML, show messages, the connection dot. */
 
-import { number, t } from './i18n.js';
+import { errorText, number, t } from './i18n.js';
 
 /**
  * A new element. `props`: class, text, dataset, on<event> handlers, other attributes
@@ -87,7 +87,8 @@ export function watchConnection(socket, onRefused) {
       return;
     }
     set('refused', 'conn_refused');
-    const message = (err && err.data && err.data.message) || (err && err.message) || '';
+    // the refusal's code in this page's words (e.g. too many pages), else the server's text
+    const message = errorText(err && err.data, '', (err && err.message) || '');
     if (onRefused) onRefused(message);
   });
 }
