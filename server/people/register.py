@@ -23,7 +23,7 @@ from ..core.model import EventState, Participant, Phase, Wish, next_person_numbe
 from ..core.outcome import bump, squash
 from ..errors import ProtocolError
 from . import links, profiles, wishes
-from .fields import EDITABLE, Holders, check_value, normal_value
+from .fields import EDITABLE, Holders, check_value, cleaned, normal_value
 from .spreadsheet import Cell, Problem
 
 
@@ -118,7 +118,7 @@ def plan(
         for name in EDITABLE:
             if name not in g.values:
                 continue
-            value = g.values[name].value.strip()
+            value = cleaned(name, g.values[name].value)
             code, message, params = check_value(state, name, value)
             if code:
                 out.problems.append(problem(g, name, code, message, **params))
