@@ -267,12 +267,12 @@ def _plan_wishes(state: EventState, given: Sequence[Given], out: Planned) -> Non
 def apply(
     state: EventState, planned: Planned, tokens: Sequence[str], *, signed_up: bool = False
 ) -> tuple[EventState, list[Participant]]:
-    """The new state with ``planned`` applied (``tokens``: one per added person, of which only
-    hashes are kept) and the people added, in order; ``planned`` must have no problems.
+    """The new state with ``planned`` applied (``tokens``: one per added person's link, kept
+    as a hash and sealed) and the people added, in order; ``planned`` must have no problems.
     ``signed_up``: the people added came through the registration link."""
     assert not planned.problems, "a plan with problems is not applied"
     added = [
-        msgspec.structs.replace(p, token_hash=links.token_hash(t), signed_up=signed_up)
+        msgspec.structs.replace(p, token_hash=links.token_hash(t), token=t, signed_up=signed_up)
         for (_, p), t in zip(planned.added, tokens, strict=True)
     ]
     people = dict(state.participants)
