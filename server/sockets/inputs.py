@@ -42,14 +42,14 @@ class Arriving(msgspec.Struct, frozen=True):
     video_ms: Millis | None = None
 
 
-class PeerLink(msgspec.Struct, frozen=True):
+class PeerLink(Cleaned, frozen=True):
     """One connection of a ``stats`` report: the peer and its connection's state."""
 
     id: Id
     ice: Annotated[str, msgspec.Meta(max_length=20)] = "new"
 
 
-class Stats(msgspec.Struct, frozen=True):
+class Stats(Cleaned, frozen=True):
     """``stats {room, ice, rtt_ms, loss, kbps, camera?, mic?, inbound?}``: the browser's view
     of its call, its own devices and what arrives from each peer."""
 

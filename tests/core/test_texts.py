@@ -66,6 +66,10 @@ def test_payloads_are_cleaned_as_they_arrive() -> None:
         {"room": "r1", "rating": 4, "note": "a\tb\r\nc"}, socket_inputs.Feedback
     )
     assert feedback.note == "a\tb\nc"
+    stats = msgspec.convert(
+        {"ice": "conn\x00ected", "peers": [{"id": "p2", "ice": "new\r\n"}]}, socket_inputs.Stats
+    )
+    assert (stats.ice, stats.peers[0].ice) == ("connected", "new ")  # kept for the board
     signal: dict[str, Any] = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\n"}
     assert msgspec.convert({"to": "p2", "data": signal}, socket_inputs.Signal).data == signal
     with pytest.raises(msgspec.ValidationError, match="only control characters"):
