@@ -62,10 +62,8 @@ def send(
     link the person has (``result["tokens"]``; ``fresh``: new tokens for links that cannot be
     recovered, ``links.to_send``)."""
     outcome = links.to_send(state, to, fresh, now, actor)
-    entries: list[Entry] = [
-        audit(now, actor, f"send_{kind}", str(len(to))),
-        MailBatch(kind=kind, batch=batch, at=now, count=len(to), for_start=for_start),
-    ]
+    entries: list[Entry] = [audit(now, actor, f"send_{kind}", str(len(to)))] if to else []
+    entries.append(MailBatch(kind=kind, batch=batch, at=now, count=len(to), for_start=for_start))
     entries += [
         MailStatus(participant=pid, kind=kind, status="queued", at=now, batch=batch) for pid in to
     ]
@@ -89,8 +87,8 @@ def reminder(
     now: int,
 ) -> Outcome:
     """The reminder, if it is due now and was not sent for this start time, to everyone with
-    an e-mail, with the link they have (``fresh``: a new token for each of them, used only
-    where a link cannot be recovered)."""
+    an e-mail, with the link they have (``fresh``: a new token for each of them whose link
+    cannot be recovered)."""
     due = reminder_due(state)
     starts_at = state.settings.starts_at
     if due is None or starts_at is None or now < due:

@@ -101,7 +101,7 @@ def to_send(
     """The link each of ``to`` has, to send (``result["tokens"]``: ``{id: token}``): their own,
     kept sealed, so that sending it again leaves it working. Only a person whose token cannot
     be recovered (made before tokens were kept) gets a new one, from ``fresh`` (``{id: new
-    token}``, one for each of ``to`` at least), and the old one stops working, as before."""
+    token}`` for each of them), and the old one stops working, as every mailing did before."""
     lost = {pid: fresh[pid] for pid in to if not state.participants[pid].token}
     outcome = reissue(state, lost, now, actor, "new_link_to_send")
     people = outcome.state.participants
