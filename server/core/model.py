@@ -83,7 +83,11 @@ class Participant(msgspec.Struct, frozen=True, kw_only=True):
 
     id: str
     name: str
-    token_hash: str  # of their link's token (links.token_hash); the token itself is not kept
+    token_hash: str  # of their link's token (links.token_hash): what opens their pages
+    # the token itself, so that every e-mail carries the link they have (a mailing never
+    # replaces it): sealed at rest like ``email`` (store/parts.py), never on the wire; ""
+    # when it cannot be recovered (made before tokens were kept: their next e-mail makes one)
+    token: str = ""
     # of the link to their summary alone (sent by e-mail after the event): it opens the summary
     # and the contacts, not the event's page, so sending it leaves their own link working
     summary_token_hash: str = ""

@@ -1,4 +1,5 @@
-"""HTTP request bodies (see docs/protocol.md), validated with errors that name the row and field."""
+"""HTTP request bodies (see docs/protocol.md), validated with errors that name the row and field;
+their texts cleaned of control characters as they arrive (``core.texts``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 
 from ..core.model import WishLevel
+from ..core.texts import Cleaned
 from ..errors import ProtocolError
 from ..people import profiles
 
@@ -16,7 +18,7 @@ Short = Annotated[str, msgspec.Meta(max_length=200)]
 T = TypeVar("T")
 
 
-class MatchingIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class MatchingIn(Cleaned, frozen=True, forbid_unknown_fields=True):
     """``matching`` of a new event."""
 
     mode: Literal["bipartite", "open"] = "open"
@@ -32,8 +34,10 @@ Epoch = Annotated[int, msgspec.Meta(ge=0, le=32503680000000)]  # milliseconds, b
 Policy = Annotated[str, msgspec.Meta(max_length=20_000)]
 
 
-class SignupIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+class SignupIn(Cleaned, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
     """``signup``: the registration link's rules (fields left out stay as they are)."""
+
+    MULTILINE = frozenset({"policy"})
 
     open: bool | msgspec.UnsetType = msgspec.UNSET
     cap: Annotated[int, msgspec.Meta(ge=1, le=100000)] | msgspec.UnsetType | None = msgspec.UNSET
@@ -41,7 +45,7 @@ class SignupIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_def
     policy: Policy | msgspec.UnsetType = msgspec.UNSET
 
 
-class EventIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class EventIn(Cleaned, frozen=True, forbid_unknown_fields=True):
     """``POST /api/events``."""
 
     title: Name
@@ -58,7 +62,7 @@ class EventIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tags: KnownTags = msgspec.field(default_factory=list)
 
 
-class MatchingPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+class MatchingPatch(Cleaned, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
     """``matching`` of ``PATCH /api/events/{id}``."""
 
     mode: Literal["bipartite", "open"] | msgspec.UnsetType = msgspec.UNSET
@@ -66,7 +70,7 @@ class MatchingPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omi
     odd: Literal["trio", "wait"] | msgspec.UnsetType = msgspec.UNSET
 
 
-class EventPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+class EventPatch(Cleaned, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
     """``PATCH /api/events/{id}``: the settings to change (the others stay)."""
 
     title: Name | msgspec.UnsetType = msgspec.UNSET
@@ -123,7 +127,6 @@ class WishIn(
 
 _FIELD = re.compile(r"at `\$\.(\w+)")
 _NAMED = re.compile(r"field `(\w+)`")  # "missing required field `name`", "unknown field `x`"
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _field(exc: msgspec.ValidationError) -> str | None:

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from .. import assets
-from ..core import event, outcome
+from ..core import event, outcome, texts, words
 from ..core.model import AuditEntry, EventState, Participant
 from ..errors import ProtocolError, UserError
 from ..limits import RateLimited
@@ -81,7 +81,8 @@ async def join(request: web.Request) -> web.Response:
     """Register the person (the same checks as the API) and send them to their page."""
     state, lang = await _open(request)
     form = await request.post()
-    values = {k: str(form.get(k, "")).strip()[:200] for k in FIELDS}
+    # cleaned as the import cleans them (control characters), so the form shows back what is kept
+    values = {k: texts.line(str(form.get(k, ""))).strip()[:200] for k in FIELDS}
     values["consent"] = "yes" if form.get("consent") == "yes" else ""
     t: dict[str, Any] = assets.strings(lang)
     if signup.closed(state, request.app[OWNER].now()):
@@ -128,8 +129,11 @@ async def join(request: web.Request) -> web.Response:
             key, status = "join_error_email_taken", 409
         elif code == "too_many_participants":
             key, status = "join_error_too_many_participants", 409
+        elif code == "bad_email":  # the API's words: the same rule, said the same way
+            key, status = "import_problem_bad_email", exc.status
         else:
             key, status = f"join_error_{field or code}", exc.status
-        message = t.get(key, first.get("message", exc.message))
+        said = first.get("message", exc.message)
+        message = words.fill(t[key], lang, **(first.get("params") or {})) if key in t else said
         return _form(request, state, lang, values, error=message, status=status)
     raise web.HTTPSeeOther(f"/e/{state.id}/p/{token}?lang={lang}")

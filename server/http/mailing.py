@@ -1,5 +1,6 @@
 """Invitations through the JSON API: e-mails when SMTP is configured (sent in the background,
-each one's status kept), and without it a CSV of new links for a mail merge."""
+each one's status kept, each with the link the person has), and without it a CSV of new links
+for a mail merge."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from ..errors import ProtocolError, UserError
 from ..live.owner import Context
 from ..mail import invites, merge, recaps
 from ..mail.outbox import Job
-from ..people import links
 from ..results import dialects
 from .api import body_json, json_response, link_url, require_admin
 from .inputs import convert_one
@@ -42,7 +42,8 @@ class LinksIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 @routes.post("/api/events/{id}/invitations")
 async def send_invitations(request: web.Request) -> web.Response:
-    """Queue invitation e-mails, each with a new personal link (the old one stops working)."""
+    """Queue invitation e-mails, each with the person's own link (a link that cannot be
+    recovered, made before links were kept, is replaced)."""
     require_admin(request)
     outbox = request.app[OUTBOX]
     if not outbox.enabled:
@@ -55,18 +56,19 @@ async def send_invitations(request: web.Request) -> web.Response:
     event_id = request.match_info["id"]
     new_token = request.app[NEW_TOKEN]
     batch = uuid.uuid4().hex[:12]
-    tokens: dict[str, str] = {}
+    fresh: dict[str, str] = {}  # for links that cannot be recovered only
     skipped: list[str] = []
 
     def command(s: EventState, ctx: Context) -> Any:
         to, left = invites.recipients(s, ctx.logs.get("mail", []), body.to, body.again)
-        tokens.clear()
-        tokens.update({pid: new_token() for pid in to})
+        for pid in to:
+            if not s.participants[pid].token and pid not in fresh:
+                fresh[pid] = new_token()
         skipped[:] = left
-        hashes = {pid: links.token_hash(t) for pid, t in tokens.items()}
-        return invites.send(s, hashes, "invitation", batch, ctx.now, "admin")
+        return invites.send(s, to, fresh, "invitation", batch, ctx.now, "admin")
 
-    await request.app[OWNER].apply(event_id, command, ("mail",))
+    outcome = await request.app[OWNER].apply(event_id, command, ("mail",))
+    tokens: dict[str, str] = outcome.result["tokens"]
     outbox.submit(
         [
             Job(event_id, pid, "invitation", batch, link_url(request, event_id, pid, token))
@@ -175,9 +177,8 @@ async def links_csv(request: web.Request) -> web.Response:
             "bad_request", f"No participant {unknown[0]!r} in this event.", field="to"
         )
     tokens = {pid: request.app[NEW_TOKEN]() for pid in dict.fromkeys(chosen)}
-    hashes = {pid: links.token_hash(t) for pid, t in tokens.items()}
     batch = uuid.uuid4().hex[:12]
-    outcome = await owner.apply(event_id, lambda s, c: merge.hand_out(s, hashes, c.now, batch))
+    outcome = await owner.apply(event_id, lambda s, c: merge.hand_out(s, tokens, c.now, batch))
     urls = {pid: link_url(request, event_id, pid, token) for pid, token in tokens.items()}
     table = merge.rows(outcome.state, urls, d)
     name = dialects.event_file_name(d, outcome.state, request.app[SETTINGS].tz(), "links", "csv")

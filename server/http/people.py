@@ -250,10 +250,9 @@ async def reissue_link(request: web.Request) -> web.Response:
     require_admin(request)
     body = convert_one(await body_json(request), LinkIn, "link")
     event_id, token = request.match_info["id"], request.app[NEW_TOKEN]()
-    new_hash = links.token_hash(token)
     await request.app[OWNER].apply(
         event_id,
-        lambda s, c: links.reissue(s, {body.who: new_hash}, c.now, "admin", "reissue_link"),
+        lambda s, c: links.reissue(s, {body.who: token}, c.now, "admin", "reissue_link"),
     )
     url = link_url(request, event_id, body.who, token)
     return json_response({"who": body.who, "url": url}, status=201)

@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 from .. import assets
-from ..core import words
+from ..core import texts, words
 from ..core.model import EventState, MailKind, Participant
 from ..results import vcard
 from ..settings import Settings, zone
@@ -84,8 +84,8 @@ def ics(state: EventState, description: str, now: int) -> str:
         f"DTSTAMP:{utc(now)}",
         f"DTSTART:{utc(s.starts_at)}",
         f"DTEND:{utc(s.starts_at + length * 1000)}",
-        f"SUMMARY:{_ics_text(s.title)}",
-        f"DESCRIPTION:{_ics_text(description)}",
+        f"SUMMARY:{_ics_text(texts.line(s.title))}",
+        f"DESCRIPTION:{_ics_text(texts.lines(description))}",
         "END:VEVENT",
         "END:VCALENDAR",
     ]
@@ -95,11 +95,12 @@ def ics(state: EventState, description: str, now: int) -> str:
 def envelope(
     settings: Settings, person: Participant, subject: str, lang: str, now: int
 ) -> EmailMessage:
-    """An e-mail to ``person`` with its headers and no body yet."""
+    """An e-mail to ``person`` with its headers and no body yet (no control character in them:
+    CR/LF from a record kept before texts were cleaned on input would make it fail)."""
     message = EmailMessage()
-    message["Subject"] = subject
+    message["Subject"] = texts.line(subject)
     message["From"] = settings.smtp_from
-    message["To"] = Address(display_name=person.name, addr_spec=person.email)
+    message["To"] = Address(display_name=texts.line(person.name), addr_spec=person.email)
     message["Date"] = format_datetime(datetime.fromtimestamp(now / 1000, UTC))
     domain = parseaddr(settings.smtp_from)[1].rpartition("@")[2] or "speedmeet"
     message["Message-ID"] = make_msgid("speedmeet", domain=domain)

@@ -1,7 +1,6 @@
-"""Invitations and reminders, the part that decides: who gets one, the new links they carry (the
-server keeps only hashes, so a link can be sent only when it is made: every e-mail and every
-mail-merge line makes a new one, and the old one stops working), the log entries that follow
-each e-mail, and when a reminder is due."""
+"""Invitations and reminders, the part that decides: who gets one, the link each carries (the
+one the person has: a mailing never replaces a link, ``links.to_send``), the log entries that
+follow each e-mail, and when a reminder is due."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ from ..core.model import (
     Participant,
     Phase,
 )
-from ..core.outcome import Outcome
+from ..core.outcome import Outcome, audit
 from ..errors import NotFound, UserError
 from ..people import links
 
@@ -51,26 +50,25 @@ def recipients(
 
 def send(
     state: EventState,
-    hashes: Mapping[str, str],
+    to: Sequence[str],
+    fresh: Mapping[str, str],
     kind: MailKind,
     batch: str,
     now: int,
     actor: str,
     for_start: int | None = None,
 ) -> Outcome:
-    """New links for ``hashes``' people, and their e-mails queued (``MailBatch`` and one
-    ``queued`` status each)."""
-    outcome = links.reissue(state, hashes, now, actor, f"send_{kind}")
-    entries: list[Entry] = [
-        MailBatch(kind=kind, batch=batch, at=now, count=len(hashes), for_start=for_start)
-    ]
+    """``to``'s e-mails queued (``MailBatch`` and one ``queued`` status each), each with the
+    link the person has (``result["tokens"]``; ``fresh``: new tokens for links that cannot be
+    recovered, ``links.to_send``)."""
+    outcome = links.to_send(state, to, fresh, now, actor)
+    entries: list[Entry] = [audit(now, actor, f"send_{kind}", str(len(to)))] if to else []
+    entries.append(MailBatch(kind=kind, batch=batch, at=now, count=len(to), for_start=for_start))
     entries += [
-        MailStatus(participant=pid, kind=kind, status="queued", at=now, batch=batch)
-        for pid in hashes
+        MailStatus(participant=pid, kind=kind, status="queued", at=now, batch=batch) for pid in to
     ]
-    return Outcome(
-        outcome.state, outcome.messages, {"queued": list(hashes)}, [*outcome.entries, *entries]
-    )
+    result = {"queued": list(to), "tokens": outcome.result["tokens"]}
+    return Outcome(outcome.state, outcome.messages, result, [*outcome.entries, *entries])
 
 
 def reminder_due(state: EventState) -> int | None:
@@ -84,12 +82,13 @@ def reminder_due(state: EventState) -> int | None:
 def reminder(
     state: EventState,
     mail_log: Iterable[Entry],
-    hashes: Mapping[str, str],
+    fresh: Mapping[str, str],
     batch: str,
     now: int,
 ) -> Outcome:
-    """The reminder, if it is due now and was not sent for this start time: a new link for
-    everyone with an e-mail (``hashes`` holds one for each of them, some maybe unused)."""
+    """The reminder, if it is due now and was not sent for this start time, to everyone with
+    an e-mail, with the link they have (``fresh``: a new token for each of them whose link
+    cannot be recovered)."""
     due = reminder_due(state)
     starts_at = state.settings.starts_at
     if due is None or starts_at is None or now < due:
@@ -106,7 +105,7 @@ def reminder(
     to = [p.id for p in state.participants.values() if p.email and not p.stopped]
     if not to:  # armed again by the next change (people registered)
         raise UserError("not_due", "Nobody with an e-mail address to remind yet.", why="nobody")
-    return send(state, {pid: hashes[pid] for pid in to}, "reminder", batch, now, "clock", starts_at)
+    return send(state, to, fresh, "reminder", batch, now, "clock", starts_at)
 
 
 def failed(pid: str, kind: MailKind, batch: str, now: int, code: str, reason: str) -> MailStatus:

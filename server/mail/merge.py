@@ -50,12 +50,13 @@ def rows(state: EventState, urls: Mapping[str, str], d: Dialect) -> list[list[Va
     return out
 
 
-def hand_out(state: EventState, hashes: Mapping[str, str], now: int, batch: str) -> Outcome:
-    """New links for ``hashes``' people (the old ones stop working), each recorded as handed
-    out in a downloaded file (``MailStatus`` of kind ``links``, status ``downloaded``)."""
-    outcome = links.reissue(state, hashes, now, "admin", "links_csv")
+def hand_out(state: EventState, tokens: Mapping[str, str], now: int, batch: str) -> Outcome:
+    """New links for ``tokens``' people (``{id: new token}``; the old ones stop working: the
+    organiser asked for a file of new links), each recorded as handed out in a downloaded file
+    (``MailStatus`` of kind ``links``, status ``downloaded``); later e-mails carry the same."""
+    outcome = links.reissue(state, tokens, now, "admin", "links_csv")
     handed = [
         MailStatus(participant=pid, kind="links", status="downloaded", at=now, batch=batch)
-        for pid in hashes
+        for pid in tokens
     ]
     return Outcome(outcome.state, outcome.messages, outcome.result, [*outcome.entries, *handed])

@@ -99,18 +99,14 @@ class Reminders:
         state = await self._owner.store.load(event_id)
         if state is None:
             return
-        tokens = {p.id: self._new_token() for p in state.participants.values() if p.email}
+        fresh: dict[str, str] = {}  # new tokens, for links that cannot be recovered only
         batch = uuid.uuid4().hex[:12]
 
         def command(s: EventState, ctx: Context) -> Outcome:
-            more = {
-                p.id: self._new_token()
-                for p in s.participants.values()
-                if p.email and p.id not in tokens
-            }
-            tokens.update(more)
-            hashes = {pid: links.token_hash(t) for pid, t in tokens.items()}
-            return invites.reminder(s, ctx.logs.get("mail", []), hashes, batch, ctx.now)
+            for p in s.participants.values():
+                if p.email and not p.token and p.id not in fresh:
+                    fresh[p.id] = self._new_token()
+            return invites.reminder(s, ctx.logs.get("mail", []), fresh, batch, ctx.now)
 
         fence = self._fences.get(event_id)
         try:
@@ -125,6 +121,7 @@ class Reminders:
                 return
             raise
         queued: list[str] = outcome.result["queued"]
+        tokens: dict[str, str] = outcome.result["tokens"]
         log.info("reminder of event %s: %d e-mails", event_id, len(queued))
         self._outbox.submit(
             [

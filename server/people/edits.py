@@ -11,7 +11,7 @@ import msgspec
 from ..core.model import EventState, Phase
 from ..core.outcome import LINKS, Message, Outcome, audit, bump
 from ..errors import NotFound, UserError
-from .fields import check_value, holder, normal_value
+from .fields import check_value, cleaned, holder, normal_value
 from .register import Given, problem, rejected
 from .spreadsheet import Cell, Problem
 
@@ -25,11 +25,12 @@ def edit(state: EventState, pid: str, values: Mapping[str, str], now: int) -> Ou
     problems: list[Problem] = []
     fixed: dict[str, Any] = {}
     for name, cell in given.values.items():
-        code, message, params = check_value(state, name, cell.value.strip())
+        value = cleaned(name, cell.value)
+        code, message, params = check_value(state, name, value)
         if code:
             problems.append(problem(given, name, code, message, **params))
         else:
-            fixed[name] = normal_value(state, name, cell.value.strip())
+            fixed[name] = normal_value(state, name, value)
     email = fixed.get("email", "")
     if email and holder(state, email, other_than=pid) is not None:
         problems.append(

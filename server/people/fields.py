@@ -4,9 +4,11 @@ addresses (one person per address in an event) and the profile's fields (``profi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
+from ..core import texts
 from ..core.model import EventState, Participant
 from . import profiles
 
@@ -19,6 +21,18 @@ LANGUAGES = {
 }  # fmt: skip
 
 MAX_TEXT = 200
+MULTILINE = ("pitch", "tags")  # texts that keep their lines (tags may come one a line)
+
+# One address: a dot-atom before the "@" (letters of any alphabet allowed), a domain of at
+# least two labels after it; no spaces, commas, semicolons, brackets or quotes, so that
+# "a@x.org, b@y.org", "me@example.org," or "Name <me@example.org>" are refused, not half kept.
+_ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
+_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+_EMAIL = re.compile(
+    rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+(?:[^\W\d_]{{2,63}}|xn--[a-z0-9-]{{1,59}})",
+    re.IGNORECASE,
+)
+EMAIL_MAX = 254  # RFC 5321: the longest path a mail server takes
 
 
 def normal_language(value: str) -> str | None:
@@ -44,10 +58,17 @@ def check_value(state: EventState, name: str, value: str) -> tuple[str, str, dic
         message = f"must be one of {', '.join(allowed)} (got {value!r})."
         return "bad_side", message, {"value": value, "allowed": allowed}
     if name == "email" and value and not valid_email(value):
-        return "bad_email", f"{value!r} is not an e-mail address.", {"value": value}
+        message = f"“{value}” is not an e-mail address: write one address, like name@example.org."
+        return "bad_email", message, {"value": value}
     if name == "language" and normal_language(value) is None:
         return "bad_language", f"{value!r}: write en or fr.", {"value": value}
     return "", "", {}
+
+
+def cleaned(name: str, value: str) -> str:
+    """A field's text as given, cleaned of control characters (``core.texts``) and trimmed:
+    what ``check_value`` looks at."""
+    return texts.clean(value, name in MULTILINE).strip()
 
 
 def normal_value(state: EventState, name: str, value: str) -> Any:
@@ -60,9 +81,10 @@ def normal_value(state: EventState, name: str, value: str) -> Any:
 
 
 def valid_email(value: str) -> bool:
-    """Whether ``value`` reads as one e-mail address (``name@domain.tld``, no spaces)."""
-    local, at, domain = value.rpartition("@")
-    return bool(at and local and "." in domain.strip(".") and not any(c.isspace() for c in value))
+    """Whether ``value`` is one e-mail address (``name@domain.tld``), the one rule of the
+    import, the API, an organiser's edit and the sign-up form."""
+    local = value.rpartition("@")[0]
+    return len(value) <= EMAIL_MAX and len(local) <= 64 and bool(_EMAIL.fullmatch(value))
 
 
 class Holders:

@@ -1,12 +1,14 @@
-"""The event's secret links: kept only as hashes; any of them can be re-issued (the old one then
-opens nothing, and its sockets are closed)."""
+"""The event's secret links: their tokens kept as hashes (what opens a page), a participant's
+token also kept sealed so that every e-mail carries the link they have; any link can be replaced
+when someone asks (the old one then opens nothing, and its sockets are closed), never by a
+mailing."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
@@ -66,28 +68,42 @@ def same(token: str, stored_hash: str) -> bool:
 
 
 def reissue(
-    state: EventState, hashes: Mapping[str, str], now: int, actor: str, action: str
+    state: EventState, tokens: Mapping[str, str], now: int, actor: str, action: str
 ) -> Outcome:
-    """New links in one change, ``{who: new hash}`` where ``who`` is a participant id,
+    """New links in one change, ``{who: new token}`` where ``who`` is a participant id,
     ``host``, ``moderator`` or ``registration``: the old ones open nothing from now on and the
     pages open with them are closed (``revoked``). ``action`` names it in the audit log."""
-    if not hashes:
+    if not tokens:
         return Outcome(state, [])
     people = dict(state.participants)
     staff: dict[str, str] = {}
     old: list[str] = []
-    for who, new_hash in hashes.items():
+    for who, token in tokens.items():
         if who in STAFF_LINKS:
             field = f"{who}_token_hash"
             old.append(getattr(state, field))
-            staff[field] = new_hash
+            staff[field] = token_hash(token)
             continue
         person = people.get(who)
         if person is None:
             raise NotFound("unknown_participant", f"No participant {who!r} in this event.")
         old.append(person.token_hash)
-        people[who] = msgspec.structs.replace(person, token_hash=new_hash)
+        people[who] = msgspec.structs.replace(person, token_hash=token_hash(token), token=token)
     new = bump(state, participants=people, **staff)
     messages = [Message(LINKS, "revoked", {"token_hash": h}) for h in old if h]
-    detail = next(iter(hashes)) if len(hashes) == 1 else str(len(hashes))
-    return Outcome(new, messages, {"who": list(hashes)}, [audit(now, actor, action, detail)])
+    detail = next(iter(tokens)) if len(tokens) == 1 else str(len(tokens))
+    return Outcome(new, messages, {"who": list(tokens)}, [audit(now, actor, action, detail)])
+
+
+def to_send(
+    state: EventState, to: Sequence[str], fresh: Mapping[str, str], now: int, actor: str
+) -> Outcome:
+    """The link each of ``to`` has, to send (``result["tokens"]``: ``{id: token}``): their own,
+    kept sealed, so that sending it again leaves it working. Only a person whose token cannot
+    be recovered (made before tokens were kept) gets a new one, from ``fresh`` (``{id: new
+    token}`` for each of them), and the old one stops working, as every mailing did before."""
+    lost = {pid: fresh[pid] for pid in to if not state.participants[pid].token}
+    outcome = reissue(state, lost, now, actor, "new_link_to_send")
+    people = outcome.state.participants
+    tokens = {pid: people[pid].token for pid in to}
+    return Outcome(outcome.state, outcome.messages, {"tokens": tokens}, outcome.entries)

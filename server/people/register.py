@@ -23,7 +23,7 @@ from ..core.model import EventState, Participant, Phase, Wish, next_person_numbe
 from ..core.outcome import bump, squash
 from ..errors import ProtocolError
 from . import links, profiles, wishes
-from .fields import EDITABLE, Holders, check_value, normal_value
+from .fields import EDITABLE, Holders, check_value, cleaned, normal_value
 from .spreadsheet import Cell, Problem
 
 
@@ -118,7 +118,7 @@ def plan(
         for name in EDITABLE:
             if name not in g.values:
                 continue
-            value = g.values[name].value.strip()
+            value = cleaned(name, g.values[name].value)
             code, message, params = check_value(state, name, value)
             if code:
                 out.problems.append(problem(g, name, code, message, **params))
@@ -267,12 +267,12 @@ def _plan_wishes(state: EventState, given: Sequence[Given], out: Planned) -> Non
 def apply(
     state: EventState, planned: Planned, tokens: Sequence[str], *, signed_up: bool = False
 ) -> tuple[EventState, list[Participant]]:
-    """The new state with ``planned`` applied (``tokens``: one per added person, of which only
-    hashes are kept) and the people added, in order; ``planned`` must have no problems.
+    """The new state with ``planned`` applied (``tokens``: one per added person's link, kept
+    as a hash and sealed) and the people added, in order; ``planned`` must have no problems.
     ``signed_up``: the people added came through the registration link."""
     assert not planned.problems, "a plan with problems is not applied"
     added = [
-        msgspec.structs.replace(p, token_hash=links.token_hash(t), signed_up=signed_up)
+        msgspec.structs.replace(p, token_hash=links.token_hash(t), token=t, signed_up=signed_up)
         for (_, p), t in zip(planned.added, tokens, strict=True)
     ]
     people = dict(state.participants)

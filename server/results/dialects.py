@@ -20,9 +20,9 @@ from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
+from ..core import texts
 from ..core.model import EventState
 from ..errors import ProtocolError
 
@@ -151,21 +151,20 @@ class Sheet:
 
 def to_xlsx(d: Dialect, sheets: Sequence[Sheet], title: str) -> bytes:
     """An Excel workbook: text as text (never a formula, whatever it starts with), numbers as
-    numbers, times as times shown the dialect's way."""
+    numbers, times as times shown the dialect's way; no control character anywhere (a record
+    kept before they were cleaned on input may hold some, and one makes a file nothing opens)."""
     book = Workbook(write_only=True)
     for s in sheets:
-        clean = [
-            [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row]
-            for row in s.rows
-        ]
-        sheet = book.create_sheet(title=s.name[:31])  # Excel's longest sheet name
-        for i, name in enumerate(s.header):
+        clean = [[texts.lines(v) if isinstance(v, str) else v for v in row] for row in s.rows]
+        header = [texts.line(h) for h in s.header]
+        sheet = book.create_sheet(title=texts.line(s.name)[:31])  # Excel's longest sheet name
+        for i, name in enumerate(header):
             longest = max([len(name), *(len(text(d, row[i])) for row in clean)])
             sheet.column_dimensions[get_column_letter(i + 1)].width = min(longest, 40) + 2
-        sheet.append(list(s.header))
+        sheet.append(header)
         for row in clean:
             sheet.append([_xlsx_cell(sheet, d, v) for v in row])
-    book.properties.title = title
+    book.properties.title = texts.line(title)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -1,4 +1,6 @@
-"""Client→server payloads of the Socket.IO contract (see docs/protocol.md), validated on arrival."""
+"""Client→server payloads of the Socket.IO contract (see docs/protocol.md), validated on arrival;
+their texts cleaned of control characters (``core.texts``: tabs and newlines only where a text
+may hold several lines)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 
 from ..core.model import FollowUpReason
+from ..core.texts import Cleaned
 from ..errors import ProtocolError
 from ..limits import MAX_DEPTH, too_deep
 from ..settings import CHAT_MAX_CHARS
@@ -39,14 +42,14 @@ class Arriving(msgspec.Struct, frozen=True):
     video_ms: Millis | None = None
 
 
-class PeerLink(msgspec.Struct, frozen=True):
+class PeerLink(Cleaned, frozen=True):
     """One connection of a ``stats`` report: the peer and its connection's state."""
 
     id: Id
     ice: Annotated[str, msgspec.Meta(max_length=20)] = "new"
 
 
-class Stats(msgspec.Struct, frozen=True):
+class Stats(Cleaned, frozen=True):
     """``stats {room, ice, rtt_ms, loss, kbps, camera?, mic?, inbound?}``: the browser's view
     of its call, its own devices and what arrives from each peer."""
 
@@ -65,16 +68,20 @@ class Stats(msgspec.Struct, frozen=True):
     )
 
 
-class Help(msgspec.Struct, frozen=True):
+class Help(Cleaned, frozen=True):
     """``help {text, reason}``: ``reason`` one of the help form's codes (optional)."""
+
+    MULTILINE = frozenset({"text"})
 
     text: Text = ""
     reason: Literal["no_sound", "no_video", "partner_absent", "other"] | None = None
 
 
-class Feedback(msgspec.Struct, frozen=True):
+class Feedback(Cleaned, frozen=True):
     """``feedback {room, peer, rating, follow_up, reasons, note}``; ``peer`` is implied in a
     room of two; ``reasons`` (why follow up) go with ``follow_up``."""
+
+    MULTILINE = frozenset({"note"})
 
     room: Id
     rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
@@ -99,9 +106,11 @@ class SetWish(msgspec.Struct, frozen=True):
     level: Literal["must", "like", "no"] | None
 
 
-class ProfileEdit(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class ProfileEdit(Cleaned, frozen=True, forbid_unknown_fields=True):
     """``profile {pitch?, tags?, website?}``: the fields of my profile to change (the rules of
     each are ``server/profiles.py``'s, which name a field that breaks one)."""
+
+    MULTILINE = frozenset({"pitch", "tags"})  # tags may come one a line
 
     pitch: Annotated[str, msgspec.Meta(max_length=4000)] | msgspec.UnsetType = msgspec.UNSET
     tags: (
@@ -126,7 +135,7 @@ class Extend(msgspec.Struct, frozen=True):
     seconds: Annotated[int, msgspec.Meta(gt=0, le=3600)]
 
 
-class Notice(msgspec.Struct, frozen=True):
+class Notice(Cleaned, frozen=True):
     """``notice {text}``."""
 
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
@@ -167,23 +176,27 @@ class ClaimHelp(msgspec.Struct, frozen=True):
     take_over: bool = False
 
 
-class Write(msgspec.Struct, frozen=True):
+class Write(Cleaned, frozen=True):
     """``message {room | participant, text}``: staff writing to one room or one person."""
+
+    MULTILINE = frozenset({"text"})
 
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
     room: Id | None = None
     participant: Id | None = None
 
 
-class ChatText(msgspec.Struct, frozen=True):
+class ChatText(Cleaned, frozen=True):
     """``chat {room, text}``: a message to the others of your room's call this round (``room``
     guards against a message typed in one round reaching the next one's room)."""
+
+    MULTILINE = frozenset({"text"})
 
     room: Id
     text: Annotated[str, msgspec.Meta(max_length=CHAT_MAX_CHARS)]
 
 
-class Label(msgspec.Struct, frozen=True):
+class Label(Cleaned, frozen=True):
     """``label {name}``: the name a staff page shows to others ("" for the default label)."""
 
     name: Annotated[str, msgspec.Meta(max_length=60)] = ""

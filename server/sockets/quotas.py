@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Callable
 from typing import Any
 
 import socketio
 
+from ..core import texts
 from ..errors import UserError
 from ..limits import Rate, RateLimited
 from ..metrics import Metrics
@@ -27,10 +27,6 @@ EDITS = frozenset({"profile", "wish", "feedback", "stop", "rejoin", "take"})
 
 FLOOD = 200  # refusals in a row that get a socket disconnected
 QUIET_S = 2.0  # a pause in the refusals this long, and the row starts again
-
-# Control characters (but newline and tab) and the bidirectional overrides, which can make a
-# message read otherwise than it is written (a link that looks like another).
-UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 class SocketLimits:
@@ -95,7 +91,7 @@ class SocketLimits:
         """A chat message as it is relayed: every line end a newline, unprintable characters
         dropped, trimmed; ``chat_empty`` if nothing is left, ``chat_too_long`` (with
         ``max_chars``) past ``chat_max_chars``."""
-        clean = UNPRINTABLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+        clean = texts.lines(text).strip()
         if not clean:
             raise UserError("chat_empty", "Write something before sending.")
         if len(clean) > self._chat_chars:

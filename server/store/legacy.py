@@ -90,6 +90,7 @@ def split(e: _Legacy) -> tuple[EventState, list[Entry]]:
                 id=p.id,
                 name=p.name,
                 token_hash=token_hash(p.token),
+                token=p.token,  # kept (sealed) so that an e-mail can carry it
                 organization=p.organization,
                 side=p.side,
                 email=p.email,

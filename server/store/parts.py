@@ -176,7 +176,7 @@ def assemble(
     )
 
 
-# --- encoding: JSON (msgspec), readable with sqlite3 or redis-cli; e-mails sealed -------------
+# --- encoding: JSON (msgspec), readable with sqlite3 or redis-cli; e-mails, tokens sealed -----
 
 encode = msgspec.json.Encoder().encode
 META = msgspec.json.Decoder(Meta)
@@ -189,12 +189,18 @@ STATS = msgspec.json.Decoder(LinkStats)
 TOKEN = msgspec.json.Decoder(TokenRef)
 
 
+SEALED = ("email", "token")  # a participant's fields kept only sealed: their address, their link
+
+
 def person_bytes(p: Participant, sealer: Sealer) -> bytes:
-    """A participant as stored: their e-mail address sealed."""
-    return encode(msgspec.structs.replace(p, email=sealer.seal(p.email)) if p.email else p)
+    """A participant as stored: their e-mail address and their link's token sealed."""
+    sealed = {f: sealer.seal(getattr(p, f)) for f in SEALED if getattr(p, f)}
+    return encode(msgspec.structs.replace(p, **sealed) if sealed else p)
 
 
 def person_of(raw: bytes, sealer: Sealer) -> Participant:
-    """A participant from storage, e-mail opened."""
+    """A participant from storage, e-mail address and token opened (a record of an earlier
+    version has no token: ``""``, a link that cannot be recovered)."""
     p = PERSON.decode(raw)
-    return msgspec.structs.replace(p, email=sealer.open(p.email)) if p.email else p
+    opened = {f: sealer.open(getattr(p, f)) for f in SEALED if getattr(p, f)}
+    return msgspec.structs.replace(p, **opened) if opened else p

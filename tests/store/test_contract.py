@@ -190,6 +190,56 @@ async def test_a_person_removed_takes_their_link(store: Store) -> None:
     assert loaded is not None and list(loaded.participants) == ["p1"]
 
 
+async def test_a_persons_link_is_kept_sealed(
+    store: Store, reopen: Open, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A participant's token is kept so that an e-mail can carry it again, sealed at rest like
+    their address; a record of an earlier version has none (``""``: not recoverable)."""
+    state = new_event(people=2)
+    people = dict(state.participants)
+    people["p1"] = msgspec.structs.replace(
+        people["p1"], token="tok-ev1-1", email="kept.sealed@example.org"
+    )
+    state = msgspec.structs.replace(state, participants=people)
+    await store.create(state)
+    await store.close()
+    loaded = await (await reopen()).load("ev1")
+    assert loaded is not None
+    assert loaded.participants["p1"].token == "tok-ev1-1"
+    assert loaded.participants["p2"].token == ""  # made before tokens were kept
+    raw = await _raw(reopen, request, tmp_path)
+    assert b"kept.sealed@example.org" not in raw and b"tok-ev1-1" not in raw
+    assert token_hash("tok-ev1-1").encode() in raw  # what opens the page is there, hashed
+
+
+def _in_files(folder: Path) -> bytes:
+    return b"".join(f.read_bytes() for f in folder.rglob("speedmeet.sqlite3*"))
+
+
+async def _raw(reopen: Open, request: pytest.FixtureRequest, tmp_path: Path) -> bytes:
+    """Every byte the store keeps (the embedded store's files, or the test's Redis keys)."""
+    if reopen.kind == "embedded":  # type: ignore[attr-defined]
+        return _in_files(tmp_path)
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(request.getfixturevalue("redis_url"))
+    out: list[bytes] = []
+    try:
+        async for key in client.scan_iter(match=f"{request.getfixturevalue('redis_prefix')}*"):
+            kind = (await client.type(key)).decode()
+            if kind == "hash":
+                out += [k + v for k, v in (await client.hgetall(key)).items()]
+            elif kind == "string":
+                out.append(await client.get(key) or b"")
+            elif kind == "list":
+                out += await client.lrange(key, 0, -1)
+            elif kind == "set":
+                out += list(await client.smembers(key))
+    finally:
+        await client.aclose()
+    return b"\n".join(out)
+
+
 async def test_delete_forgets_the_event_and_its_links(store: Store) -> None:
     keep, gone = new_event("keep"), new_event("gone", created_at=2000)
     await store.create(keep)

@@ -73,6 +73,8 @@ async def test_a_first_version_file_is_moved_to_the_new_layout(tmp_path: Path) -
             assert state is not None
             assert (state.version, state.clock, state.history) == (9, old.clock, tuple(old.history))
             assert list(state.participants) == ["p1", "p2"]
+            # the first version kept tokens in clear: kept now (sealed), e-mails carry them
+            assert [p.token for p in state.participants.values()] == ["tok-1", "tok-2"]
             assert [w.level for w in state.wishes.values()] == ["must"]
             assert await store.entries("old1", "feedback") == old.feedback
             assert await store.entries("old1", "help") == old.help
