@@ -51,9 +51,13 @@ async def test_a_refused_move_and_an_empty_repair_are_answered_beside_their_cont
     line = host.locator('[data-testid="starts-at"]')
     await line.wait_for()
     assert re.fullmatch(r"L’événement commence à \d\d:\d\d, dans", await line.inner_text())
-    left = int(await host.get_attribute('[data-testid="start-countdown"]', "data-remaining-ms") or 0)
+    left = int(
+        await host.get_attribute('[data-testid="start-countdown"]', "data-remaining-ms") or 0
+    )
     assert 8 * MIN_MS < left <= 10 * MIN_MS, left
-    assert re.fullmatch(r"(10:00|0\d:\d\d)", await host.inner_text('[data-testid="start-countdown"]'))
+    assert re.fullmatch(
+        r"(10:00|0\d:\d\d)", await host.inner_text('[data-testid="start-countdown"]')
+    )
     assert await violations(host) == []
     await host.screenshot(path=str(DOCS / "host-lobby-fr.png"), full_page=False)
     # the start time passes with the doors still shut: the host is told to open them
