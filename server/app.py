@@ -183,6 +183,7 @@ def create_app(
         lifetime_s=settings.selftest_seconds,
         ice_servers=lambda: ice.servers(SELFTEST),
         per_address=settings.selftests_per_address,
+        per_event=settings.selftests_per_event,
         connect_s=settings.selftest_connect_seconds,
     )
     app[pages.JINJA] = pages.environment()

@@ -61,8 +61,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     signups_per_address_per_minute: int = 10
     selftests: int = 8
     selftests_per_address: int = 2
+    selftests_per_event: int = 4
     selftest_connect_seconds: float = 20.0
     selftest_seconds: float = 120.0
+    selftest_measure_seconds: float = 30.0
     trust_forwarded_for: bool = False
     ice_servers: list[IceServer] = msgspec.field(default_factory=list)
     turn_urls: list[str] = msgspec.field(default_factory=list)
@@ -127,6 +129,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         for key in ("media_grace_seconds", "no_video_seconds", "no_audio_seconds"):
             if not 0 <= getattr(self, key) <= 3600:
                 raise ValueError(f"{key} must be between 0 and 3600")
+        for key in ("selftests", "selftests_per_address", "selftests_per_event"):
+            if getattr(self, key) < 1:
+                raise ValueError(f"{key} must be at least 1")
+        if not 1 <= self.selftest_measure_seconds < self.selftest_seconds:
+            raise ValueError(
+                "selftest_measure_seconds must be at least 1 and less than selftest_seconds"
+            )
         if self.turn_urls and not self.turn_secret:
             raise ValueError("turn_urls need turn_secret (coturn's static-auth-secret)")
         if self.turn_secret and not self.turn_urls:

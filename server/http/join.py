@@ -66,6 +66,8 @@ def _form(
         closed_text=t.get(f"join_closed_{closed}", t["join_closed"]) if closed else "",
         policy=policy(request, state, lang),
         consented=values.get("consent") == "yes",
+        # the self-test measures only from a link of the event: this one
+        check_url=f"/e/{state.id}/join/{request.match_info['token']}/check?lang={lang}",
     )
 
 

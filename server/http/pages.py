@@ -13,11 +13,12 @@ from ..core import words
 from ..core.event import event_payload
 from ..core.model import EventState
 from ..core.payloads import peer_payload
-from ..errors import SpeedmeetError
+from ..errors import SpeedmeetError, Unauthorized
 from ..live.turn import SELFTEST
 from ..people import directory, links
 from .api import json_response, planned
 from .keys import ICE, OWNER, SETTINGS
+from .selftest import linked_event
 
 routes = web.RouteTableDef()
 JINJA = web.AppKey("jinja", jinja2.Environment)
@@ -157,14 +158,16 @@ async def host_schedule(request: web.Request) -> web.Response:
     return json_response(await planned(request, state))
 
 
-@routes.get("/check")
-async def check_page(request: web.Request) -> web.Response:
-    """The camera and network self-test."""
+def _check_page(request: web.Request, link: dict[str, str] | None) -> web.Response:
+    """The self-test page; it measures only with ``link`` (``{event, token}``: the link of an
+    event it was opened from), else it says where to open it from."""
     lang = language(request)
     t = assets.strings(lang)
+    settings = request.app[SETTINGS]
     # the same STUN/TURN servers as the rooms (fresh TURN credentials): the test says what a
     # meeting would get
     ice = request.app[ICE].wire(SELFTEST)
+    seconds = round(settings.selftest_measure_seconds)
     boot = {
         "role": "check",
         "token": "",
@@ -172,10 +175,36 @@ async def check_page(request: web.Request) -> web.Response:
         "strings": t,
         "event": None,
         "ice_servers": ice,
+        "link": link,
+        "measure_seconds": settings.selftest_measure_seconds,
     }
     return render(
-        request, "check.html", t=t, lang=lang, boot=boot, title=t.get("check_title", "Self-test")
+        request,
+        "check.html",
+        t=t,
+        lang=lang,
+        boot=boot,
+        seconds=seconds,
+        title=t.get("check_title", "Self-test"),
     )
+
+
+@routes.get("/check")
+async def check_page(request: web.Request) -> web.Response:
+    """The camera and network self-test, to read: it measures only from a link of an event."""
+    return _check_page(request, None)
+
+
+@routes.get("/e/{event}/p/{token}/check")
+@routes.get("/e/{event}/join/{token}/check")
+async def linked_check_page(request: web.Request) -> web.Response:
+    """The self-test opened from a participant's page or the registration page."""
+    event, token = request.match_info["event"], request.match_info["token"]
+    try:
+        await linked_event(request.app[OWNER].store, event, token)
+    except Unauthorized:
+        return bad_link(request, language(request))
+    return _check_page(request, {"event": event, "token": token})
 
 
 @routes.get("/")

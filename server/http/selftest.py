@@ -1,4 +1,7 @@
-"""The self-test: the browser calls the server over WebRTC and sees its own video come back."""
+"""The self-test: the browser calls the server over WebRTC and sees its own video come back.
+
+Started only from a link of an event (a participant's page, the registration page): the echo
+costs the server a re-encoding per test, so its slots are shared per event and per address."""
 
 from __future__ import annotations
 
@@ -19,12 +22,14 @@ from aiortc import (
 )
 from aiortc.contrib.media import MediaBlackhole
 
-from ..errors import ProtocolError, UserError
+from ..errors import ProtocolError, Unauthorized, UserError
 from ..limits import client_address
 from ..live.owner import guarded
+from ..people import links
 from ..settings import IceServer
+from ..store import Store
 from .api import body_json, json_response
-from .keys import SETTINGS
+from .keys import OWNER, SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +38,7 @@ class _Slot(NamedTuple):
     """Who holds a self-test, and until when."""
 
     address: str
+    event: str
     connect_by: float  # closed then if it has not connected
     until: float  # closed then anyway
 
@@ -41,8 +47,8 @@ class Echo:
     """Answers self-test offers with an aiortc peer that echoes the video and pings.
 
     Media is decoded and re-encoded per connection, so few run at once (``limit``, at most
-    ``per_address`` from one client address) and none for long: a test that has not connected
-    within ``connect_s`` is closed, every test after ``lifetime_s``.
+    ``per_address`` from one client address and ``per_event`` for one event) and none for long:
+    a test that has not connected within ``connect_s`` is closed, every test after ``lifetime_s``.
     """
 
     def __init__(
@@ -52,18 +58,21 @@ class Echo:
         ice_servers: Sequence[IceServer] | Callable[[], Sequence[IceServer]] = (),
         per_address: int = 2,
         connect_s: float = 20.0,
+        per_event: int = 4,
     ) -> None:
         # The rooms' servers, asked for each test (TURN credentials are short-lived).
         self._ice = ice_servers if callable(ice_servers) else lambda: ice_servers
         self._limit = limit
         self._per_address = per_address
+        self._per_event = per_event
         self._connect_s = connect_s
         self._lifetime = lifetime_s
         self._peers: dict[RTCPeerConnection, _Slot] = {}
         self._holes: dict[RTCPeerConnection, MediaBlackhole] = {}
 
-    async def answer(self, sdp: str, kind: str, address: str = "?") -> RTCSessionDescription:
-        """Accept an offer (complete, non-trickled) and return the answer."""
+    async def answer(self, sdp: str, kind: str, address: str, event: str) -> RTCSessionDescription:
+        """Accept an offer (complete, non-trickled) from ``address`` for a link of ``event``,
+        and return the answer."""
         if kind != "offer" or "\nm=" not in sdp:
             raise ProtocolError(
                 "bad_request", "Send {sdp, type: 'offer'} with at least one media or data line."
@@ -77,13 +86,19 @@ class Echo:
                 why="yours",
                 seconds=round(self._connect_s),
             )
+        if sum(slot.event == event for slot in self._peers.values()) >= self._per_event:
+            raise UserError(
+                "busy",
+                "Many self-tests of this event are running; try again in a minute.",
+                why="this_event",
+            )
         if len(self._peers) >= self._limit:
             raise UserError(
                 "busy", "Too many self-tests are running; try again in a minute.", why="self_tests"
             )
         pc = RTCPeerConnection(self._configuration())
         now = time.monotonic()
-        self._peers[pc] = _Slot(address, now + self._connect_s, now + self._lifetime)
+        self._peers[pc] = _Slot(address, event, now + self._connect_s, now + self._lifetime)
         hole = MediaBlackhole()
         self._holes[pc] = hole
 
@@ -150,17 +165,36 @@ routes = web.RouteTableDef()
 ECHO = web.AppKey("echo", Echo)
 
 
+async def linked_event(store: Store, event: object, token: object) -> str:
+    """The event whose link an offer carries: a participant's link, or the event's registration
+    link (``Unauthorized`` ``needs_link`` otherwise)."""
+    if isinstance(event, str) and isinstance(token, str) and event and token:
+        ref = await store.resolve(token)
+        if ref is not None:
+            if ref.role == "participant" and ref.event_id == event:
+                return event
+        else:
+            state = await store.load(event)
+            if state is not None and links.same(token, state.registration_token_hash):
+                return event
+    raise Unauthorized(
+        "needs_link",
+        "The self-test starts only from a link of an event: open it from your personal link "
+        "(the event's page) or from the event's registration page.",
+    )
+
+
 @routes.post("/api/check")
 async def check_offer(request: web.Request) -> web.Response:
-    """The self-test: answer the browser's offer with the echo peer."""
+    """The self-test: answer the browser's offer, made from a link of an event, with the echo."""
     body = await body_json(request)
     if not isinstance(body, dict):
         body = {}
+    event = await linked_event(request.app[OWNER].store, body.get("event"), body.get("token"))
     settings = request.app[SETTINGS]
     who = client_address(
         request.remote, request.headers.get("X-Forwarded-For"), settings.trust_forwarded_for
     )
-    answer = await request.app[ECHO].answer(
-        str(body.get("sdp", "")), str(body.get("type", "")), who
-    )
+    echo = request.app[ECHO]
+    answer = await echo.answer(str(body.get("sdp", "")), str(body.get("type", "")), who, event)
     return json_response({"sdp": answer.sdp, "type": answer.type})

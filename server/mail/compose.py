@@ -147,7 +147,7 @@ def compose(
     context = {
         "t": text,
         "url": url,
-        "check_url": f"{settings.base_url()}/check?lang={lang}",
+        "check_url": f"{url.rstrip('/')}/check?lang={lang}",  # the self-test needs the link
         "lang": lang,
         "subject": subject,
     }

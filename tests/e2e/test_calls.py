@@ -196,10 +196,11 @@ async def test_self_test_uses_the_ice_servers(start: Callable[..., Any], browser
     the test still completes on host candidates)."""
     ice = [{"urls": ["stun:127.0.0.1:9"]}]
     server = await start(ice_servers=ice)
+    ev = await server.event(PEOPLE[:1])
     context = await browser.new_context(viewport={"width": 1000, "height": 700})
     await context.add_init_script(SPY)
     page = await context.new_page()
-    await page.goto(f"{server.url}/check")
+    await page.goto(f"{server.url}/e/{ev.id}/p/{ev.person(0)[1]}/check")
     await page.wait_for_function(
         """() => { const v = document.querySelector('[data-testid="echo-video"]');
                    return v && v.videoWidth > 0; }""",

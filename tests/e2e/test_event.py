@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -145,11 +146,34 @@ async def test_two_rounds_in_browsers(server: Running, browser: Any) -> None:
     assert await violations(first) == []
 
 
-async def test_self_test_page_echoes_the_camera(server: Running, browser: Any) -> None:
+# Every verdict the self-test page shows, with the step shown beside it at that moment.
+SAID = """
+new MutationObserver(() => {
+  const verdict = document.querySelector('[data-testid="check-verdict"]');
+  const step = document.querySelector('[data-testid="check-step"]');
+  if (!verdict || !step) return;
+  const said = (window.__said = window.__said || []);
+  const now = { verdict: verdict.dataset.verdict, text: verdict.textContent, step: step.textContent };
+  const last = said[said.length - 1];
+  if (!last || last.verdict !== now.verdict || last.text !== now.text || last.step !== now.step) said.push(now);
+}).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+"""
+
+
+async def test_self_test_page_echoes_the_camera(start: Callable[..., Any], browser: Any) -> None:
+    """The self-test, opened from a participant's page, says how long it measures and gives its
+    verdict only once done (on main it said "tout est prêt" while its 30 s measurement still
+    ran, with no duration shown); without a link it says where to open it from."""
     DOCS.mkdir(parents=True, exist_ok=True)
+    server = await start(selftest_measure_seconds=3)
+    ev = await server.event(PEOPLE[:1])
+    _, token = ev.person(0)
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    await context.add_init_script(SAID)
     page = await context.new_page()
-    await page.goto(f"{server.url}/check")
+    await page.goto(f"{server.url}/e/{ev.id}/p/{token}/check?lang=fr")
+    assert await page.get_attribute("html", "lang") == "fr"
+    assert "3 secondes" in await page.inner_text('[data-testid="check-intro"]')
     await page.wait_for_function(
         """() => { const v = document.querySelector('[data-testid="echo-video"]');
                    return v && v.videoWidth > 0; }""",
@@ -158,13 +182,30 @@ async def test_self_test_page_echoes_the_camera(server: Running, browser: Any) -
     await page.wait_for_selector(
         '[data-testid="check-verdict"]:not([data-verdict="pending"])', timeout=30_000
     )
-    await page.screenshot(path=str(DOCS / "check.png"))
+    said = await page.evaluate("() => window.__said")
+    steps = [s["step"] for s in said]
+    assert any(re.fullmatch(r"Mesure en cours — encore [123]\u00a0s", s) for s in steps), steps
+    verdicts = [s for s in said if s["verdict"] != "pending"]
+    assert verdicts and all(s["step"] == "Terminé." for s in verdicts), said
+    assert not any("prêt" in s["text"] for s in said if s["step"] != "Terminé."), said
     assert await violations(page) == []
-    await page.goto(f"{server.url}/check?lang=fr")
+
+    # English, lighter: the same words, then the page without a link
+    await page.goto(f"{server.url}/e/{ev.id}/p/{token}/check?lang=en")
+    await page.locator(
+        '[data-testid="check-step"]', has_text=re.compile(r"Measuring — [123] s left")
+    ).wait_for()
+    assert await page.get_attribute('[data-testid="check-verdict"]', "data-verdict") == "pending"
     await page.wait_for_selector(
         '[data-testid="check-verdict"]:not([data-verdict="pending"])', timeout=30_000
     )
-    assert await page.get_attribute("html", "lang") == "fr"
+    assert await page.inner_text('[data-testid="check-step"]') == "Done."
+    await page.screenshot(path=str(DOCS / "check.png"))
+    await page.goto(f"{server.url}/check?lang=en")
+    told = page.locator('[data-testid="message"]')
+    await told.wait_for()
+    assert "open the self-test from your personal link" in (await told.inner_text()).lower()
+    assert await page.get_attribute('[data-testid="check-verdict"]', "data-verdict") == "none"
     assert await violations(page) == []
 
 

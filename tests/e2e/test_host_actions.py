@@ -4,6 +4,8 @@ console needs a browser)."""
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from tests.conftest import PEOPLE, Client, Running
 from tests.e2e.axe import violations
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+MIN_MS = 60_000
 AMELIE = {"name": "Amélie Durand", "organization": "Mairie d’Annecy", "side": "commune", "email": "amelie@annecy.example"}  # fmt: skip
 NEAR_PX = 120  # an answer "beside" its control: no further below it than this
 
@@ -27,8 +30,11 @@ async def test_a_refused_move_and_an_empty_repair_are_answered_beside_their_cont
 ) -> None:
     """On main the refusal went to the top of the page ("…sont dans le même collège") with no
     alternative, the menu silently went back, and "Trouver une rencontre aux personnes seules"
-    said "0 personne…" without why."""
-    ev = await server.event([*PEOPLE, AMELIE], rounds=2)
+    said "0 personne…" without why. Before the doors open, the console says when the event
+    starts and counts down to it (on main it said nothing of the start)."""
+    DOCS.mkdir(parents=True, exist_ok=True)
+    starts = int(time.time() * 1000) + 10 * MIN_MS
+    ev = await server.event([*PEOPLE, AMELIE], rounds=2, starts_at=starts)
     people: dict[str, Client] = {}
     for i in range(5):
         pid, token = ev.person(i)
@@ -40,7 +46,39 @@ async def test_a_refused_move_and_an_empty_repair_are_answered_beside_their_cont
     await host.wait_for_function(
         "() => document.querySelector('[data-testid=\"count-online\"]').textContent === '5'"
     )
+
+    # before the doors open: the start time, and a countdown to it
+    line = host.locator('[data-testid="starts-at"]')
+    await line.wait_for()
+    assert re.fullmatch(r"L’événement commence à \d\d:\d\d, dans", await line.inner_text())
+    left = int(
+        await host.get_attribute('[data-testid="start-countdown"]', "data-remaining-ms") or 0
+    )
+    assert 8 * MIN_MS < left <= 10 * MIN_MS, left
+    assert re.fullmatch(
+        r"(10:00|0\d:\d\d)", await host.inner_text('[data-testid="start-countdown"]')
+    )
+    assert await violations(host) == []
+    await host.screenshot(path=str(DOCS / "host-lobby-fr.png"), full_page=False)
+    # the start time passes with the doors still shut: the host is told to open them
+    status, _ = await server.api(
+        "PATCH", f"/api/events/{ev.id}", json={"starts_at": int(time.time() * 1000) - MIN_MS}
+    )
+    assert status == 200
+    await host.reload()  # the console reads the start time when it connects
+    english = await context.new_page()
+    await english.goto(f"{server.url}/e/{ev.id}/host/{ev.host_token}?lang=en")
+    for page, words in ((host, "L’heure de début est passée\u202f: ouvrez les portes."),
+                        (english, "The start time has passed: open the doors.")):  # fmt: skip
+        await page.locator('[data-testid="starts-at"]', has_text=words).wait_for()
+        assert await page.locator('[data-testid="start-countdown"]').is_hidden()
+
+    await host.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"cmd-start\"]').disabled"
+    )
     await host.click('[data-testid="cmd-start"]')
+    # a round runs: nothing more of the start
+    await line.wait_for(state="hidden")
     rooms = {
         pid: await c.wait_for("assignment", lambda a: a["round"] == 1) for pid, c in people.items()
     }
@@ -91,9 +129,7 @@ async def test_a_refused_move_and_an_empty_repair_are_answered_beside_their_cont
         arg=[waiting, first],
     )
 
-    # English, lighter: a second console asks again; one person is alone now
-    english = await context.new_page()
-    await english.goto(f"{server.url}/e/{ev.id}/host/{ev.host_token}?lang=en")
+    # English, lighter: the second console asks again; one person is alone now
     await english.wait_for_function(
         "() => !document.querySelector('[data-testid=\"cmd-repair\"]').disabled"
     )

@@ -89,6 +89,7 @@ async def test_invitations_in_each_persons_language(
     url = link_in(text)
     assert url.startswith(f"http://127.0.0.1:8080/e/{ev.id}/p/") and url in html
     assert "Ouvrir ma page" in html and "<script" not in html
+    assert f"{url}/check?lang=fr" in text  # the self-test starts only from the person's link
     text, _ = text_of(lea)
     assert "Hello Léa Garnier," in text and "Sunday 17 March 2030, 18:46 (Europe/Paris)" in text
     # the link of the e-mail is the one made at import: a mailing replaces no link

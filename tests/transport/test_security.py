@@ -271,9 +271,15 @@ async def test_the_sign_up_link_has_a_rate(start: Callable[..., Any]) -> None:
     assert len(people) == 3
 
 
+def _linked(ev: Any, token: str) -> dict[str, str]:
+    """A self-test offer that never goes on, from a link of ``ev``."""
+    return {"type": "offer", "sdp": OFFER, "event": ev.id, "token": token}
+
+
 async def test_self_tests_that_never_connect_free_their_slot(start: Callable[..., Any]) -> None:
     server = await start(selftests_per_address=2, selftest_connect_seconds=0.5)
-    offer = {"type": "offer", "sdp": OFFER}
+    ev = await server.event(PEOPLE[:1])
+    offer = _linked(ev, ev.person(0)[1])
     for _ in range(2):
         async with server.http.post(server.url + "/api/check", json=offer) as r:
             assert r.status == 200
@@ -285,6 +291,53 @@ async def test_self_tests_that_never_connect_free_their_slot(start: Callable[...
             return r.status == 200
 
     assert await eventually(answered)  # the two that never connected were closed
+
+
+async def test_a_self_test_needs_a_link_of_the_event(start: Callable[..., Any]) -> None:
+    """Issue 17.8: on main anyone started the echo (about a core for 8 of them) with no link at
+    all; now an offer carries a participant's link or the registration link of the event."""
+    server = await start()
+    ev = await server.event(PEOPLE[:2])
+    other = await server.event(PEOPLE[:1])
+    _, token = ev.person(0)
+    refused = {
+        "no link": {"type": "offer", "sdp": OFFER},
+        "no token": {"type": "offer", "sdp": OFFER, "event": ev.id},
+        "a wrong token": _linked(ev, "not-a-token"),
+        "a link of another event": _linked(other, token),
+        "the host's link": _linked(ev, ev.host_token),
+        "a number as token": {**_linked(ev, token), "token": 12},
+    }
+    for what, offer in refused.items():
+        async with server.http.post(server.url + "/api/check", json=offer) as r:
+            body = await r.json()
+            assert (r.status, body["error"]["code"]) == (401, "needs_link"), (what, body)
+            assert "personal link" in body["error"]["message"], body
+    for link, kind in ((token, "p"), (ev.token("registration_url"), "join")):
+        async with server.http.post(server.url + "/api/check", json=_linked(ev, link)) as r:
+            assert r.status == 200, await r.text()
+        # the page that starts it, under the link
+        async with server.http.get(f"{server.url}/e/{ev.id}/{kind}/{link}/check") as r:
+            assert r.status == 200 and f'"token": "{link}"' in await r.text()
+    async with server.http.get(f"{server.url}/e/{ev.id}/p/not-a-token/check") as r:
+        assert r.status == 404
+
+
+async def test_self_test_slots_are_per_event(start: Callable[..., Any]) -> None:
+    """One event cannot take every self-test: it has its share; another event still gets one."""
+    server = await start(selftests=4, selftests_per_event=2, selftests_per_address=10)
+    busy, quiet = await server.event(PEOPLE[:3]), await server.event(PEOPLE[:1])
+    answers = []
+    for i in range(3):
+        offer = _linked(busy, busy.person(i)[1])
+        async with server.http.post(server.url + "/api/check", json=offer) as r:
+            body = await r.json()
+            answers.append(r.status if r.status == 200 else (r.status, body["error"]["why"]))
+    assert answers == [200, 200, (409, "this_event")]
+    async with server.http.post(
+        server.url + "/api/check", json=_linked(quiet, quiet.person(0)[1])
+    ) as r:
+        assert r.status == 200
 
 
 # a complete offer with one data channel, as a browser that never goes on would send it

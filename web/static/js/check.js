@@ -1,23 +1,27 @@
 /**
  * The self-test: camera and microphone, then a WebRTC call to the server, which sends our video
- * back and echoes "ping" messages. Shows the echoed video, its resolution, the round trip, a verdict.
+ * back and echoes "ping" messages. Shows the echoed video, its resolution, the round trip, and,
+ * once its measurement (`boot.measure_seconds`) is over, a verdict.
  * The call uses the STUN/TURN servers of the rooms (`boot.ice_servers`): the test says what a
- * meeting would get.
+ * meeting would get. It needs the link of an event it was opened from (`boot.link`: {event,
+ * token}); without one the page shows the camera only and says where to open the test.
  */
 
 import { boot } from './boot.js';
 import { errorText, t } from './i18n.js';
 import { $, say } from './ui.js';
 import * as media from './media.js';
+import { progress } from './measure.js';
 
-const RUN_MS = 30_000;
+const RUN_MS = (Number(boot.measure_seconds) || 30) * 1000;
 const GATHER_MS = 5000;
 const PING_MS = 1000;
-const NO_VIDEO_MS = 15_000;
+const LINK = boot.link && typeof boot.link === 'object' ? boot.link : null;
 const ICE_SERVERS = Array.isArray(boot.ice_servers) ? boot.ice_servers : [];
 
 const local = $('#check-local');
 const echo = $('#check-echo');
+const still = $('#check-still');
 const message = $('#message');
 const again = $('#check-again');
 let current = null;
@@ -74,27 +78,30 @@ function meter(stream) {
   document.addEventListener('click', () => ctx.resume(), { once: true });
 }
 
-function verdictOf(m, elapsed) {
-  if (!m.width) return elapsed > NO_VIDEO_MS ? 'poor' : 'pending';
-  const rtt = m.ping !== null ? m.ping : m.rtt;
-  if (rtt === null) return 'pending';
-  if (rtt <= 150 && m.height >= 360) return 'good';
-  if (rtt <= 400 && m.height >= 240) return 'fair';
-  return 'poor';
-}
-
+/** The verdict (`none`: no measurement to judge, nothing shown) and its advice. */
 function renderVerdict(verdict) {
   const node = $('#check-verdict');
   node.dataset.verdict = verdict;
-  node.textContent = t(`check_verdict_${verdict}`);
-  show('#check-advice', verdict === 'pending' ? '' : t(`check_advice_${verdict}`));
+  node.hidden = verdict === 'none';
+  node.textContent = verdict === 'none' ? '' : t(`check_verdict_${verdict}`);
+  show('#check-advice', ['good', 'fair', 'poor'].includes(verdict) ? t(`check_advice_${verdict}`) : '');
+}
+
+/** Keep the echo's last picture on screen once the call is closed (else the tile goes black). */
+function keepStill() {
+  if (!echo.videoWidth) return;
+  still.width = echo.videoWidth;
+  still.height = echo.videoHeight;
+  still.getContext('2d').drawImage(echo, 0, 0);
+  still.hidden = false;
 }
 
 class Test {
   constructor() {
     this.pc = null;
     this.timers = [];
-    this.started = performance.now();
+    this.started = null;  // when the measurement started
+    this.done = false;
     this.pings = [];
     this.m = { width: 0, height: 0, rtt: null, ping: null };
   }
@@ -109,6 +116,12 @@ class Test {
     }
     local.srcObject = stream;
     meter(stream);
+    if (!LINK) {
+      show('#check-step', t('check_step_no_link'));
+      say(message, t('check_needs_link'), 'info');
+      renderVerdict('none');
+      return;
+    }
 
     show('#check-step', t('check_step_connect'));
     const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
@@ -142,13 +155,20 @@ class Test {
     const res = await fetch('/api/check', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ sdp: pc.localDescription.sdp, type: pc.localDescription.type }),
+      body: JSON.stringify({
+        sdp: pc.localDescription.sdp, type: pc.localDescription.type, event: LINK.event, token: LINK.token,
+      }),
     });
     const body = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(errorText(body.error, '', t('error_http', { status: res.status })));
+    if (!res.ok) {
+      // refused (no link, too many tests): nothing was measured, so no verdict on the network
+      this.fail(new Error(errorText(body.error, '', t('error_http', { status: res.status }))), 'none');
+      return;
+    }
     await pc.setRemoteDescription({ sdp: body.sdp, type: body.type });
 
-    show('#check-step', t('check_step_measure'));
+    this.started = performance.now();
+    this.render();
     this.every(1000, () => this.measure());
     this.timers.push(setTimeout(() => this.finish(), RUN_MS));
   }
@@ -160,6 +180,7 @@ class Test {
   async measure() {
     if (!this.pc) return;
     const stats = await this.pc.getStats();
+    if (this.done) return;
     let pairId = null;
     stats.forEach((s) => {
       if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
@@ -181,21 +202,25 @@ class Test {
     show('#check-resolution', width ? t('check_resolution_value', { width, height }) : '–');
     show('#check-rtt', rtt === null ? '–' : t('ms', { ms: Math.round(rtt) }));
     show('#check-ping', ping === null ? '–' : t('ms', { ms: Math.round(ping) }));
-    renderVerdict(verdictOf(this.m, performance.now() - this.started));
+    // the step counts the seconds down; the verdict comes only once the measurement is over
+    const said = progress(this.m, this.done ? RUN_MS : performance.now() - this.started, RUN_MS);
+    show('#check-step', t(said.step, { seconds: said.seconds }));
+    renderVerdict(said.verdict);
   }
 
-  fail(err) {
+  fail(err, verdict = 'poor') {
     this.stop();
     show('#check-step', t('check_step_failed'));
     say(message, err.message || String(err), 'error');
-    renderVerdict('poor');
+    renderVerdict(verdict);
     again.disabled = false;
   }
 
   finish() {
+    keepStill();
     this.stop();
-    show('#check-step', t('check_step_done'));
-    renderVerdict(verdictOf(this.m, Infinity));
+    this.done = true;
+    this.render();
     again.disabled = false;
   }
 
@@ -220,6 +245,7 @@ function start() {
   renderVerdict('pending');
   for (const id of ['#check-resolution', '#check-rtt', '#check-ping']) show(id, '–');
   echo.srcObject = null;
+  still.hidden = true;
   current = new Test();
   const test = current;
   test.run().catch((err) => test.fail(err));
@@ -230,4 +256,5 @@ again.addEventListener('click', () => {
   start();
 });
 window.addEventListener('pagehide', () => current && current.stop());
+again.hidden = !LINK;  // without a link there is nothing to test again
 start();

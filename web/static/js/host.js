@@ -1,13 +1,14 @@
 /** The host console: run the clock, broadcast notices, move people, watch rooms, see the schedule. */
 
 import { boot } from './boot.js';
-import { errorText, listOf, t, tn } from './i18n.js';
+import { dayOf, errorText, listOf, t, timeOfDay, tn } from './i18n.js';
 import { $, $$, el, presenceDot, say } from './ui.js';
 import * as clock from './clock.js';
 import { problemRooms, renderHelp, renderRooms, renderWaiting } from './board.js';
 import { startStaff } from './staff.js';
 import { writePanel } from './write.js';
 import { alternativeMove, answerBox, repairLines } from './answers.js';
+import { consoleLine } from './lobby.js';
 
 const running = (c) => c.phase === 'round' || c.phase === 'break';
 const ALLOWED = {
@@ -38,6 +39,7 @@ const { ask, board, message } = staff;
 const write = writePanel($('#write'), { ask, board });
 
 function render() {
+  renderStart();
   renderCommands();
   renderCounts();
   renderParticipants();
@@ -48,6 +50,27 @@ function render() {
   renderWaiting($('#waiting'), board.waiting);
   write.render();
 }
+
+/** Before the first round: when the event starts, a countdown to it on the day, or "open the doors". */
+function renderStart() {
+  const c = clock.currentClock();
+  const startsAt = (board.event || boot.event || {}).starts_at;
+  const said = c && c.phase === 'lobby' ? consoleLine(startsAt, clock.serverNow(), Boolean(c.opened)) : null;
+  const text = said ? t(said.key, { time: timeOfDay(startsAt), date: dayOf(startsAt) }) : '';
+  const line = $('[data-testid="starts-at"]');
+  const countdown = $('[data-testid="start-countdown"]');
+  if (line.textContent !== text) line.textContent = text;
+  $('[data-testid="start-line"]').hidden = !said;
+  line.hidden = !said;
+  countdown.hidden = !said || said.ms === null;
+  if (said && said.ms !== null) {
+    const shown = clock.format(said.ms);
+    if (countdown.textContent !== shown) countdown.textContent = shown;
+    countdown.dataset.remainingMs = String(Math.round(said.ms));
+    countdown.dataset.state = 'running';
+  }
+}
+setInterval(renderStart, 250);
 
 function renderCommands() {
   const c = clock.currentClock();

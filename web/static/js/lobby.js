@@ -16,3 +16,15 @@ export function startLine(startsAt, now, opened) {
   if (left <= COUNTDOWN_MS) return { key: 'lobby_starts_at', ms: left };
   return { key: 'lobby_starts_on', ms: null };
 }
+
+/**
+ * The host console's line about the start: the lobby's (`startLine`), told as to the host once
+ * the start has passed: open the doors (`host_start_passed`), or, doors open, start the first
+ * round (`host_start_passed_open`).
+ */
+export function consoleLine(startsAt, now, opened) {
+  const line = startLine(startsAt, now, opened);
+  if (line !== null) return line.key === 'lobby_start_passed' ? { key: 'host_start_passed', ms: null } : line;
+  if (typeof startsAt !== 'number' || !Number.isFinite(startsAt) || startsAt > now) return null;
+  return { key: 'host_start_passed_open', ms: null };
+}
