@@ -59,6 +59,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     selftest_connect_seconds: float = 20.0
     selftest_seconds: float = 120.0
     trust_forwarded_for: bool = False
+    connections_per_address: int = 200
+    header_timeout_seconds: float = 10.0
     ice_servers: list[IceServer] = msgspec.field(default_factory=list)
     turn_urls: list[str] = msgspec.field(default_factory=list)
     turn_secret: str = ""
@@ -105,6 +107,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("presence_timeout_seconds must be between 0.5 and 120")
         if self.max_participants < 2:
             raise ValueError("max_participants must be at least 2")
+        if not 0 <= self.connections_per_address <= 100_000:
+            raise ValueError("connections_per_address must be between 0 (no limit) and 100000")
+        if not 0.1 <= self.header_timeout_seconds <= 300:
+            raise ValueError("header_timeout_seconds must be between 0.1 and 300")
         if self.smtp_host and not self.smtp_from:
             raise ValueError("smtp_from is needed with smtp_host (the sender of invitations)")
         if not 1 <= self.smtp_concurrency <= 50:
