@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 import yaml
 
+from .core import bidi
 from .core.model import MediaRules
 
 ENV_PREFIX = "SPEEDMEET_"
@@ -132,6 +133,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("turn_urls need turn_secret (coturn's static-auth-secret)")
         if self.turn_secret and not self.turn_urls:
             raise ValueError("turn_secret needs turn_urls (e.g. turn:turn.example.org:3478)")
+        for key, url in [("public_url", self.public_url)] + [
+            ("turn_urls", u) for u in self.turn_urls
+        ]:
+            if bidi.controls_in(url):
+                raise ValueError(
+                    f"{key}: {url.encode('unicode_escape').decode()} holds invisible direction "
+                    "marks (such as U+202E) that disguise an address; type it again"
+                )
         for url in self.turn_urls:
             if not url.startswith(("turn:", "turns:")):
                 raise ValueError(f"turn_urls: {url!r} is not a turn: or turns: URL")
