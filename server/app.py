@@ -175,11 +175,7 @@ def create_app(
     app[PRESENCE] = Presence(owner, settings.presence_timeout_seconds, participants)
     app[OUTBOUND] = Outbound(sio, settings.outbound_limit, settings.outbound_limit_bytes, metrics)
     app[OUTBOUND].install()
-    app[SIGNUPS] = Signups(
-        Rate(settings.signups_per_minute / 60, settings.signups_per_minute),
-        Rate(settings.signups_per_address_per_minute / 60, settings.signups_per_address_per_minute),
-        settings.trust_forwarded_for,
-    )
+    app[SIGNUPS] = Signups.of(settings)
     app[SETTINGS] = settings
     app[OWNER] = owner
     app[METRICS] = metrics

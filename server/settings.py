@@ -53,8 +53,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     help_every_seconds: float = 20.0
     outbound_limit: int = 500
     outbound_limit_bytes: int = 8_000_000
-    signups_per_minute: int = 120
-    signups_per_address_per_minute: int = 10
+    signups_per_minute: int = 300
+    signups_per_address_burst: int = 20
+    signups_per_address_per_minute: float = 3.0
     selftests: int = 8
     selftests_per_address: int = 2
     selftest_connect_seconds: float = 20.0
@@ -108,6 +109,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("presence_timeout_seconds must be between 0.5 and 120")
         if self.max_participants < 2:
             raise ValueError("max_participants must be at least 2")
+        if self.signups_per_minute < 1 or self.signups_per_address_burst < 1:
+            raise ValueError("signups_per_minute and signups_per_address_burst must be at least 1")
+        if not 0 < self.signups_per_address_per_minute <= self.signups_per_minute:
+            raise ValueError(
+                "signups_per_address_per_minute must be above 0 and at most signups_per_minute"
+            )
         if not 0 <= self.connections_per_address <= 100_000:
             raise ValueError("connections_per_address must be between 0 (no limit) and 100000")
         if not 0.1 <= self.header_timeout_seconds <= 300:
