@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import socketio
 from aiohttp import web
 
 from server.app import create_app
 from server.http import connections
-from tests.conftest import ADMIN, settings_for
+from tests.conftest import ADMIN, PEOPLE, settings_for
 from tests.procs import eventually
 
 CHUNK = 64 * 1024
@@ -148,3 +149,36 @@ async def test_one_address_holds_at_most_its_connections(served: Door) -> None:
         held.append(writer)
     for writer in held:
         writer.close()
+
+
+async def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(
+    start: Callable[..., Any],
+) -> None:
+    """Every connection comes from the proxy: its own address is not capped, each forwarded
+    address is, over its running requests (a socket runs as long as it is open)."""
+    server = await start(trust_forwarded_for=True, connections_per_address=1)
+    ev = await server.event(PEOPLE[:3])
+    door = server.server.app[connections.CONNECTIONS]
+    first = socketio.AsyncClient(reconnection=False)
+    await first.connect(
+        server.url, namespaces=["/participant"], auth={"token": ev.person(0)[1]},
+        transports=["websocket"], headers={"X-Forwarded-For": "198.51.100.1"}, wait_timeout=10,
+    )  # fmt: skip
+    server.clients.append(first)
+    assert door.held("198.51.100.1") == 1
+    second = socketio.AsyncClient(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await second.connect(
+            server.url, namespaces=["/participant"], auth={"token": ev.person(1)[1]},
+            transports=["websocket"], headers={"X-Forwarded-For": "198.51.100.1"},
+            wait_timeout=10,
+        )  # fmt: skip
+    if second.eio.http is not None:  # refused at the handshake: its HTTP session is left open
+        await second.eio.http.close()
+    other = await server.connect("/participant", ev.person(2)[1])  # from the proxy itself
+    assert other.sio.connected and door.refused == 1
+    async with server.http.get(
+        server.url + "/healthz", headers={"X-Forwarded-For": "198.51.100.1"}
+    ) as r:
+        assert r.status == 429 and r.headers["Connection"] == "close"
+        assert "Too many connections from your address" in await r.text()
