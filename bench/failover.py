@@ -132,6 +132,7 @@ class Deployment:
             SPEEDMEET_REDIS_PREFIX=self.prefix, SPEEDMEET_DATA_DIR=str(self.folder / name),
             SPEEDMEET_DATA_KEY=self.data_key,
             SPEEDMEET_RESTART_GRACE_SECONDS="0",
+            SPEEDMEET_CONNECTIONS_PER_ADDRESS="0",  # everyone shares this machine's address
         )  # fmt: skip
         proc = Proc([sys.executable, "-m", "server"], self.folder / f"{name}.log", env).start()
         url = f"http://127.0.0.1:{port}"

@@ -244,6 +244,8 @@ async def start_speedmeet(procs: Processes, name: str, extra: dict[str, str]) ->
         SPEEDMEET_DATA_DIR=str(data),
         SPEEDMEET_MAX_PARTICIPANTS="10000",
         SPEEDMEET_BOARD_INTERVAL_MS=str(BOARD_INTERVAL_MS),
+        # every simulated person shares this machine's address: no cap per address
+        SPEEDMEET_CONNECTIONS_PER_ADDRESS="0",
     )
     env.update(extra)
     child = procs.new(name)

@@ -37,9 +37,19 @@ rounds played, meetings, connections made and closed, ratings sent and acknowled
 error code the acks carried, and what the server logged at WARNING and above. The verdict is
 the last line; the exit status is 1 when an invariant fails (2 when the run itself broke).
 
+With ``--burst``, then, on a server of its own with the default limits (the baseline is its
+memory with an event of people registered, idle): a photo burst, ``--burst-people`` people (5)
+each sending two 16-megapixel PNG photos at once (their allowance; the server decodes one at a
+time and answers ``429 busy`` past 8 waiting), and a socket storm, one link opening
+``--storm`` sockets (300) as fast as it can; three runs of each, the RSS sampled every 20 ms:
+the medians of the peak above idle, and of the peak over idle, with what the requests were
+answered. Checked: the photo burst's peak stays under 600 MB above idle, and the server answers
+throughout.
+
     .venv/bin/python bench/soak.py                 # 200 people, 10 minutes
     .venv/bin/python bench/soak.py --quick         # 60 people, 1 minute: a smoke test
     .venv/bin/python bench/soak.py --redis --seed 7
+    .venv/bin/python bench/soak.py --quick --burst # and the photo burst and the socket storm
 """
 
 from __future__ import annotations
@@ -257,6 +267,8 @@ async def start_speedmeet(procs: Processes, name: str, extra: dict[str, str]) ->
         SPEEDMEET_LOG_LEVEL="WARNING",
         SPEEDMEET_NO_SHOW_SECONDS=str(NO_SHOW_S),
         SPEEDMEET_RESTART_GRACE_SECONDS="0",
+        # every simulated person shares this machine's address: no cap per address
+        SPEEDMEET_CONNECTIONS_PER_ADDRESS="0",
     )
     env.update(extra)
     child = procs.new(name)
@@ -783,6 +795,155 @@ async def sampler(sim: Sim, rss: Rss, servers: list[Child]) -> None:
                 raise RuntimeError(f"{child.name} exited during the run:\n{child.tail()}")
         rss.sample(sim)
         await asyncio.sleep(RSS_EVERY_S)
+
+
+# ---------------------------------------------------------------------------------------------
+# the photo burst and the socket storm (--burst)
+
+BURST_RUNS = 3
+PHOTO_SIDE = 4000  # 16 megapixels: the most a source photo may have
+PHOTOS_EACH = 2  # what one person may send at once
+RSS_FAST_S = 0.02
+BURST_LIMIT_MB = 600  # the photo burst's peak above idle must stay under this
+
+
+def big_png() -> bytes:
+    """A 16-megapixel PNG that compresses well (a few kB to send, 48 MB once decoded)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (PHOTO_SIDE, PHOTO_SIDE), (40, 90, 160))
+    draw = ImageDraw.Draw(image)
+    for i in range(0, PHOTO_SIDE, 500):
+        draw.rectangle((i, 0, i + 250, PHOTO_SIDE - 1), fill=(200, 120 + i % 100, 60))
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+class Peak:
+    """The RSS of one process sampled every ``RSS_FAST_S`` while a phase runs."""
+
+    def __init__(self, child: Child) -> None:
+        self.child = child
+        self.samples: list[int] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _sample(self) -> None:
+        while True:
+            self.samples.append(rss_kb(self.child.pid))
+            await asyncio.sleep(RSS_FAST_S)
+
+    async def __aenter__(self) -> Peak:
+        self._task = asyncio.create_task(self._sample())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        self.samples.append(rss_kb(self.child.pid))
+
+    def most(self) -> int:
+        return max(self.samples)
+
+
+async def _photo(http: aiohttp.ClientSession, url: str, body: bytes) -> str:
+    async with http.put(url, data=body, headers={"Content-Type": "image/png"}) as r:
+        if r.status == 201:
+            return "201"
+        data = await r.json() if r.content_type == "application/json" else {}
+        return f"{r.status} {data.get('error', {}).get('code', '?')}"
+
+
+async def _socket(url: str, token: str, opened: list[socketio.AsyncClient]) -> str:
+    c = socketio.AsyncClient(reconnection=False, handle_sigint=False)
+    try:
+        await c.connect(
+            url, namespaces=[NS], auth={"token": token}, transports=["websocket"],
+            wait_timeout=CONNECT_TIMEOUT_S,
+        )  # fmt: skip
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            await c.disconnect()
+        text = str(exc)
+        return "refused: " + (re.sub(r"\s+", " ", text)[:50] or type(exc).__name__)
+    opened.append(c)
+    return "connected"
+
+
+def _outcomes(answers: list[str]) -> str:
+    return ", ".join(f"{k} x{n}" for k, n in sorted(Counter(answers).items()))
+
+
+async def burst_phase(
+    procs: Processes, senders: int, storm: int
+) -> tuple[list[tuple[str, str, str, str, str, str, str]], list[Check]]:
+    """Both phases on a server of their own; the rows of their table and their checks."""
+    # the default limits, the cap of connections per address included (config.yaml's 200)
+    defaults = {"SPEEDMEET_CONNECTIONS_PER_ADDRESS": "200"}
+    child, url = await start_speedmeet(procs, "speedmeet-burst", defaults)
+    png = await asyncio.get_running_loop().run_in_executor(None, big_png)
+    headers = {"Authorization": f"Bearer {ADMIN}"}
+    timeout = aiohttp.ClientTimeout(total=300)
+    connector = aiohttp.TCPConnector(limit=0)
+    rows: list[tuple[str, str, str, str, str, str, str]] = []
+    checks: list[Check] = []
+    async with aiohttp.ClientSession(headers=headers, timeout=timeout, connector=connector) as http:
+        admin = Admin(http, url)
+        event_id, _ = await admin.create_event(1, 0)  # stays in the lobby: profiles are open
+        people = await admin.register(event_id, BURST_RUNS * (senders + 1))
+        links = [str(p["join_url"]).rsplit("/", 1)[1] for p in people]
+        idle = rss_kb(child.pid)
+
+        async def photos(run: int) -> list[str]:
+            mine = links[run * senders : (run + 1) * senders]  # each run its own people
+            puts = [
+                _photo(http, f"{url}/e/{event_id}/p/{token}/photo", png)
+                for token in mine
+                for _ in range(PHOTOS_EACH)
+            ]
+            return list(await asyncio.gather(*puts))
+
+        async def sockets(run: int) -> list[str]:
+            token = links[BURST_RUNS * senders + run]
+            opened: list[socketio.AsyncClient] = []
+            try:
+                return list(
+                    await asyncio.gather(*(_socket(url, token, opened) for _ in range(storm)))
+                )
+            finally:
+                await asyncio.gather(*(c.disconnect() for c in opened), return_exceptions=True)
+
+        for name, at_once, act in (
+            (f"photo burst: {senders} people x {PHOTOS_EACH} PNG of 16 Mpx "
+             f"({len(png) // 1024} kB each)", senders * PHOTOS_EACH, photos),
+            (f"socket storm: one link opens {storm} sockets", storm, sockets),
+        ):  # fmt: skip
+            above: list[int] = []
+            answers: list[str] = []
+            for run in range(BURST_RUNS):
+                async with Peak(child) as peak:
+                    answers += await act(run)
+                above.append(peak.most() - idle)
+                await _healthy(child, url)  # it answers between runs
+            after = rss_kb(child.pid)
+            ratio = statistics.median((idle + a) / idle for a in above)
+            rows.append((
+                name, str(at_once), _fmt_kb(idle), _fmt_kb(statistics.median(above)),
+                f"{ratio:.2f}x", _fmt_kb(after), _outcomes(answers) + f" ({BURST_RUNS} runs)",
+            ))  # fmt: skip
+            if act is photos:
+                worst = max(above)
+                checks.append(Check(
+                    f"(burst) the photo burst's peak stays under {BURST_LIMIT_MB} MB above idle",
+                    worst < BURST_LIMIT_MB * 1024,
+                    f"at most {_fmt_kb(worst)} above idle in {BURST_RUNS} runs",
+                ))  # fmt: skip
+        checks.append(Check(
+            "(burst) the server answers after both", child.running(), "/healthz 200 after each run"
+        ))  # fmt: skip
+    await child.stop()
+    return rows, checks
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1332,6 +1493,10 @@ async def run(args: argparse.Namespace) -> int:
             schedule = await admin.schedule(event_id)
             rss.end = rss.read()
             tasks[0].cancel()
+        burst_rows: list[tuple[str, ...]] = []
+        if args.burst:
+            print("  the photo burst and the socket storm, on a server of their own", flush=True)
+            burst_rows, burst_checks = await burst_phase(procs, args.burst_people, args.storm)
 
         # --- checks ---------------------------------------------------------------------------
         played = played_of(schedule, csv_text)
@@ -1347,6 +1512,8 @@ async def run(args: argparse.Namespace) -> int:
         checks += [stored, got, check_stopped(played, people)]
         checks += [check_told(played, people), probe, right]
         checks.append(check_greeted(sim))
+        if args.burst:
+            checks += burst_checks
         checks.append(
             Check(
                 "(extra) the server's online count comes back to the clients connected",
@@ -1412,6 +1579,13 @@ async def run(args: argparse.Namespace) -> int:
         print("|---|---|")
         for what, value in lines:
             print(f"| {what} | {value.replace('|', '/')} |")
+        if burst_rows:
+            print()
+            print("| phase | requests at once | idle RSS | peak above idle (median) "
+                  "| peak / idle (median) | RSS after | answers |")  # fmt: skip
+            print("|---|---|---|---|---|---|---|")
+            for row in burst_rows:
+                print("| " + " | ".join(cell.replace("|", "/") for cell in row) + " |")
         print()
         print("| invariant | holds | detail |")
         print("|---|---|---|")
@@ -1484,6 +1658,13 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the logs folder even if all is well"
     )
+    parser.add_argument(
+        "--burst", action="store_true", help="then the photo burst and the socket storm"
+    )
+    parser.add_argument(
+        "--burst-people", type=int, default=5, help="people sending 2 photos at once (5)"
+    )
+    parser.add_argument("--storm", type=int, default=300, help="sockets one link opens (300)")
     args = parser.parse_args()
     if args.quick:
         args.minutes = 1.0

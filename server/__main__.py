@@ -24,7 +24,7 @@ from . import store as stores
 from . import workers
 from .app import create_app, new_token
 from .errors import SpeedmeetError, StartupRefused
-from .http import guard
+from .http import connections, guard
 from .http.keys import ADMIN_TOKEN, OWNER
 from .live.owner import Owner
 from .live.purge import Purge
@@ -87,13 +87,14 @@ def main(argv: list[str] | None = None) -> None:
     if not args.worker:
         print(f"Speedmeet on {settings.base_url()}  (Ctrl+C to stop)", flush=True)
     try:
-        web.run_app(
-            app,
-            host=settings.host,
-            port=settings.port,
-            print=None,
-            reuse_port=args.worker,
-            access_log_class=guard.AccessLogger,
+        asyncio.run(
+            connections.serve(
+                app,
+                settings.host,
+                settings.port,
+                reuse_port=args.worker,
+                access_log_class=guard.AccessLogger,
+            )
         )
     except StartupRefused as exc:
         sys.exit(f"speedmeet: {exc}")

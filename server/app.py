@@ -16,6 +16,7 @@ from aiohttp import web
 from . import store as stores
 from .assets import WEB
 from .http import api, guard, join, mailing, pages, people, photos, results, selftest, status
+from .http.connections import CONNECTIONS, Connections, by_forwarded, close_unread, handler_args
 from .http.keys import (
     ADMIN_TOKEN,
     FEED,
@@ -90,7 +91,18 @@ def create_app(
     proc = uuid.uuid4().hex[:12]
     guard.quiet_client_mistakes()
     app = web.Application(
-        middlewares=[guard.headers, api.errors, pages.page_errors], client_max_size=api.MAX_BODY
+        middlewares=[
+            close_unread,
+            by_forwarded,
+            guard.headers,
+            api.errors,
+            pages.page_errors,
+        ],
+        client_max_size=api.MAX_BODY,
+        handler_args=handler_args(settings.header_timeout_seconds),
+    )
+    app[CONNECTIONS] = Connections(
+        settings.connections_per_address, by_peer=not settings.trust_forwarded_for
     )
     metrics = Metrics()
     store = store or stores.make(settings, proc)
@@ -166,11 +178,7 @@ def create_app(
     app[PRESENCE] = Presence(owner, settings.presence_timeout_seconds, participants)
     app[OUTBOUND] = Outbound(sio, settings.outbound_limit, settings.outbound_limit_bytes, metrics)
     app[OUTBOUND].install()
-    app[SIGNUPS] = Signups(
-        Rate(settings.signups_per_minute / 60, settings.signups_per_minute),
-        Rate(settings.signups_per_address_per_minute / 60, settings.signups_per_address_per_minute),
-        settings.trust_forwarded_for,
-    )
+    app[SIGNUPS] = Signups.of(settings)
     app[SETTINGS] = settings
     app[OWNER] = owner
     app[METRICS] = metrics

@@ -55,14 +55,16 @@ class Rate:
         for key in [k for k, (_, when) in self._buckets.items() if now - when > IDLE_S]:
             del self._buckets[key]
 
-    def check(self, key: Hashable, what: str, cost: float = 1.0) -> None:
-        """Raise ``RateLimited`` (``rate_limited``, with ``retry_after_ms``) when over."""
+    def check(self, key: Hashable, what: str, cost: float = 1.0, **detail: Any) -> None:
+        """Raise ``RateLimited`` (``rate_limited``, with ``retry_after_ms`` and ``detail``)
+        when over."""
         wait = self.take(key, cost)
         if wait > 0:
             raise RateLimited(
                 "rate_limited",
                 f"Too many {what} at once; try again in {max(1, round(wait))} s.",
                 retry_after_ms=int(wait * 1000) + 1,
+                **detail,
             )
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 import yaml
 
+from .core import bidi
 from .core.model import MediaRules
 
 ENV_PREFIX = "SPEEDMEET_"
@@ -57,8 +58,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     pages_per_link: int = 4
     outbound_limit: int = 500
     outbound_limit_bytes: int = 8_000_000
-    signups_per_minute: int = 120
-    signups_per_address_per_minute: int = 10
+    signups_per_minute: int = 300
+    signups_per_address_burst: int = 20
+    signups_per_address_per_minute: float = 3.0
     selftests: int = 8
     selftests_per_address: int = 2
     selftests_per_event: int = 4
@@ -66,6 +68,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     selftest_seconds: float = 120.0
     selftest_measure_seconds: float = 30.0
     trust_forwarded_for: bool = False
+    connections_per_address: int = 200
+    header_timeout_seconds: float = 10.0
     ice_servers: list[IceServer] = msgspec.field(default_factory=list)
     turn_urls: list[str] = msgspec.field(default_factory=list)
     turn_secret: str = ""
@@ -112,6 +116,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("presence_timeout_seconds must be between 0.5 and 120")
         if self.max_participants < 2:
             raise ValueError("max_participants must be at least 2")
+        if self.signups_per_minute < 1 or self.signups_per_address_burst < 1:
+            raise ValueError("signups_per_minute and signups_per_address_burst must be at least 1")
+        if not 0 < self.signups_per_address_per_minute <= self.signups_per_minute:
+            raise ValueError(
+                "signups_per_address_per_minute must be above 0 and at most signups_per_minute"
+            )
+        if not 0 <= self.connections_per_address <= 100_000:
+            raise ValueError("connections_per_address must be between 0 (no limit) and 100000")
+        if not 0.1 <= self.header_timeout_seconds <= 300:
+            raise ValueError("header_timeout_seconds must be between 0.1 and 300")
         if self.smtp_host and not self.smtp_from:
             raise ValueError("smtp_from is needed with smtp_host (the sender of invitations)")
         if not 1 <= self.smtp_concurrency <= 50:
@@ -140,6 +154,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("turn_urls need turn_secret (coturn's static-auth-secret)")
         if self.turn_secret and not self.turn_urls:
             raise ValueError("turn_secret needs turn_urls (e.g. turn:turn.example.org:3478)")
+        for key, url in [("public_url", self.public_url)] + [
+            ("turn_urls", u) for u in self.turn_urls
+        ]:
+            if bidi.controls_in(url):
+                raise ValueError(
+                    f"{key}: {url.encode('unicode_escape').decode()} holds invisible direction "
+                    "marks (such as U+202E) that disguise an address; type it again"
+                )
         for url in self.turn_urls:
             if not url.startswith(("turn:", "turns:")):
                 raise ValueError(f"turn_urls: {url!r} is not a turn: or turns: URL")

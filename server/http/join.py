@@ -51,7 +51,7 @@ def _form(
     status: int = 200,
 ) -> web.Response:
     t = assets.strings(lang)
-    closed = signup.closed(state, request.app[OWNER].now())
+    closed = signup.closed(state, request.app[OWNER].now(), request.app[SETTINGS].max_participants)
     return render(
         request,
         "join.html",
@@ -87,12 +87,13 @@ async def join(request: web.Request) -> web.Response:
     values = {k: texts.line(str(form.get(k, ""))).strip()[:200] for k in FIELDS}
     values["consent"] = "yes" if form.get("consent") == "yes" else ""
     t: dict[str, Any] = assets.strings(lang)
-    if signup.closed(state, request.app[OWNER].now()):
+    if signup.closed(state, request.app[OWNER].now(), request.app[SETTINGS].max_participants):
         return _form(request, state, lang, values, status=409)
     try:
         request.app[SIGNUPS].check(request, state.id)
     except RateLimited as exc:
-        message = t.get("join_error_rate_limited", exc.message)
+        scope = "_address" if exc.detail.get("scope") == "address" else ""
+        message = t.get(f"join_error_rate_limited{scope}", exc.message)
         return _form(request, state, lang, values, error=message, status=429)
     if not values["consent"]:
         return _form(request, state, lang, values, error=t["join_error_consent"], status=400)
@@ -109,7 +110,7 @@ async def join(request: web.Request) -> web.Response:
     digest = policy_digest(policy(request, state, lang))
 
     def change(s: EventState, now: int) -> outcome.Outcome:
-        closed = signup.closed(s, now)
+        closed = signup.closed(s, now, cap)
         if closed:  # checked again on the latest state: the last place may just have gone
             raise UserError("signup_closed", f"Sign-up is closed ({closed}).", why=closed)
         planned = register.plan(s, [given], cap, update=False)

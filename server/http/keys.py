@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from aiohttp import web
@@ -31,20 +32,39 @@ FEED = web.AppKey("feed", Feed)
 
 
 class Signups:
-    """How many sign-ups the registration links take: per event and per client address."""
+    """How many sign-ups the registration links take: per event and per client address. An
+    address's bucket is a town hall's crowd at once (``signups_per_address_burst``), then a few
+    a minute, far smaller than the event's: a few addresses cannot use up the event's budget
+    and crowd out everyone else's sign-ups."""
 
     def __init__(self, per_event: Rate, per_address: Rate, trust_forwarded: bool) -> None:
         self.per_event = per_event
         self.per_address = per_address
         self.trust_forwarded = trust_forwarded
 
-    def check(self, request: web.Request, event_id: str) -> None:
-        """Raise ``RateLimited`` when this event or this address signs up too many."""
-        who = client_address(
-            request.remote, request.headers.get("X-Forwarded-For"), self.trust_forwarded
+    @classmethod
+    def of(cls, settings: Settings, clock: Callable[[], float] = time.monotonic) -> Signups:
+        """The limits ``settings`` set (``clock``: seconds, for the buckets' refill)."""
+        return cls(
+            Rate(settings.signups_per_minute / 60, settings.signups_per_minute, clock),
+            Rate(
+                settings.signups_per_address_per_minute / 60,
+                settings.signups_per_address_burst,
+                clock,
+            ),
+            settings.trust_forwarded_for,
         )
-        self.per_address.check(who, "sign-ups from your connection")
-        self.per_event.check(event_id, "sign-ups for this event")
+
+    def admit(self, who: str, event_id: str) -> None:
+        """Raise ``RateLimited`` (``scope``: ``address`` or ``event``) when ``who`` or this event
+        signs up too many; an address refused uses none of the event's budget."""
+        self.per_address.check(who, "sign-ups from your connection", scope="address")
+        self.per_event.check(event_id, "sign-ups for this event", scope="event")
+
+    def check(self, request: web.Request, event_id: str) -> None:
+        """``admit`` the request's client address."""
+        forwarded = request.headers.get("X-Forwarded-For")
+        self.admit(client_address(request.remote, forwarded, self.trust_forwarded), event_id)
 
 
 SIGNUPS = web.AppKey("signups", Signups)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 
+from ..core import bidi
 from ..core.model import EventState, Participant, Phase
 from ..core.outcome import Outcome, audit, bump, own_audit
 from ..core.payloads import peer_payload
@@ -94,7 +95,7 @@ def normal_website(value: str) -> str | None:
 
 def check(name: str, value: str | Sequence[str]) -> Problem:
     """A profile field's problem (``OK`` when it is fine): ``too_long`` (``limit``),
-    ``too_many_tags`` (``limit``), ``bad_website``."""
+    ``too_many_tags`` (``limit``), ``website_direction_marks`` (``marks``), ``bad_website``."""
     if name == "tags":
         tags = normal_tags(value)
         if len(tags) > TAGS_MAX:
@@ -108,6 +109,13 @@ def check(name: str, value: str | Sequence[str]) -> Problem:
     limit = {"pitch": PITCH_MAX, "label": LABEL_MAX, "website": WEBSITE_MAX}[name]
     if len(text.strip()) > limit:
         return "too_long", f"at most {limit} characters.", {"limit": limit}
+    marks = bidi.controls_in(text) if name == "website" else []
+    if marks:
+        message = (
+            f"this web address holds invisible direction marks ({', '.join(marks)}) that can "
+            "disguise where it leads; type the address again instead of pasting it."
+        )
+        return "website_direction_marks", message, {"marks": ", ".join(marks)}
     if name == "website" and normal_website(text) is None:
         message = f"{text.strip()[:100]!r} is not a web address (http:// or https://)."
         return "bad_website", message, {"value": text.strip()[:100]}

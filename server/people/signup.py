@@ -6,9 +6,16 @@ from __future__ import annotations
 from ..core.model import EventState, Phase, Signup
 
 
-def closed(state: EventState, now: int) -> str | None:
-    """Why the registration link takes nobody now (``ended``, ``closed``, ``full``, ``late``),
-    or ``None`` when it does."""
+def places(state: EventState, most: int) -> int:
+    """How many people the event holds, everyone counted: its own places if the organiser set
+    them, else ``most`` (the server's ``max_participants``)."""
+    cap = state.settings.signup.cap
+    return min(cap, most) if cap is not None else most
+
+
+def closed(state: EventState, now: int, most: int) -> str | None:
+    """Why the registration link takes nobody now (``ended``, ``closed``, ``full``: no place
+    left of ``places``, ``late``), or ``None`` when it does."""
     rules: Signup = state.settings.signup
     if state.clock.phase is Phase.ENDED:
         return "ended"
@@ -16,6 +23,6 @@ def closed(state: EventState, now: int) -> str | None:
         return "closed"
     if rules.closes_at is not None and now >= rules.closes_at:
         return "late"
-    if rules.cap is not None and len(state.participants) >= rules.cap:
+    if len(state.participants) >= places(state, most):
         return "full"
     return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
+from server.core import bidi
 from server.core.model import (
     Clock,
     EventState,
@@ -62,6 +63,29 @@ def test_websites_are_http_or_https_only(given: str, stored: str | None) -> None
     assert profiles.normal_website(given) == stored
     code = profiles.check("website", given)[0]
     assert (code == "bad_website") == (stored is None)
+
+
+@pytest.mark.parametrize(
+    ("given", "marks"),
+    [
+        ("https://lyon.example/\u202egpj.exe", ["U+202E"]),  # shown as …exe.jpg
+        ("https://lyon.example/\u202a\u202b\u202c\u202d", ["U+202A", "U+202B", "U+202C", "U+202D"]),
+        ("\u2066www.lyon.example\u2069\u2066", ["U+2066", "U+2069"]),
+        ("https://lyon.example/\u2067\u2068", ["U+2067", "U+2068"]),
+        ("\u200ewww.lyon.example\u200f", ["U+200E", "U+200F"]),
+        ("https://lyon.example/\u061c", ["U+061C"]),
+        ("https://lyon.example/été", []),
+        ("https://مثال.example/", []),  # right-to-left letters themselves are fine
+    ],
+)
+def test_direction_marks_are_refused_in_a_website(given: str, marks: list[str]) -> None:
+    assert bidi.controls_in(given) == marks
+    code, message, params = profiles.check("website", given)
+    if marks:
+        assert code == "website_direction_marks" and params == {"marks": ", ".join(marks)}
+        assert "disguise" in message and not bidi.controls_in(message)
+    else:
+        assert code == ""
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,9 @@ def test_environment_overrides_the_file() -> None:
         ({"SPEEDMEET_LEASE_SECONDS": "0.1"}, "lease_seconds"),
         ({"SPEEDMEET_MAX_PARTICIPANTS": "1"}, "max_participants"),
         ({"SPEEDMEET_STORE": "postgres"}, "store"),
+        ({"SPEEDMEET_PUBLIC_URL": "https://meet.example/\u202egro"}, "public_url"),
+        ({"SPEEDMEET_CONNECTIONS_PER_ADDRESS": "-1"}, "connections_per_address"),
+        ({"SPEEDMEET_HEADER_TIMEOUT_SECONDS": "0"}, "header_timeout_seconds"),
     ],
 )
 def test_a_bad_value_names_its_key(env: dict[str, str], named: str) -> None:

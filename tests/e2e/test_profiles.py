@@ -81,6 +81,12 @@ async def test_a_participant_fills_her_profile_and_marks_someone_in_the_director
     await page.get_by_role("button", name="Add the tag mobilité").click()
     await page.fill('[data-testid="profile-tag-input"]', "Éclairage public")
     await page.press('[data-testid="profile-tag-input"]', "Enter")
+    # a link disguised by a right-to-left override (issue 17.12) is refused, saying why
+    await page.fill('[data-testid="profile-website-input"]', "https://lyon.example/\u202egpj.exe")
+    await page.click('[data-testid="profile-save"]')
+    await page.wait_for_selector(
+        '[data-testid="profile-status"]:has-text("invisible direction marks (U+202E)")'
+    )
     await page.fill('[data-testid="profile-website-input"]', "www.lyon.example")
     files = [{"name": "me.jpg", "mimeType": "image/jpeg", "buffer": portrait((60, 90, 170))}]
     await page.set_input_files('[data-testid="profile-photo-input"]', files=files)
@@ -169,6 +175,17 @@ async def test_a_participant_fills_her_profile_and_marks_someone_in_the_director
     await others[1].close()  # Léa's socket: her page takes its place
     await fr.goto(f"{server.url}/e/{ev.id}/p/{ev.person(2)[1]}?lang=fr")
     await fr.wait_for_selector('[data-testid="screen"][data-screen="lobby"]')
+    await fr.click('[data-testid="edit-profile"]')
+    await fr.fill('[data-testid="profile-website-input"]', "\u2067www.lyon.example\u2069")
+    await fr.click('[data-testid="profile-save"]')
+    await fr.wait_for_selector(
+        '[data-testid="profile-status"]:has-text("marques de sens d’écriture invisibles '
+        '(U+2067, U+2069)")'
+    )
+    said = await fr.inner_text('[data-testid="profile-status"]')
+    assert "destination\u202f: tapez l’adresse" in said, said
+    assert await violations(fr) == []
+    await fr.keyboard.press("Escape")
     await fr.click('[data-testid="open-directory"]')
     await fr.wait_for_function(
         "() => document.querySelectorAll('[data-testid=\"directory-person\"]').length === 2"

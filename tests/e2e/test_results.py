@@ -59,6 +59,7 @@ async def played(start: Callable[..., Any], rounds: int = 3) -> tuple[Running, G
     server = await start(
         now=clock, board_interval_ms=50, timezone="Europe/Paris",
         rate_events_per_second=1000, rate_events_burst=1000,
+        rate_person_stats_per_second=1000, rate_person_stats_burst=1000,
     )  # fmt: skip
     g = await gather(server, SIX, rounds=rounds, round_seconds=300, break_seconds=120)
     conductor = server.server.app[CONDUCTOR]

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from server.http.keys import Signups
+from server.limits import RateLimited
+from server.settings import Settings
 from tests.conftest import PEOPLE, Running
 
 
@@ -169,3 +172,86 @@ async def test_sign_ups_go_on_after_someone_is_removed(server: Running) -> None:
     _, people = await server.api("GET", f"/api/events/{ev.id}/participants")
     assert sorted(p["id"] for p in people) == ["p2", "p3", "p4", "p5"]
     assert [p["name"] for p in people][-2:] == ["Ana Pereira", "Marc Dupuis"]
+
+
+async def test_the_link_closes_at_the_servers_limit_when_the_event_sets_no_places(
+    start: Callable[..., Any],
+) -> None:
+    """Issue 17.12 (reproduced on main: with no places set, the link stayed open past the
+    server's limit): max_participants is then the event's places."""
+    server = await start(max_participants=3)
+    ev = await server.event(PEOPLE[:2])
+    url = _local(server, ev.body["registration_url"])
+    status, _, _ = await _join(server, url, {"name": "Third", "side": "solution"})
+    assert status == 303
+    async with server.http.get(url + "?lang=fr") as r:
+        page = await r.text()
+    assert 'data-reason="full"' in page and "Cet événement est complet" in page
+    status, _, page = await _join(server, url, {"name": "Fourth", "side": "solution"})
+    assert status == 409 and 'data-reason="full"' in page
+
+
+def test_with_the_default_limits_a_dozen_addresses_leave_room_for_everyone() -> None:
+    """Issue 17.12 (reproduced on main: 12 addresses used the whole 120 sign-ups a minute and
+    crowded out real ones). Ten minutes of the default limits, on a clock moved by hand: 12
+    addresses each try 100 sign-ups a minute; another person still gets in every minute, and
+    the 12 take a small share of what the event could take."""
+    settings = Settings()
+    now = [0.0]
+    signups = Signups.of(settings, lambda: now[0])
+    taken, refused = 0, 0
+    for _ in range(10):
+        for address in range(12):
+            for _ in range(100):
+                try:
+                    signups.admit(f"198.51.100.{address}", "ev")
+                    taken += 1
+                except RateLimited as exc:
+                    assert exc.detail["scope"] == "address"
+                    refused += 1
+                    break
+        try:
+            signups.admit("203.0.113.7", "ev")  # someone else, this minute
+        except RateLimited as exc:
+            raise AssertionError(f"crowded out: {exc.message}") from exc
+        now[0] += 60
+    budget = 10 * settings.signups_per_minute
+    assert taken <= budget / 3, (taken, budget)
+    # a town hall's crowd: about twenty at once, then a few a minute
+    assert settings.signups_per_address_burst >= 20 and refused == 120
+
+
+async def test_an_address_over_its_bucket_is_refused_while_others_get_in(
+    start: Callable[..., Any],
+) -> None:
+    """Behind a trusted proxy, each forwarded address has its bucket; one refused as an address
+    is told so in its language, and uses none of the event's budget."""
+    server = await start(
+        trust_forwarded_for=True,
+        signups_per_minute=5,
+        signups_per_address_burst=2,
+        signups_per_address_per_minute=1,
+    )
+    ev = await server.event()
+    url = _local(server, ev.body["registration_url"])
+
+    async def join_from(address: str, n: int, lang: str = "en") -> tuple[int, str]:
+        form = {"name": f"Person {address} {n}", "side": "commune", "consent": "yes"}
+        headers = {"X-Forwarded-For": f"{address}, 10.0.0.1"}
+        async with server.http.post(
+            f"{url}?lang={lang}", data=form, headers=headers, allow_redirects=False
+        ) as r:
+            return r.status, await r.text()
+
+    assert [(await join_from("198.51.100.1", n))[0] for n in range(2)] == [303, 303]
+    status, page = await join_from("198.51.100.1", 9)
+    assert status == 429 and "signed up from your connection" in page
+    for _ in range(2):  # refused as an address: the event's budget is not touched
+        status, page = await join_from("198.51.100.1", 9, "fr")
+        assert status == 429 and "depuis votre connexion" in page
+    assert [(await join_from("198.51.100.2", n))[0] for n in range(2)] == [303, 303]
+    assert (await join_from("198.51.100.3", 0))[0] == 303  # the fifth of the event's five
+    status, page = await join_from("198.51.100.4", 0)
+    assert status == 429 and "Many people are signing up right now" in page
+    _, people = await server.api("GET", f"/api/events/{ev.id}/participants")
+    assert len(people) == 5

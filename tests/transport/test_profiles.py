@@ -125,6 +125,35 @@ async def test_a_participant_edits_their_profile_until_the_start(server: Running
     assert status == 201 and len(body["photo"]) == 16, body
 
 
+DISGUISED = "https://lyon.example/\u202egpj.exe"  # shown as …exe.jpg: reads as a photo
+
+
+async def test_a_website_with_direction_marks_is_refused_everywhere(server: Running) -> None:
+    """Issue 17.12 (reproduced on main: the website field took U+202E, an override that
+    disguises where a link leads): refused in the person's own edit, the organiser's and an
+    import, with a message that says why; nothing is stored."""
+    ev = await server.event(PEOPLE[:2])
+    claire = await server.connect("/participant", ev.person(0)[1])
+    for website in (DISGUISED, "https://lyon\u2067.example", "\u200fwww.lyon.example"):
+        ack = await claire.call("profile", {"website": website})
+        assert not ack["ok"], ack
+        error = ack["error"]
+        assert error["code"] == "website_direction_marks", error
+        assert "U+" in error["marks"] and "disguise" in error["message"]
+    status, body = await server.api(
+        "PATCH", f"/api/events/{ev.id}/participants/{ev.person(0)[0]}", json={"website": DISGUISED}
+    )
+    assert status == 400 and "website_direction_marks" in str(body), body
+    status, body = await server.api(
+        "POST", f"/api/events/{ev.id}/participants",
+        json=[{"name": "Ana", "side": "commune", "website": DISGUISED}],
+    )  # fmt: skip
+    assert status == 400 and "website_direction_marks" in str(body), body
+    _, people = await server.api("GET", f"/api/events/{ev.id}/participants")
+    assert [p.get("website", "") for p in people] == ["", ""]
+    assert "\u202e" not in str(body)  # the marks are named, never echoed
+
+
 # --- photos -----------------------------------------------------------------------------------
 
 

@@ -258,7 +258,7 @@ async def test_one_socket_cannot_flood_and_help_has_a_cooldown(
 
 
 async def test_the_sign_up_link_has_a_rate(start: Callable[..., Any]) -> None:
-    server = await start(signups_per_address_per_minute=3)
+    server = await start(signups_per_address_burst=3)
     ev = await server.event()
     url = server.url + "/" + ev.body["registration_url"].split("/", 3)[3]
     statuses = []

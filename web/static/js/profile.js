@@ -79,7 +79,8 @@ export function profileCard(person, { heading = 'h3', headingId = null, compact 
 /** A person's words for a refused profile change (by code), else the server's. */
 export function profileError(err) {
   const key = `profile_error_${err && err.code}`;
-  const said = t(key, err || {});
+  // a refused call carries the server's parameters (limit, value, marks) in `detail`
+  const said = t(key, { ...((err && err.detail) || {}), ...(err || {}) });
   return said === key ? (err && err.message) || String(err) : said;
 }
 
