@@ -22,15 +22,20 @@ BIDI = "\u202a-\u202e\u2066-\u2069"  # embeddings, overrides and isolates
 # C0 but tab and newline, DEL, C1, the bidirectional controls, lone surrogates, and the two
 # noncharacters no XML holds (a workbook is XML)
 _DROPPED = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI}\ud800-\udfff\ufffe\uffff]")
+# the same but the bidirectional controls: for a link, whose own rule refuses them with a
+# message (``core.bidi``) rather than have them vanish from what the person wrote
+_DROPPED_BUT_BIDI = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _LINE_END = re.compile("\r\n|[\r\x0b\x0c\x85\u2028\u2029]")  # besides "\n"
 _SPACED = re.compile("\r\n|[\t\n\r\x0b\x0c\x85\u2028\u2029]")
 
 
-def line(text: str) -> str:
-    """A single-line text as kept: each line end or tab a space, other controls dropped."""
+def line(text: str, keep_bidi: bool = False) -> str:
+    """A single-line text as kept: each line end or tab a space, other controls dropped (but
+    the bidirectional ones, with ``keep_bidi``: a link's own rule refuses them)."""
     if text.isprintable():  # the usual path (no control character is printable)
         return text
-    return _DROPPED.sub("", _SPACED.sub(" ", text))
+    dropped = _DROPPED_BUT_BIDI if keep_bidi else _DROPPED
+    return dropped.sub("", _SPACED.sub(" ", text))
 
 
 def lines(text: str) -> str:
@@ -45,7 +50,9 @@ def clean(text: str, multiline: bool) -> str:
     return lines(text) if multiline else line(text)
 
 
-def _cleaned(value: Any, multiline: bool) -> Any:
+def _cleaned(value: Any, multiline: bool, link: bool = False) -> Any:
+    if link and isinstance(value, str):
+        return line(value, keep_bidi=True)
     if isinstance(value, str):
         return clean(value, multiline)
     if isinstance(value, list | tuple) and any(isinstance(v, str) for v in value):
@@ -59,11 +66,12 @@ class Cleaned(msgspec.Struct, frozen=True):
     that held only control characters is refused (a ``ValueError`` that msgspec reports)."""
 
     MULTILINE: ClassVar[frozenset[str]] = frozenset()
+    LINKS: ClassVar[frozenset[str]] = frozenset()  # keep bidi controls: their rule refuses them
 
     def __post_init__(self) -> None:
         for name in self.__struct_fields__:
             value = getattr(self, name)
-            new = _cleaned(value, name in self.MULTILINE)
+            new = _cleaned(value, name in self.MULTILINE, name in self.LINKS)
             if new == value:
                 continue
             if isinstance(value, str) and value.strip() and not new.strip():

@@ -67,7 +67,10 @@ def check_value(state: EventState, name: str, value: str) -> tuple[str, str, dic
 
 def cleaned(name: str, value: str) -> str:
     """A field's text as given, cleaned of control characters (``core.texts``) and trimmed:
-    what ``check_value`` looks at."""
+    what ``check_value`` looks at. A website keeps its bidirectional controls: its own rule
+    refuses them, saying so (``people.profiles``)."""
+    if name == "website":
+        return texts.line(value, keep_bidi=True).strip()
     return texts.clean(value, name in MULTILINE).strip()
 
 

@@ -111,6 +111,7 @@ class ProfileEdit(Cleaned, frozen=True, forbid_unknown_fields=True):
     each are ``server/profiles.py``'s, which name a field that breaks one)."""
 
     MULTILINE = frozenset({"pitch", "tags"})  # tags may come one a line
+    LINKS = frozenset({"website"})  # refused with bidi controls (``people.profiles``)
 
     pitch: Annotated[str, msgspec.Meta(max_length=4000)] | msgspec.UnsetType = msgspec.UNSET
     tags: (
