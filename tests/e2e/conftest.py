@@ -10,8 +10,11 @@ import pytest
 
 CHROMIUM = Path(os.environ.get("SPEEDMEET_CHROMIUM", "/usr/bin/chromium"))
 REQUIRED = os.environ.get("SPEEDMEET_REQUIRE_BROWSER") == "1"
+# Chromium's fake camera films at 10 frames a second, not 30: encoding and decoding every page's
+# video was most of what the browser tests cost on two cores (the suite was CPU-bound)
+FAKE_DEVICES = "--use-fake-device-for-media-stream=fps=10"
 FLAGS = [
-    "--use-fake-device-for-media-stream",
+    FAKE_DEVICES,
     "--use-fake-ui-for-media-stream",
     "--disable-features=WebRtcHideLocalIpsWithMdns",
     "--no-sandbox",

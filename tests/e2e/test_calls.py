@@ -174,7 +174,7 @@ async def test_a_dropped_socket_keeps_the_call(server: Running, browser: Any, si
     # ... and both keep seeing each other (a restart would replace the stream): a few more
     # seconds of new frames after the partner's return, time for any reaction to it.
     for pid, page in pages.items():
-        await _flowing(page, partner[pid], frames=60, timeout=15_000)
+        await _flowing(page, partner[pid], frames=20, timeout=15_000)  # 2 s at 10 fps
 
     for pid, page in pages.items():
         seen = await page.evaluate(REPORT)
@@ -187,7 +187,7 @@ async def test_a_dropped_socket_keeps_the_call(server: Running, browser: Any, si
     # the reloaded page's load (the old stream on the other side is frozen: it does not count).
     await pages[gone].reload()
     await asyncio.gather(
-        *(_flowing(page, partner[pid], frames=10, timeout=5000) for pid, page in pages.items())
+        *(_flowing(page, partner[pid], frames=4, timeout=5000) for pid, page in pages.items())
     )
 
 

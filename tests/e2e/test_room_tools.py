@@ -15,16 +15,13 @@ import pytest
 
 from tests.conftest import PEOPLE, Running
 from tests.e2e.axe import violations
-from tests.e2e.conftest import CHROMIUM, FLAGS
+from tests.e2e.conftest import CHROMIUM, FAKE_DEVICES, FLAGS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 # Three fake cameras (fake_device_0 to _2) and three microphones. The second camera gives
 # WebRTC no frames to send (Chromium's fake device 1 has a depth format): switch to the third.
-DEVICE_FLAGS = [
-    "--use-fake-device-for-media-stream=device-count=3" if f.startswith("--use-fake-device") else f
-    for f in FLAGS
-]
+DEVICE_FLAGS = [f"{FAKE_DEVICES},device-count=3" if f == FAKE_DEVICES else f for f in FLAGS]
 
 # Keeps every RTCPeerConnection the page makes (nothing in the pages is there for the tests).
 SPY = """

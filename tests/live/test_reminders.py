@@ -47,6 +47,8 @@ async def test_a_reminder_refused_for_an_older_fence_is_sent_once_under_the_new_
         await leases.renew()  # this process takes it again: fence 2
         gate.open()
         await eventually(lambda: _reminded(store))
+        # the e-mails are queued just after the commit that logs them: wait for that too
+        await eventually(lambda: _queued(outbox, 2))
         assert leases.fences == {"ev1": 2}
         assert outbox.pending() == 2  # both people, once
     finally:
@@ -54,6 +56,10 @@ async def test_a_reminder_refused_for_an_older_fence_is_sent_once_under_the_new_
         await asyncio.gather(task, return_exceptions=True)
         owner.pools.close()
         await store.close()
+
+
+async def _queued(outbox: Outbox, count: int) -> bool:
+    return outbox.pending() >= count
 
 
 async def _reminded(store: Faulty) -> bool:
