@@ -29,10 +29,10 @@ def room_of(client: Client, round_: int) -> dict[str, Any]:
     return got[0]
 
 
-async def everyone_in_round(people: dict[str, Client], round_: int) -> None:
+async def everyone_in_round(people: dict[str, Client], round_: int, timeout: float = 10) -> None:
     for client in people.values():
         await client.wait_for(
-            "assignment", lambda a: a["round"] == round_ and a["room"] is not None
+            "assignment", lambda a: a["round"] == round_ and a["room"] is not None, timeout
         )
 
 
@@ -115,7 +115,9 @@ async def test_the_conductor_moves_on_when_its_process_dies(cluster: Cluster) ->
     await everyone_in_round(people, 1)
 
     await holder.kill()  # mid-round: nobody left to end it but the other process
-    await everyone_in_round(people, 2)  # the round ended and the next started (no break)
+    # the round ended and the next started (no break): the rest of a 10 s round, then a lease
+    # to lapse and be taken, then the pairing; a guard against hanging, not a measure
+    await everyone_in_round(people, 2, timeout=30)
     clock = await host.wait_for("clock", lambda k: k["round"] == 2)
     assert clock["ends_at"] == started["ends_at"] + 10_000  # on the logical schedule
     assert (await cluster.holder(ev.id)) is other
