@@ -2,7 +2,7 @@
 
 import { boot } from './boot.js';
 import { dayOf, errorText, listOf, t, timeOfDay, tn } from './i18n.js';
-import { $, $$, el, presenceDot, say } from './ui.js';
+import { $, $$, el, presenceDot, say, showStart } from './ui.js';
 import * as clock from './clock.js';
 import { problemRooms, renderHelp, renderRooms, renderWaiting } from './board.js';
 import { startStaff } from './staff.js';
@@ -57,18 +57,8 @@ function renderStart() {
   const startsAt = (board.event || boot.event || {}).starts_at;
   const said = c && c.phase === 'lobby' ? consoleLine(startsAt, clock.serverNow(), Boolean(c.opened)) : null;
   const text = said ? t(said.key, { time: timeOfDay(startsAt), date: dayOf(startsAt) }) : '';
-  const line = $('[data-testid="starts-at"]');
-  const countdown = $('[data-testid="start-countdown"]');
-  if (line.textContent !== text) line.textContent = text;
   $('[data-testid="start-line"]').hidden = !said;
-  line.hidden = !said;
-  countdown.hidden = !said || said.ms === null;
-  if (said && said.ms !== null) {
-    const shown = clock.format(said.ms);
-    if (countdown.textContent !== shown) countdown.textContent = shown;
-    countdown.dataset.remainingMs = String(Math.round(said.ms));
-    countdown.dataset.state = 'running';
-  }
+  showStart($('[data-testid="starts-at"]'), $('[data-testid="start-countdown"]'), said, text, clock.format);
 }
 setInterval(renderStart, 250);
 

@@ -2,7 +2,7 @@
 
 import { boot } from './boot.js';
 import { dayOf, staffName, t, timeOfDay } from './i18n.js';
-import { $, $$, el, say, watchConnection } from './ui.js';
+import { $, $$, el, say, showStart, watchConnection } from './ui.js';
 import { call, connect } from './socket.js';
 import * as clock from './clock.js';
 import * as media from './media.js';
@@ -545,19 +545,9 @@ function renderClockTexts(c) {
 /** The lobby's word on the announced start: its time, and a countdown to it on the day. */
 function renderLobbyStart() {
   const c = clock.currentClock();
-  const line = $('[data-testid="starts-at"]');
-  const countdown = $('[data-testid="start-countdown"]');
   const said = c && c.phase === 'lobby' ? startLine(boot.event.starts_at, clock.serverNow(), Boolean(c.opened)) : null;
   const text = said ? t(said.key, { time: timeOfDay(boot.event.starts_at), date: dayOf(boot.event.starts_at) }) : '';
-  if (line.textContent !== text) line.textContent = text;
-  line.hidden = !said;
-  countdown.hidden = !said || said.ms === null;
-  if (said && said.ms !== null) {
-    const shown = clock.format(said.ms);
-    if (countdown.textContent !== shown) countdown.textContent = shown;
-    countdown.dataset.remainingMs = String(Math.round(said.ms));
-    countdown.dataset.state = 'running';
-  }
+  showStart($('[data-testid="starts-at"]'), $('[data-testid="start-countdown"]'), said, text, clock.format);
 }
 
 /** Why I wait, as the server said: {code, next_round} (a page of an older server: sit_out). */

@@ -108,3 +108,19 @@ export function presenceDot(online, { decorative = false } = {}) {
 export function num(value, digits = 0) {
   return number(value, digits);
 }
+
+/**
+ * Show (or hide) a start line and its countdown: ``said`` is lobby.js's answer (``null``: nothing
+ * to say), ``text`` its words, ``format`` the clock's way of writing milliseconds.
+ */
+export function showStart(line, countdown, said, text, format) {
+  if (line.textContent !== text) line.textContent = text;
+  line.hidden = !said;
+  countdown.hidden = !said || said.ms === null;
+  if (said && said.ms !== null) {
+    const shown = format(said.ms);
+    if (countdown.textContent !== shown) countdown.textContent = shown;
+    countdown.dataset.remainingMs = String(Math.round(said.ms));
+    countdown.dataset.state = 'running';
+  }
+}
