@@ -165,17 +165,9 @@ class Signaling:
         if room is None and not peers:
             return  # no call to report on: the page's own devices only
         index = await self.scope(event_id, lambda i: _reports_on(i, pid, room, peers))
-        if not index.running:
-            raise UserError("no_round", "No round is running: there is no call to report on.")
-        mine = index.rooms.get(pid)
-        if mine is None or pid in index.staff:
+        if pid in index.staff:
             raise UserError("not_in_room", "You are not in a room's call this round.")
-        if room != mine:
-            raise UserError(
-                "not_your_room",
-                f"You are not in room {room!r} this round (yours is {mine!r}).",
-                room=room,
-            )
+        in_room(index, pid, room, "No round is running: there is no call to report on.")
         for peer in peers:
             if not _member(index, pid, peer):
                 raise UserError(
@@ -228,6 +220,22 @@ class Signaling:
     async def on_link(self, up: bool) -> None:
         """Notes may have been missed: forget every index."""
         self._index.clear()
+
+
+def in_room(index: RoomIndex, who: str, room: str | None, idle: str) -> None:
+    """Refuse unless ``who`` (a participant, or a moderator page in a call) is in ``room``'s
+    call this round: ``no_round`` (saying ``idle``), ``not_in_room``, ``not_your_room``."""
+    if not index.running:
+        raise UserError("no_round", idle)
+    mine = index.rooms.get(who)
+    if mine is None:
+        raise UserError("not_in_room", "You are in no room's call this round.")
+    if mine != room:
+        raise UserError(
+            "not_your_room",
+            f"You are not in room {room!r} this round (yours is {mine!r}).",
+            room=room,
+        )
 
 
 def _member(index: RoomIndex, pid: str, other: str) -> bool:

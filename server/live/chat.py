@@ -15,9 +15,8 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import UserError
 from ..metrics import Metrics
-from ..signaling import Signaling
+from ..signaling import Signaling, in_room
 
 
 class Chat:
@@ -39,17 +38,7 @@ class Chat:
         """Send ``text`` from ``sender`` (a participant id, or a moderator page's staff id with
         its label ``staff``) to the others of ``room``'s call: ``{id, at}``."""
         index = await self._signaling.scope(event_id, lambda i: i.rooms.get(sender) == room)
-        if not index.running:
-            raise UserError("no_round", "No round is running: the chat opens with a meeting.")
-        mine = index.rooms.get(sender)
-        if mine is None:
-            raise UserError("not_in_room", "You are in no room's call this round: nobody reads it.")
-        if mine != room:
-            raise UserError(
-                "not_your_room",
-                f"You are not in room {room!r} this round (yours is {mine!r}).",
-                room=room,
-            )
+        in_room(index, sender, room, "No round is running: the chat opens with a meeting.")
         message: dict[str, Any] = {
             "id": secrets.token_hex(8),
             "room": room,
