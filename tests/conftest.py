@@ -28,6 +28,8 @@ ADMIN = "test-admin-token"
 DATA_KEY = "0vPnAqL8Sx3n0x3mS3Z9m2w1VQqk5f4bN2iY7eHwqkE"  # a data key of the tests' own
 REDIS_REQUIRED = os.environ.get("SPEEDMEET_REQUIRE_REDIS") == "1"
 REDIS_FIXTURES = {"redis_server", "redis_url", "redis_prefix"}
+TURN_REQUIRED = os.environ.get("SPEEDMEET_REQUIRE_TURN") == "1"
+TURN_SECRET = "test-turn-secret"  # coturn's static-auth-secret in the tests, and turn_secret
 TESTS = Path(__file__).resolve().parent
 STOP_S = 30  # a server that takes longer to stop is stuck: its tasks are printed
 
@@ -47,6 +49,8 @@ def needs(item: pytest.Item) -> set[str]:
     source = inspect.getsource(item.function)
     if fixtures & REDIS_FIXTURES or "redis" in params or "redis=True" in source:
         found.add("redis")
+    if "turn" in fixtures:  # a turnserver process
+        found.add("subprocess")
     if folder == "cluster":  # server processes on a Redis of their own
         found |= {"subprocess", "redis"}
     if inspect.ismodule(getattr(item.module, "subprocess", None)):
@@ -71,6 +75,31 @@ def need_redis() -> None:
     message = f"REDIS TESTS SKIPPED: {reason}"
     print(f"\n{'!' * 70}\n{message}\n{'!' * 70}")
     pytest.skip(message)
+
+
+def need_turn() -> None:
+    """Skip (loudly) without coturn's turnserver; fail instead where it is mandatory (CI)."""
+    if shutil.which("turnserver") is not None:
+        return
+    reason = "turnserver not found (Debian: apt-get install coturn)"
+    if TURN_REQUIRED:
+        pytest.fail(f"TURN tests are mandatory here (SPEEDMEET_REQUIRE_TURN=1): {reason}")
+    message = f"TURN TESTS SKIPPED: {reason}"
+    print(f"\n{'!' * 70}\n{message}\n{'!' * 70}")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def turn(tmp_path: Path) -> Iterator[Any]:
+    """A turnserver of the test's own on a free port (UDP and TCP on 127.0.0.1), checking
+    credentials made with ``TURN_SECRET``: give a server ``turn_urls=turn.urls()`` and
+    ``turn_secret=TURN_SECRET``."""
+    need_turn()
+    from tests.procs import Turn
+
+    server = Turn(tmp_path, TURN_SECRET).launch()
+    yield server
+    server.halt()
 
 
 @pytest.fixture(scope="session")

@@ -219,3 +219,86 @@ class Server(Process):
                     return r.status == 200
         except aiohttp.ClientError:
             return False
+
+
+class Turn(Process):
+    """A coturn ``turnserver`` of the test's own: TURN over UDP and TCP on one free port, with
+    the REST-API credentials the server hands out (``use-auth-secret``, ``static-auth-secret``).
+
+    ``listen`` are the addresses it listens and relays on (127.0.0.1 for calls on this machine;
+    a veth address for a browser in a network namespace). Loopback peers are allowed, since both
+    browsers of a test live on this machine.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        secret: str,
+        listen: tuple[str, ...] = ("127.0.0.1",),
+        port: int | None = None,
+        realm: str = "speedmeet.test",
+    ) -> None:
+        super().__init__("turnserver", folder)
+        self.secret = secret
+        self.listen = listen
+        self.port = port or free_port()
+        self.realm = realm
+        self.dir = folder / "turn"
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    def urls(self, host: str | None = None) -> list[str]:
+        """The ``turn_urls`` for the server's settings: UDP and TCP on ``host`` (the first
+        listening address by default)."""
+        where = f"{host or self.listen[0]}:{self.port}"
+        return [f"turn:{where}?transport=udp", f"turn:{where}?transport=tcp"]
+
+    def argv(self) -> list[str]:
+        binary = shutil.which("turnserver")
+        assert binary is not None, "turnserver is not installed (Debian: apt-get install coturn)"
+        config = self.dir / "turnserver.conf"
+        config.write_text("# everything is on the command line\n")
+        argv = [
+            binary, "-c", str(config), "--listening-port", str(self.port),
+            "--use-auth-secret", "--static-auth-secret", self.secret, "--realm", self.realm,
+            "--fingerprint", "--no-tls", "--no-dtls", "--no-cli", "--no-multicast-peers",
+            "--allow-loopback-peers", "--log-file", "stdout", "--simple-log",
+            "--pidfile", str(self.dir / "turnserver.pid"), "--userdb", str(self.dir / "turndb"),
+            "--no-software-attribute",
+        ]  # fmt: skip
+        for address in self.listen:
+            argv += ["--listening-ip", address, "--relay-ip", address]
+        return argv
+
+    def launch(self) -> Turn:
+        """Start turnserver and wait (at most 30 s) until its TCP listener accepts."""
+        self._spawn(self.argv())
+        deadline = time.monotonic() + READY_S
+        while not self._listens():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"turnserver did not listen:\n{self.log()}")
+            time.sleep(0.02)
+        return self
+
+    async def start(self) -> Turn:
+        """``launch`` from async code."""
+        return await asyncio.to_thread(self.launch)
+
+    def _listens(self) -> bool:
+        if not self.running():
+            raise RuntimeError(f"turnserver exited:\n{self.log()}")
+        try:
+            with socket.create_connection((self.listen[0], self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def halt(self) -> None:
+        """Stop it from sync code."""
+        if self.running():
+            assert self.proc is not None
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
