@@ -15,9 +15,16 @@ from typing import Any
 
 import msgspec
 
+from ..core.model import IcePolicy
 from ..settings import IceServer, Settings
 
 SELFTEST = "check"  # the id in the self-test's usernames
+
+
+def ice_policy(server: str, event: str | None) -> IcePolicy:
+    """The ICE transport policy of an event's calls: ``relay`` when the server's settings or
+    the event's say so (an event may make the server's stricter, never looser), else ``all``."""
+    return "relay" if "relay" in (server, event) else "all"
 
 
 def credential(secret: str, username: str) -> str:
