@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import time
+
+import pytest
 from collections.abc import Callable
 from typing import Any
 
@@ -171,3 +173,40 @@ connection (flagged ``no_video``, each member's link ``relay_refused``)."""
         ),
         timeout=30,
     )
+
+
+@pytest.mark.parametrize(
+    ("relay", "lang", "said"),
+    [
+        ("running", "fr", "joignable (UDP et TCP)"),
+        ("stopped", "en", "unreachable — your network blocks the event’s relay server"),
+    ],
+)
+async def test_the_self_test_says_whether_the_relay_can_be_reached(
+    turn: Any, start: Callable[..., Any], browser: Any, relay: str, lang: str, said: str
+) -> None:
+    """The self-test gathers relay candidates over UDP and over TCP: from a real coturn, or from
+    its port with nothing listening any more (stopped). (``turn`` first: it stops after the
+    server, whose echo may hold a relay address on it.)"""
+    server = await start(turn_urls=turn.urls(), turn_secret=TURN_SECRET)
+    ev = await server.event(PEOPLE[:1])
+    if relay == "stopped":
+        turn.halt()
+    context = await browser.new_context(viewport={"width": 1000, "height": 700})
+    await context.add_init_script(SPY)
+    page = await context.new_page()
+    await page.goto(f"{server.url}/e/{ev.id}/p/{ev.person(0)[1]}/check?lang={lang}")
+    node = page.locator('[data-testid="check-relay"]')
+    await page.wait_for_function(
+        """() => { const n = document.querySelector('[data-testid="check-relay"]');
+                   return n && !n.hidden && !['', 'checking'].includes(n.dataset.relay); }""",
+        timeout=30_000,
+    )
+    text = await node.inner_text()
+    assert text.startswith(said), text
+    assert await node.get_attribute("data-relay") == ("both" if relay == "running" else "none")
+    label = page.locator("dt", has=page.locator("text=Relais" if lang == "fr" else "text=Relay"))
+    assert await label.is_visible()
+    configs = await page.evaluate("() => window.__spy.configs")
+    probes = [c for c in configs if c["iceTransportPolicy"] == "relay"]
+    assert [c["iceServers"][0]["urls"] for c in probes] == [[u] for u in turn.urls()], configs
