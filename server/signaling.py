@@ -114,10 +114,10 @@ class Signaling:
         # closed as a slow reader
         self._bytes = Rate(settings.rate_signal_bytes_per_second, settings.rate_signal_bytes_burst)
 
-    def ice_servers(self, pid: str) -> list[dict[str, Any]]:
+    def ice_servers(self, pid: str, cover_ms: int = 0) -> list[dict[str, Any]]:
         """The STUN/TURN servers handed to ``pid``'s browser (every assignment carries them, so
-        that short-lived TURN credentials are fresh)."""
-        return self._ice.wire(pid)
+        that short-lived TURN credentials are fresh), valid at least ``cover_ms`` from now."""
+        return self._ice.wire(pid, cover_ms)
 
     def policy(self, event_policy: str | None) -> IcePolicy:
         """The ICE transport policy of an event's calls: ``relay`` when the event or the
@@ -136,7 +136,8 @@ class Signaling:
             # toward the room's first caller; with one peer, simply toward that peer
             "polite": bool(peers) and any(polite.values()),
             "moderators": [self.visitor(m) for m in moderators],
-            "ice_servers": self.ice_servers(pid),
+            # valid to the end of the round at least: a long round must not outlive them
+            "ice_servers": self.ice_servers(pid, _rest_of_round(assignment)),
             "ice_transport_policy": self.policy(assignment.get("ice_transport_policy")),
         }
 
@@ -254,6 +255,15 @@ class Signaling:
     async def on_link(self, up: bool) -> None:
         """Notes may have been missed: forget every index."""
         self._index.clear()
+
+
+def _rest_of_round(assignment: dict[str, Any]) -> int:
+    """The milliseconds left in the round of an assignment with a room (0 otherwise)."""
+    clock = assignment.get("clock")
+    if not assignment.get("room") or not isinstance(clock, dict):
+        return 0
+    remaining = clock.get("remaining_ms")
+    return remaining if isinstance(remaining, int) else 0
 
 
 def in_room(index: RoomIndex, who: str, room: str | None, idle: str) -> None:

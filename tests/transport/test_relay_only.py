@@ -97,3 +97,13 @@ async def test_the_relay_passes_on_relay_candidates_only(
     said = [r.getMessage() for r in caplog.records if "relay-only event" in r.getMessage()]
     assert any("1 host" in s and "not passed on" in s for s in said), said
     assert any("1 address, 1 host, 1 related, 1 srflx" in s for s in said), said
+
+
+async def test_a_long_round_gets_credentials_for_all_of_it(start: Callable[..., Any]) -> None:
+    """turn_ttl_seconds is an hour; a round of two hours gets credentials valid past its end."""
+    server = await start(**TURN)
+    g = await gather(server, round_seconds=7200)
+    for assignment in g.rooms.values():
+        expiry_s = int(assignment["ice_servers"][-1]["username"].split(":")[0])
+        end_s = assignment["clock"]["ends_at"] // 1000
+        assert expiry_s > end_s, (expiry_s, end_s)
