@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import time
-
-import pytest
 from collections.abc import Callable
 from typing import Any
+
+import pytest
 
 from tests.conftest import PEOPLE, TURN_SECRET, Running
 from tests.e2e.test_calls import _flowing, _screen
@@ -127,7 +127,9 @@ async def test_a_relay_only_call_goes_through_the_relay(
         assert pairs, (pid, "no connected pair")
         assert all(p["local"] == "relay" and p["remote"] == "relay" for p in pairs), (pid, pairs)
         print(f"[{pid}] selected pairs: {pairs}")
-        spied = await page.evaluate("() => ({ sent: window.__spy.sent, got: window.__spy.received })")
+        spied = await page.evaluate(
+            "() => ({ sent: window.__spy.sent, got: window.__spy.received })"
+        )
         # what this page sent through the server, and what reached it from its partner
         for way in ("sent", "got"):
             lines = _candidate_lines(spied[way])
@@ -140,9 +142,9 @@ async def test_expired_credentials_are_explained(
     start: Callable[..., Any], browser: Any, turn: Any
 ) -> None:
     """The server's clock runs two hours behind: the credentials it hands out (valid one hour,
-    ``turn_ttl_seconds``) expired an hour ago by coturn's clock, which refuses them (401). Each
-    page says so in plain words, and the moderators' board shows the room as it shows a failed
-connection (flagged ``no_video``, each member's link ``relay_refused``)."""
+        ``turn_ttl_seconds``) expired an hour ago by coturn's clock, which refuses them (401). Each
+        page says so in plain words, and the moderators' board shows the room as it shows a failed
+    connection (flagged ``no_video``, each member's link ``relay_refused``)."""
     behind_ms = 2 * 3600 * 1000
     server = await start(
         turn_urls=turn.urls(),
