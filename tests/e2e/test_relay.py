@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PEOPLE, TURN_SECRET, Running
+from tests.conftest import PEOPLE, TURN_SECRET, Running, stop
 from tests.e2e.test_calls import _flowing, _screen
 
 SPY = """
@@ -212,3 +212,23 @@ async def test_the_self_test_says_whether_the_relay_can_be_reached(
     configs = await page.evaluate("() => window.__spy.configs")
     probes = [c for c in configs if c["iceTransportPolicy"] == "relay"]
     assert [c["iceServers"][0]["urls"] for c in probes] == [[u] for u in turn.urls()], configs
+
+
+async def test_the_server_stops_when_its_relay_is_gone(
+    start: Callable[..., Any], browser: Any, turn: Any
+) -> None:
+    """The self-test's aiortc echo took a relay address on coturn, then coturn stopped: the
+    server still stops (aioice retried its goodbye to the relay for about 30 s, and the test
+    server's stop timed out at ``STOP_S``)."""
+    server = await start(turn_urls=turn.urls(), turn_secret=TURN_SECRET)
+    ev = await server.event(PEOPLE[:1])
+    context = await browser.new_context(viewport={"width": 1000, "height": 700})
+    page = await context.new_page()
+    await page.goto(f"{server.url}/e/{ev.id}/p/{ev.person(0)[1]}/check")
+    await page.wait_for_function(
+        """() => { const v = document.querySelector('[data-testid="echo-video"]');
+                   return v && v.videoWidth > 0; }""",
+        timeout=30_000,
+    )
+    turn.halt()
+    await stop(server)  # within STOP_S, or it raises
