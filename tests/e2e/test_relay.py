@@ -232,3 +232,26 @@ async def test_the_server_stops_when_its_relay_is_gone(
     )
     turn.halt()
     await stop(server)  # within STOP_S, or it raises
+
+
+async def test_the_self_test_of_a_relay_only_event_goes_through_the_relay(
+    turn: Any, start: Callable[..., Any], browser: Any
+) -> None:
+    """The echo call of a relay-only event's self-test uses the relay too: the video comes back
+    over a pair whose local candidate is the relay's, and the page offered no other."""
+    server = await start(turn_urls=turn.urls(), turn_secret=TURN_SECRET)
+    ev = await server.event(PEOPLE[:1], ice_transport_policy="relay")
+    context = await browser.new_context(viewport={"width": 1000, "height": 700})
+    await context.add_init_script(SPY)
+    page = await context.new_page()
+    await page.goto(f"{server.url}/e/{ev.id}/p/{ev.person(0)[1]}/check")
+    await page.wait_for_function(
+        """() => { const v = document.querySelector('[data-testid="echo-video"]');
+                   return v && v.videoWidth > 0; }""",
+        timeout=30_000,
+    )
+    configs = await page.evaluate("() => window.__spy.configs")
+    assert configs and all(c["iceTransportPolicy"] == "relay" for c in configs), configs
+    pairs = await page.evaluate(SELECTED)
+    assert [p["local"] for p in pairs] == ["relay"], pairs
+    print(f"self-test pair: {pairs}")
