@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PEOPLE, TURN_SECRET, Running, stop
+from tests.conftest import ADMIN, PEOPLE, TURN_SECRET, Running, stop
 from tests.e2e.test_calls import _flowing, _screen
 
 SPY = """
@@ -255,3 +255,34 @@ async def test_the_self_test_of_a_relay_only_event_goes_through_the_relay(
     pairs = await page.evaluate(SELECTED)
     assert [p["local"] for p in pairs] == ["relay"], pairs
     print(f"self-test pair: {pairs}")
+
+
+async def test_the_organiser_makes_an_event_relay_only(
+    start: Callable[..., Any], browser: Any
+) -> None:
+    """On the event's settings: refused in plain words on a server without a relay (no setting
+    name on the page), saved on one with a relay."""
+    relay = {"turn_urls": ["turn:127.0.0.1:9?transport=udp"], "turn_secret": TURN_SECRET}
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    for settings, said in (
+        ({}, "Calls through the relay only need a relay server (TURN)"),
+        (relay, "Saved"),
+    ):
+        server = await start(**settings)  # one after the other: one data folder
+        ev = await server.event()
+        await page.goto(f"{server.url}/admin?lang=en")
+        await page.fill('[data-testid="admin-token"]', ADMIN)
+        await page.press('[data-testid="admin-token"]', "Enter")
+        await page.goto(f"{server.url}/admin?lang=en#/e/{ev.id}")
+        await page.check('[data-testid="edit-relay"]')
+        await page.click('[data-testid="save-settings"]')
+        message = page.locator('[data-testid="message"]')
+        await message.filter(has_text=said).wait_for(timeout=10_000)
+        assert "turn_urls" not in await message.inner_text()
+        _, body = await server.api("GET", f"/api/events/{ev.id}")
+        assert body["ice_transport_policy"] == ("relay" if settings else "all")
+        if settings:
+            assert await page.is_checked('[data-testid="edit-relay"]')  # as saved, rendered
+        await stop(server)
+    await context.close()
