@@ -271,10 +271,9 @@ async def test_the_organiser_makes_an_event_relay_only(
     ):
         server = await start(**settings)  # one after the other: one data folder
         ev = await server.event()
-        await page.goto(f"{server.url}/admin?lang=en")
-        await page.fill('[data-testid="admin-token"]', ADMIN)
-        await page.press('[data-testid="admin-token"]', "Enter")
         await page.goto(f"{server.url}/admin?lang=en#/e/{ev.id}")
+        await page.fill('[data-testid="admin-token"]', ADMIN)
+        await page.press('[data-testid="admin-token"]', "Enter")  # then the event's page
         await page.check('[data-testid="edit-relay"]')
         await page.click('[data-testid="save-settings"]')
         message = page.locator('[data-testid="message"]')
