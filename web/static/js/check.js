@@ -122,7 +122,7 @@ class Test {
     }
     local.srcObject = stream;
     meter(stream);
-    this.relay();
+    this.relay().catch((err) => console.warn('speedmeet: relay check', err));
     if (!LINK) {
       show('#check-step', t('check_step_no_link'));
       say(message, t('check_needs_link'), 'info');
