@@ -25,6 +25,11 @@ class Metrics:
         self.signals = Counter(
             "speedmeet_signals_relayed_total", "Signaling messages relayed", registry=self.registry
         )
+        self.candidates_dropped = Counter(
+            "speedmeet_candidates_withheld_total",
+            "ICE candidates (and addresses) a relay-only event's signals had taken out",
+            registry=self.registry,
+        )
         self.chats = Counter(
             "speedmeet_chat_relayed_total",
             "Chat messages relayed to a room (none is kept)",

@@ -74,6 +74,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     turn_urls: list[str] = msgspec.field(default_factory=list)
     turn_secret: str = ""
     turn_ttl_seconds: int = 3600
+    ice_transport_policy: Literal["all", "relay"] = "all"
     rate_chat_per_second: float = 1.0
     rate_chat_burst: int = 10
     chat_max_chars: int = 1000
@@ -167,6 +168,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
                 raise ValueError(f"turn_urls: {url!r} is not a turn: or turns: URL")
         if not 60 <= self.turn_ttl_seconds <= 7 * 86400:
             raise ValueError("turn_ttl_seconds must be between 60 and 604800 (a week)")
+        if self.ice_transport_policy == "relay" and not self.has_turn():
+            raise ValueError(
+                "ice_transport_policy: relay needs a TURN relay: set turn_urls and turn_secret "
+                "(or list a turn: server with its username and credential in ice_servers)"
+            )
         if not 1 <= self.pages_per_link <= 50:
             raise ValueError("pages_per_link must be between 1 and 50")
         if not 1 <= self.chat_max_chars <= CHAT_MAX_CHARS:
@@ -176,6 +182,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
                 "retention_days must be between 0 (keep until deleted by hand) and 3650"
             )
         zone(self.timezone)  # a name the time zone database knows
+
+    def has_turn(self) -> bool:
+        """Whether a TURN relay is configured (``turn_urls``, or a ``turn:``/``turns:`` server
+        in ``ice_servers``): what relay-only calls need."""
+        static = [u for server in self.ice_servers for u in server.urls]
+        return any(u.startswith(("turn:", "turns:")) for u in [*self.turn_urls, *static])
 
     def media_rules(self) -> MediaRules:
         """When rooms are flagged for media that does not arrive."""

@@ -1,5 +1,5 @@
 """Signaling between the members of a room: who may signal whom, the relay, the polite roles,
-the ICE servers.
+the ICE servers and the ICE transport policy.
 
 Media flows peer to peer; the server only relays SDP descriptions and ICE candidates, and only
 between members of the same room of the round being played, and between a moderator who joined
@@ -7,6 +7,10 @@ a room's call and that room's members (a browser mesh: the moderator's page call
 The room index that decides it is built once per version of the event's rooms and dropped when
 a change notice says they moved, so relaying a candidate reads nothing from the store. Signals
 go through python-socketio's manager, so they reach a peer connected to another process.
+
+While an event is relay-only (its ``ice_transport_policy``, or the server's), every payload with
+ICE servers says ``ice_transport_policy: "relay"`` and the relay passes on no candidate but the
+TURN server's (core/candidates.py): a page of an older version cannot hand out an address either.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from typing import Any
 import msgspec
 import socketio
 
-from .core.model import EventState, Phase
+from .core import candidates
+from .core.model import EventState, IcePolicy, Phase
 from .errors import ProtocolError, UserError
 from .limits import Rate
 from .live.targets import MODERATOR_NS, PARTICIPANT_NS, person_room, staff_room
-from .live.turn import IceServers
+from .live.turn import IceServers, ice_policy
 from .metrics import Metrics
 from .settings import Settings
 from .store import Note, Store
@@ -59,13 +64,16 @@ class RoomIndex(msgspec.Struct, frozen=True):
     peers: dict[str, frozenset[str]]
     staff: frozenset[str] = frozenset()
     rooms: dict[str, str] = msgspec.field(default_factory=dict)  # who -> the room of their call
+    relay_only: bool = False  # pass on relay candidates only
 
     @classmethod
-    def of(cls, state: EventState) -> RoomIndex:
-        """The index of the current round's rooms."""
+    def of(cls, state: EventState, policy: IcePolicy = "all") -> RoomIndex:
+        """The index of the current round's rooms (``policy``: the server's, which an event may
+        only make stricter)."""
         record = state.current()
+        relay_only = ice_policy(policy, state.settings.ice_transport_policy) == "relay"
         if state.clock.phase is not Phase.ROUND or record is None:
-            return cls(state.version, False, {})
+            return cls(state.version, False, {}, relay_only=relay_only)
         visitors: dict[str, set[str]] = {}
         for visit in record.visits:
             visitors.setdefault(visit.room, set()).add(visit.staff.id)
@@ -80,7 +88,7 @@ class RoomIndex(msgspec.Struct, frozen=True):
                 peers[sid] = frozenset(room.members)
                 rooms[sid] = room.id
         staff_ids = frozenset(s for ids in visitors.values() for s in ids if s in peers)
-        return cls(state.version, True, peers, staff_ids, rooms)
+        return cls(state.version, True, peers, staff_ids, rooms, relay_only)
 
 
 class Signaling:
@@ -98,6 +106,7 @@ class Signaling:
         self._sio = sio
         self._metrics = metrics
         self._ice = ice or IceServers.of(settings, lambda: time.time_ns() // 1_000_000)
+        self._policy: IcePolicy = settings.ice_transport_policy
         self._index: dict[str, RoomIndex] = {}
         self._crossing = asyncio.Semaphore(CROSSING)
         # what one person (every tab of theirs) may send through the server to their call: a
@@ -105,13 +114,19 @@ class Signaling:
         # closed as a slow reader
         self._bytes = Rate(settings.rate_signal_bytes_per_second, settings.rate_signal_bytes_burst)
 
-    def ice_servers(self, pid: str) -> list[dict[str, Any]]:
+    def ice_servers(self, pid: str, cover_ms: int = 0) -> list[dict[str, Any]]:
         """The STUN/TURN servers handed to ``pid``'s browser (every assignment carries them, so
-        that short-lived TURN credentials are fresh)."""
-        return self._ice.wire(pid)
+        that short-lived TURN credentials are fresh), valid at least ``cover_ms`` from now."""
+        return self._ice.wire(pid, cover_ms)
+
+    def policy(self, event_policy: str | None) -> IcePolicy:
+        """The ICE transport policy of an event's calls: ``relay`` when the event or the
+        server says so, else ``all``."""
+        return ice_policy(self._policy, event_policy)
 
     def complete(self, assignment: dict[str, Any], pid: str) -> dict[str, Any]:
-        """An ``assignment`` as sent to ``pid``: with the polite roles and the ICE servers."""
+        """An ``assignment`` as sent to ``pid``: with the polite roles, the ICE servers and the
+        ICE transport policy (the core's payload carries the event's)."""
         peers = assignment.get("peers") or []
         polite = roles(pid, [p["id"] for p in peers])
         moderators = assignment.get("moderators") or []
@@ -121,25 +136,30 @@ class Signaling:
             # toward the room's first caller; with one peer, simply toward that peer
             "polite": bool(peers) and any(polite.values()),
             "moderators": [self.visitor(m) for m in moderators],
-            "ice_servers": self.ice_servers(pid),
+            # valid to the end of the round at least: a long round must not outlive them
+            "ice_servers": self.ice_servers(pid, _rest_of_round(assignment)),
+            "ice_transport_policy": self.policy(assignment.get("ice_transport_policy")),
         }
 
     def visitor(self, staff: dict[str, Any]) -> dict[str, Any]:
         """A moderator in a member's call (or the ``moderator`` event), with the member's role."""
         return {**staff, "polite": MEMBER_POLITE_TO_STAFF}
 
-    def staff_call(self, peers: list[dict[str, Any]], staff_id: str) -> dict[str, Any]:
+    def staff_call(
+        self, peers: list[dict[str, Any]], staff_id: str, event_policy: str = "all"
+    ) -> dict[str, Any]:
         """What a moderator's page needs to call the members of the room it joined."""
         return {
             "peers": [{**p, "polite": not MEMBER_POLITE_TO_STAFF} for p in peers],
             "ice_servers": self.ice_servers(staff_id),
+            "ice_transport_policy": self.policy(event_policy),
         }
 
     async def _fresh(self, event_id: str) -> RoomIndex:
         state = await self._store.load(event_id)
         if state is None:
             return RoomIndex(-1, False, {})
-        index = RoomIndex.of(state)
+        index = RoomIndex.of(state, self._policy)
         self._index[event_id] = index
         return index
 
@@ -189,6 +209,21 @@ class Signaling:
         if size > MAX_SIGNAL_BYTES:
             raise ProtocolError("too_big", f"Signal data is limited to {MAX_SIGNAL_BYTES} bytes.")
         self._bytes.check((event_id, pid), "signal bytes", size)
+        if index.relay_only:
+            passed, dropped = candidates.relayed_only(data)
+            if dropped:
+                self._metrics.candidates_dropped.inc(sum(dropped.values()))
+                log.info(
+                    "relay-only event %s: %s from %s to %s taken out of a signal%s",
+                    event_id,
+                    ", ".join(f"{n} {kind}" for kind, n in sorted(dropped.items())),
+                    pid,
+                    to,
+                    "" if passed else " (not passed on)",
+                )
+            if passed is None:
+                return
+            data = passed
         message = {"from": pid, "data": data}
         if to in index.staff:
             await self.cross_staff(event_id, to, "signal", message)
@@ -220,6 +255,15 @@ class Signaling:
     async def on_link(self, up: bool) -> None:
         """Notes may have been missed: forget every index."""
         self._index.clear()
+
+
+def _rest_of_round(assignment: dict[str, Any]) -> int:
+    """The milliseconds left in the round of an assignment with a room (0 otherwise)."""
+    clock = assignment.get("clock")
+    if not assignment.get("room") or not isinstance(clock, dict):
+        return 0
+    remaining = clock.get("remaining_ms")
+    return remaining if isinstance(remaining, int) else 0
 
 
 def in_room(index: RoomIndex, who: str, room: str | None, idle: str) -> None:

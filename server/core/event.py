@@ -110,4 +110,5 @@ def event_payload(state: EventState) -> dict[str, Any]:
         "signup": msgspec.to_builtins(s.signup),
         "directory": s.directory,
         "tags": list(s.tags),
+        "ice_transport_policy": s.ice_transport_policy,
     }

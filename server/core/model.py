@@ -18,6 +18,9 @@ FollowUpReason = Literal["conversation", "documentation", "demonstration", "expe
 # who may browse the directory of profiles: everyone; self-registered people names and
 # organisations only; only people the organiser registered; nobody
 DirectoryAccess = Literal["everyone", "names", "invited_only", "none"]
+# which ICE candidates the browsers may use: any, or only the TURN relay's (no address of a person
+# reaches another person)
+IcePolicy = Literal["all", "relay"]
 
 
 class Phase(StrEnum):
@@ -76,6 +79,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     signup: Signup = Signup()
     directory: DirectoryAccess = "everyone"  # what self-registered people see of the roster
     tags: tuple[str, ...] = ()  # the event's known tags, suggested to people (profiles.py)
+    ice_transport_policy: IcePolicy = "all"  # "relay": calls only through the TURN relay
 
 
 class Participant(msgspec.Struct, frozen=True, kw_only=True):

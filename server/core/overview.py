@@ -16,7 +16,8 @@ from .payloads import person_payload, staff_payload
 POOR_RTT_MS = 400.0
 POOR_LOSS = 0.05
 SETTING_UP_ICE = frozenset({"new", "checking"})
-BROKEN_ICE = frozenset({"failed", "disconnected", "closed"})
+# relay_refused: relay-only, and the TURN server refused the page's credentials (never connects)
+BROKEN_ICE = frozenset({"failed", "disconnected", "closed", "relay_refused"})
 
 
 BLOCKED: frozenset[DeviceState | None] = frozenset({"blocked", "none"})

@@ -81,6 +81,7 @@ def assignment_payload(
         "seq": state.version,
         "clock": clock,
         "stopped": person.stopped,
+        "ice_transport_policy": state.settings.ice_transport_policy,
     }
     if room is None:
         return {**base, "room": None, "peers": [], "reason": None, "wait": wait_payload(state, pid)}

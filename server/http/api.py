@@ -10,10 +10,11 @@ from aiohttp import web
 from ..core import payloads, schedule
 from ..core.event import edit, event_payload, new_event
 from ..core.model import EventState, Matching, OddPolicy, Settings, Signup
-from ..errors import ProtocolError, SpeedmeetError, Unauthorized
+from ..errors import ProtocolError, SpeedmeetError, Unauthorized, UserError
 from ..limits import MAX_DEPTH, too_deep
 from ..people import links, profiles, wishes
 from ..results import retention
+from ..settings import Settings as ServerSettings
 from .inputs import EventIn, EventPatch, WishIn, convert_one, convert_rows, given_fields
 from .keys import ADMIN_TOKEN, LEASES, NEW_TOKEN, OWNER, SETTINGS
 
@@ -100,6 +101,8 @@ async def create_event(request: web.Request) -> web.Response:
             field="sides",
         )
     settings = request.app[SETTINGS]
+    policy = body.ice_transport_policy or settings.ice_transport_policy
+    relay_possible(settings, policy)
     new_token = request.app[NEW_TOKEN]
     owner = request.app[OWNER]
     tokens = {who: new_token() for who in links.STAFF_LINKS}
@@ -122,6 +125,7 @@ async def create_event(request: web.Request) -> web.Response:
             signup=Signup(**given_fields(body.signup)),
             directory=body.directory,
             tags=profiles.normal_tags(body.tags),
+            ice_transport_policy=policy,
         ),
         links.token_hash(tokens["host"]),
         links.token_hash(tokens["moderator"]),
@@ -132,6 +136,18 @@ async def create_event(request: web.Request) -> web.Response:
     request.app[LEASES].poke()
     made = {f"{who}_url": link_url(request, state.id, who, t) for who, t in tokens.items()}
     return json_response({**event_body(request, state, frozenset()), **made}, status=201)
+
+
+def relay_possible(settings: ServerSettings, policy: str | None) -> None:
+    """Refuse relay-only calls (``policy`` ``relay``) on a server with no TURN relay: every
+    call of the event would fail."""
+    if policy == "relay" and not settings.has_turn():
+        raise UserError(
+            "needs_turn",
+            "Relay-only calls need a TURN relay, and this server has none: set turn_urls and "
+            "turn_secret in its configuration (see docs/deploy.md), restart it, then choose "
+            "relay-only again.",
+        )
 
 
 @routes.get("/api/events")
@@ -161,6 +177,7 @@ async def edit_event(request: web.Request) -> web.Response:
     rules until the end."""
     require_admin(request)
     changes = given_fields(convert_one(await body_json(request), EventPatch, "event"))
+    relay_possible(request.app[SETTINGS], changes.get("ice_transport_policy"))
     owner = request.app[OWNER]
     outcome = await owner.apply(request.match_info["id"], lambda s, c: edit(s, changes, c.now))
     request.app[LEASES].poke()  # a new start time: the reminder is due at another time

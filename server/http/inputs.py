@@ -60,6 +60,7 @@ class EventIn(Cleaned, frozen=True, forbid_unknown_fields=True):
     signup: SignupIn = SignupIn()
     directory: Directory = "everyone"
     tags: KnownTags = msgspec.field(default_factory=list)
+    ice_transport_policy: Literal["all", "relay"] | None = None
 
 
 class MatchingPatch(Cleaned, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
@@ -87,6 +88,7 @@ class EventPatch(Cleaned, frozen=True, forbid_unknown_fields=True, omit_defaults
     signup: SignupIn | msgspec.UnsetType = msgspec.UNSET
     directory: Directory | msgspec.UnsetType = msgspec.UNSET
     tags: KnownTags | msgspec.UnsetType = msgspec.UNSET
+    ice_transport_policy: Literal["all", "relay"] | msgspec.UnsetType = msgspec.UNSET
 
 
 def given_fields(patch: msgspec.Struct) -> dict[str, Any]:

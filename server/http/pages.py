@@ -14,7 +14,7 @@ from ..core.event import event_payload
 from ..core.model import EventState
 from ..core.payloads import peer_payload
 from ..errors import SpeedmeetError, Unauthorized
-from ..live.turn import SELFTEST
+from ..live.turn import SELFTEST, ice_policy
 from ..people import directory, links
 from .api import json_response, planned
 from .keys import ICE, OWNER, SETTINGS
@@ -158,9 +158,12 @@ async def host_schedule(request: web.Request) -> web.Response:
     return json_response(await planned(request, state))
 
 
-def _check_page(request: web.Request, link: dict[str, str] | None) -> web.Response:
+def _check_page(
+    request: web.Request, link: dict[str, str] | None, policy: str = "all"
+) -> web.Response:
     """The self-test page; it measures only with ``link`` (``{event, token}``: the link of an
-    event it was opened from), else it says where to open it from."""
+    event it was opened from), else it says where to open it from. ``policy``: the event's ICE
+    transport policy (the server's applies as well)."""
     lang = language(request)
     t = assets.strings(lang)
     settings = request.app[SETTINGS]
@@ -175,6 +178,7 @@ def _check_page(request: web.Request, link: dict[str, str] | None) -> web.Respon
         "strings": t,
         "event": None,
         "ice_servers": ice,
+        "ice_transport_policy": ice_policy(settings.ice_transport_policy, policy),
         "link": link,
         "measure_seconds": settings.selftest_measure_seconds,
     }
@@ -204,7 +208,9 @@ async def linked_check_page(request: web.Request) -> web.Response:
         await linked_event(request.app[OWNER].store, event, token)
     except Unauthorized:
         return bad_link(request, language(request))
-    return _check_page(request, {"event": event, "token": token})
+    state = await request.app[OWNER].store.load(event)
+    policy = state.settings.ice_transport_policy if state is not None else "all"
+    return _check_page(request, {"event": event, "token": token}, policy)
 
 
 @routes.get("/")

@@ -15,9 +15,21 @@ from typing import Any
 
 import msgspec
 
+from ..core.model import IcePolicy
 from ..settings import IceServer, Settings
 
 SELFTEST = "check"  # the id in the self-test's usernames
+# Credentials handed out for a call last at least its round's rest and this much more (an
+# extension, a pause): coturn checks the expiry at every request that refreshes an allocation or
+# a permission, so a call must never outlive them.
+COVER_MARGIN_S = 900
+MAX_TTL_S = 7 * 86400
+
+
+def ice_policy(server: str, event: str | None) -> IcePolicy:
+    """The ICE transport policy of an event's calls: ``relay`` when the server's settings or
+    the event's say so (an event may make the server's stricter, never looser), else ``all``."""
+    return "relay" if "relay" in (server, event) else "all"
 
 
 def credential(secret: str, username: str) -> str:
@@ -66,13 +78,18 @@ class IceServers:
             settings.turn_ttl_seconds,
         )
 
-    def servers(self, who: str) -> list[IceServer]:
-        """The servers for ``who`` (a participant id, a staff id, ``check``), as of now."""
+    def servers(self, who: str, cover_ms: int = 0) -> list[IceServer]:
+        """The servers for ``who`` (a participant id, a staff id, ``check``), as of now, with
+        credentials valid ``turn_ttl_seconds``, or longer when a call of ``cover_ms`` (the rest
+        of the round) needs it (plus ``COVER_MARGIN_S``)."""
         if not (self._urls and self._secret):
             return list(self._static)
-        fresh = turn_server(self._urls, self._secret, who, self._now(), self._ttl)
+        ttl = self._ttl
+        if cover_ms > 0:
+            ttl = min(max(ttl, -(-cover_ms // 1000) + COVER_MARGIN_S), MAX_TTL_S)
+        fresh = turn_server(self._urls, self._secret, who, self._now(), ttl)
         return [*self._static, fresh]
 
-    def wire(self, who: str) -> list[dict[str, Any]]:
+    def wire(self, who: str, cover_ms: int = 0) -> list[dict[str, Any]]:
         """The same, as ``RTCIceServer`` dictionaries for a browser."""
-        return [msgspec.to_builtins(s) for s in self.servers(who)]
+        return [msgspec.to_builtins(s) for s in self.servers(who, cover_ms)]

@@ -48,7 +48,8 @@ class ModeratorNamespace(Staff):
         )
         self.visiting[sid] = body.room
         room = await self.board_room(outcome.state, body.room)
-        call = self.signaling.staff_call(outcome.result["peers"], by.id)
+        policy = outcome.state.settings.ice_transport_policy
+        call = self.signaling.staff_call(outcome.result["peers"], by.id, policy)
         return {"room": room, "staff": payloads.staff_payload(by), **call}
 
     async def board_room(self, state: EventState, room_id: str) -> dict[str, Any] | None:

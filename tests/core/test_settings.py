@@ -65,3 +65,18 @@ def test_media_thresholds_come_from_the_file_and_the_environment() -> None:
     assert (rules.grace_ms, rules.no_video_ms, rules.no_audio_ms) == (0, 10_000, 4_500)
     with pytest.raises(SettingsError, match="no_video_seconds"):
         load(None, env={"SPEEDMEET_NO_VIDEO_SECONDS": "-1"})
+
+
+def test_relay_only_calls_need_a_turn_relay() -> None:
+    with pytest.raises(SettingsError) as info:
+        load(CONFIG, env={"SPEEDMEET_ICE_TRANSPORT_POLICY": "relay"})
+    assert "ice_transport_policy: relay needs a TURN relay: set turn_urls" in str(info.value)
+    turn = {"SPEEDMEET_TURN_URLS": '["turn:turn.example.org:3478"]', "SPEEDMEET_TURN_SECRET": "s"}
+    s = load(CONFIG, env={"SPEEDMEET_ICE_TRANSPORT_POLICY": "relay", **turn})
+    assert s.ice_transport_policy == "relay" and s.has_turn()
+    fixed = '[{"urls": ["turns:turn.example.org:443"], "username": "u", "credential": "p"}]'
+    env = {"SPEEDMEET_ICE_TRANSPORT_POLICY": "relay", "SPEEDMEET_ICE_SERVERS": fixed}
+    assert load(CONFIG, env=env).ice_transport_policy == "relay"
+    stun = '[{"urls": ["stun:stun.example.org:3478"]}]'
+    with pytest.raises(SettingsError):
+        load(CONFIG, env={"SPEEDMEET_ICE_TRANSPORT_POLICY": "relay", "SPEEDMEET_ICE_SERVERS": stun})

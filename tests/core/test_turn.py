@@ -84,3 +84,23 @@ def test_turn_settings_that_cannot_work_are_refused(env: dict[str, str], named: 
 def test_a_numeric_secret_stays_text() -> None:
     env = {"SPEEDMEET_TURN_URLS": '["turn:t.example.org"]', "SPEEDMEET_TURN_SECRET": "0123"}
     assert load(None, env=env).turn_secret == "0123"
+
+
+def test_credentials_outlast_the_rest_of_a_long_round() -> None:
+    """A two-hour round with credentials of one hour would lose its relay halfway: coturn checks
+    the expiry whenever the browser refreshes its allocation or permissions."""
+    from server.live.turn import COVER_MARGIN_S, MAX_TTL_S
+
+    now = 1_700_000_000_000
+    ice = IceServers([], lambda: now, ["turn:t.example.org:3478"], "s", 3600)
+
+    def expiry(cover_ms: int) -> int:
+        name = ice.servers("p1", cover_ms)[-1].username
+        assert name is not None
+        return int(name.split(":")[0]) - now // 1000
+
+    assert expiry(0) == 3600  # no call: turn_ttl_seconds
+    assert expiry(300_000) == 3600  # a short round: turn_ttl_seconds cover it
+    assert expiry(7200_000) == 7200 + COVER_MARGIN_S
+    assert expiry(7200_001) == 7201 + COVER_MARGIN_S  # a started second counts
+    assert expiry(30 * 86400_000) == MAX_TTL_S

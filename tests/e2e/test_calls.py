@@ -207,4 +207,4 @@ async def test_self_test_uses_the_ice_servers(start: Callable[..., Any], browser
         timeout=30_000,
     )
     configs = await page.evaluate("() => window.__spy.configs")
-    assert configs == [{"iceServers": ice}], configs
+    assert configs == [{"iceServers": ice, "iceTransportPolicy": "all"}], configs

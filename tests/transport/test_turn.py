@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from server.http.selftest import ECHO
-from server.live.turn import credential
+from server.live.turn import COVER_MARGIN_S, credential
 from tests.conftest import PEOPLE
 from tests.transport.gathering import gather
 
@@ -26,9 +26,15 @@ def turn_of(servers: list[dict[str, Any]]) -> dict[str, Any]:
     return turn
 
 
-def check(turn: dict[str, Any], now_ms: int, who: str) -> None:
-    assert turn["username"] == f"{now_ms // 1000 + TTL}:{who}"
+def check(turn: dict[str, Any], now_ms: int, who: str, ttl: int = TTL) -> None:
+    assert turn["username"] == f"{now_ms // 1000 + ttl}:{who}"
     assert turn["credential"] == credential(SECRET, turn["username"])
+
+
+def lasting(assignment: dict[str, Any]) -> int:
+    """How long an assignment's credentials last: ``TTL``, or the rest of its round and a
+    margin when that is longer (a call must not outlive its credentials)."""
+    return max(TTL, -(-assignment["clock"]["remaining_ms"] // 1000) + COVER_MARGIN_S)
 
 
 async def test_turn_credentials_are_fresh_in_assignments_calls_and_the_self_test(
@@ -45,14 +51,14 @@ async def test_turn_credentials_are_fresh_in_assignments_calls_and_the_self_test
     )
     g = await gather(server, [PEOPLE[0], PEOPLE[2]])
     a, b = g.people
-    check(turn_of(g.rooms[a]["ice_servers"]), now[0], a)
-    check(turn_of(g.rooms[b]["ice_servers"]), now[0], b)
+    check(turn_of(g.rooms[a]["ice_servers"]), now[0], a, lasting(g.rooms[a]))
+    check(turn_of(g.rooms[b]["ice_servers"]), now[0], b, lasting(g.rooms[b]))
 
     # later, the next assignment (here: after a reconnect) carries new ones
     now[0] += 120_000
     again = await g.reconnect(a)
     fresh = await again.wait_for("assignment")
-    check(turn_of(fresh["ice_servers"]), now[0], a)
+    check(turn_of(fresh["ice_servers"]), now[0], a, lasting(fresh))
 
     # a moderator's call, with its staff id
     ack = await g.mod.call("join_room", {"room": g.room(a)})

@@ -139,6 +139,8 @@ function settingsCard(ctx) {
   const access = el('select', { 'data-testid': 'edit-directory' }, ...['everyone', 'names', 'invited_only', 'none']
     .map((v) => el('option', { value: v, selected: (e.directory || 'everyone') === v, text: t(`admin_directory_${v}`) })));
   const known = el('input', { type: 'text', value: (e.tags || []).join(', '), maxlength: 4000, 'data-testid': 'edit-tags' });
+  const relay = check(t('admin_field_relay'), { checked: e.ice_transport_policy === 'relay', disabled: late,
+    'data-testid': 'edit-relay' });
   const form = el('form', { 'data-testid': 'settings' },
     late ? el('p', { class: 'alert alert-warn', text: t('admin_settings_started') }) : null,
     field(t('admin_field_title'), title),
@@ -149,6 +151,8 @@ function settingsCard(ctx) {
     field(t('admin_field_language'), language),
     field(t('admin_field_directory'), access, t('admin_field_directory_hint')),
     field(t('admin_field_tags'), known, t('admin_field_tags_hint')),
+    relay.node,
+    el('p', { class: 'muted small', text: t('admin_field_relay_hint') }),
     el('p', { class: 'muted small', text: e.mode === 'bipartite'
       ? t('admin_sides_are', { a: e.sides[0], b: e.sides[1] }) : t('admin_mode_open') }),
     el('p', {}, el('button', { type: 'submit', class: 'primary', text: t('admin_save'), 'data-testid': 'save-settings' })));
@@ -161,6 +165,7 @@ function settingsCard(ctx) {
         starts_at: fromLocalInput(starts.value), rounds: Number(rounds.value),
         round_seconds: Math.round(Number(minutes.value) * 60), break_seconds: Number(pause.value),
         reminder_minutes: Number(reminder.value || 0), language: language.value,
+        ice_transport_policy: relay.box.checked ? 'relay' : 'all',
       });
     }
     try {

@@ -15,7 +15,8 @@ const DEVICE_STATES = new Set(['off', 'blocked', 'none']);
 const REASONS = new Set(['mutual_wish', 'wish', 'fill', 'moved', 'repaired']);
 const HELP_REASONS = new Set(['no_sound', 'no_video', 'partner_absent', 'other']);
 const SETTLED_ICE = new Set(['connected', 'completed']);
-const ICE = new Set(['new', 'checking', 'connected', 'completed', 'disconnected', 'failed', 'closed', 'gone']);
+const ICE = new Set(['new', 'checking', 'connected', 'completed', 'disconnected', 'failed', 'closed', 'gone',
+  'relay_refused']);
 
 /** "Round 2 of 6", "Break before round 3", ... for a clock state. */
 export function phaseLabel(clock) {

@@ -3,8 +3,11 @@
  * back and echoes "ping" messages. Shows the echoed video, its resolution, the round trip, and,
  * once its measurement (`boot.measure_seconds`) is over, a verdict.
  * The call uses the STUN/TURN servers of the rooms (`boot.ice_servers`): the test says what a
- * meeting would get. It needs the link of an event it was opened from (`boot.link`: {event,
- * token}); without one the page shows the camera only and says where to open the test.
+ * meeting would get, with the event's ICE transport policy (`boot.ice_transport_policy`). It needs
+ * the link of an event it was opened from (`boot.link`: {event, token}); without one the page
+ * shows the camera only and says where to open the test.
+ * When a TURN relay is configured, the page also tells whether it can be reached from this
+ * network, over UDP and TCP (relay-probe.js), with or without a link.
  */
 
 import { boot } from './boot.js';
@@ -12,12 +15,15 @@ import { errorText, t } from './i18n.js';
 import { $, say } from './ui.js';
 import * as media from './media.js';
 import { progress } from './measure.js';
+import { probeRelay, relayServers, relayVerdict } from './relay-probe.js';
 
 const RUN_MS = (Number(boot.measure_seconds) || 30) * 1000;
 const GATHER_MS = 5000;
 const PING_MS = 1000;
 const LINK = boot.link && typeof boot.link === 'object' ? boot.link : null;
 const ICE_SERVERS = Array.isArray(boot.ice_servers) ? boot.ice_servers : [];
+const POLICY = boot.ice_transport_policy === 'relay' ? 'relay' : 'all';
+const RELAY_MS = 10_000;
 
 const local = $('#check-local');
 const echo = $('#check-echo');
@@ -116,6 +122,7 @@ class Test {
     }
     local.srcObject = stream;
     meter(stream);
+    this.relay().catch((err) => console.warn('speedmeet: relay check', err));
     if (!LINK) {
       show('#check-step', t('check_step_no_link'));
       say(message, t('check_needs_link'), 'info');
@@ -124,7 +131,7 @@ class Test {
     }
 
     show('#check-step', t('check_step_connect'));
-    const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
+    const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS, iceTransportPolicy: POLICY });
     this.pc = pc;
     for (const track of stream.getTracks()) pc.addTrack(track, stream);
     if (!stream.getVideoTracks().length) pc.addTransceiver('video', { direction: 'recvonly' });
@@ -171,6 +178,22 @@ class Test {
     this.render();
     this.every(1000, () => this.measure());
     this.timers.push(setTimeout(() => this.finish(), RUN_MS));
+  }
+
+  /** Whether the relay answers from this network (shown beside the other results). */
+  async relay() {
+    const node = $('#check-relay');
+    const split = relayServers(ICE_SERVERS);
+    const none = !split.udp.length && !split.tcp.length;
+    node.hidden = node.previousElementSibling.hidden = none;
+    if (none) return;
+    node.dataset.relay = 'checking';
+    node.textContent = t('check_relay_checking');
+    const results = await probeRelay(ICE_SERVERS, RELAY_MS);
+    if (this !== current) return;
+    const key = relayVerdict(results);
+    node.dataset.relay = key.replace('check_relay_', '');
+    node.textContent = t(key);
   }
 
   every(ms, fn) {

@@ -266,6 +266,7 @@ function tileStatus(id) {
   let text = '';
   if (left) text = t('peer_left', { name });
   else if (ice === 'connected' || ice === 'completed') text = '';
+  else if (ice === 'relay_refused') text = t('link_relay_refused');
   else if (ice === 'disconnected' || ice === 'stalled') {
     text = away ? t('link_peer_unstable', { name }) : t('link_unstable');
   } else if (away) text = t('link_peer_left', { name });

@@ -34,6 +34,12 @@
  * signaling once its connection is up, so that their page shows it large; stopping puts the
  * camera back and says `{screen: false}`. A camera or microphone chosen mid-call is swapped in
  * the same way (`replaceTrack`).
+ *
+ * Every connection uses the ICE servers and the ICE transport policy of the latest assignment
+ * (`ice_transport_policy`: `relay` gathers and sends no address of this person, only the TURN
+ * relay's). A relay-only connection whose TURN server refuses the credentials (401/403: expired,
+ * or a server with another secret) can never connect: its link says `relay_refused`, which the
+ * page explains and the room's link report carries to the moderators.
  */
 
 import { Inbound } from './health.js';
@@ -46,8 +52,9 @@ const WATCH_MAX_MS = 60_000;
 const DOWN_MS = 4000;         // disconnected this long: the connection is down
 const POLITE_DOWN_MS = 10_000; // down this long on the polite side: start over from here too
 const UP = new Set(['connected', 'completed']);
+const REFUSED = new Set([401, 403]); // a TURN server's answers to credentials it does not take
 // Worst first: the room's link is as good as its worst connection.
-const ICE_RANK = ['failed', 'disconnected', 'closed', 'new', 'checking', 'connected', 'completed'];
+const ICE_RANK = ['relay_refused', 'failed', 'disconnected', 'closed', 'new', 'checking', 'connected', 'completed'];
 
 /** Signaling trace, when the page sets `window.speedmeetDebug = true` (e.g. from the console). */
 function debug(...args) {
@@ -97,8 +104,10 @@ class Peer {
     this.shown = null;      // the state the hooks last heard
     this.inbound = new Inbound(); // what arrives from them (health.js)
     this.stream = new MediaStream();
+    this.relayed = false;   // a relay candidate was gathered
+    this.refused = false;   // relay-only, and the TURN server refused us (and gave no candidate)
 
-    const pc = new RTCPeerConnection({ iceServers: mesh.iceServers });
+    const pc = new RTCPeerConnection(mesh.configuration());
     this.pc = pc;
     const local = mesh.stream;
     const kinds = new Set();
@@ -125,8 +134,10 @@ class Peer {
       mesh.hooks.track(this.id, this.stream);
     };
     pc.onicecandidate = ({ candidate }) => {
+      if (candidate && candidate.type === 'relay') this.relayed = true;
       if (candidate && !this.closed) this.send({ candidate: candidate.toJSON() });
     };
+    pc.onicecandidateerror = (event) => this.candidateError(event);
     // Offers go through the same queue as incoming signals: a local offer being made while a
     // remote offer is applied left Chrome's polite side without ICE candidates.
     pc.onnegotiationneeded = () => this.queue(() => this.offer());
@@ -160,10 +171,24 @@ class Peer {
     return state === 'failed' || (state === 'disconnected' && Date.now() - this.lostAt >= DOWN_MS);
   }
 
-  /** What the page hears of this connection: its state, or `stalled` (connected, no media). */
+  /**
+   * What the page hears of this connection: its state, `stalled` (connected, no media), or
+   * `relay_refused` (relay-only, and the TURN server refused our credentials: never up).
+   */
   link() {
     const state = this.state();
+    if (this.refused && !UP.has(state)) return 'relay_refused';
     return this.stalled && UP.has(state) ? 'stalled' : state;
+  }
+
+  /** A TURN server refused our credentials: with relay only, nothing else can carry the call. */
+  candidateError(event) {
+    debug('candidate error', this.id, event.url, event.errorCode, event.errorText);
+    if (this.closed || this.mesh.policy !== 'relay' || this.relayed) return;
+    if (!REFUSED.has(event.errorCode)) return;
+    this.refused = true;
+    this.tell();
+    this.mesh.reportSoon();
   }
 
   changed() {
@@ -428,7 +453,8 @@ class Peer {
 
   /** {ice, rtt_ms, loss, kbps, arriving} of this connection since the last sample. */
   async sample() {
-    const ice = this.state();
+    const state = this.state();
+    const ice = this.refused && !UP.has(state) ? 'relay_refused' : state;
     const stats = await this.pc.getStats();
     const arriving = this.inbound.measure(stats);
     let pairId = null;
@@ -463,7 +489,7 @@ class Peer {
       if (dLost + dReceived > 0) loss = clamp01(dLost / (dLost + dReceived));
       // Media that came and stopped on a connection that says it is up: show it.
       const flowing = bytes > before.bytes;
-      this.stalled = this.flowed && !flowing && UP.has(ice);
+      this.stalled = this.flowed && !flowing && UP.has(state);
       this.flowed = this.flowed || flowing;
       this.tell();
     }
@@ -477,7 +503,7 @@ class Peer {
     clearTimeout(this.politeTimer);
     clearTimeout(this.resend);
     const pc = this.pc;
-    pc.ontrack = pc.onicecandidate = pc.onnegotiationneeded = null;
+    pc.ontrack = pc.onicecandidate = pc.onnegotiationneeded = pc.onicecandidateerror = null;
     pc.oniceconnectionstatechange = pc.onconnectionstatechange = null;
     pc.close();
   }
@@ -503,6 +529,7 @@ export class Mesh {
     this.stream = null;
     this.screen = null;        // the shared screen's video track, while it is shared
     this.iceServers = [];
+    this.policy = 'all';       // the ICE transport policy: 'all' or 'relay'
     this.peers = new Map();
     this.pending = new Map();  // signals from peers we have no connection for yet
     this.patience = new Map(); // peer id → watchdog delay (grows while a connection fails)
@@ -536,13 +563,34 @@ export class Mesh {
     return Promise.all([...this.peers.values()].map((peer) => peer.useTrack(kind, track)));
   }
 
-  /** Be in `assignment.room` with `assignment.peers`: connect to new peers, drop gone ones. */
+  /** The RTCConfiguration of every connection: the ICE servers and transport policy. */
+  configuration() {
+    return { iceServers: this.iceServers, iceTransportPolicy: this.policy === 'relay' ? 'relay' : 'all' };
+  }
+
+  /**
+   * Be in `assignment.room` with `assignment.peers`: connect to new peers, drop gone ones. An
+   * assignment with ICE servers (fresh TURN credentials) gives them to the connections made from
+   * now on, and to the ICE restarts of the ones that are up.
+   */
   enter(assignment) {
     if (assignment.room !== this.room) {
       this.leave();
       this.room = assignment.room;
-      this.iceServers = Array.isArray(assignment.ice_servers) ? assignment.ice_servers : [];
+      this.iceServers = [];
+      this.policy = 'all';
       this.timer = setInterval(() => this.collect(), STATS_MS);
+    }
+    if (Array.isArray(assignment.ice_servers)) {
+      this.iceServers = assignment.ice_servers;
+      if (assignment.ice_transport_policy) this.policy = assignment.ice_transport_policy;
+      for (const peer of this.peers.values()) {
+        try {
+          peer.pc.setConfiguration({ ...peer.pc.getConfiguration(), ...this.configuration() });
+        } catch (err) {
+          debug('configuration kept', peer.id, err);
+        }
+      }
     }
     const wanted = new Map((assignment.peers || []).map((p) => [p.id, p]));
     for (const id of [...this.peers.keys()]) if (!wanted.has(id)) this.drop(id);

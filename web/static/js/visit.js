@@ -113,7 +113,8 @@ export function visitor({ ask, socket, onChange = () => {} }) {
     if (call && call.room !== roomId) mesh.leave();
     call = { room: roomId, round, peers: ack.peers || [] };
     if (chat.room !== roomId) chat.reset(roomId);
-    mesh.enter({ room: roomId, peers: call.peers, ice_servers: ack.ice_servers });
+    mesh.enter({ room: roomId, peers: call.peers, ice_servers: ack.ice_servers,
+      ice_transport_policy: ack.ice_transport_policy });
     $('#call-title').textContent = t('call_title', { room: roomId });
     tiles();
     panel.hidden = false;
