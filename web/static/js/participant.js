@@ -903,6 +903,7 @@ socket.on('assignment', (a) => {
   // A round that starts or ends moves everyone: the assignment carries the new clock.
   if (a.clock && clock.applyClock(a.clock)) state.clockAt = Date.now();
   state.assignment = a;
+  if (here() && state.mediaSettled) warm.begin(a);  // the prepared call sends before the room is drawn
   state.moderators = a.room && Array.isArray(a.moderators) ? a.moderators : [];
   const c = clock.currentClock();
   if (a.room && a.peers.length) {

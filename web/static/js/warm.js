@@ -117,15 +117,30 @@ export class Preparation extends Mesh {
    */
   handOver(mesh, info, polite, round) {
     const peer = this.peers.get(info.id);
-    if (!adoptable(this, round, peer && { polite: peer.polite, closed: peer.closed, state: peer.state() }, polite)) {
-      return false;
-    }
+    const alive = peer && { polite: peer.polite, closed: peer.closed, state: peer.state() };
+    if (!adoptable(this, round, alive, polite)) return false;
     this.peers.delete(info.id);
     const mine = this.outbox.filter((o) => o.to === info.id);
     this.outbox = this.outbox.filter((o) => o.to !== info.id);
     mesh.adopt(peer, info);
     for (const o of mine) mesh.send(o.to, o.data);
     return true;
+  }
+
+  /**
+   * The round's assignment came: the prepared calls it names start sending at once, before the
+   * page draws the room (`Mesh.enter` then takes them over, their tracks already on).
+   */
+  begin(assignment) {
+    if (!assignment || !assignment.room || assignment.round !== this.round) return;
+    const stream = this.mesh.stream;
+    for (const info of assignment.peers || []) {
+      const peer = this.peers.get(info.id);
+      const alive = peer && { polite: peer.polite, closed: peer.closed, state: peer.state() };
+      if (!adoptable(this, assignment.round, alive, info.polite)) continue;
+      peer.useTrack('audio', stream ? stream.getAudioTracks()[0] || null : null);
+      peer.useTrack('video', stream ? stream.getVideoTracks()[0] || null : null);
+    }
   }
 
   /** No link reports: nothing happens on a prepared call. */
