@@ -8,9 +8,10 @@ moment minus the moment the host's ``start`` / ``next`` was sent (one clock: sam
 ``--events`` repeats it with a new event. Run it in a checkout of another commit to compare
 (the prepared calls of ``web/static/js/warm.js`` against main)::
 
-    .venv/bin/python bench/warm_start.py [--events 3] [--break-s 5]
-    git archive <commit> | tar -x -C /tmp/base && cp bench/warm_start.py /tmp/base/bench/ \\
-        && (cd /tmp/base && /path/to/.venv/bin/python bench/warm_start.py)
+    .venv/bin/python bench/warm_start.py [--events 3] [--break-s 5] [--warmup 1]
+    mkdir /tmp/base && git archive <commit> | tar -x -C /tmp/base \\
+        && cp bench/warm_start.py /tmp/base/bench/ && ln -s "$PWD/node_modules" /tmp/base/ \\
+        && (cd /tmp/base && "$OLDPWD/.venv/bin/python" bench/warm_start.py)
 """
 
 from __future__ import annotations
@@ -36,10 +37,16 @@ from tests.e2e.conftest import CHROMIUM, FLAGS
 
 ADMIN = "bench"
 
-# Each page notes the first moment each remote video shows a picture (by peer id).
+# Each page notes the first moment each remote video shows a picture (by peer id), and when it
+# made each RTCPeerConnection (one made after the start: no prepared call was taken over).
 FIRST = """
 (() => {
   const first = window.__first = {};
+  const made = window.__made = [];
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) { super(...args); made.push(Date.now()); }
+  };
   setInterval(() => {
     for (const v of document.querySelectorAll('[data-testid="remote-video"]')) {
       const peer = v.dataset.peer;
@@ -66,8 +73,11 @@ async def _event(http: aiohttp.ClientSession, url: str) -> dict[str, Any]:
     return ev
 
 
-async def _one(browser: Any, http: aiohttp.ClientSession, url: str, break_s: float) -> list[float]:
-    """One event of two rounds; the start-to-first-frame times of its pages, in ms."""
+async def _one(
+    browser: Any, http: aiohttp.ClientSession, url: str, break_s: float
+) -> list[tuple[float, bool]]:
+    """One event of two rounds: each page's start-to-first-frame time, in ms, and whether it
+    made a new RTCPeerConnection after the start (no prepared call taken over)."""
     ev = await _event(http, url)
     contexts, pages = [], {}
     for p in ev["people"]:
@@ -80,7 +90,7 @@ async def _one(browser: Any, http: aiohttp.ClientSession, url: str, break_s: flo
     host = socketio.AsyncClient(reconnection=False)
     token = ev["host_url"].rsplit("/", 1)[1]
     await host.connect(url, namespaces=["/host"], auth={"token": token}, transports=["websocket"])
-    times: list[float] = []
+    times: list[tuple[float, bool]] = []
     try:
         await host.call("open", {}, namespace="/host")
         met: dict[str, set[str]] = {pid: set() for pid in pages}
@@ -97,12 +107,13 @@ async def _one(browser: Any, http: aiohttp.ClientSession, url: str, break_s: flo
                                   const k = Object.keys(f).find((p) => !met.includes(p));
                                   return k ? [k, f[k]] : null; }""",
                     arg=sorted(met[pid]),
-                    timeout=30_000,
+                    timeout=60_000,
                 )
                 peer, at = await handle.json_value()
                 met[pid].add(peer)
-                times.append(at - sent)
-                print(f"  {command:5} {pid}: {at - sent:6.0f} ms", flush=True)
+                fresh = await page.evaluate("(t) => window.__made.some((m) => m >= t)", sent)
+                times.append((at - sent, fresh))
+                print(f"  {command:5} {pid}: {at - sent:6.0f} ms{'  new call' if fresh else ''}")
     finally:
         await host.disconnect()
         for context in contexts:
@@ -110,7 +121,7 @@ async def _one(browser: Any, http: aiohttp.ClientSession, url: str, break_s: flo
     return times
 
 
-async def main(events: int, break_s: float) -> None:
+async def main(events: int, break_s: float, warmup: int) -> None:
     from playwright.async_api import async_playwright
 
     with tempfile.TemporaryDirectory() as data_dir:
@@ -127,22 +138,26 @@ async def main(events: int, break_s: float) -> None:
                 browser = await pw.chromium.launch(
                     executable_path=str(CHROMIUM), headless=True, args=FLAGS
                 )
-                times: list[float] = []
+                for _ in range(warmup):  # the browser's first pages start slowly: not counted
+                    await _one(browser, http, url, break_s)
+                samples: list[tuple[float, bool]] = []
                 for _ in range(events):
-                    times += await _one(browser, http, url, break_s)
+                    samples += await _one(browser, http, url, break_s)
                 await browser.close()
         finally:
             await server.close()
-    times.sort()
+    times = sorted(t for t, _ in samples)
+    fresh = sum(f for _, f in samples)
     print(f"round start -> partner's first frame, loopback, {len(times)} samples "
           f"({events} events x 2 rounds x 4 pages, {break_s:g} s before each round)")  # fmt: skip
     print(f"  p50 {statistics.median(times):7.0f} ms   max {times[-1]:7.0f} ms   "
-          f"min {times[0]:7.0f} ms")  # fmt: skip
+          f"min {times[0]:7.0f} ms   new calls at the start: {fresh} of {len(samples)}")  # fmt: skip
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=3)
     parser.add_argument("--break-s", type=float, default=5.0)
+    parser.add_argument("--warmup", type=int, default=1, help="events run first, not counted")
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.break_s))
+    asyncio.run(main(args.events, args.break_s, args.warmup))
