@@ -4,6 +4,8 @@ the ICE servers and the ICE transport policy.
 Media flows peer to peer; the server only relays SDP descriptions and ICE candidates, and only
 between members of the same room of the round being played, and between a moderator who joined
 a room's call and that room's members (a browser mesh: the moderator's page calls each member).
+In the lobby and in a break, a signal marked with the next round (``next``) goes to a person of
+the sender's next-round card, so that pages prepare that call before the round (no media yet).
 The room index that decides it is built once per version of the event's rooms and dropped when
 a change notice says they moved, so relaying a candidate reads nothing from the store. Signals
 go through python-socketio's manager, so they reach a peer connected to another process.
@@ -65,6 +67,8 @@ class RoomIndex(msgspec.Struct, frozen=True):
     staff: frozenset[str] = frozenset()
     rooms: dict[str, str] = msgspec.field(default_factory=dict)  # who -> the room of their call
     relay_only: bool = False  # pass on relay candidates only
+    round: int = 0  # the clock's round
+    upcoming: int | None = None  # in the lobby or a break: the round that follows
 
     @classmethod
     def of(cls, state: EventState, policy: IcePolicy = "all") -> RoomIndex:
@@ -72,8 +76,17 @@ class RoomIndex(msgspec.Struct, frozen=True):
         only make stricter)."""
         record = state.current()
         relay_only = ice_policy(policy, state.settings.ice_transport_policy) == "relay"
-        if state.clock.phase is not Phase.ROUND or record is None:
-            return cls(state.version, False, {}, relay_only=relay_only)
+        c = state.clock
+        if c.phase is not Phase.ROUND or record is None:
+            before = c.phase in (Phase.LOBBY, Phase.BREAK) and c.round < c.rounds
+            return cls(
+                state.version,
+                False,
+                {},
+                relay_only=relay_only,
+                round=c.round,
+                upcoming=c.round + 1 if before else None,
+            )
         visitors: dict[str, set[str]] = {}
         for visit in record.visits:
             visitors.setdefault(visit.room, set()).add(visit.staff.id)
@@ -88,7 +101,7 @@ class RoomIndex(msgspec.Struct, frozen=True):
                 peers[sid] = frozenset(room.members)
                 rooms[sid] = room.id
         staff_ids = frozenset(s for ids in visitors.values() for s in ids if s in peers)
-        return cls(state.version, True, peers, staff_ids, rooms, relay_only)
+        return cls(state.version, True, peers, staff_ids, rooms, relay_only, round=c.round)
 
 
 class Signaling:
@@ -139,6 +152,18 @@ class Signaling:
             # valid to the end of the round at least: a long round must not outlive them
             "ice_servers": self.ice_servers(pid, _rest_of_round(assignment)),
             "ice_transport_policy": self.policy(assignment.get("ice_transport_policy")),
+        }
+
+    def ahead(self, preview: dict[str, Any], pid: str) -> dict[str, Any]:
+        """A ``next`` card as sent to ``pid``: each peer with the polite role the round's
+        assignment will give, and ICE servers, so that the page can prepare the call."""
+        peers = preview.get("peers") or []
+        polite = roles(pid, [p["id"] for p in peers])
+        return {
+            **preview,
+            "peers": [{**p, "polite": polite[p["id"]]} for p in peers],
+            "ice_servers": self.ice_servers(pid),
+            "ice_transport_policy": self.policy(preview.get("ice_transport_policy")),
         }
 
     def visitor(self, staff: dict[str, Any]) -> dict[str, Any]:
@@ -194,17 +219,28 @@ class Signaling:
                     "not_your_peer", f"{peer!r} is not in your room's call this round.", peer=peer
                 )
 
-    async def relay(self, event_id: str, pid: str, to: str, data: dict[str, Any]) -> None:
+    async def relay(
+        self, event_id: str, pid: str, to: str, data: dict[str, Any], ahead: int | None = None
+    ) -> None:
         """Pass ``data`` from ``pid`` to ``to``, if ``to`` is in ``pid``'s room this round (or in
-        the call ``pid`` joined, for a moderator page: ``pid`` is then its staff id)."""
-        index = await self.scope(event_id, lambda i: to in i.peers.get(pid, ()))
-        if not index.running:
+        the call ``pid`` joined, for a moderator page: ``pid`` is then its staff id).
+
+        ``ahead``: a call prepared for that round (``signal {next}``): in the lobby or the break
+        before it, to a person of ``pid``'s next-round card; once it runs, as any signal."""
+        if ahead is None:
+            index = await self.scope(event_id, lambda i: to in i.peers.get(pid, ()))
+        else:
+            index = await self.scope(event_id, lambda i: _stage_of(i, ahead))
+        if ahead is not None and not (index.running and index.round == ahead):
+            await self._prepares(event_id, index, pid, to, ahead)
+        elif not index.running:
             raise UserError("no_round", "No round is running: there is nobody to call.")
-        peers = index.peers.get(pid)
-        if peers is None:
-            raise UserError("not_in_room", "You are not in a room's call this round.")
-        if to not in peers:
-            raise UserError("not_your_peer", f"{to!r} is not in your room's call this round.")
+        else:
+            peers = index.peers.get(pid)
+            if peers is None:
+                raise UserError("not_in_room", "You are not in a room's call this round.")
+            if to not in peers:
+                raise UserError("not_your_peer", f"{to!r} is not in your room's call this round.")
         size = len(msgspec.json.encode(data))
         if size > MAX_SIGNAL_BYTES:
             raise ProtocolError("too_big", f"Signal data is limited to {MAX_SIGNAL_BYTES} bytes.")
@@ -224,12 +260,37 @@ class Signaling:
             if passed is None:
                 return
             data = passed
-        message = {"from": pid, "data": data}
+        message: dict[str, Any] = {"from": pid, "data": data}
+        if ahead is not None:
+            message["next"] = ahead
         if to in index.staff:
             await self.cross_staff(event_id, to, "signal", message)
         else:
             await self.cross(event_id, to, "signal", message)
         self._metrics.signals.inc()
+
+    async def _prepares(
+        self, event_id: str, index: RoomIndex, pid: str, to: str, ahead: int
+    ) -> None:
+        """Refuse a signal for round ``ahead`` unless it is the next round (lobby or break) and
+        ``to`` is on ``pid``'s card for it (one small read: the sender's stored card)."""
+        if index.upcoming != ahead:
+            raise UserError(
+                "not_next_round",
+                f"Round {ahead} is not the next round: a call is prepared only in the break "
+                "before it.",
+                round=ahead,
+            )
+        card = await self._store.preview(event_id, pid)
+        peers = card.get("peers") if card is not None and card.get("round") == ahead else None
+        if not isinstance(peers, list) or not any(
+            isinstance(p, dict) and p.get("id") == to for p in peers
+        ):
+            raise UserError(
+                "not_your_next",
+                f"{to!r} is not among the people you meet in round {ahead}.",
+                round=ahead,
+            )
 
     async def cross(self, event_id: str, pid: str, event: str, data: dict[str, Any]) -> None:
         """Send to a participant's sockets on whichever process they are (python-socketio's
@@ -280,6 +341,11 @@ def in_room(index: RoomIndex, who: str, room: str | None, idle: str) -> None:
             f"You are not in room {room!r} this round (yours is {mine!r}).",
             room=room,
         )
+
+
+def _stage_of(index: RoomIndex, ahead: int) -> bool:
+    """Whether ``index`` is of round ``ahead`` (running) or of the break before it."""
+    return index.upcoming == ahead or (index.running and index.round == ahead)
 
 
 def _member(index: RoomIndex, pid: str, other: str) -> bool:

@@ -140,13 +140,19 @@ def _met(
 def preview_payloads(state: EventState, plan: matching.RoundPlan) -> dict[str, dict[str, Any]]:
     """The ``next`` event of everyone in ``plan``: whom they will probably meet next round."""
     upcoming = state.clock.round + 1
+    policy = state.settings.ice_transport_policy  # a call prepared before the round uses it
     out: dict[str, dict[str, Any]] = {
         pid: {"round": upcoming, "peers": [], "reason": None} for pid in plan.waiting
     }
     for room in plan.rooms:
         for pid in room.members:
             reason, peers = _met(state, pid, room.members, room.reason)
-            out[pid] = {"round": upcoming, "peers": peers, "reason": reason}
+            out[pid] = {
+                "round": upcoming,
+                "peers": peers,
+                "reason": reason,
+                "ice_transport_policy": policy,
+            }
     return out
 
 

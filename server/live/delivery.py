@@ -62,6 +62,8 @@ class Delivery:
             data = m.data
             if m.event == "assignment":
                 data = self._signaling.complete(m.data, pid)
+            elif m.event == "next":
+                data = self._signaling.ahead(m.data, pid)
             elif m.event == "moderator":
                 data = {**m.data, "polite": MEMBER_POLITE_TO_STAFF}  # toward the moderator
             await self._emit(m.event, data, person_room(event_id, pid), PARTICIPANT_NS)

@@ -24,10 +24,12 @@ class Empty(msgspec.Struct, frozen=True):
 
 
 class Signal(msgspec.Struct, frozen=True):
-    """``signal {to, data}``: an SDP description or ICE candidate for a peer of the same room."""
+    """``signal {to, data}``: an SDP description or ICE candidate for a peer of the same room
+    (``next``: of a call prepared for that round, to a person of one's next-round card)."""
 
     to: Id
     data: dict[str, Any]
+    next: Annotated[int, msgspec.Meta(ge=1, le=200)] | None = None
 
 
 Device = Literal["on", "off", "blocked", "none"]

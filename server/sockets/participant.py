@@ -202,7 +202,7 @@ class ParticipantNamespace(Role):
                 await self.tell(sid, "peer_media", told)
         preview = await self.owner.store.preview(state.id, pid)
         if preview is not None and _upcoming(state, preview, assignment["room"]):
-            await self.tell(sid, "next", preview)
+            await self.tell(sid, "next", self.signaling.ahead(preview, pid))
         if state.clock.phase is Phase.ENDED:
             rated = logs.ratings(await self.owner.store.entries(state.id, "feedback"))
             counters = await self.owner.store.connected(state.id)
@@ -285,9 +285,11 @@ class ParticipantNamespace(Role):
 
     @acked(Signal)
     async def on_signal(self, sid: str, body: Signal) -> dict[str, Any]:
-        """Relay an SDP description or ICE candidate to a peer of the same room, nobody else."""
+        """Relay an SDP description or ICE candidate to a peer of the same room, nobody else
+        (or, marked ``next``, to a person of the next round's card during the break)."""
         self.in_charge(sid)
-        await self.signaling.relay(self.ref(sid).event_id, self.pid(sid), body.to, body.data)
+        event_id, pid = self.ref(sid).event_id, self.pid(sid)
+        await self.signaling.relay(event_id, pid, body.to, body.data, body.next)
         return {}
 
     @acked(ChatText)

@@ -30,3 +30,11 @@ def test_the_room_index_knows_each_members_peers_during_a_round_only() -> None:
     assert index.peers["c1"] == {"s1"}
     assert index.peers["s3"] == {"c2", "s2"}
     assert "nobody" not in index.peers
+
+
+def test_the_room_index_knows_which_round_may_be_prepared() -> None:
+    lobby = event(FIVE)
+    index = RoomIndex.of(lobby)
+    assert (index.running, index.round, index.upcoming) == (False, 0, 1)
+    playing = RoomIndex.of(in_round(lobby, [("c1", "s1"), ("c2", "s2", "s3")]))
+    assert (playing.running, playing.round, playing.upcoming) == (True, 1, None)

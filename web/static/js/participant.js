@@ -9,6 +9,7 @@ import * as media from './media.js';
 import { followMedia } from './media-buttons.js';
 import * as health from './health.js';
 import { Mesh } from './rtc.js';
+import { Preparation, upcoming } from './warm.js';
 import { feedbackForm, summaryList } from './feedback.js';
 import { directory } from './directory.js';
 import { myProfile, profileCard } from './profile.js';
@@ -127,6 +128,11 @@ const mesh = new Mesh({
     },
   },
 });
+
+// The next round's calls, prepared in the lobby and the breaks (warm.js): taken over by
+// `mesh.enter` at the round's start when the assignment names the same partner.
+const warm = new Preparation({ send: (to, data, round) => ask('signal', { to, data, next: round }), mesh });
+mesh.prepared = warm;
 
 // --- the room's chat, screen sharing, devices --------------------------------------------------
 
@@ -427,6 +433,21 @@ function syncCall(c, a) {
   if (state.mediaSettled) mesh.enter({ ...a, peers: [...a.peers, ...extra] });  // else: once the camera answered
 }
 
+/**
+ * Prepare the calls of the next-round card (lobby, breaks), with the camera known; at a round's
+ * start, once its assignment was entered (`syncCall` took over what it could), close the rest.
+ */
+function syncWarm(c, a) {
+  if (!here() || !state.mediaSettled) {
+    warm.prepare(null);
+    return;
+  }
+  const assigned = a && c && a.round === c.round;
+  if (c && c.phase === 'round' && warm.round === c.round && !assigned
+      && Date.now() - state.clockAt < PAIRING_GRACE_MS) return;  // its assignment is on the way
+  warm.prepare(upcoming(state.next, c));
+}
+
 // --- screens -----------------------------------------------------------------------------------
 
 function screenFor(c, a) {
@@ -468,6 +489,7 @@ function update() {
   }
   if (screen !== previous) screenChanged(previous, screen, c, a);
   syncCall(c, a);
+  syncWarm(c, a);
   // what was said in the last meeting, until the next one: saved by the person, or gone
   $('[data-testid="chat-saved"]').hidden = !(screen === 'break' && chat.closed && chat.messages.length);
 }
@@ -484,6 +506,7 @@ function renderElsewhere() {
 
 /** This page is no longer the one in the meeting: its call ends and the camera is let go. */
 function release() {
+  warm.prepare(null);
   if (mesh.room) mesh.leave();
   media.stop();
   state.mediaSettled = false;
@@ -859,6 +882,7 @@ socket.on('page', (p) => {
 window.addEventListener('pagehide', () => {
   tab.keep();
   if (mesh.room) mesh.goodbye();
+  warm.close();
   socket.disconnect();
 });
 window.addEventListener('pageshow', (event) => {
@@ -880,6 +904,7 @@ socket.on('assignment', (a) => {
   // A round that starts or ends moves everyone: the assignment carries the new clock.
   if (a.clock && clock.applyClock(a.clock)) state.clockAt = Date.now();
   state.assignment = a;
+  if (here() && state.mediaSettled) warm.begin(a);  // the prepared call sends before the room is drawn
   state.moderators = a.room && Array.isArray(a.moderators) ? a.moderators : [];
   const c = clock.currentClock();
   if (a.room && a.peers.length) {
@@ -896,8 +921,10 @@ socket.on('assignment', (a) => {
 socket.on('next', (n) => {
   state.next = n;
   renderNext();
+  syncWarm(clock.currentClock(), state.assignment);
 });
-socket.on('signal', (m) => mesh.onSignal(m));
+// a signal of a call prepared for the next round says so (`next`)
+socket.on('signal', (m) => (m && m.next ? warm.onSignal(m) : mesh.onSignal(m)));
 socket.on('chat', (m) => chat.receive(m));
 socket.on('peer', (m) => {
   if (!m || typeof m.id !== 'string') return;

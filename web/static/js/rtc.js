@@ -131,7 +131,7 @@ class Peer {
     pc.ontrack = ({ track }) => {
       if (this.closed) return;
       this.stream.addTrack(track);
-      mesh.hooks.track(this.id, this.stream);
+      this.mesh.hooks.track(this.id, this.stream);  // this.mesh: a prepared call is taken over
     };
     pc.onicecandidate = ({ candidate }) => {
       if (candidate && candidate.type === 'relay') this.relayed = true;
@@ -525,6 +525,7 @@ export class Mesh {
     this.relay = send;
     this.report = report;
     this.hooks = hooks;
+    this.prepared = null;      // calls prepared before the round (warm.js), to take over
     this.room = null;
     this.stream = null;
     this.screen = null;        // the shared screen's video track, while it is shared
@@ -597,8 +598,32 @@ export class Mesh {
     for (const [id, info] of wanted) {
       if (this.peers.has(id)) continue;
       const polite = typeof info.polite === 'boolean' ? info.polite : Boolean(assignment.polite);
-      this.add(info, polite);
+      if (!(this.prepared && this.prepared.handOver(this, info, polite, assignment.round))) {
+        this.add(info, polite);
+      }
     }
+  }
+
+  /**
+   * Take over `peer`, a connection prepared before the round (warm.js) with the partner `info`:
+   * our camera and microphone go on its senders (no renegotiation), its picture is shown, and
+   * the signals that came for it before we had it are handed to it.
+   */
+  adopt(peer, info) {
+    peer.mesh = this;
+    peer.info = info;
+    this.peers.set(info.id, peer);
+    const stream = this.stream;
+    peer.useTrack('audio', stream ? stream.getAudioTracks()[0] || null : null);
+    peer.useTrack('video', this.screen || (stream ? stream.getVideoTracks()[0] || null : null));
+    const waiting = (this.pending.get(info.id) || []).filter((p) => Date.now() - p.at < PENDING_MS);
+    this.pending.delete(info.id);
+    for (const p of waiting) peer.receive(p.data);
+    if (peer.stream.getTracks().length) this.hooks.track(info.id, peer.stream);
+    peer.shown = null;
+    peer.tell();
+    peer.sayScreen();
+    this.reportSoon();
   }
 
   /**
