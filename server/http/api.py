@@ -14,7 +14,15 @@ from ..errors import ProtocolError, SpeedmeetError, Unauthorized
 from ..limits import MAX_DEPTH, too_deep
 from ..people import links, profiles, wishes
 from ..results import retention
-from .inputs import EventIn, EventPatch, WishIn, convert_one, convert_rows, given_fields
+from .inputs import (
+    EventIn,
+    EventPatch,
+    WishIn,
+    convert_one,
+    convert_rows,
+    given_fields,
+    synonym_lines,
+)
 from .keys import ADMIN_TOKEN, LEASES, NEW_TOKEN, OWNER, SETTINGS
 
 routes = web.RouteTableDef()
@@ -122,6 +130,8 @@ async def create_event(request: web.Request) -> web.Response:
             signup=Signup(**given_fields(body.signup)),
             directory=body.directory,
             tags=profiles.normal_tags(body.tags),
+            relevance=body.relevance,
+            synonyms=synonym_lines(body.synonyms),
         ),
         links.token_hash(tokens["host"]),
         links.token_hash(tokens["moderator"]),

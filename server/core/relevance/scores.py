@@ -51,6 +51,7 @@ class Relevance:
     people: tuple[str, ...]
     index: Mapping[str, int]
     score: Floats  # people x people, 0 on the diagonal
+    level: npt.NDArray[np.int8]  # the same as integers 0..LEVELS
     groups: tuple[Mapping[str, str], ...]  # per person: tag group -> their tag as written
     texts: text.Texts
     words: tuple[Mapping[str, str], ...]  # per person: stem -> their first word for it
@@ -62,11 +63,12 @@ class Relevance:
 
     def levels(self, people: Sequence[str]) -> Ints:
         """The pairwise relevance of ``people`` in that order, as integers 0..``LEVELS``."""
+        if tuple(people) == self.people:
+            return self.level.astype(np.int64)
         at = np.array([self.index.get(p, -1) for p in people], dtype=np.int64)
         known = at >= 0
         out = np.zeros((len(people), len(people)), dtype=np.int64)
-        sub = self.score[np.ix_(at[known], at[known])]
-        out[np.ix_(known, known)] = np.rint(sub * LEVELS).astype(np.int64)
+        out[np.ix_(known, known)] = self.level[np.ix_(at[known], at[known])]
         return out
 
     def why(self, viewer: str, other: str, most: int = 3) -> Reason:
@@ -124,6 +126,7 @@ def _build(people: tuple[tuple[str, Profile], ...], lines: tuple[str, ...]) -> R
         people=tuple(pid for pid, _ in people),
         index={pid: i for i, (pid, _) in enumerate(people)},
         score=score.astype(np.float32).reshape(n, n),
+        level=np.rint(score * LEVELS).astype(np.int8).reshape(n, n),
         groups=tuple(groups),
         texts=texts,
         words=words,
