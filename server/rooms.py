@@ -9,7 +9,7 @@ import msgspec
 
 from .core import matching
 from .core.model import EventState, Phase, Room, RoundRecord
-from .core.relevance.scores import Profile
+from .core.relevance import event as relevance
 from .errors import NotFound, UserError
 
 MAX_ROOM = 3
@@ -43,14 +43,9 @@ def match_input(
         waits=waits,
         rounds_left=max(rounds_left, 1),
         relevance=state.settings.relevance,
-        profiles=profiles_of(state) if state.settings.relevance else {},
+        profiles=relevance.profiles_of(state) if state.settings.relevance else {},
         synonyms=state.settings.synonyms,
     )
-
-
-def profiles_of(state: EventState) -> dict[str, Profile]:
-    """What relevance reads of everyone registered (the matrix is cached by this content)."""
-    return {pid: Profile(tags=p.tags, pitch=p.pitch) for pid, p in state.participants.items()}
 
 
 def plan_key(state: EventState, present: Iterable[str]) -> str:

@@ -149,14 +149,14 @@ _LAYERS = (LEVELS * 3 // 4, LEVELS // 2, LEVELS // 4, 1)
 def _relevant_fill(
     t: Tables, deficit: Ints, ki: Ints, kj: Ints, limits: Limits
 ) -> tuple[Ints, Ints]:
-    """Plain meetings, the most relevant first. Up to ``joint_plan_up_to`` people, exactly (an
-    LP). Above, by layers of relevance: as many as can be of the most relevant (a maximum flow
-    on each person's ``fill_candidates`` most relevant partners, at level 15 or more), then of
-    the next layer with what caps are left, down to any level; the rest on every allowed pair
-    of the people who still have room. Greedy by layers, so not the most relevance any fill
-    could have, but the most meetings of the top layer. The caller falls back to the plain
-    fill when they fall short."""
-    if t.n <= limits.joint_plan_up_to:
+    """Plain meetings, the most relevant first. Up to ``dense_up_to`` people, exactly (an LP
+    over every allowed pair). Above, by layers of relevance: as many as can be of the most
+    relevant (a maximum flow on each person's ``fill_candidates`` most relevant partners, at
+    level 15 or more), then of the next layer with what caps are left, down to any level; the
+    rest on every allowed pair of the people who still have room. Greedy by layers, so not the
+    most relevance any fill could have, but the most meetings of the top layer. The caller
+    falls back to the plain fill when they fall short."""
+    if t.n <= limits.dense_up_to:
         return _relevant_lp_fill(t, deficit, ki, kj)
     left, right = np.flatnonzero(t.side == 0), np.flatnonzero(t.side == 1)
     li, rj = relevant_pairs(t, left, right, limits.fill_candidates)
