@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import PEOPLE, Running
+from tests.conftest import ADMIN, PEOPLE, Running
 from tests.e2e.axe import violations
 from tests.e2e.test_profiles import watch
 
@@ -98,6 +98,28 @@ async def test_suggestions_and_the_reason_of_a_meeting(
     await beside.wait_for()
     assert "You share: énergie, bâtiments scolaires." in await beside.inner_text()
     assert await violations(page) == []
+
+    # the organiser, in French, adds synonyms where the tags are edited and switches it off
+    admin = await (await browser.new_context(locale="fr-FR")).new_page()
+    watch(admin, failures)
+    await admin.goto(f"{server.url}/admin?lang=fr")
+    await admin.fill('[data-testid="admin-token"]', ADMIN)
+    await admin.press('[data-testid="admin-token"]', "Enter")
+    await admin.wait_for_selector('[data-testid="new-event"]')
+    await admin.goto(f"{server.url}/admin?lang=fr#/e/{ev.id}")
+    synonyms = admin.locator('[data-testid="edit-synonyms"]')
+    await synonyms.fill("tiers-lieux ~ coworking\nvélo")
+    await admin.click('[data-testid="save-settings"]')
+    await admin.wait_for_selector("text=line 2")  # the API's words name the line
+    await synonyms.fill("tiers-lieux ~ coworking")
+    await admin.uncheck('[data-testid="edit-relevance"]')
+    await admin.click('[data-testid="save-settings"]')
+    await admin.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"edit-relevance\"]').checked"
+    )
+    _, body = await server.api("GET", f"/api/events/{ev.id}")
+    assert body["relevance"] is False and body["synonyms"] == ["tiers-lieux ~ coworking"]
+    assert await violations(admin) == []
     assert failures == [], failures
     for c in others[1:]:
         await c.close()
