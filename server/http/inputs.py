@@ -106,8 +106,8 @@ def synonym_lines(lines: list[str]) -> tuple[str, ...]:
         if folding.line_problem(line):
             raise ProtocolError(
                 "bad_request",
-                f'synonyms, line {n} ("{line}"): write two different tags or more between '
-                'tildes, e.g. "mobilité ~ transports".',
+                f'Line {n} of the tags that mean the same ("{line}"): write two different '
+                'tags or more separated by ~, e.g. "mobilité ~ transports".',
                 field="synonyms",
             )
     return kept
