@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ..relevance.scores import LEVELS, relevance
+from ..relevance.scores import LEVELS, Levels, relevance
 from .rules import MUTUAL_BONUS, WISH_POINTS, MatchInput
 
 Ints = npt.NDArray[np.int64]
@@ -28,7 +28,7 @@ class Tables:
     wv: Ints  # ... and their wish points
     points: Ints  # the same as a symmetric matrix
     seat: Ints  # 1 + waits (relative to the least waited): tier 1
-    rel: Ints | None = None  # relevance 0..LEVELS of each pair that may meet (None: off)
+    rel: Levels | None = None  # relevance 0..LEVELS of each pair that may meet (None: off)
 
     @property
     def n(self) -> int:

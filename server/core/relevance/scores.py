@@ -26,7 +26,7 @@ WORD_AT = 0.02  # a shared word's part of the similarity worth naming
 CACHED = 4  # matrices kept (one an event whose people's profiles did not change)
 
 Floats = npt.NDArray[np.float32]
-Ints = npt.NDArray[np.int64]
+Levels = npt.NDArray[np.int8]  # 0..LEVELS: small, so that 2,000 people take 4 MB
 
 
 class Profile(msgspec.Struct, frozen=True, kw_only=True):
@@ -51,7 +51,7 @@ class Relevance:
     people: tuple[str, ...]
     index: Mapping[str, int]
     score: Floats  # people x people, 0 on the diagonal
-    level: npt.NDArray[np.int8]  # the same as integers 0..LEVELS
+    level: Levels  # the same as integers 0..LEVELS
     groups: tuple[Mapping[str, str], ...]  # per person: tag group -> their tag as written
     texts: text.Texts
     words: tuple[Mapping[str, str], ...]  # per person: stem -> their first word for it
@@ -61,13 +61,13 @@ class Relevance:
         i, j = self.index.get(a), self.index.get(b)
         return 0.0 if i is None or j is None else float(self.score[i, j])
 
-    def levels(self, people: Sequence[str]) -> Ints:
+    def levels(self, people: Sequence[str]) -> Levels:
         """The pairwise relevance of ``people`` in that order, as integers 0..``LEVELS``."""
         if tuple(people) == self.people:
-            return self.level.astype(np.int64)
+            return self.level.copy()
         at = np.array([self.index.get(p, -1) for p in people], dtype=np.int64)
         known = at >= 0
-        out = np.zeros((len(people), len(people)), dtype=np.int64)
+        out = np.zeros((len(people), len(people)), dtype=np.int8)
         out[np.ix_(known, known)] = self.level[np.ix_(at[known], at[known])]
         return out
 
