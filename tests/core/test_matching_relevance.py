@@ -182,3 +182,18 @@ def test_the_event_s_switch_reaches_the_matching() -> None:
     off = rooms.match_input(msgspec.structs.replace(state, settings=msgspec.structs.replace(
         settings, relevance=False)), ["p1"])  # fmt: skip
     assert not off.relevance and off.profiles == {}
+
+
+def test_profiles_that_say_nothing_leave_today_s_plans() -> None:
+    """With relevance on but no pair relevant (empty or unrelated profiles), the plans and
+    the methods are today's: nothing to go on, nothing changed."""
+    inp = random_event(1, 12)
+    blank = msgspec.structs.replace(inp, profiles={p: Profile() for p in inp.present})
+    off = msgspec.structs.replace(inp, relevance=False)
+    assert matching_traces(blank) == matching_traces(off)
+
+
+def matching_traces(inp: MatchInput) -> list[object]:
+    from server.core.matching import plan_event_traced
+
+    return list(plan_event_traced(inp, 3))

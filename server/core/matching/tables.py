@@ -74,8 +74,9 @@ def tables(inp: MatchInput) -> Tables:
     seat = 1 + waits - (waits.min() if n else 0)
     two = inp.mode == "bipartite" and len(names) == 2
     rel = None
-    if inp.relevance:
-        rel = relevance(inp.profiles, inp.synonyms).levels(people) * ok
+    if inp.relevance and inp.profiles:
+        levels = relevance(inp.profiles, inp.synonyms).levels(people) * ok
+        rel = levels if levels.any() else None  # profiles that say nothing: as if off
     return Tables(people, side, two, free, ok, wi, wj, wv, points, seat, rel)
 
 
