@@ -10,7 +10,14 @@ run; "x random" is our wishes met over the random rotation's.
 On large events it also times one round re-solved for everyone present, as the live event does
 at the start of a round (``pair_round`` looking ``rounds_left`` ahead).
 
-    .venv/bin/python bench/matching.py [--quick]
+Then relevance (``--themes`` runs this part alone): two-sided events whose people carry tags
+and pitches of a dozen themes, half of them with no wishes (``bench/themes.py``): the share of
+meetings whose two people share a theme, ours against a random rotation and against today's
+matching (relevance off), of the best possible share; the wishes met against today's; the
+time to re-solve a round at 2,000 people and to compute the relevance matrix (once per change
+of the profiles).
+
+    .venv/bin/python bench/matching.py [--quick] [--themes]
 """
 
 from __future__ import annotations
@@ -33,9 +40,11 @@ from scipy.sparse import coo_array
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import themes
 from server.core import matching
 from server.core.matching import MatchInput, RoundPlan
 from server.core.model import MatchingMode, WishLevel
+from server.core.relevance import scores
 
 Planner = Callable[[MatchInput, int], list[RoundPlan]]
 LEVELS: list[WishLevel] = ["like", "must", "no"]
@@ -299,7 +308,11 @@ def row(cells: list[str]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer events and runs")
+    parser.add_argument("--themes", action="store_true", help="only the relevance part")
     args = parser.parse_args()
+    if args.themes:
+        themed(args.quick)
+        return
     seeds = range(3) if args.quick else range(10)
     runs = 1 if args.quick else 3
     head = [
@@ -376,6 +389,99 @@ def main() -> None:
     for line in goals:
         print("-", line)
     print(f"- rule violations in our plans: {violations} (goal 0)")
+    print()
+    themed(args.quick)
+
+
+THEMED = [
+    themes.ThemedSpec("bipartite 40+40, 6 rounds", 40, 40, 6),
+    themes.ThemedSpec("bipartite 150+150, 8 rounds", 150, 150, 8),
+    themes.ThemedSpec("bipartite 1000+1000, 12 rounds", 1000, 1000, 12),
+]
+
+
+def themed(quick: bool) -> None:
+    """Relevance: same-theme meetings and wishes, ours against today's and a random rotation."""
+    seeds = range(2) if quick else range(5)
+    head = ["event", "method", "same-theme meetings", "share", "% of best", "wishes met",
+            "vs today", "no-thanks", "time to plan"]  # fmt: skip
+    print(row(head))
+    print(row(["---"] * len(head)))
+    goals: list[str] = []
+    methods: dict[str, Planner] = {
+        "ours": matching.plan_event,
+        "today (relevance off)": lambda inp, n: matching.plan_event(
+            msgspec.structs.replace(inp, relevance=False), n
+        ),
+        "random rotation": random_rotation,
+    }
+    for spec in THEMED:
+        events = [themes.generate(spec, seed) for seed in (seeds if spec.a < 1000 else range(1))]
+        found: dict[str, tuple[int, int, Score, float]] = {}
+        best = 0
+        for name, planner in methods.items():
+            same = held = 0
+            total, times = Score(), []
+            for inp, theme in events:
+                seconds, plans = timed(partial(planner, inp, spec.rounds), 1)
+                times.append(seconds)
+                if name == "ours":
+                    best += themes.best_same_theme(inp, theme, spec.rounds, plans)
+                s = score(inp, plans)
+                total.wishes += s.wishes
+                total.declined += s.declined
+                x, y = themes.same_theme(plans, theme)
+                same, held = same + x, held + y
+            found[name] = (same, held, total, statistics.median(times))
+        today = found["today (relevance off)"][2].wishes or 1
+        for name, (same, held, total, seconds) in found.items():
+            best_share = min(best, held) / held
+            print(
+                row(
+                    [
+                        f"{spec.name} (x{len(events)})",
+                        name,
+                        f"{same} of {held}",
+                        f"{100 * same / held:.1f}%",
+                        f"{100 * (same / held) / best_share:.1f}%",
+                        str(total.wishes),
+                        f"{100 * total.wishes / today:.1f}%",
+                        str(total.declined),
+                        f"{1000 * seconds:.0f} ms",
+                    ]
+                )
+            )
+        same, held, total, _ = found["ours"]
+        share = 100 * (same / held) / (min(best, held) / held)
+        goals.append(
+            f"{spec.name}: {share:.1f}% of the best same-theme share (goal 90%), wishes met "
+            f"{100 * total.wishes / today:.1f}% of today's (goal 99%)"
+        )
+        if spec.a >= 1000:
+            goals.append(
+                f"{spec.name}: {resolve_themed(events[0][0], spec.rounds, 3 if quick else 7)}"
+            )
+    print()
+    for line in goals:
+        print("-", line)
+
+
+def resolve_themed(inp: MatchInput, rounds: int, runs: int) -> str:
+    """The relevance matrix's time (once per change of the profiles), then a round re-solved
+    with it cached: at the start, and mid-event with a tenth away."""
+    start = time.perf_counter()
+    scores._build.cache_clear()
+    scores.relevance(inp.profiles, inp.synonyms)
+    matrix = time.perf_counter() - start
+    start_cpu = time.process_time()
+    for _ in range(runs):
+        matching.pair_round(msgspec.structs.replace(inp, rounds_left=rounds))
+    cpu = (time.process_time() - start_cpu) / runs
+    return (
+        f"relevance matrix {1000 * matrix:.0f} ms (once per change of profiles); "
+        + resolve(inp, rounds, runs)
+        + f" (goal < 200 ms); CPU time of a round at the start {1000 * cpu:.0f} ms"
+    )
 
 
 def resolve(inp: MatchInput, rounds: int, runs: int) -> str:

@@ -9,6 +9,7 @@ import msgspec
 
 from .core import matching
 from .core.model import EventState, Phase, Room, RoundRecord
+from .core.relevance import event as relevance
 from .errors import NotFound, UserError
 
 MAX_ROOM = 3
@@ -41,6 +42,9 @@ def match_input(
         wishes=matching.wish_map(state.wishes.values()),
         waits=waits,
         rounds_left=max(rounds_left, 1),
+        relevance=state.settings.relevance,
+        profiles=relevance.profiles_of(state) if state.settings.relevance else {},
+        synonyms=state.settings.synonyms,
     )
 
 

@@ -35,7 +35,7 @@ def new_event(
 
 
 # may change after the start (until the end): what the directory shows is the organiser's call
-ANYTIME = frozenset({"title", "signup", "directory", "tags"})
+ANYTIME = frozenset({"title", "signup", "directory", "tags", "relevance", "synonyms"})
 
 
 def edit(state: EventState, changes: Mapping[str, Any], now: int) -> Outcome:
@@ -111,4 +111,6 @@ def event_payload(state: EventState) -> dict[str, Any]:
         "directory": s.directory,
         "tags": list(s.tags),
         "ice_transport_policy": s.ice_transport_policy,
+        "relevance": s.relevance,
+        "synonyms": list(s.synonyms),
     }

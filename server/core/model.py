@@ -80,6 +80,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     directory: DirectoryAccess = "everyone"  # what self-registered people see of the roster
     tags: tuple[str, ...] = ()  # the event's known tags, suggested to people (profiles.py)
     ice_transport_policy: IcePolicy = "all"  # "relay": calls only through the TURN relay
+    # relevance from profiles in the matching, the suggestions and the reasons (relevance/)
+    relevance: bool = True
+    synonyms: tuple[str, ...] = ()  # the event's own, one group a line: "mobilité ~ transports"
 
 
 class Participant(msgspec.Struct, frozen=True, kw_only=True):

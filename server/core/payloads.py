@@ -9,6 +9,7 @@ from typing import Any
 from . import clock as clk
 from . import matching
 from .model import EventState, Participant, Phase, Room, Staff, wish_key
+from .relevance.event import why_payload
 
 NOTICE_MS = 120_000  # how long a notice someone wrote stays on screen
 
@@ -125,16 +126,24 @@ def _met(
     """
     others = [m for m in members if m != pid]
     if len(others) < 2 or reason not in WISHED:
-        return reason, [{**peer_payload(state.participants[m]), "reason": reason} for m in others]
+        return reason, [_peer(state, pid, m, reason) for m in others]
     peers = []
     for m in others:
         ab = state.wishes.get(wish_key(pid, m))
         ba = state.wishes.get(wish_key(m, pid))
         wishes = {(w.source, w.target): w.level for w in (ab, ba) if w is not None}
-        pair = matching.reason(pid, m, wishes)
-        peers.append({**peer_payload(state.participants[m]), "reason": pair})
+        peers.append(_peer(state, pid, m, matching.reason(pid, m, wishes)))
     mine = next((r for r in WISHED if any(p["reason"] == r for p in peers)), "fill")
     return mine, peers
+
+
+def _peer(state: EventState, pid: str, other: str, reason: str) -> dict[str, Any]:
+    """A peer of ``pid`` with the reason of their pair and, when no wish made it and their
+    profiles say something, ``why`` in ``pid``'s words (``relevance.event.why_payload``)."""
+    out = {**peer_payload(state.participants[other]), "reason": reason}
+    if reason not in WISHED and (why := why_payload(state, pid, other)) is not None:
+        out["why"] = why
+    return out
 
 
 def preview_payloads(state: EventState, plan: matching.RoundPlan) -> dict[str, dict[str, Any]]:

@@ -15,7 +15,15 @@ from ..limits import MAX_DEPTH, too_deep
 from ..people import links, profiles, wishes
 from ..results import retention
 from ..settings import Settings as ServerSettings
-from .inputs import EventIn, EventPatch, WishIn, convert_one, convert_rows, given_fields
+from .inputs import (
+    EventIn,
+    EventPatch,
+    WishIn,
+    convert_one,
+    convert_rows,
+    given_fields,
+    synonym_lines,
+)
 from .keys import ADMIN_TOKEN, LEASES, NEW_TOKEN, OWNER, SETTINGS
 
 routes = web.RouteTableDef()
@@ -126,6 +134,8 @@ async def create_event(request: web.Request) -> web.Response:
             directory=body.directory,
             tags=profiles.normal_tags(body.tags),
             ice_transport_policy=policy,
+            relevance=body.relevance,
+            synonyms=synonym_lines(body.synonyms),
         ),
         links.token_hash(tokens["host"]),
         links.token_hash(tokens["moderator"]),

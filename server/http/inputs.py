@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 
 from ..core.model import WishLevel
+from ..core.relevance import folding
 from ..core.texts import Cleaned
 from ..errors import ProtocolError
 from ..people import profiles
@@ -29,6 +30,10 @@ class MatchingIn(Cleaned, frozen=True, forbid_unknown_fields=True):
 Directory = Literal["everyone", "names", "invited_only", "none"]
 KnownTags = Annotated[
     list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=100)
+]
+Synonyms = Annotated[
+    list[Annotated[str, msgspec.Meta(max_length=folding.SYNONYM_LINE_MAX)]],
+    msgspec.Meta(max_length=folding.SYNONYMS_MAX),
 ]
 Epoch = Annotated[int, msgspec.Meta(ge=0, le=32503680000000)]  # milliseconds, before 3000
 Policy = Annotated[str, msgspec.Meta(max_length=20_000)]
@@ -61,6 +66,8 @@ class EventIn(Cleaned, frozen=True, forbid_unknown_fields=True):
     directory: Directory = "everyone"
     tags: KnownTags = msgspec.field(default_factory=list)
     ice_transport_policy: Literal["all", "relay"] | None = None
+    relevance: bool = True
+    synonyms: Synonyms = msgspec.field(default_factory=list)
 
 
 class MatchingPatch(Cleaned, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
@@ -89,6 +96,23 @@ class EventPatch(Cleaned, frozen=True, forbid_unknown_fields=True, omit_defaults
     directory: Directory | msgspec.UnsetType = msgspec.UNSET
     tags: KnownTags | msgspec.UnsetType = msgspec.UNSET
     ice_transport_policy: Literal["all", "relay"] | msgspec.UnsetType = msgspec.UNSET
+    relevance: bool | msgspec.UnsetType = msgspec.UNSET
+    synonyms: Synonyms | msgspec.UnsetType = msgspec.UNSET
+
+
+def synonym_lines(lines: list[str]) -> tuple[str, ...]:
+    """The event's synonym lines as kept (blank ones dropped); ``400`` naming a line that does
+    not name two different tags."""
+    kept = tuple(" ".join(line.split()) for line in lines if line.strip())
+    for n, line in enumerate(kept, 1):
+        if folding.line_problem(line):
+            raise ProtocolError(
+                "bad_request",
+                f'Line {n} of the tags that mean the same ("{line}"): write two different '
+                'tags or more separated by ~, e.g. "mobilité ~ transports".',
+                field="synonyms",
+            )
+    return kept
 
 
 def given_fields(patch: msgspec.Struct) -> dict[str, Any]:
@@ -104,6 +128,8 @@ def given_fields(patch: msgspec.Struct) -> dict[str, Any]:
             value = tuple(value)
         elif name == "tags":
             value = profiles.normal_tags(value)
+        elif name == "synonyms":
+            value = synonym_lines(value)
         out[name] = value
     return out
 

@@ -12,6 +12,7 @@ from typing import Any
 from ..core.model import EventState, Participant, Phase, Wish, WishLevel, wish_key
 from ..core.outcome import Outcome, bump
 from ..core.payloads import peer_payload, person_payload
+from ..core.relevance.event import suggested, why_payload
 from ..errors import UserError
 from . import profiles, wishes
 
@@ -60,7 +61,19 @@ def payload(state: EventState, viewer: str) -> dict[str, Any]:
             {"tag": t, "count": n} for t, n in sorted(used.items(), key=lambda x: (-x[1], x[0]))
         ],
         "known_tags": suggestions(state, viewer),
+        "suggested": [] if names else relevant(state, viewer, people),
     }
+
+
+def relevant(state: EventState, viewer: str, people: Iterable[Participant]) -> list[dict[str, Any]]:
+    """ "Suggestions for you": the few people listed most relevant to ``viewer`` (none they
+    marked "no thanks", either way), each with why in ``viewer``'s words."""
+    declined = {w.target for w in state.wishes.values() if w.source == viewer and w.level == "no"}
+    declined |= {w.source for w in state.wishes.values() if w.target == viewer and w.level == "no"}
+    ids = [p.id for p in people if p.id not in declined]
+    return [
+        {"id": pid, "why": why_payload(state, viewer, pid)} for pid in suggested(state, viewer, ids)
+    ]
 
 
 def suggestions(state: EventState, viewer: str) -> list[str]:

@@ -382,7 +382,8 @@ class ParticipantNamespace(Role):
     async def on_directory(self, sid: str, body: Empty) -> dict[str, Any]:
         """The people I may browse (and what of them), my wishes, the tags in use."""
         state = await self.owner.get(self.ref(sid).event_id)
-        return directory.payload(state, self.pid(sid))
+        # off the loop: the suggestions may compute the event's relevance matrix
+        return await self.owner.pools.work(directory.payload, state, self.pid(sid))
 
     @acked(ProfileEdit)
     async def on_profile(self, sid: str, body: ProfileEdit) -> dict[str, Any]:

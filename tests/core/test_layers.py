@@ -36,7 +36,13 @@ FORBIDDEN_LIBS: dict[str, set[str]] = {
     "live": {"aiohttp"},
     "store": {"aiohttp", "aiortc"},
 }
-HEAVY = {"numpy", "scipy", "rustworkx"}  # what loading the settings must not pull in
+HEAVY = {
+    "numpy",
+    "scipy",
+    "rustworkx",
+    "sklearn",
+    "snowballstemmer",
+}  # what loading the settings must not pull in
 
 
 def part_of(module: str) -> str:

@@ -9,8 +9,9 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import coo_array, csr_array
 from scipy.sparse.csgraph import maximum_flow
 
+from ..relevance.scores import LEVELS
 from .rules import FillMethod, Limits, MatchInput
-from .tables import Ints, Tables, random_pairs
+from .tables import Ints, Tables, random_pairs, relevant_pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,8 @@ def _joint_plan(t: Tables, caps: Ints) -> tuple[Ints, Ints]:
     if len(ii) == 0:
         return ii, jj
     points = t.points[ii, jj].astype(float)
+    if t.rel is not None:  # below one wish point, all of the plan's relevance together
+        points += t.rel[ii, jj] / (LEVELS * (float(caps.sum()) / 2 + 1) + 1)
     meeting = float(points.max()) * float(caps.sum()) + 1.0  # one more meeting beats any wishes
     result = linprog(
         -(meeting + points),
@@ -125,13 +128,88 @@ def _fill_plan(
 
     Also says whether they reach every cap on one side, the most any plan could, and how they
     were found: on random candidates (``sparse``, kept only when they reach that most), on every
-    allowed pair (``dense``, for events up to ``dense_up_to``, or ``fallback``).
+    allowed pair (``dense``, for events up to ``dense_up_to``, or ``fallback``). With relevance
+    on, the most relevant meetings come first (``relevant``, ``_relevant_fill``).
     """
     left, right = np.flatnonzero(t.side == 0), np.flatnonzero(t.side == 1)
     need = min(int(deficit[left].sum()), int(deficit[right].sum()))
     if need <= 0:
         return ki[:0], kj[:0], True, "none"
-    kept = np.minimum(ki, kj) * t.n + np.maximum(ki, kj)
+    if t.rel is not None:
+        fi, fj = _relevant_fill(t, deficit, ki, kj, limits)
+        if len(fi) >= need:
+            return fi, fj, True, "relevant"
+    return _plain_fill(t, deficit, ki, kj, limits, need)
+
+
+# the relevance levels, highest first, at which the relevant fill takes meetings in turn
+_LAYERS = (LEVELS * 3 // 4, LEVELS // 2, LEVELS // 4, 1)
+
+
+def _relevant_fill(
+    t: Tables, deficit: Ints, ki: Ints, kj: Ints, limits: Limits
+) -> tuple[Ints, Ints]:
+    """Plain meetings, the most relevant first. Up to ``dense_up_to`` people, exactly (an LP
+    over every allowed pair). Above, by layers of relevance: as many as can be of the most
+    relevant (a maximum flow on each person's ``fill_candidates`` most relevant partners, at
+    level 15 or more), then of the next layer with what caps are left, down to any level; the
+    rest on every allowed pair of the people who still have room. Greedy by layers, so not the
+    most relevance any fill could have, but the most meetings of the top layer. The caller
+    falls back to the plain fill when they fall short."""
+    if t.n <= limits.dense_up_to:
+        return _relevant_lp_fill(t, deficit, ki, kj)
+    left, right = np.flatnonzero(t.side == 0), np.flatnonzero(t.side == 1)
+    li, rj = relevant_pairs(t, left, right, limits.fill_candidates)
+    level = t.rel[li, rj] if t.rel is not None else np.zeros(len(li), np.int64)
+    got_i, got_j = [ki[:0]], [kj[:0]]
+    left_over = deficit.copy()
+    for at in _LAYERS:
+        taken_i, taken_j = np.concatenate([ki, *got_i]), np.concatenate([kj, *got_j])
+        sel = level >= at
+        fi, fj, _ = _max_flow(t, left_over, li[sel], rj[sel], _codes(t, taken_i, taken_j))
+        got_i.append(fi)
+        got_j.append(fj)
+        left_over -= np.bincount(np.concatenate([fi, fj]), minlength=t.n)
+    fi, fj = np.concatenate(got_i), np.concatenate(got_j)
+    # the rest: every allowed pair of the people who still have room (few, by now)
+    li, rj = left[left_over[left] > 0], right[left_over[right] > 0]
+    a, b = np.nonzero(t.ok[np.ix_(li, rj)])
+    taken = _codes(t, np.concatenate([ki, fi]), np.concatenate([kj, fj]))
+    ri, rj2, _ = _max_flow(t, left_over, li[a], rj[b], taken)
+    return np.concatenate([fi, ri]), np.concatenate([fj, rj2])
+
+
+def _relevant_lp_fill(t: Tables, deficit: Ints, ki: Ints, kj: Ints) -> tuple[Ints, Ints]:
+    """Small events: the most plain meetings up to each cap, then the most relevance, exactly
+    (one LP over every allowed pair not kept: a bipartite b-matching, so its basic optimum is
+    integral)."""
+    ii, jj = np.nonzero(np.triu(t.ok, 1))
+    spare = ~np.isin(_codes(t, ii, jj), _codes(t, ki, kj))
+    ii, jj = ii[spare], jj[spare]
+    if len(ii) == 0 or t.rel is None:
+        return ii, jj
+    meeting = float(LEVELS) * float(deficit.sum()) + 1.0  # one more meeting beats any relevance
+    result = linprog(
+        -(meeting + t.rel[ii, jj].astype(float)),
+        A_ub=_incidence(t.n, ii, jj),
+        b_ub=np.maximum(deficit, 0).astype(float),
+        bounds=(0, 1),
+        method="highs-ds",
+    )
+    keep = np.asarray(result.x) > 0.5
+    return ii[keep], jj[keep]
+
+
+def _codes(t: Tables, ii: Ints, jj: Ints) -> Ints:
+    return np.minimum(ii, jj) * t.n + np.maximum(ii, jj)
+
+
+def _plain_fill(
+    t: Tables, deficit: Ints, ki: Ints, kj: Ints, limits: Limits, need: int
+) -> tuple[Ints, Ints, bool, FillMethod]:
+    """Plain meetings up to each cap, whoever they are: random candidates, then every pair."""
+    left, right = np.flatnonzero(t.side == 0), np.flatnonzero(t.side == 1)
+    kept = _codes(t, ki, kj)
     if t.n > limits.dense_up_to:
         li, rj = random_pairs(t, left, right, limits.fill_candidates)
         fi, fj, flow = _max_flow(t, deficit, li, rj, kept)

@@ -8,6 +8,7 @@ from typing import Literal
 import msgspec
 
 from ..model import MatchingMode, OddPolicy, RoomReason, Wish, WishLevel
+from ..relevance.scores import Profile
 
 Pair = frozenset[str]
 
@@ -48,6 +49,12 @@ class MatchInput(msgspec.Struct, frozen=True, kw_only=True):
     waits: Mapping[str, int] = msgspec.field(default_factory=dict)
     rounds_left: int = 1  # this round and the ones after it: how far the plan looks
     limits: Limits = Limits()  # the sizes at which methods change; the defaults suit the server
+    # relevance from profiles, a tier below wishes (off: the pairs of plain meetings are left to
+    # chance, as before it existed): everyone's profiles (the present and the others, so that
+    # the matrix, cached by content, survives comings and goings) and the event's synonyms
+    relevance: bool = False
+    profiles: Mapping[str, Profile] = msgspec.field(default_factory=dict)
+    synonyms: tuple[str, ...] = ()
 
 
 class PlannedRoom(msgspec.Struct, frozen=True, kw_only=True):
@@ -65,7 +72,8 @@ class RoundPlan(msgspec.Struct, frozen=True, kw_only=True):
 
 
 Solver = Literal["assignment", "dense", "sparse", "fallback"]  # how a round's pairs were found
-FillMethod = Literal["none", "dense", "sparse", "fallback"]  # how a plan's fill was found
+# how a plan's fill was found (``relevant``: on each person's most relevant partners)
+FillMethod = Literal["none", "relevant", "dense", "sparse", "fallback"]
 
 
 class Trace(msgspec.Struct, frozen=True, kw_only=True):

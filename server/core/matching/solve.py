@@ -8,11 +8,13 @@ from scipy.optimize import linear_sum_assignment
 
 from .plan import Plan, plan_meetings
 from .rules import Limits, MatchInput, Solver, Trace
-from .tables import Ints, Tables, random_pairs
+from .tables import Ints, Tables, random_pairs, relevant_pairs
 
 
 def _weights(t: Tables, inp: MatchInput, rows: Ints, cols: Ints) -> tuple[Ints, int, Plan | None]:
-    """The round's pair weights for ``rows`` x ``cols`` (0: may not meet), tiered as above."""
+    """The round's pair weights for ``rows`` x ``cols`` (0: may not meet), tiered as above,
+    and the unit of the seat tier. With relevance on, every tier above it is counted in units
+    of ``t.rel_unit`` (more than a round's relevance adds up to) and relevance is added."""
     plan = plan_meetings(t, inp) if inp.rounds_left > 1 else None
     if plan is not None:
         pi, pj = plan.ii, plan.jj
@@ -33,8 +35,10 @@ def _weights(t: Tables, inp: MatchInput, rows: Ints, cols: Ints) -> tuple[Ints, 
         for a, b in ((ii, jj), (jj, ii)):
             hit = (at_row[a] >= 0) & (at_col[b] >= 0)
             np.add.at(w, (at_row[a][hit], at_col[b][hit]), add[hit])
+    if t.rel is not None:
+        w = w * t.rel_unit + t.rel[np.ix_(rows, cols)]
     w[~t.ok[np.ix_(rows, cols)]] = 0
-    return w, seat_unit, plan
+    return w, seat_unit * t.rel_unit, plan
 
 
 def best_pairs(t: Tables, inp: MatchInput) -> tuple[list[tuple[int, int]], Trace]:
@@ -71,23 +75,24 @@ def _general_matching(
     A sparse answer is kept only with a proof that it is optimal over every allowed pair: it
     seats everyone (but one of the least waited, for an odd count), the most any matching can,
     and its other tiers reach those of the best matching of the wished pairs alone. Both are
-    upper bounds. The first try matches the wished pairs alone and then the people they leave;
-    the second, wished pairs and random fill candidates together; the last, every pair. Also
-    says which method found it and how many sparse tries were made.
+    upper bounds. Relevance, below them, is not proven: the fill candidates include each
+    person's most relevant partners, and the matching takes the best of what it is offered.
+    The first try matches the wished pairs alone and then the people they leave; the second,
+    wished pairs and fill candidates together; the last, every pair. Also says which method
+    found it and how many sparse tries were made.
     """
     if t.n <= limits.dense_up_to:
         return _matching(w, *np.nonzero(np.triu(w, 1) > 0)), "dense", 0
     rest = (w - seat_unit * (t.seat[:, None] + t.seat[None, :])) * t.ok
     wished = _matching(rest, t.wi, t.wj)
-    bound = sum(int(rest[i, j]) for i, j in wished)
+    bound = sum(int(rest[i, j]) // t.rel_unit for i, j in wished)
     left = np.ones(t.n, dtype=np.bool_)
     left[[i for pair in wished for i in pair]] = False
     who = np.flatnonzero(left)
-    found = wished + _matching(w, *random_pairs(t, who, who, limits.fill_candidates))
+    found = wished + _matching(w, *_candidates(t, who, limits.fill_candidates))
     if _proven(t, rest, found, bound):
         return found, "sparse", 1
-    everyone = np.arange(t.n)
-    fi, fj = random_pairs(t, everyone, everyone, limits.fill_candidates)
+    fi, fj = _candidates(t, np.arange(t.n), limits.fill_candidates)
     found = _matching(w, np.concatenate([fi, t.wi]), np.concatenate([fj, t.wj]))
     if _proven(t, rest, found, bound):
         return found, "sparse", 2
@@ -100,7 +105,14 @@ def _proven(t: Tables, rest: Ints, found: list[tuple[int, int]], bound: int) -> 
     unseated = np.flatnonzero(~seated)
     if len(unseated) > t.n % 2 or (len(unseated) and t.seat[unseated[0]] > t.seat.min()):
         return False  # perhaps more, or others, could be seated
-    return sum(int(rest[i, j]) for i, j in found) >= bound
+    return sum(int(rest[i, j]) // t.rel_unit for i, j in found) >= bound
+
+
+def _candidates(t: Tables, who: Ints, each: int) -> tuple[Ints, Ints]:
+    """Fill candidates among ``who``: random partners, and the most relevant ones."""
+    ri, rj = random_pairs(t, who, who, each)
+    vi, vj = relevant_pairs(t, who, who, each)
+    return np.concatenate([ri, vi]), np.concatenate([rj, vj])
 
 
 def _matching(w: Ints, ii: Ints, jj: Ints) -> list[tuple[int, int]]:

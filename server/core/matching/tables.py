@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ..relevance.scores import LEVELS, Levels, relevance
 from .rules import MUTUAL_BONUS, WISH_POINTS, MatchInput
 
 Ints = npt.NDArray[np.int64]
@@ -27,10 +28,16 @@ class Tables:
     wv: Ints  # ... and their wish points
     points: Ints  # the same as a symmetric matrix
     seat: Ints  # 1 + waits (relative to the least waited): tier 1
+    rel: Levels | None = None  # relevance 0..LEVELS of each pair that may meet (None: off)
 
     @property
     def n(self) -> int:
         return len(self.people)
+
+    @property
+    def rel_unit(self) -> int:
+        """One unit of the tiers above relevance: more than a round's relevance can add up to."""
+        return 1 if self.rel is None else LEVELS * (self.n // 2 + 1) + 1
 
 
 def tables(inp: MatchInput) -> Tables:
@@ -66,7 +73,11 @@ def tables(inp: MatchInput) -> Tables:
     waits = np.array([inp.waits.get(p, 0) for p in people], dtype=np.int64)
     seat = 1 + waits - (waits.min() if n else 0)
     two = inp.mode == "bipartite" and len(names) == 2
-    return Tables(people, side, two, free, ok, wi, wj, wv, points, seat)
+    rel = None
+    if inp.relevance and inp.profiles:
+        levels = relevance(inp.profiles, inp.synonyms).levels(people) * ok
+        rel = levels if levels.any() else None  # profiles that say nothing: as if off
+    return Tables(people, side, two, free, ok, wi, wj, wv, points, seat, rel)
 
 
 def random_pairs(t: Tables, rows: Ints, cols: Ints, each: int) -> tuple[Ints, Ints]:
@@ -87,4 +98,22 @@ def random_pairs(t: Tables, rows: Ints, cols: Ints, each: int) -> tuple[Ints, In
         ]
     )
     codes = np.unique(ii * t.n + jj)
+    return codes // t.n, codes % t.n
+
+
+def relevant_pairs(t: Tables, rows: Ints, cols: Ints, each: int) -> tuple[Ints, Ints]:
+    """Candidates: each of ``rows`` with its ``each`` most relevant allowed ``cols`` and back,
+    pairs of no relevance left out (none when relevance is off)."""
+    if t.rel is None or len(rows) == 0 or len(cols) == 0 or each == 0:
+        return rows[:0], cols[:0]
+    sub = t.rel[np.ix_(rows, cols)]
+    k = min(each, len(cols))
+    best_cols = np.argpartition(-sub, k - 1, axis=1)[:, :k]
+    ii, jj = np.repeat(rows, k), cols[best_cols.ravel()]
+    k = min(each, len(rows))
+    best_rows = np.argpartition(-sub, k - 1, axis=0)[:k, :]
+    ii = np.concatenate([ii, rows[best_rows.T.ravel()]])
+    jj = np.concatenate([jj, np.repeat(cols, k)])
+    keep = t.rel[ii, jj] > 0
+    codes = np.unique(ii[keep] * t.n + jj[keep])
     return codes // t.n, codes % t.n

@@ -141,6 +141,10 @@ function settingsCard(ctx) {
   const known = el('input', { type: 'text', value: (e.tags || []).join(', '), maxlength: 4000, 'data-testid': 'edit-tags' });
   const relay = check(t('admin_field_relay'), { checked: e.ice_transport_policy === 'relay', disabled: late,
     'data-testid': 'edit-relay' });
+  // relevance from profiles: the switch and the event's own synonyms, one group a line
+  const relevant = check(t('admin_relevance'), { checked: e.relevance !== false, 'data-testid': 'edit-relevance' });
+  const synonyms = el('textarea', { rows: 3, maxlength: 20000, 'data-testid': 'edit-synonyms' });
+  synonyms.value = (e.synonyms || []).join('\n');
   const form = el('form', { 'data-testid': 'settings' },
     late ? el('p', { class: 'alert alert-warn', text: t('admin_settings_started') }) : null,
     field(t('admin_field_title'), title),
@@ -153,13 +157,19 @@ function settingsCard(ctx) {
     field(t('admin_field_tags'), known, t('admin_field_tags_hint')),
     relay.node,
     el('p', { class: 'muted small', text: t('admin_field_relay_hint') }),
+    relevant.node,
+    el('p', { class: 'muted small', text: t('admin_relevance_hint') }),
+    field(t('admin_field_synonyms'), synonyms, t('admin_field_synonyms_hint')),
     el('p', { class: 'muted small', text: e.mode === 'bipartite'
       ? t('admin_sides_are', { a: e.sides[0], b: e.sides[1] }) : t('admin_mode_open') }),
     el('p', {}, el('button', { type: 'submit', class: 'primary', text: t('admin_save'), 'data-testid': 'save-settings' })));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const tags = known.value.split(/[,;\n]/).map((x) => x.trim()).filter(Boolean);
-    const change = { title: title.value.trim(), directory: access.value, tags };
+    const change = {
+      title: title.value.trim(), directory: access.value, tags, relevance: relevant.box.checked,
+      synonyms: synonyms.value.split('\n').map((x) => x.trim()).filter(Boolean),
+    };
     if (!late) {
       Object.assign(change, {
         starts_at: fromLocalInput(starts.value), rounds: Number(rounds.value),

@@ -10,6 +10,7 @@ import { boot } from './boot.js';
 import { t } from './i18n.js';
 import { el } from './ui.js';
 import { profileCard } from './profile.js';
+import { whyLine } from './why.js';
 
 const LEVELS = ['must', 'like', 'no'];
 
@@ -35,12 +36,19 @@ export function directory(ask) {
   const list = el('ul', { class: 'directory-list', 'aria-labelledby': titleId, 'data-testid': 'directory-list' });
   const close = el('button', { type: 'button', class: 'secondary', text: t('close'), 'data-testid': 'directory-close' });
   const tagField = el('div', { class: 'field' }, el('label', { for: 'directory-tag', text: t('directory_tag') }), tagFilter);
+  // "Suggestions for you": the few people whose profiles are closest to mine, with why
+  const suggestedList = el('ul', { class: 'plain-list directory-suggested-list', 'aria-labelledby': 'directory-suggested-title' });
+  const suggested = el('section', { class: 'directory-suggested', 'data-testid': 'directory-suggested', hidden: true },
+    el('h3', { id: 'directory-suggested-title', text: t('directory_suggested') }),
+    el('p', { class: 'muted small', text: t('directory_suggested_hint') }),
+    suggestedList);
   const dialog = el('dialog', { class: 'dialog directory', id: 'directory-dialog', 'aria-labelledby': titleId,
     'data-testid': 'directory' },
   el('div', { class: 'directory-head' },
     el('h2', { id: titleId, tabindex: -1, text: t('directory_title') }),
     close),
   el('p', { class: 'muted small', text: t('directory_hint') }),
+  suggested,
   el('div', { class: 'directory-filters' },
     el('div', { class: 'field' }, el('label', { for: 'directory-search', text: t('directory_search') }), search, searchHint),
     tagField),
@@ -122,11 +130,20 @@ export function directory(ask) {
       tagField.hidden = !state.tags.length;
       searchHint.textContent = state.fields === 'names' ? t('directory_search_names') : t('directory_search_hint');
       list.replaceChildren(...state.people.map(item));
+      drawSuggested(ack.suggested || []);
       filter();
       drawCards();
     } catch (err) {
       count.textContent = err.message || String(err);
     }
+  }
+
+  function drawSuggested(entries) {
+    const byId = new Map(state.people.map((p) => [p.id, p]));
+    const shown = entries.filter((s) => byId.has(s.id));
+    suggestedList.replaceChildren(...shown.map((s) => el('li', { class: 'directory-suggestion', 'data-testid': 'suggestion',
+      dataset: { person: s.id } }, profileCard(byId.get(s.id), { heading: 'h4', compact: true }), whyLine(s.why))));
+    suggested.hidden = !shown.length;
   }
 
   function summary() {

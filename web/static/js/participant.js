@@ -13,6 +13,7 @@ import { Preparation, upcoming } from './warm.js';
 import { feedbackForm, summaryList } from './feedback.js';
 import { directory } from './directory.js';
 import { myProfile, profileCard } from './profile.js';
+import { whyBlock } from './why.js';
 import { helpStatus, openHelp, setHelpStatus } from './help.js';
 import { ChatPanel } from './chat.js';
 import { devicePicker, refresh as refreshDevices } from './devices.js';
@@ -385,10 +386,10 @@ function renderRoom(a) {
 /** The partners' cards beside their videos (drawn again only when the people change). */
 function renderPartnerCards(peers) {
   const box = $('[data-testid="partner-cards"]');
-  const key = JSON.stringify(peers.map((p) => [p.id, p.photo, p.pitch, p.label, p.website, p.tags]));
+  const key = JSON.stringify(peers.map((p) => [p.id, p.photo, p.pitch, p.label, p.website, p.tags, p.why]));
   if (box.dataset.key === key) return;
   box.dataset.key = key;
-  box.replaceChildren(...peers.map((p) => el('div', { class: 'card' }, profileCard(p, { heading: 'h3' }))));
+  box.replaceChildren(...peers.map((p) => el('div', { class: 'card' }, profileCard(p, { heading: 'h3' }), whyBlock(p.why))));
 }
 
 /**
@@ -629,7 +630,7 @@ function renderNext() {
       body.replaceChildren(el('p', { class: 'muted', text: t('next_unknown') }));
     } else {
       const parts = [
-        el('ul', { class: 'plain-list' }, n.peers.map((p) => el('li', {}, profileCard(p, { heading: 'h4' })))),
+        el('ul', { class: 'plain-list' }, n.peers.map((p) => el('li', {}, profileCard(p, { heading: 'h4' }), whyBlock(p.why, 'h5')))),
         reasonLine(n.peers, n.reason),
         el('p', { class: 'muted small', text: t('next_may_change') }),
       ];
