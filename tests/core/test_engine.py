@@ -363,6 +363,7 @@ def test_preview_payloads_cover_rooms_and_waits() -> None:
         "round": 1,
         "peers": [{**payloads.peer_payload(state.participants["s1"]), "reason": "wish"}],
         "reason": "wish",
+        "ice_transport_policy": "all",  # the call prepared in the break uses the event's policy
     }
     assert cards["c2"] == {"round": 1, "peers": [], "reason": None}
     assert set(cards) == {"c1", "c2", "s1"}

@@ -107,3 +107,23 @@ async def test_a_long_round_gets_credentials_for_all_of_it(start: Callable[..., 
         expiry_s = int(assignment["ice_servers"][-1]["username"].split(":")[0])
         end_s = assignment["clock"]["ends_at"] // 1000
         assert expiry_s > end_s, (expiry_s, end_s)
+
+
+async def test_a_call_prepared_in_the_break_is_relay_only_too(start: Callable[..., Any]) -> None:
+    """The next round's card carries the policy (the page prepares that call with it), and a
+    prepared call's signal loses its host and reflexive candidates as any other."""
+    g = await _relay_only(start)
+    pid = next(iter(g.people))
+    await g.end_round()
+    cards = await g.cards()
+    nxt = cards[pid][0]
+    card = g.people[pid].last("next")
+    assert card["ice_transport_policy"] == "relay"
+    assert card["ice_servers"][0]["urls"] == TURN["turn_urls"]
+    seen = len(g.people[nxt].received)
+    offer = {"description": {"type": "offer", "sdp": SDP}, "session": "s1"}
+    ack = await g.people[pid].call("signal", {"to": nxt, "data": offer, "next": 2})
+    assert ack == {"ok": True}
+    got = await g.people[nxt].wait_for("signal", after=seen)
+    sdp = got["data"]["description"]["sdp"]
+    assert "typ relay" in sdp and "typ host" not in sdp and "typ srflx" not in sdp
