@@ -49,7 +49,7 @@ def needs(item: pytest.Item) -> set[str]:
     source = inspect.getsource(item.function)
     if fixtures & REDIS_FIXTURES or "redis" in params or "redis=True" in source:
         found.add("redis")
-    if "turn" in fixtures:  # a turnserver process
+    if fixtures & {"turn", "lab"}:  # a turnserver process, network namespaces
         found.add("subprocess")
     if folder == "cluster":  # server processes on a Redis of their own
         found |= {"subprocess", "redis"}
