@@ -1,0 +1,149 @@
+"""Calls on networks as people have them, with one participant's Chromium in a network
+namespace of the test's own (``tests/net``): UDP blocked with only the TURN server's TCP port
+open, a path to the TURN server that adds 150 ms each way and loses 2 % of datagrams, and a
+network change mid-call (the namespace's link, address and route swapped, as Wi-Fi to 4G).
+
+Each test prints the time from the round's start (on the server's clock) to the partner's first
+video frame on each page, and the network change its recovery time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from server.app import create_app
+from tests.conftest import PEOPLE, TURN_SECRET, Running, settings_for, stop
+from tests.e2e.test_calls import _flowing, _screen
+from tests.net.chromium import launch
+from tests.net.frames import PAIRS, first_frame_ms, watch
+from tests.net.lab import Lab, need_netns
+
+ROUND_S = 300
+
+
+@pytest.fixture
+async def lab(tmp_path: Path) -> AsyncIterator[Lab]:
+    """Namespaces, turnservers and relays of the test's own (skips loudly where namespaces
+    cannot be made, unless SPEEDMEET_REQUIRE_NETNS=1)."""
+    need_netns()
+    made = Lab(tmp_path, TURN_SECRET)
+    try:
+        yield made
+    finally:
+        await made.close()
+
+
+@pytest.fixture
+async def serve(lab: Lab, tmp_path: Path) -> AsyncIterator[Any]:
+    """Start the server on the lab's address (namespaces reach it there)."""
+    running: list[Running] = []
+
+    async def _serve(**settings: Any) -> Running:
+        app = create_app(settings_for(tmp_path, **settings))
+        server = TestServer(app, host=lab.address, port=0)
+        # a connection from an address that went away (the network change) never closes: do
+        # not wait the default minute for its handler when the server stops
+        await server.start_server(shutdown_timeout=2)
+        url = f"http://{lab.address}:{server.port}"
+        running.append(Running(url=url, http=aiohttp.ClientSession(), server=server))
+        return running[-1]
+
+    yield _serve
+    for r in running:
+        await stop(r)
+
+
+async def _meet(server: Running, browsers: list[Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Two people of opposite sides, one in each browser, in round 1 with live video of each
+    other; prints the time from the round's start to each page's first frame of the partner."""
+    ev = await server.event([PEOPLE[0], PEOPLE[3]], rounds=2, round_seconds=ROUND_S)
+    pages: dict[str, Any] = {}
+    for i, browser in enumerate(browsers):
+        pid, token = ev.person(i)
+        context = await browser.new_context(viewport={"width": 800, "height": 600})
+        await context.add_init_script(watch(ROUND_S))
+        page = await context.new_page()
+        page.on("pageerror", lambda exc, who=pid: print(f"[{who}] page error: {exc}"))
+        await page.goto(f"{server.url}/e/{ev.id}/p/{token}")
+        pages[pid] = page
+    for page in pages.values():
+        await _screen(page, "lobby")
+    host = await server.connect("/host", ev.host_token)
+    assert (await host.call("open"))["ok"]
+    assert (await host.call("start"))["ok"]
+    a, b = pages
+    partner = {a: b, b: a}
+    for pid, page in pages.items():
+        await _screen(page, "room")
+        try:
+            await _flowing(page, partner[pid], frames=10, timeout=45_000)
+        except Exception:
+            for who, p in pages.items():
+                print(f"page {who}: {await p.evaluate(CANDIDATES)}")
+            raise
+        ms = await first_frame_ms(page, 1, partner[pid])
+        print(f"round start to first frame of the partner, page {pid}: {ms} ms")
+        assert 0 < ms < 45_000, ms  # generous: the figures are recorded, not judged, here
+    return pages, partner
+
+
+CANDIDATES = """async () => Promise.all(window.__pcs.map(async (pc) => [pc.connectionState,
+  ...[...(await pc.getStats()).values()].filter((s) => s.type.includes('candidate') || s.type.endsWith('rtp'))
+    .map((s) => [s.type, s.kind, s.bytesReceived, s.bytesSent, s.framesDecoded, s.candidateType, s.protocol, s.relayProtocol, s.address, s.port, s.state,
+                 s.url].filter((x) => x !== undefined).join(' '))])).then((x) => [x,
+  [...document.querySelectorAll('video')].map((v) => [v.dataset.testid, v.dataset.peer, v.videoWidth, v.paused, v.readyState, !!v.srcObject])])"""
+
+
+async def _pairs(page: Any) -> list[dict[str, Any]]:
+    return list(await page.evaluate(PAIRS))
+
+
+async def test_udp_blocked_the_call_goes_through_the_relay_over_tcp(
+    lab: Lab, serve: Any, browser: Any, tmp_path: Path
+) -> None:
+    turn = await lab.turn()
+    server = await serve(turn_urls=turn.urls(), turn_secret=TURN_SECRET)
+    ns = lab.namespace()
+    ns.only(("tcp", turn.port), ("tcp", server.server.port))  # no UDP at all
+    inside = await launch(browser.browser_type, tmp_path, server.url, ns)
+    outside = await launch(browser.browser_type, tmp_path, server.url)
+    try:
+        pages, partner = await _meet(server, [inside, outside])
+        walled = next(iter(pages))
+        (pair,) = [p for p in await _pairs(pages[walled]) if p["state"] == "connected"]
+        assert pair["local"]["type"] == "relay", pair
+        assert pair["local"]["relay"] == "tcp", pair
+        (pair,) = [p for p in await _pairs(pages[partner[walled]]) if p["state"] == "connected"]
+        assert pair["remote"]["type"] == "relay", pair
+    finally:
+        await inside.close()
+        await outside.close()
+
+
+async def test_a_slow_lossy_path_to_the_relay(
+    lab: Lab, serve: Any, browser: Any, tmp_path: Path
+) -> None:
+    turn = await lab.turn()
+    relay = await lab.delay(turn.port, delay=0.150, loss=0.02)
+    through = [u.replace(f":{turn.port}?", f":{relay.port}?") for u in turn.urls()]
+    server = await serve(turn_urls=through, turn_secret=TURN_SECRET)
+    ns = lab.namespace()
+    ns.only(("udp", relay.port), ("tcp", relay.port), ("tcp", server.server.port))
+    inside = await launch(browser.browser_type, tmp_path, server.url, ns)
+    outside = await launch(browser.browser_type, tmp_path, server.url)
+    try:
+        pages, _ = await _meet(server, [inside, outside])
+        walled = next(iter(pages))
+        (pair,) = [p for p in await _pairs(pages[walled]) if p["state"] == "connected"]
+        assert pair["local"]["type"] == "relay", pair
+        print(f"through the delaying relay: {relay.counts}")
+        assert relay.counts.dropped > 0, relay.counts
+    finally:
+        await inside.close()
+        await outside.close()
