@@ -102,6 +102,21 @@ def turn(tmp_path: Path) -> Iterator[Any]:
     server.halt()
 
 
+@pytest.fixture
+async def lab(tmp_path: Path) -> AsyncIterator[Any]:
+    """Network namespaces, turnservers and delaying relays of the test's own (``tests/net``),
+    all removed at the end; skips loudly where namespaces cannot be made (not root, no ``ip``),
+    fails instead where ``SPEEDMEET_REQUIRE_NETNS=1`` (CI)."""
+    from tests.net.lab import Lab, need_netns
+
+    need_netns()
+    made = Lab(tmp_path, TURN_SECRET)
+    try:
+        yield made
+    finally:
+        await made.close()
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One redis-server of the test session's own, on a free port (tests use own prefixes)."""

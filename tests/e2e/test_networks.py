@@ -23,23 +23,11 @@ from tests.conftest import PEOPLE, TURN_SECRET, Running, settings_for, stop
 from tests.e2e.test_calls import _flowing, _screen
 from tests.net.chromium import launch
 from tests.net.frames import PAIRS, first_frame_ms, watch
-from tests.net.lab import Lab, need_netns
+from tests.net.lab import Lab
 from tests.net.namespace import Namespace
 
 ROUND_S = 300
 RECOVER_S = 5  # the issue's bound for a network change, both sides
-
-
-@pytest.fixture
-async def lab(tmp_path: Path) -> AsyncIterator[Lab]:
-    """Namespaces, turnservers and relays of the test's own (skips loudly where namespaces
-    cannot be made, unless SPEEDMEET_REQUIRE_NETNS=1)."""
-    need_netns()
-    made = Lab(tmp_path, TURN_SECRET)
-    try:
-        yield made
-    finally:
-        await made.close()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from tests.net.delay import Delay
-from tests.net.namespace import Namespace, Service, unavailable
+from tests.net.namespace import Namespace, Service, sweep, unavailable
 from tests.procs import Turn
 
 REQUIRED = os.environ.get("SPEEDMEET_REQUIRE_NETNS") == "1"
@@ -38,6 +38,7 @@ class Lab:
     def __init__(self, folder: Path, secret: str) -> None:
         self.folder = folder
         self.secret = secret
+        sweep()
         self.service = Service()
         self._count = itertools.count()
         self._namespaces: list[Namespace] = []

@@ -11,10 +11,12 @@ namespace can neither send nor answer it.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import itertools
 import os
 import random
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -155,7 +157,8 @@ class Service:
 
     def __init__(self) -> None:
         self.address = str(_free_subnet(32).network_address)
-        ip("addr", "add", f"{self.address}/32", "dev", "lo")
+        # labelled with our pid, so that a later run can sweep it if this process is killed
+        ip("addr", "add", f"{self.address}/32", "dev", "lo", "label", f"lo:sm{os.getpid()}")
 
     def close(self) -> None:
         """Remove the address (idempotent)."""
@@ -163,3 +166,28 @@ class Service:
             ip("addr", "del", f"{self.address}/32", "dev", "lo")
         except RuntimeError:
             pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep() -> None:
+    """Remove what runs that were killed left behind (their namespaces and addresses, named
+    after their pid)."""
+    for line in ip("netns", "list").splitlines():
+        found = re.fullmatch(r"sm(\d+)n\d+\S*", line.split()[0]) if line.split() else None
+        if found and not _alive(int(found[1])):
+            with contextlib.suppress(RuntimeError):
+                ip("netns", "del", line.split()[0])
+    for line in ip("-o", "-4", "addr", "show", "dev", "lo").splitlines():
+        found = re.search(r"inet (\S+) .*lo:sm(\d+)", line)
+        if found and not _alive(int(found[2])):
+            with contextlib.suppress(RuntimeError):
+                ip("addr", "del", found[1], "dev", "lo")

@@ -4,6 +4,7 @@ of UDP datagrams (and none on TCP), and keeps a TCP stream whole and in order.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import cast
 
 from tests.net.delay import Delay
@@ -72,34 +73,36 @@ async def test_udp_and_tcp_are_delayed_each_way() -> None:
 
 
 async def test_udp_loses_its_share_seeded() -> None:
-    """About 2 % of the datagrams that cross it, each way."""
+    """About 2 % of the datagrams that cross it, each way (the relay's own count: a busy
+    machine's loopback may lose more on its own); none of what it dropped arrives, and with
+    ``loss=1`` nothing does."""
     echo, port = await _echo_udp()
-    relay = await Delay(("127.0.0.1", 0), ("127.0.0.1", port), delay=0.001, loss=0.02).start()
     loop = asyncio.get_running_loop()
-    transport, inbox = await loop.create_datagram_endpoint(
-        _Inbox, remote_addr=("127.0.0.1", relay.port)
-    )
-    try:
-        n = 3000
-        for i in range(n):
-            transport.sendto(i.to_bytes(4, "big"))
-            if i % 50 == 49:
-                await asyncio.sleep(0.005)  # loopback buffers are not the relay's loss
-        back: set[int] = set()
+    for loss, n in ((0.02, 3000), (1.0, 50)):
+        relay = await Delay(("127.0.0.1", 0), ("127.0.0.1", port), delay=0.001, loss=loss).start()
+        transport, inbox = await loop.create_datagram_endpoint(
+            _Inbox, remote_addr=("127.0.0.1", relay.port)
+        )
         try:
-            while True:
-                back.add(int.from_bytes(await asyncio.wait_for(inbox.got.get(), 1), "big"))
-        except TimeoutError:
-            pass
-        c = relay.counts
-        assert c.datagrams > n, c  # the answers crossed it too
-        assert 0.01 < c.dropped / c.datagrams < 0.03, c
-        # both crossings lose: about 1 - 0.98² of the round trips do not come back
-        assert 0.95 < len(back) / n < 0.98, len(back)
-    finally:
-        transport.close()
-        await relay.close()
-        echo.close()
+            for i in range(n):
+                transport.sendto(i.to_bytes(4, "big"))
+                if i % 50 == 49:
+                    await asyncio.sleep(0.005)
+            back: set[int] = set()
+            with contextlib.suppress(TimeoutError):
+                while True:
+                    back.add(int.from_bytes(await asyncio.wait_for(inbox.got.get(), 1), "big"))
+            c = relay.counts
+            if loss == 1.0:
+                assert back == set() and c.dropped == c.datagrams == n, c
+                continue
+            assert c.datagrams > n, c  # the echoes crossed it too
+            assert 0.01 < c.dropped / c.datagrams < 0.03, c
+            assert len(back) < n, (len(back), c)  # what it dropped never came back
+        finally:
+            transport.close()
+            await relay.close()
+    echo.close()
 
 
 async def test_tcp_keeps_order_and_loses_nothing() -> None:
