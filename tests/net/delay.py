@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -116,7 +117,7 @@ class Delay:
             self._server.close()
             await self._server.wait_closed()
 
-    def later(self, send: object, data: bytes, *where: object) -> None:
+    def later(self, send: Callable[..., object], data: bytes, *where: object) -> None:
         """Send ``data`` after the delay, unless this datagram is one of the lost ones."""
         self.counts.datagrams += 1
         if self.random.random() < self.loss:
@@ -128,7 +129,7 @@ class Delay:
         def fire() -> None:
             self._timers.discard(timer)
             with contextlib.suppress(OSError):
-                send(data, *where)  # type: ignore[operator]
+                send(data, *where)
 
         timer = loop.call_later(self.delay, fire)
         self._timers.add(timer)
@@ -155,8 +156,8 @@ class Delay:
         for data in self._pending.pop(client, []):
             self.later(transport.sendto, data)
 
-    def _spawn(self, work: object) -> None:
-        task = asyncio.ensure_future(work)  # type: ignore[arg-type]
+    def _spawn(self, work: Coroutine[object, object, None]) -> None:
+        task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -190,8 +191,9 @@ class Delay:
         async def write() -> None:
             while True:
                 due, data = await queue.get()
-                if not data:
-                    writer.write_eof() if writer.can_write_eof() else None
+                if not data:  # their end closed: close ours the same way
+                    if writer.can_write_eof():
+                        writer.write_eof()
                     return
                 wait = due - loop.time()
                 if wait > 0:

@@ -62,9 +62,9 @@ class Lab:
         self._turns.append(turn)
         return await turn.start()
 
-    async def delay(self, port: int, **kw: float) -> Delay:
+    async def delay(self, port: int, delay: float, loss: float) -> Delay:
         """A delaying relay on the services' address in front of ``port`` there."""
-        relay = Delay((self.address, 0), (self.address, port), **kw)  # type: ignore[arg-type]
+        relay = Delay((self.address, 0), (self.address, port), delay=delay, loss=loss)
         self._delays.append(relay)
         return await relay.start()
 

@@ -21,7 +21,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-POOL = ipaddress.ip_network("10.213.0.0/16")  # the tests' subnets are /30s taken from here
+POOL = ipaddress.IPv4Network("10.213.0.0/16")  # the tests' subnets are taken from here
 _names = itertools.count()
 
 
@@ -56,9 +56,8 @@ def _free_subnet(prefix: int = 30) -> ipaddress.IPv4Network:
     subnets = list(POOL.subnets(new_prefix=prefix))
     for net in random.sample(subnets, 256):
         if not any(str(h) in taken for h in (*net.hosts(), net.network_address)):
-            assert isinstance(net, ipaddress.IPv4Network)
             return net
-    raise RuntimeError(f"no free /30 in {POOL}")
+    raise RuntimeError(f"no free /{prefix} in {POOL}")
 
 
 @dataclass
