@@ -63,8 +63,12 @@ async def _meet(server: Running, browsers: list[Any]) -> tuple[dict[str, Any], d
         page.on("pageerror", lambda exc, who=pid: print(f"[{who}] page error: {exc}"))
         await page.goto(f"{server.url}/e/{ev.id}/p/{token}")
         pages[pid] = page
-    for page in pages.values():
-        await _screen(page, "lobby")
+    for pid, page in pages.items():
+        try:
+            await _screen(page, "lobby")
+        except Exception:
+            print(f"page {pid} at {page.url}: {await page.evaluate('() => window.__log')}")
+            raise
     host = await server.connect("/host", ev.host_token)
     assert (await host.call("open"))["ok"]
     assert (await host.call("start"))["ok"]
@@ -172,8 +176,10 @@ async def test_a_network_change_mid_call_recovers_with_an_ice_restart(
         for pid, page in pages.items():
             await _flowing(page, partner[pid], frames=10, timeout=30_000)
             gaps = await page.evaluate("() => window.__gaps")
-            # the first frame after the pause the change made
-            back[pid] = min(end for _, start, end in gaps if end > changed) - changed
+            # the first frame after the pause the change made (the longest pause since: a busy
+            # machine also pauses a page's video now and then, for less than the change does)
+            since = [(start, end) for _, start, end in gaps if end > changed]
+            back[pid] = max(since, key=lambda g: g[1] - g[0])[1] - changed
         log = {pid: await page.evaluate("() => window.__log") for pid, page in pages.items()}
         for pid, entries in log.items():
             for entry in entries:
@@ -189,7 +195,8 @@ async def test_a_network_change_mid_call_recovers_with_an_ice_restart(
                 "(t) => window.__assignments.filter(a => a[0] > t)", changed
             )
             assert all(a[1:] == rooms[pid][1:] for a in since), (pid, rooms[pid], since)
-            await _screen(page, "room", timeout=1000)
+            screen = "() => document.querySelector('[data-testid=\"screen\"]').dataset.screen"
+            assert await page.evaluate(screen) == "room", pid
         assert after[walled][0]["local"]["address"] == ns.address, after[walled]
         assert await pages[walled].evaluate("() => window.__restarts.length") >= 1
         assert max(back.values()) <= RECOVER_S * 1000, back

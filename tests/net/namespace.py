@@ -21,7 +21,10 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-POOL = ipaddress.IPv4Network("10.213.0.0/16")  # the tests' subnets are taken from here
+# the tests' links are /30s of the first half, the services' addresses /32s of the second: a
+# service address is never a link's network or broadcast address
+POOL = ipaddress.IPv4Network("10.213.0.0/16")
+LINKS, SERVICES = POOL.subnets(prefixlen_diff=1)
 _names = itertools.count()
 
 
@@ -53,7 +56,7 @@ def _free_subnet(prefix: int = 30) -> ipaddress.IPv4Network:
     """A subnet of POOL that no interface of this machine has an address in."""
     used = ip("-o", "-4", "addr", "show")
     taken = {w.split("/")[0] for line in used.splitlines() for w in line.split() if "/" in w}
-    subnets = list(POOL.subnets(new_prefix=prefix))
+    subnets = list((SERVICES if prefix == 32 else LINKS).subnets(new_prefix=prefix))
     for net in random.sample(subnets, 256):
         if not any(str(h) in taken for h in (*net.hosts(), net.network_address)):
             return net
@@ -105,6 +108,11 @@ class Namespace:
         net = _free_subnet()
         host, mine = (str(h) for h in net.hosts())
         ip("link", "add", outside, "type", "veth", "peer", "name", inside, "netns", self.name)
+        # IPv4 only: an IPv6 link-local address finishes its duplicate detection a second or
+        # two after the link comes up, and Chromium, taking that for a network change,
+        # cancelled the page's module loads (ERR_NETWORK_CHANGED: the page never started)
+        ip("link", "set", outside, "addrgenmode", "none")
+        ip("link", "set", inside, "addrgenmode", "none", ns=self.name)
         ip("addr", "add", f"{host}/30", "dev", outside)
         ip("addr", "add", f"{mine}/30", "dev", inside, ns=self.name)
         ip("link", "set", inside, "up", ns=self.name)
