@@ -49,7 +49,7 @@ def needs(item: pytest.Item) -> set[str]:
     source = inspect.getsource(item.function)
     if fixtures & REDIS_FIXTURES or "redis" in params or "redis=True" in source:
         found.add("redis")
-    if "turn" in fixtures:  # a turnserver process
+    if fixtures & {"turn", "lab"}:  # a turnserver process, network namespaces
         found.add("subprocess")
     if folder == "cluster":  # server processes on a Redis of their own
         found |= {"subprocess", "redis"}
@@ -100,6 +100,21 @@ def turn(tmp_path: Path) -> Iterator[Any]:
     server = Turn(tmp_path, TURN_SECRET).launch()
     yield server
     server.halt()
+
+
+@pytest.fixture
+async def lab(tmp_path: Path) -> AsyncIterator[Any]:
+    """Network namespaces, turnservers and delaying relays of the test's own (``tests/net``),
+    all removed at the end; skips loudly where namespaces cannot be made (not root, no ``ip``),
+    fails instead where ``SPEEDMEET_REQUIRE_NETNS=1`` (CI)."""
+    from tests.net.lab import Lab, need_netns
+
+    need_netns()
+    made = Lab(tmp_path, TURN_SECRET)
+    try:
+        yield made
+    finally:
+        await made.close()
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,8 @@
  * (ICE or DTLS, so `connectionState` as well as `iceConnectionState`), or `disconnected` for
  * DOWN_MS. The impolite side then tries an ICE restart first (a broken DTLS session needs a new
  * connection); the polite side starts over itself only if the call is still down a while later.
+ * When the page's own network changes (the browser says `online` again, or a new kind of
+ * connection), each call restarts ICE at once instead (see Peer.networkChanged).
  *
  * Sharing a screen replaces the camera's track on every connection (`replaceTrack`: no
  * renegotiation; a page without a camera turns its receive-only video into send-receive, which
@@ -51,6 +53,7 @@ const WATCH_MS = 12_000;
 const WATCH_MAX_MS = 60_000;
 const DOWN_MS = 4000;         // disconnected this long: the connection is down
 const POLITE_DOWN_MS = 10_000; // down this long on the polite side: start over from here too
+const NETWORK_SETTLE_MS = 100;  // a network change comes as several events: act once
 const UP = new Set(['connected', 'completed']);
 const REFUSED = new Set([401, 403]); // a TURN server's answers to credentials it does not take
 // Worst first: the room's link is as good as its worst connection.
@@ -156,7 +159,10 @@ class Peer {
     const conn = this.pc.connectionState; // undefined where browsers lack it
     if (ice === 'failed' || conn === 'failed') return 'failed';
     if (ice === 'closed' || conn === 'closed') return 'closed';
-    if (ice === 'disconnected' || conn === 'disconnected') return 'disconnected';
+    if (ice === 'disconnected') return 'disconnected';
+    // ICE back up (after a restart) while `connectionState` still says `disconnected`: it
+    // follows a moment later; not down (counting it down started the call over).
+    if (conn === 'disconnected' && !UP.has(ice)) return 'disconnected';
     if (UP.has(ice)) return conn === undefined || conn === 'connected' ? ice : 'checking';
     return ice;
   }
@@ -248,6 +254,20 @@ class Peer {
       return;
     }
     debug('down: ICE restart with', this.id);
+    this.iceRestarted = true;
+    this.pc.restartIce();
+    this.arm();
+  }
+
+  /**
+   * This page's network changed (Wi-Fi to 4G, a new address): the candidate pair in use left
+   * with the old network, though ICE takes seconds to notice. Restart ICE at once, whichever
+   * side we are (only this side knows; perfect negotiation settles a crossing offer), and fall
+   * back on `recover` as usual if that does not bring the call back.
+   */
+  networkChanged() {
+    if (this.closed || !this.pc.remoteDescription) return;
+    debug('network changed: ICE restart with', this.id);
     this.iceRestarted = true;
     this.pc.restartIce();
     this.arm();
@@ -538,6 +558,33 @@ export class Mesh {
     this.sending = false;
     this.timer = null;
     this.soon = null;
+    this.changing = null;      // a network change being settled (see networkChanged)
+    this.network = typeof navigator !== 'undefined' && navigator.connection
+      ? navigator.connection.type : undefined;
+    if (typeof window !== 'undefined' && window.addEventListener) {
+      window.addEventListener('online', () => this.networkChanged());
+      if (navigator.connection && navigator.connection.addEventListener) {
+        navigator.connection.addEventListener('change', () => {
+          // `effectiveType` and the estimates change all the time; only a new kind of network
+          // (wifi, cellular, ...) is a network change
+          if (navigator.connection.type === this.network) return;
+          this.network = navigator.connection.type;
+          this.networkChanged();
+        });
+      }
+    }
+  }
+
+  /**
+   * The browser says the network changed (`online` again, or a new kind of connection): every
+   * call restarts ICE at once (see Peer.networkChanged). Several events of one change count
+   * once.
+   */
+  networkChanged() {
+    clearTimeout(this.changing);
+    this.changing = setTimeout(() => {
+      for (const peer of this.peers.values()) peer.networkChanged();
+    }, NETWORK_SETTLE_MS);
   }
 
   /** The local camera and microphone to send (set before entering a room). */

@@ -26,7 +26,13 @@ export class CallError extends Error {
  */
 export function connect(namespace, token, seq = () => null, extra = {}) {
   const auth = (cb) => cb({ ...extra, token, seq: seq() });
-  return io(namespace, { auth, transports: ['websocket'] });
+  const socket = io(namespace, { auth, transports: ['websocket'] });
+  // Back online after a network change (Wi-Fi to 4G): try again now rather than after the
+  // reconnection backoff (up to 5 s), since a call's ICE restart waits on signaling.
+  window.addEventListener('online', () => {
+    if (!socket.connected && socket.active) socket.disconnect().connect();
+  });
+  return socket;
 }
 
 /**
