@@ -57,6 +57,11 @@ class Samples:
 
     first: list[int] = field(default_factory=list)
     later: list[int] = field(default_factory=list)
+    # when the round's assignment reached the page, from the round's start (the part of the
+    # first frame's wait that is the server's and the socket's, not the call's)
+    first_told: list[int] = field(default_factory=list)
+    later_told: list[int] = field(default_factory=list)
+    new_calls: dict[int, int] = field(default_factory=dict)  # round -> calls made at its start
 
 
 async def _event(url: str, break_s: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -97,6 +102,14 @@ async def _partners(page: Any, me: str, rounds: int) -> dict[int, str]:
 
 
 # who each page meets in each round (kept by the page: the assignment message names them)
+# ms from round r's start to its assignment (with a room) on the page, or null
+TOLD = """(r) => {
+  const a = window.__assignments.find((x) => x[1] === r && x[2]);
+  return a && r in window.__rounds ? a[0] - window.__rounds[r] : null;
+}"""
+# how many RTCPeerConnections the page made in round r's first 10 s (0: a prepared call served)
+NEW_CALLS = """(r) => window.__made.filter((t) => t >= window.__rounds[r] && t < window.__rounds[r] + 10000).length"""
+
 PARTNERS = """
 (() => {
   const seen = window.__assigned = [];
@@ -151,6 +164,12 @@ async def one_event(
                 for round_no, peer in sorted(partners.items()):
                     ms = await first_frame_ms(page, round_no, peer, timeout=120_000)
                     (samples.first if round_no == 1 else samples.later).append(ms)
+                    told = await page.evaluate(TOLD, round_no)
+                    samples.new_calls[round_no] = samples.new_calls.get(round_no, 0) + (
+                        await page.evaluate(NEW_CALLS, round_no)
+                    )
+                    if told is not None:
+                        (samples.first_told if round_no == 1 else samples.later_told).append(told)
         finally:
             await host.disconnect()
     finally:
@@ -215,18 +234,20 @@ async def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 results[case] = await run_case(case, args.events, args.break_seconds, Path(tmp), pw)
     base = results.get("loopback")
-    print("| network | round | samples | p50 | max | p50 x loopback | max x loopback |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| network | round | samples | p50 | max | p50 x loopback | max x loopback "
+          "| assignment on the page, p50 | new calls at the start |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for case, s in results.items():
-        for label, values, ref in (
-            ("1 (from the lobby)", s.first, base.first if base else []),
-            ("2 (after a break)", s.later, base.later if base else []),
+        for n, label, values, ref, told in (
+            (1, "1 (from the lobby)", s.first, base.first if base else [], s.first_told),
+            (2, "2 (after a break)", s.later, base.later if base else [], s.later_told),
         ):
             p50, top = _p50(values), max(values, default=0)
             ratio = f"{p50 / _p50(ref):.2f}" if ref else "-"
             ratio_max = f"{top / max(ref):.2f}" if ref else "-"
             print(f"| {CASES[case]} | {label} | {len(values)} | {p50:.0f} ms | {top} ms "
-                  f"| {ratio} | {ratio_max} |")  # fmt: skip
+                  f"| {ratio} | {ratio_max} | {_p50(told):.0f} ms "
+                  f"| {s.new_calls.get(n, 0)} of {len(values)} |")  # fmt: skip
 
 
 if __name__ == "__main__":

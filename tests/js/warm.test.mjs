@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { adoptable, plan, upcoming } from '../../web/static/js/warm.js';
+import { LEAD_MS, adoptable, leadIn, plan, upcoming } from '../../web/static/js/warm.js';
 
 const card = (round, ...peers) => ({ round, peers: peers.map(([id, polite]) => ({ id, polite })) });
 const prepared = (round, ...peers) => ({ round, peers: peers.map(([id, polite]) => ({ id, polite })) });
@@ -57,4 +57,14 @@ test('a prepared call is taken over for its round, its role, while it is alive',
   assert.equal(adoptable(prep, 2, { ...peer, state: 'failed' }, true), false);
   assert.equal(adoptable(prep, 2, { ...peer, closed: true }, true), false);
   assert.equal(adoptable(prep, 2, undefined, true), false);  // not prepared (a late person, a reload)
+});
+
+test('the prepared calls start sending the last second of a break that counts down, only then', () => {
+  assert.equal(leadIn({ phase: 'break', round: 1 }, 45_000), 45_000 - LEAD_MS);
+  assert.equal(leadIn({ phase: 'break', round: 1 }, 300), 0);         // less than that left: now
+  assert.equal(leadIn({ phase: 'break', round: 1, paused: true }, 45_000), null); // the host paused
+  assert.equal(leadIn({ phase: 'lobby', round: 0 }, null), null);     // the host starts round 1
+  assert.equal(leadIn({ phase: 'round', round: 2 }, 300_000), null);  // the assignment says
+  assert.equal(leadIn({ phase: 'break', round: 1 }, null), null);
+  assert.equal(leadIn(null, 1000), null);
 });

@@ -10,7 +10,7 @@ from typing import Any
 # deadline minus the round's length, from the first clock of that round the page is sent);
 # `__frames[peer]`: when the first frame of that peer's video was shown (a frame callback, so
 # the moment it was painted), `__gaps`: [peer, from, to] for each pause of over half a second in
-# its video; `__assignments`: [when, round, room] of each assignment sent; `__pcs`: every RTCPeerConnection, newest last; `__restarts`: when
+# its video; `__assignments`: [when, round, room] of each assignment sent; `__pcs`: every RTCPeerConnection, newest last (`__made`: when each was made); `__restarts`: when
 # the page restarted ICE. Same machine, so
 # the server's and the page's epoch milliseconds are one clock.
 WATCH = """
@@ -21,6 +21,7 @@ WATCH = """
   const assignments = window.__assignments = [];
   const GAP_MS = 500;
   const pcs = window.__pcs = [];
+  const made = window.__made = [];  // when each of them was made
   const restarts = window.__restarts = [];
   const log = window.__log = [];
   const note = (...what) => log.push([Date.now(), ...what]);
@@ -32,6 +33,7 @@ WATCH = """
     constructor(...args) {
       super(...args);
       const n = pcs.push(this);
+      made.push(Date.now());
       this.addEventListener('iceconnectionstatechange', () => note('ice', n, this.iceConnectionState));
       this.addEventListener('connectionstatechange', () => note('pc', n, this.connectionState));
     }

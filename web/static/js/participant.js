@@ -9,7 +9,7 @@ import * as media from './media.js';
 import { followMedia } from './media-buttons.js';
 import * as health from './health.js';
 import { Mesh } from './rtc.js';
-import { Preparation, upcoming } from './warm.js';
+import { Preparation, leadIn, upcoming } from './warm.js';
 import { feedbackForm, summaryList } from './feedback.js';
 import { directory } from './directory.js';
 import { myProfile, profileCard } from './profile.js';
@@ -447,6 +447,7 @@ function syncWarm(c, a) {
   if (c && c.phase === 'round' && warm.round === c.round && !assigned
       && Date.now() - state.clockAt < PAIRING_GRACE_MS) return;  // its assignment is on the way
   warm.prepare(upcoming(state.next, c));
+  warm.lead(warm.round === null ? null : leadIn(c, clock.remaining(c)));
 }
 
 // --- screens -----------------------------------------------------------------------------------

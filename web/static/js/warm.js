@@ -57,6 +57,24 @@ export function adoptable(prepared, round, peer, polite) {
     && peer.polite === polite && !GONE.has(peer.state));
 }
 
+/**
+ * How long before a break's end the prepared calls start sending: the first pictures cross the
+ * relay and a key frame is decoded before the round starts, so that at the start only the
+ * picture switches (through a relay 150 ms away, page to page takes 300 ms and more). What
+ * arrives is still not shown nor played before the round's assignment.
+ */
+export const LEAD_MS = 1000;
+
+/**
+ * In how many ms the prepared calls should start sending (`left`: ms left of this phase), or
+ * null when nothing says when the round starts: only a break that counts down does (the lobby
+ * waits for the host; a paused break for the host to resume).
+ */
+export function leadIn(clock, left) {
+  if (!clock || clock.phase !== 'break' || clock.paused || typeof left !== 'number') return null;
+  return Math.max(0, left - LEAD_MS);
+}
+
 const QUIET = {
   track: () => {},  // not shown before the round
   state: () => {},
@@ -70,6 +88,31 @@ export class Preparation extends Mesh {
     this.relay = (to, data) => send(to, data, this.round);
     this.mesh = mesh;     // the room's calls: its camera and microphone, and who takes over
     this.round = null;
+    this.early = false;   // sending already, in the last moments of the break (LEAD_MS)
+    this.leadTimer = null;
+  }
+
+  /**
+   * Start sending on the prepared calls in `ms` (see `leadIn`); null: not before the round's
+   * assignment. Sending that started too early (the host added time, or paused) stops again.
+   */
+  lead(ms) {
+    clearTimeout(this.leadTimer);
+    this.leadTimer = null;
+    if (ms === null) return;
+    if (ms > 0 && this.early) this.sendMedia(false);
+    this.leadTimer = setTimeout(() => this.sendMedia(true), ms);
+  }
+
+  /** The prepared calls send our camera and microphone (`on`), or nothing. */
+  sendMedia(on) {
+    this.early = on;
+    const stream = on ? this.mesh.stream : null;
+    for (const peer of this.peers.values()) {
+      if (peer.closed) continue;
+      peer.useTrack('audio', stream ? stream.getAudioTracks()[0] || null : null);
+      peer.useTrack('video', stream ? stream.getVideoTracks()[0] || null : null);
+    }
   }
 
   /** Prepare the calls of `card` (see `upcoming`), or close them all (null). */
@@ -93,9 +136,13 @@ export class Preparation extends Mesh {
     return { round: this.round, peers: [...this.peers.values()].map((p) => ({ id: p.id, polite: p.polite })) };
   }
 
-  /** A prepared connection sends nothing until the round: its senders carry no track. */
+  /**
+   * A prepared connection sends nothing until the round (or the break's last moments, when it
+   * is made after they began): its senders carry no track.
+   */
   add(info, polite, remoteSession = null) {
     const peer = super.add(info, polite, remoteSession);
+    if (this.early) return peer;
     for (const sender of peer.pc.getSenders()) {
       sender.replaceTrack(null).catch((err) => peer.fail(err));
     }
@@ -149,6 +196,9 @@ export class Preparation extends Mesh {
 
   /** Close every prepared connection. */
   close() {
+    clearTimeout(this.leadTimer);
+    this.leadTimer = null;
+    this.early = false;
     this.leave();
     this.pending.clear();
     this.round = null;
