@@ -16,7 +16,9 @@ FAKE_DEVICES = "--use-fake-device-for-media-stream=fps=10"
 FLAGS = [
     FAKE_DEVICES,
     "--use-fake-ui-for-media-stream",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    # Headless Chromium 156 starts two WebUI renderers of its own for every window (the address
+    # bar's suggestion popups, chrome://omnibox-popup.top-chrome), which no test shows: not started
+    "--disable-features=WebRtcHideLocalIpsWithMdns,WebUIOmniboxPopup,WebUIOmniboxAimPopup",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
