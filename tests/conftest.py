@@ -1,5 +1,6 @@
 """Shared fixtures: a real server on a free port, the admin API, real Socket.IO clients; and the
-one place that marks each test with what it needs (``browser``, ``redis``, ``subprocess``), from
+one place that marks each test with what it needs (``browser``, ``redis``, ``subprocess``,
+``netns``), from
 where it lives and what it uses, so that ``-m`` selects correctly (``scripts/test --quick``)."""
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def needs(item: pytest.Item) -> set[str]:
         found.add("redis")
     if fixtures & {"turn", "lab"}:  # a turnserver process, network namespaces
         found.add("subprocess")
+    if "lab" in fixtures:  # links come and go on this machine: run apart (scripts/test)
+        found.add("netns")
     if folder == "cluster":  # server processes on a Redis of their own
         found |= {"subprocess", "redis"}
     if inspect.ismodule(getattr(item.module, "subprocess", None)):
