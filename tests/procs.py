@@ -105,6 +105,17 @@ class Process:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGCONT)
 
+    def halt(self) -> None:
+        """SIGTERM from sync code (the end of a test or session), SIGKILL after 10 s."""
+        if self.running():
+            assert self.proc is not None
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
     async def _signal(self, sig: int) -> None:
         if self.running():
             assert self.proc is not None
@@ -164,17 +175,6 @@ class Redis(Process):
                 return s.recv(64).startswith(b"+PONG")
         except OSError:
             return False
-
-    def halt(self) -> None:
-        """Stop it from sync code (the end of a test session)."""
-        if self.running():
-            assert self.proc is not None
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
 
 
 class Server(Process):
@@ -291,14 +291,3 @@ class Turn(Process):
                 return True
         except OSError:
             return False
-
-    def halt(self) -> None:
-        """Stop it from sync code."""
-        if self.running():
-            assert self.proc is not None
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)

@@ -120,14 +120,18 @@ async def _flowing(page: Any, peer: str, frames: int, timeout: float) -> None:
     )
 
 
-async def _pair(server: Running, browser: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    """Two people of opposite sides in round 1, each with live video of the other."""
-    ev = await server.event([PEOPLE[0], PEOPLE[3]], rounds=2)
+async def two_in_a_room(
+    server: Running, browser: Any, spy: str = SPY, **event: Any
+) -> tuple[Any, dict[str, Any]]:
+    """An event (``event``: its settings) of two people of opposite sides, each on their page
+    (watched by the init script ``spy``); the host started round 1 and both pages show the
+    room."""
+    ev = await server.event([PEOPLE[0], PEOPLE[3]], rounds=2, **event)
     pages: dict[str, Any] = {}
     for i in range(2):
         pid, token = ev.person(i)
         context = await browser.new_context(viewport={"width": 1000, "height": 700})
-        await context.add_init_script(SPY)
+        await context.add_init_script(spy)
         page = await context.new_page()
         page.on("pageerror", lambda exc, who=pid: print(f"[{who}] page error: {exc}"))
         await page.goto(f"{server.url}/e/{ev.id}/p/{token}")
@@ -137,10 +141,17 @@ async def _pair(server: Running, browser: Any) -> tuple[dict[str, Any], dict[str
     host = await server.connect("/host", ev.host_token)
     assert (await host.call("open"))["ok"]
     assert (await host.call("start"))["ok"]
+    for page in pages.values():
+        await _screen(page, "room")
+    return ev, pages
+
+
+async def _pair(server: Running, browser: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """Two people of opposite sides in round 1, each with live video of the other."""
+    _, pages = await two_in_a_room(server, browser)
     a, b = pages
     partner = {a: b, b: a}
     for pid, page in pages.items():
-        await _screen(page, "room")
         await _flowing(page, partner[pid], frames=10, timeout=30_000)
     return pages, partner
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ADMIN, PEOPLE, TURN_SECRET, Running, stop
-from tests.e2e.test_calls import _flowing, _screen
+from tests.e2e.test_calls import _flowing, two_in_a_room
 
 SPY = """
 (() => {
@@ -89,24 +89,7 @@ def _candidate_lines(signals: list[dict[str, Any]]) -> list[str]:
 
 async def _relay_event(server: Running, browser: Any) -> tuple[Any, dict[str, Any]]:
     """A relay-only event of two people, each on their page; the host started round 1."""
-    ev = await server.event([PEOPLE[0], PEOPLE[3]], rounds=2, ice_transport_policy="relay")
-    pages: dict[str, Any] = {}
-    for i in range(2):
-        pid, token = ev.person(i)
-        context = await browser.new_context(viewport={"width": 1000, "height": 700})
-        await context.add_init_script(SPY)
-        page = await context.new_page()
-        page.on("pageerror", lambda exc, who=pid: print(f"[{who}] page error: {exc}"))
-        await page.goto(f"{server.url}/e/{ev.id}/p/{token}")
-        pages[pid] = page
-    for page in pages.values():
-        await _screen(page, "lobby")
-    host = await server.connect("/host", ev.host_token)
-    assert (await host.call("open"))["ok"]
-    assert (await host.call("start"))["ok"]
-    for page in pages.values():
-        await _screen(page, "room")
-    return ev, pages
+    return await two_in_a_room(server, browser, SPY, ice_transport_policy="relay")
 
 
 async def test_a_relay_only_call_goes_through_the_relay(
