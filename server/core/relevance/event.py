@@ -3,6 +3,7 @@ version, so that a round's many payloads look it up once), a pair's reason and s
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,6 +12,7 @@ from .scores import Profile, Relevance, relevance
 
 KEPT = 16  # events whose matrix is remembered by version (the matrices themselves: scores)
 _LAST: dict[str, tuple[int, Relevance]] = {}
+_LOCK = threading.Lock()  # payloads are built on the event loop and in the thread pools
 
 
 def profiles_of(state: EventState) -> dict[str, Profile]:
@@ -22,14 +24,16 @@ def of_event(state: EventState) -> Relevance | None:
     """The event's relevance matrix, ``None`` when the organiser switched relevance off."""
     if not state.settings.relevance:
         return None
-    hit = _LAST.get(state.id)
+    with _LOCK:
+        hit = _LAST.get(state.id)
     if hit is not None and hit[0] == state.version:
         return hit[1]
-    found = relevance(profiles_of(state), state.settings.synonyms)
-    _LAST.pop(state.id, None)
-    _LAST[state.id] = (state.version, found)
-    while len(_LAST) > KEPT:
-        del _LAST[next(iter(_LAST))]
+    found = relevance(profiles_of(state), state.settings.synonyms)  # cached by content too
+    with _LOCK:
+        _LAST.pop(state.id, None)
+        _LAST[state.id] = (state.version, found)
+        while len(_LAST) > KEPT:
+            del _LAST[next(iter(_LAST))]
     return found
 
 
