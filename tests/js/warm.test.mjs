@@ -62,7 +62,7 @@ test('a prepared call is taken over for its round, its role, while it is alive',
 test('the prepared calls start sending the last second of a break that counts down, only then', () => {
   assert.equal(leadIn({ phase: 'break', round: 1 }, 45_000), 45_000 - LEAD_MS);
   assert.equal(leadIn({ phase: 'break', round: 1 }, 300), 0);         // less than that left: now
-  assert.equal(leadIn({ phase: 'break', round: 1, paused: true }, 45_000), null); // the host paused
+  assert.equal(leadIn({ phase: 'break', round: 1, paused: true }, 45_000), Infinity); // paused: stop
   assert.equal(leadIn({ phase: 'lobby', round: 0 }, null), null);     // the host starts round 1
   assert.equal(leadIn({ phase: 'round', round: 2 }, 300_000), null);  // the assignment says
   assert.equal(leadIn({ phase: 'break', round: 1 }, null), null);

@@ -66,12 +66,15 @@ export function adoptable(prepared, round, peer, polite) {
 export const LEAD_MS = 1000;
 
 /**
- * In how many ms the prepared calls should start sending (`left`: ms left of this phase), or
- * null when nothing says when the round starts: only a break that counts down does (the lobby
- * waits for the host; a paused break for the host to resume).
+ * In how many ms the prepared calls should start sending (`left`: ms left of this phase):
+ * only a break that counts down says when the round starts; a paused break, not before it
+ * resumes (Infinity: what was sent early stops); null outside breaks (the lobby waits for the
+ * host; at a round's start its assignment decides).
  */
 export function leadIn(clock, left) {
-  if (!clock || clock.phase !== 'break' || clock.paused || typeof left !== 'number') return null;
+  if (!clock || clock.phase !== 'break') return null;
+  if (clock.paused) return Infinity;
+  if (typeof left !== 'number') return null;
   return Math.max(0, left - LEAD_MS);
 }
 
@@ -93,15 +96,16 @@ export class Preparation extends Mesh {
   }
 
   /**
-   * Start sending on the prepared calls in `ms` (see `leadIn`); null: not before the round's
-   * assignment. Sending that started too early (the host added time, or paused) stops again.
+   * Start sending on the prepared calls in `ms` (see `leadIn`; Infinity: not until the clock
+   * says; null: leave it to the round's assignment). Sending that started too early (the host
+   * added time, or paused) stops again.
    */
   lead(ms) {
     clearTimeout(this.leadTimer);
     this.leadTimer = null;
     if (ms === null) return;
     if (ms > 0 && this.early) this.sendMedia(false);
-    this.leadTimer = setTimeout(() => this.sendMedia(true), ms);
+    if (Number.isFinite(ms)) this.leadTimer = setTimeout(() => this.sendMedia(true), ms);
   }
 
   /** The prepared calls send our camera and microphone (`on`), or nothing. */
