@@ -171,12 +171,17 @@ class Signaling:
         return {**staff, "polite": MEMBER_POLITE_TO_STAFF}
 
     def staff_call(
-        self, peers: list[dict[str, Any]], staff_id: str, event_policy: str = "all"
+        self,
+        peers: list[dict[str, Any]],
+        staff_id: str,
+        event_policy: str = "all",
+        cover_ms: int = 0,
     ) -> dict[str, Any]:
-        """What a moderator's page needs to call the members of the room it joined."""
+        """What a moderator's page needs to call the members of the room it joined (TURN
+        credentials valid at least ``cover_ms``: the rest of the round)."""
         return {
             "peers": [{**p, "polite": not MEMBER_POLITE_TO_STAFF} for p in peers],
-            "ice_servers": self.ice_servers(staff_id),
+            "ice_servers": self.ice_servers(staff_id, cover_ms),
             "ice_transport_policy": self.policy(event_policy),
         }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ..core import clock as clk
 from ..core import logs, overview, payloads
 from ..core.model import EventState
 from ..core.model import Staff as StaffPage
@@ -48,8 +49,10 @@ class ModeratorNamespace(Staff):
         )
         self.visiting[sid] = body.room
         room = await self.board_room(outcome.state, body.room)
-        policy = outcome.state.settings.ice_transport_policy
-        call = self.signaling.staff_call(outcome.result["peers"], by.id, policy)
+        state = outcome.state
+        left = clk.remaining(state.clock, self.owner.now()) or 0  # the call lasts the round
+        policy = state.settings.ice_transport_policy
+        call = self.signaling.staff_call(outcome.result["peers"], by.id, policy, left)
         return {"room": room, "staff": payloads.staff_payload(by), **call}
 
     async def board_room(self, state: EventState, room_id: str) -> dict[str, Any] | None:

@@ -60,11 +60,11 @@ async def test_turn_credentials_are_fresh_in_assignments_calls_and_the_self_test
     fresh = await again.wait_for("assignment")
     check(turn_of(fresh["ice_servers"]), now[0], a, lasting(fresh))
 
-    # a moderator's call, with its staff id
+    # a moderator's call, with its staff id, lasting the round as the members' do
     ack = await g.mod.call("join_room", {"room": g.room(a)})
     assert ack["ok"], ack
     staff_id = ack["staff"]["id"]
-    check(turn_of(ack["ice_servers"]), now[0], staff_id)
+    check(turn_of(ack["ice_servers"]), now[0], staff_id, lasting(fresh))
 
     # the self-test page's boot data, and the aiortc peer that answers it
     async with server.http.get(server.url + "/check") as r:
