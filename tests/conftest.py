@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import os
 import shutil
 import sys
 import uuid
@@ -24,12 +23,11 @@ from aiohttp.test_utils import TestServer
 from server.app import create_app
 from server.core import deltas
 from server.settings import Settings, load
+from tests.required import require
 
 ADMIN = "test-admin-token"
 DATA_KEY = "0vPnAqL8Sx3n0x3mS3Z9m2w1VQqk5f4bN2iY7eHwqkE"  # a data key of the tests' own
-REDIS_REQUIRED = os.environ.get("SPEEDMEET_REQUIRE_REDIS") == "1"
 REDIS_FIXTURES = {"redis_server", "redis_url", "redis_prefix"}
-TURN_REQUIRED = os.environ.get("SPEEDMEET_REQUIRE_TURN") == "1"
 TURN_SECRET = "test-turn-secret"  # coturn's static-auth-secret in the tests, and turn_secret
 TESTS = Path(__file__).resolve().parent
 STOP_S = 30  # a server that takes longer to stop is stuck: its tasks are printed
@@ -69,27 +67,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def need_redis() -> None:
-    """Skip (loudly) without a redis-server binary; fail instead where Redis is mandatory."""
-    if shutil.which("redis-server") is not None:
-        return
-    reason = "redis-server not found (Debian: apt-get install redis-server)"
-    if REDIS_REQUIRED:
-        pytest.fail(f"Redis tests are mandatory here (SPEEDMEET_REQUIRE_REDIS=1): {reason}")
-    message = f"REDIS TESTS SKIPPED: {reason}"
-    print(f"\n{'!' * 70}\n{message}\n{'!' * 70}")
-    pytest.skip(message)
+    """A redis-server binary (``tests.required``: skipped loudly, or failed in CI)."""
+    missing = "redis-server not found (Debian: apt-get install redis-server)"
+    require("Redis", "SPEEDMEET_REQUIRE_REDIS", None if shutil.which("redis-server") else missing)
 
 
 def need_turn() -> None:
-    """Skip (loudly) without coturn's turnserver; fail instead where it is mandatory (CI)."""
-    if shutil.which("turnserver") is not None:
-        return
-    reason = "turnserver not found (Debian: apt-get install coturn)"
-    if TURN_REQUIRED:
-        pytest.fail(f"TURN tests are mandatory here (SPEEDMEET_REQUIRE_TURN=1): {reason}")
-    message = f"TURN TESTS SKIPPED: {reason}"
-    print(f"\n{'!' * 70}\n{message}\n{'!' * 70}")
-    pytest.skip(message)
+    """coturn's turnserver (``tests.required``: skipped loudly, or failed in CI)."""
+    missing = "turnserver not found (Debian: apt-get install coturn)"
+    require("TURN", "SPEEDMEET_REQUIRE_TURN", None if shutil.which("turnserver") else missing)
 
 
 @pytest.fixture

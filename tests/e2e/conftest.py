@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.required import require
+
 CHROMIUM = Path(os.environ.get("SPEEDMEET_CHROMIUM", "/usr/bin/chromium"))
-REQUIRED = os.environ.get("SPEEDMEET_REQUIRE_BROWSER") == "1"
 # Chromium's fake camera films at 10 frames a second, not 30: encoding and decoding every page's
 # video was most of what the browser tests cost on two cores (the suite was CPU-bound)
 FAKE_DEVICES = "--use-fake-device-for-media-stream=fps=10"
@@ -43,13 +44,7 @@ def _missing() -> str | None:
 @pytest.fixture
 async def browser() -> AsyncIterator[object]:
     """A Chromium process for one test."""
-    reason = _missing()
-    if reason is not None:
-        if REQUIRED:
-            pytest.fail(f"browser tests are mandatory here (SPEEDMEET_REQUIRE_BROWSER=1): {reason}")
-        message = f"BROWSER TESTS SKIPPED: {reason}"
-        print(f"\n{'!' * 70}\n{message}\n{'!' * 70}")
-        pytest.skip(message)
+    require("browser", "SPEEDMEET_REQUIRE_BROWSER", _missing())
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:

@@ -4,30 +4,23 @@ web/static/js/deltas.js, run by node, against ``server.core.deltas`` on random b
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from server.core import deltas
+from tests.required import require
 
 SCRIPT = Path(__file__).resolve().parent / "apply_deltas.mjs"
-REQUIRED = os.environ.get("SPEEDMEET_REQUIRE_BROWSER") == "1"
 
 
 def _node() -> str:
     node = shutil.which("node")
-    if node is None:
-        reason = "node not found (scripts/setup --test says how to install it)"
-        if REQUIRED:
-            pytest.fail(f"node is mandatory here (SPEEDMEET_REQUIRE_BROWSER=1): {reason}")
-        message = f"NODE TESTS SKIPPED: {reason}"
-        print(f"\n{'!' * 70}\n{message}\n{'!' * 70}")
-        pytest.skip(message)
+    missing = "node not found (scripts/setup --test says how to install it)"
+    require("node", "SPEEDMEET_REQUIRE_BROWSER", None if node else missing)
+    assert node is not None
     return node
 
 

@@ -5,31 +5,18 @@ services (``Service``), namespaces, turnservers and delaying relays, all removed
 from __future__ import annotations
 
 import itertools
-import os
 from pathlib import Path
 
 from tests.net.delay import Delay
 from tests.net.namespace import Namespace, Service, sweep, unavailable
 from tests.procs import Turn
-
-REQUIRED = os.environ.get("SPEEDMEET_REQUIRE_NETNS") == "1"
+from tests.required import require
 
 
 def need_netns() -> None:
     """Skip (loudly) where network namespaces cannot be made; fail instead where they are
     mandatory (CI sets ``SPEEDMEET_REQUIRE_NETNS=1``)."""
-    import pytest
-
-    reason = unavailable()
-    if reason is None:
-        return
-    if REQUIRED:
-        pytest.fail(
-            f"network namespace tests are mandatory here (SPEEDMEET_REQUIRE_NETNS=1): {reason}"
-        )
-    message = f"NETWORK NAMESPACE TESTS SKIPPED: {reason}"
-    print(f"\n{'!' * 70}\n{message}\n{'!' * 70}")
-    pytest.skip(message)
+    require("network namespace", "SPEEDMEET_REQUIRE_NETNS", unavailable())
 
 
 class Lab:
