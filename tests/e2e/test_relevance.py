@@ -113,10 +113,12 @@ async def test_suggestions_and_the_reason_of_a_meeting(
     await admin.wait_for_selector("text=line 2")  # the API's words name the line
     await synonyms.fill("tiers-lieux ~ coworking")
     await admin.uncheck('[data-testid="edit-relevance"]')
-    await admin.click('[data-testid="save-settings"]')
-    await admin.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"edit-relevance\"]').checked"
-    )
+    # the page's own check box is unchecked at once: wait for the save itself to be answered
+    async with admin.expect_response(
+        lambda r: r.request.method == "PATCH" and f"/api/events/{ev.id}" in r.url
+    ) as saved:
+        await admin.click('[data-testid="save-settings"]')
+    assert (await saved.value).ok
     _, body = await server.api("GET", f"/api/events/{ev.id}")
     assert body["relevance"] is False and body["synonyms"] == ["tiers-lieux ~ coworking"]
     assert await violations(admin) == []
