@@ -11,6 +11,7 @@ from .model import (
     AuditEntry,
     Entry,
     Feedback,
+    FollowUpEntry,
     HelpClaimed,
     HelpRequest,
     HelpResolved,
@@ -20,7 +21,7 @@ from .model import (
     Notice,
 )
 
-Log = Literal["feedback", "help", "notices", "audit", "mail"]
+Log = Literal["feedback", "help", "notices", "audit", "mail", "followups"]
 LOGS: tuple[Log, ...] = get_args(Log)
 
 
@@ -34,6 +35,8 @@ def log_of(entry: Entry) -> Log:
         return "notices"
     if isinstance(entry, MailStatus | MailBatch):
         return "mail"
+    if isinstance(entry, FollowUpEntry):
+        return "followups"
     assert isinstance(entry, AuditEntry)
     return "audit"
 

@@ -278,6 +278,59 @@ class MailBatch(msgspec.Struct, frozen=True, kw_only=True, tag="mail_batch"):
     proc: str = ""  # the process that sends them ("": an earlier version's)
 
 
+class FollowUpProposed(msgspec.Struct, frozen=True, kw_only=True, tag="followup_proposed"):
+    """``by`` proposes times (epoch ms, 1 to 3, each the start of a 30-minute follow-up) to
+    the person of ``pair`` they both want to follow up with; it replaces any earlier proposal
+    or booking of the pair. ``tz``: the proposer's IANA time zone, as their browser said."""
+
+    pair: str  # followups.pair_key(a, b)
+    by: str
+    times: tuple[int, ...]
+    at: int
+    tz: str = ""
+
+
+class FollowUpPicked(msgspec.Struct, frozen=True, kw_only=True, tag="followup_picked"):
+    """``by`` (the other of the pair) picks ``start``, one of the times proposed: booked."""
+
+    pair: str
+    by: str
+    start: int
+    at: int
+    tz: str = ""
+
+
+class FollowUpCancelled(msgspec.Struct, frozen=True, kw_only=True, tag="followup_cancelled"):
+    """``by`` cancels the pair's booking or open proposal."""
+
+    pair: str
+    by: str
+    at: int
+
+
+class FollowUpCall(msgspec.Struct, frozen=True, kw_only=True, tag="followup_call"):
+    """Connected time of the pair's follow-up call for the booking of ``start``, as reported
+    (several entries add up)."""
+
+    pair: str
+    start: int
+    connected_ms: int
+    at: int
+
+
+class FollowUpReminded(msgspec.Struct, frozen=True, kw_only=True, tag="followup_reminded"):
+    """The reminder of the booking of ``start`` was sent (once per booking)."""
+
+    pair: str
+    start: int
+    at: int
+
+
+FollowUpEntry = (
+    FollowUpProposed | FollowUpPicked | FollowUpCancelled | FollowUpCall | FollowUpReminded
+)
+
+
 # What only accumulates: kept in append-only logs of the event, beside the decided record.
 Entry = (
     Feedback
@@ -288,6 +341,11 @@ Entry = (
     | AuditEntry
     | MailStatus
     | MailBatch
+    | FollowUpProposed
+    | FollowUpPicked
+    | FollowUpCancelled
+    | FollowUpCall
+    | FollowUpReminded
 )
 
 

@@ -1,0 +1,212 @@
+"""Follow-ups booked after a mutual "I want to follow up": the rules, pure, with time passed in.
+
+Two people who met and both said they want to follow up form a *pair*. Either may propose up to
+three start times for a 30-minute follow-up; the other picks one (the pair is then *booked*);
+either may cancel, or propose other times (which replaces the proposal or booking before). The
+follow-up room of a booking is open from 10 minutes before its start to 30 minutes after its
+end. What happened is kept as entries of the event's ``followups`` log; ``fold`` adds them up.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+import msgspec
+
+from .model import (
+    Entry,
+    FollowUpCall,
+    FollowUpCancelled,
+    FollowUpPicked,
+    FollowUpProposed,
+    FollowUpReminded,
+)
+
+LENGTH_MS = 30 * 60_000  # a follow-up lasts 30 minutes
+OPENS_BEFORE_MS = 10 * 60_000  # its room opens 10 minutes before the start
+CLOSES_AFTER_MS = 30 * 60_000  # and closes 30 minutes after the end
+MAX_TIMES = 3  # times one proposal may offer
+MIN_LEAD_MS = 15 * 60_000  # a proposed time starts at least this long after the proposal
+MAX_AHEAD_MS = 180 * 86_400_000  # and at most this long after it
+
+Status = Literal["proposed", "booked", "cancelled"]
+
+
+class FollowUp(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a pair's follow-up stands.
+
+    ``proposed``: ``by`` offered ``times`` and waits for the other to pick; ``booked``: the
+    follow-up starts at ``start`` (``by`` picked it, ``proposer`` had offered it); ``cancelled``:
+    ``by`` cancelled (``start`` is the booking cancelled, if there was one). ``connected_ms``:
+    the connected time of the call of the current booking; ``reminded``: its reminder was sent.
+    """
+
+    pair: str
+    status: Status
+    by: str
+    times: tuple[int, ...] = ()
+    start: int | None = None
+    proposer: str = ""
+    at: int = 0
+    tz: dict[str, str] = msgspec.field(default_factory=dict)  # each person's last known zone
+    connected_ms: int = 0
+    reminded: bool = False
+
+    @property
+    def held(self) -> bool:
+        """Whether the booked follow-up's call connected."""
+        return self.status == "booked" and self.connected_ms > 0
+
+
+def pair_key(a: str, b: str) -> str:
+    """The key of the pair of ``a`` and ``b`` (the same either way round)."""
+    if a == b:
+        raise ValueError("a follow-up is between two different people")
+    first, second = sorted((a, b))
+    return f"{first}~{second}"
+
+
+def members(pair: str) -> tuple[str, str]:
+    """The two participant ids of a pair key."""
+    first, _, second = pair.partition("~")
+    return first, second
+
+
+def other(pair: str, who: str) -> str:
+    """The person of ``pair`` who is not ``who``."""
+    first, second = members(pair)
+    return second if who == first else first
+
+
+def fold(entries: Iterable[Entry]) -> dict[str, FollowUp]:
+    """Each pair's follow-up as its log entries, in order, leave it."""
+    out: dict[str, FollowUp] = {}
+    for e in entries:
+        if isinstance(e, FollowUpProposed):
+            zones = dict(out[e.pair].tz) if e.pair in out else {}
+            if e.tz:
+                zones[e.by] = e.tz
+            out[e.pair] = FollowUp(
+                pair=e.pair, status="proposed", by=e.by, times=e.times, at=e.at, tz=zones
+            )
+        elif isinstance(e, FollowUpPicked):
+            current = out.get(e.pair)
+            if current is None or current.status != "proposed" or e.start not in current.times:
+                continue  # an entry of a proposal replaced since (the command refused it)
+            zones = dict(current.tz)
+            if e.tz:
+                zones[e.by] = e.tz
+            out[e.pair] = FollowUp(
+                pair=e.pair,
+                status="booked",
+                by=e.by,
+                times=current.times,
+                start=e.start,
+                proposer=current.by,
+                at=e.at,
+                tz=zones,
+            )
+        elif isinstance(e, FollowUpCancelled):
+            current = out.get(e.pair)
+            if current is None or current.status == "cancelled":
+                continue
+            start = current.start if current.status == "booked" else None
+            out[e.pair] = msgspec.structs.replace(
+                current, status="cancelled", by=e.by, start=start, at=e.at, connected_ms=0
+            )
+        elif isinstance(e, FollowUpCall | FollowUpReminded):
+            current = out.get(e.pair)
+            if current is None or current.status != "booked" or current.start != e.start:
+                continue  # of a booking since replaced
+            if isinstance(e, FollowUpCall):
+                total = current.connected_ms + max(0, e.connected_ms)
+                out[e.pair] = msgspec.structs.replace(current, connected_ms=total)
+            else:
+                out[e.pair] = msgspec.structs.replace(current, reminded=True)
+    return out
+
+
+class Refused(Exception):
+    """A follow-up command that the rules refuse: ``code`` for programs, ``message`` for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def check_times(times: Sequence[int], now: int) -> tuple[int, ...]:
+    """The proposed times, sorted and without repeats, or ``Refused`` saying what is wrong."""
+    chosen = tuple(sorted(set(times)))
+    if not 1 <= len(chosen) <= MAX_TIMES:
+        raise Refused("times", f"Propose between 1 and {MAX_TIMES} different times.")
+    if chosen[0] < now + MIN_LEAD_MS:
+        raise Refused(
+            "too_soon", "Each time must start at least 15 minutes from now: choose a later time."
+        )
+    if chosen[-1] > now + MAX_AHEAD_MS:
+        raise Refused("too_far", "Each time must be within the next 180 days.")
+    for earlier, later in itertools.pairwise(chosen):
+        if later - earlier < LENGTH_MS:
+            raise Refused("overlap", "Two of the times overlap: leave 30 minutes between them.")
+    return chosen
+
+
+def propose(pair: str, by: str, times: Sequence[int], now: int, tz: str = "") -> FollowUpProposed:
+    """The entry of ``by`` proposing ``times`` (replacing any proposal or booking)."""
+    if by not in members(pair):
+        raise Refused("not_yours", "Only the two people who met can arrange their follow-up.")
+    return FollowUpProposed(pair=pair, by=by, times=check_times(times, now), at=now, tz=tz)
+
+
+def pick(current: FollowUp | None, by: str, start: int, now: int, tz: str = "") -> FollowUpPicked:
+    """The entry of ``by`` picking ``start`` of the other's proposal."""
+    if current is None or current.status != "proposed":
+        raise Refused("no_proposal", "There are no times to pick: propose some instead.")
+    if by == current.by:
+        raise Refused("own_proposal", "The other person picks one of the times you proposed.")
+    if by not in members(current.pair):
+        raise Refused("not_yours", "Only the two people who met can arrange their follow-up.")
+    if start not in current.times:
+        raise Refused("not_proposed", "That time was not proposed: pick one of those offered.")
+    if start < now:
+        raise Refused("past", "That time has passed: propose other times.")
+    return FollowUpPicked(pair=current.pair, by=by, start=start, at=now, tz=tz)
+
+
+def cancel(current: FollowUp | None, by: str, now: int) -> FollowUpCancelled:
+    """The entry of ``by`` cancelling the pair's proposal or booking."""
+    if current is None or current.status == "cancelled":
+        raise Refused("nothing", "There is no follow-up to cancel.")
+    if by not in members(current.pair):
+        raise Refused("not_yours", "Only the two people who met can arrange their follow-up.")
+    return FollowUpCancelled(pair=current.pair, by=by, at=now)
+
+
+def room_open(current: FollowUp | None, now: int) -> bool:
+    """Whether the follow-up room of the pair is open at ``now``."""
+    if current is None or current.status != "booked" or current.start is None:
+        return False
+    start = current.start
+    return start - OPENS_BEFORE_MS <= now <= start + LENGTH_MS + CLOSES_AFTER_MS
+
+
+DAY_MS = 86_400_000
+REMIND_BEFORE_MS = DAY_MS  # the reminder goes out a day before the start
+
+
+def reminders_due(followups: Iterable[FollowUp], now: int) -> list[FollowUp]:
+    """Booked follow-ups whose reminder is due: not sent yet, starting within a day and not
+    started. A follow-up booked less than a day before its start gets none (its confirmation
+    is the reminder)."""
+    return [
+        f
+        for f in followups
+        if f.status == "booked"
+        and f.start is not None
+        and not f.reminded
+        and f.start - REMIND_BEFORE_MS <= now < f.start
+        and f.at < f.start - REMIND_BEFORE_MS
+    ]
