@@ -236,6 +236,10 @@ class Client:
         self.sio.on("*", record, namespace=namespace)
 
     def _hold(self, board: dict[str, Any]) -> None:
+        number, held = board.get("board_seq"), (self.board or {}).get("board_seq")
+        if isinstance(number, int) and isinstance(held, int) and number < held:
+            return  # older than the board held (as staff.js): e.g. an answer to ``board`` read
+            # before a whole board that came while it was on its way
         self.board = {k: board[k] for k in BOARD_KEYS if k in board}
         self.received.append(("board", self.board))
 

@@ -3,6 +3,7 @@ the board the server last sent; a client that missed one asks for the whole boar
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.conftest import BOARD_KEYS, Client, Running
@@ -123,3 +124,28 @@ async def test_a_late_moderator_goes_on_from_its_snapshot(server: Running) -> No
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_whole_board_older_than_the_one_held_changes_nothing() -> None:
+    """The test client keeps the board as staff.js does: the answer to ``board`` may have been
+    read before a whole board that came while it was on its way (CI saw two catch-ups for one
+    lost delta when the older answer replaced the newer board)."""
+    client = Client("/moderator")
+    answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+
+    async def call(event: str, payload: Any = None, **kw: Any) -> Any:
+        assert event == "board"
+        return await answer
+
+    client.call = call  # type: ignore[method-assign]
+    empty = {"rooms": [], "waiting": [], "help": [], "participants": []}
+    client._follow("snapshot", {**empty, "seq": 1, "board_seq": 5})
+    client._follow("rooms_delta", {"seq": 1, "board_seq": 7, "base_seq": 6})  # 6 was lost
+    catching_up = client._catching_up
+    assert catching_up is not None
+    client._follow("rooms", {**empty, "seq": 2, "board_seq": 8})  # whole, while asking
+    answer.set_result({**empty, "seq": 1, "board_seq": 7})  # read before 8 was sent
+    await catching_up
+    client._follow("rooms_delta", {"seq": 2, "board_seq": 9, "base_seq": 8})
+    assert client.board is not None and client.board["board_seq"] == 9
+    assert client.catch_ups == 1
