@@ -1,9 +1,9 @@
 """What the event produced: the organiser's report and the results files (host link or admin
 token), each participant's summary and contacts (their own link only).
 
-Every answer here is built from the event's state, its feedback log and its connected-call
-counters (``figures``, ``exports``); a wish to follow up that one person alone made shows
-nowhere.
+Every answer here is built from the event's state, its feedback and follow-ups logs and its
+connected-call counters (``figures``, ``exports``, ``contacts``); a wish to follow up that one
+person alone made shows nowhere.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..core.model import Entry, EventState, Phase
 from ..errors import NotFound
 from ..mail import compose
 from ..people import links
-from ..results import dialects, exports, figures, formats
+from ..results import contacts, dialects, exports, figures, formats
 from ..results.summary import summary_payload
 from .api import json_response, require_admin
 from .keys import ADMIN_TOKEN, OWNER, SETTINGS
@@ -36,6 +36,10 @@ async def _inputs(request: web.Request, state: EventState) -> tuple[list[Entry],
     return await store.entries(state.id, "feedback"), await store.connected(state.id)
 
 
+async def _followups(request: web.Request, state: EventState) -> list[Entry]:
+    return await request.app[OWNER].store.entries(state.id, "followups")
+
+
 async def _off_loop(request: web.Request, fn: Callable[..., T], *args: Any) -> T:
     """Run a computation over a whole event in the work pool (a big event takes a while; the
     event's own commands do not wait behind it)."""
@@ -45,14 +49,24 @@ async def _off_loop(request: web.Request, fn: Callable[..., T], *args: Any) -> T
 async def report_of(request: web.Request, state: EventState) -> dict[str, Any]:
     """The organiser's figures (``figures.report``)."""
     feedback, counters = await _inputs(request, state)
-    return await _off_loop(request, figures.report, state, feedback, counters)
+    log = await _followups(request, state)
+    return await _off_loop(request, figures.report, state, feedback, counters, log)
 
 
 async def _table(request: web.Request, state: EventState) -> list[list[exports.Value]]:
     feedback, counters = await _inputs(request, state)
-    return await _off_loop(
-        request, exports.rows, state, feedback, counters, request.app[SETTINGS].tz()
-    )
+    log = await _followups(request, state)
+    tz = request.app[SETTINGS].tz()
+    return await _off_loop(request, exports.rows, state, feedback, counters, tz, log)
+
+
+async def _contacts(
+    request: web.Request, state: EventState, d: dialects.Dialect
+) -> list[list[exports.Value]]:
+    feedback, counters = await _inputs(request, state)
+    log = await _followups(request, state)
+    tz = request.app[SETTINGS].tz()
+    return await _off_loop(request, contacts.rows, state, feedback, counters, log, tz, d)
 
 
 def download(body: bytes, content_type: str, name: str) -> web.Response:
@@ -78,7 +92,8 @@ def _name(request: web.Request, state: EventState, d: dialects.Dialect, what: st
 async def csv_response(request: web.Request, state: EventState) -> web.Response:
     """``meetings.csv`` in the file's language (``file_of``)."""
     d = file_of(request, state)
-    body = await _off_loop(request, exports.to_csv, await _table(request, state), d)
+    tz = request.app[SETTINGS].tz()
+    body = await _off_loop(request, exports.to_csv, await _table(request, state), d, tz)
     return download(body, "text/csv", _name(request, state, d, "meetings", "csv"))
 
 
@@ -86,8 +101,26 @@ async def xlsx_response(request: web.Request, state: EventState) -> web.Response
     """``meetings.xlsx`` in the file's language (``file_of``)."""
     d = file_of(request, state)
     table = await _table(request, state)
-    body = await _off_loop(request, exports.to_xlsx, table, state.settings.title, d)
+    tz = request.app[SETTINGS].tz()
+    body = await _off_loop(request, exports.to_xlsx, table, state.settings.title, d, tz)
     return download(body, XLSX, _name(request, state, d, "meetings", "xlsx"))
+
+
+async def contacts_csv_response(request: web.Request, state: EventState) -> web.Response:
+    """``contacts.csv`` (``contacts``) in the file's language (``file_of``)."""
+    d = file_of(request, state)
+    table = await _contacts(request, state, d)
+    body = contacts.to_csv(table, d, request.app[SETTINGS].tz())
+    return download(body, "text/csv", _name(request, state, d, "contacts", "csv"))
+
+
+async def contacts_xlsx_response(request: web.Request, state: EventState) -> web.Response:
+    """``contacts.xlsx`` in the file's language (``file_of``)."""
+    d = file_of(request, state)
+    table = await _contacts(request, state, d)
+    tz = request.app[SETTINGS].tz()
+    body = await _off_loop(request, contacts.to_xlsx, table, state.settings.title, d, tz)
+    return download(body, XLSX, _name(request, state, d, "contacts", "xlsx"))
 
 
 # --- the admin API ---------------------------------------------------------------------------
@@ -108,6 +141,18 @@ async def get_meetings(request: web.Request) -> web.Response:
 async def get_meetings_xlsx(request: web.Request) -> web.Response:
     """The results as an Excel workbook."""
     return await xlsx_response(request, await _admin_event(request))
+
+
+@routes.get("/api/events/{id}/contacts.csv")
+async def get_contacts(request: web.Request) -> web.Response:
+    """The contacts of the mutual follow-ups, one row per person, for a CRM import."""
+    return await contacts_csv_response(request, await _admin_event(request))
+
+
+@routes.get("/api/events/{id}/contacts.xlsx")
+async def get_contacts_xlsx(request: web.Request) -> web.Response:
+    """The contacts of the mutual follow-ups as an Excel workbook."""
+    return await contacts_xlsx_response(request, await _admin_event(request))
 
 
 @routes.get("/api/events/{id}/report")
@@ -172,6 +217,20 @@ async def host_meetings_xlsx(request: web.Request) -> web.Response:
     """The results as an Excel workbook, for the host console and the report link."""
     state = await readable(request)
     return _not_host(request) if state is None else await xlsx_response(request, state)
+
+
+@routes.get(DOOR + "/contacts.csv")
+async def host_contacts_csv(request: web.Request) -> web.Response:
+    """The contacts of the mutual follow-ups as CSV, for the host console and the report link."""
+    state = await readable(request)
+    return _not_host(request) if state is None else await contacts_csv_response(request, state)
+
+
+@routes.get(DOOR + "/contacts.xlsx")
+async def host_contacts_xlsx(request: web.Request) -> web.Response:
+    """The contacts as an Excel workbook, for the host console and the report link."""
+    state = await readable(request)
+    return _not_host(request) if state is None else await contacts_xlsx_response(request, state)
 
 
 @routes.get(DOOR + "/report.json")

@@ -26,7 +26,7 @@ from ..core.model import (
     Phase,
     RoundRecord,
 )
-from . import meter
+from . import funnel, meter
 
 REASONS: tuple[str, ...] = (*get_args(FollowUpReason), "unspecified")
 Counters = Mapping[meter.Key, int]
@@ -137,10 +137,6 @@ def met_nobody(state: EventState, ms: Iterable[Meeting]) -> list[Participant]:
 # --- figures -----------------------------------------------------------------------------
 
 
-def _minutes(ms: int) -> float:
-    return round(ms / 60_000, 1)
-
-
 def _average(values: Sequence[int]) -> float | None:
     return round(sum(values) / len(values), 2) if values else None
 
@@ -158,7 +154,7 @@ def _meeting_counts(ms: Sequence[Meeting]) -> dict[str, Any]:
     return {
         "met": len(ms),
         "held": sum(m.connected_ms > 0 for m in ms),
-        "connected_minutes": _minutes(sum(m.connected_ms for m in ms)),
+        "connected_minutes": meter.minutes(sum(m.connected_ms for m in ms)),
         "ratings": len(rated),
         "rating_average": _average(rated),
         "mutual": sum(m.mutual for m in ms),
@@ -273,7 +269,7 @@ def by_participant(state: EventState, ms: Sequence[Meeting]) -> list[dict[str, A
                 "side": p.side,
                 "met": len(mine),
                 "held": sum(m.connected_ms > 0 for m in mine),
-                "connected_minutes": _minutes(sum(m.connected_ms for m in mine)),
+                "connected_minutes": meter.minutes(sum(m.connected_ms for m in mine)),
                 "no_shows": absences.get(p.id, 0),
                 "rating_given": _average(given),
                 "rating_received": _average(got),
@@ -303,8 +299,14 @@ def follow_ups(ms: Sequence[Meeting]) -> dict[str, Any]:
     return {"mutual": mutual, "one_sided": one_sided, "by_reason": by_reason}
 
 
-def report(state: EventState, feedback: Iterable[Entry], counters: Counters) -> dict[str, Any]:
-    """The organiser's report: totals, by round, by side, by tag, by participant, follow-ups."""
+def report(
+    state: EventState,
+    feedback: Iterable[Entry],
+    counters: Counters,
+    followups: Iterable[Entry] = (),
+) -> dict[str, Any]:
+    """The organiser's report: totals, by round, by side, by tag, by participant, follow-ups,
+    and the funnel from meetings to follow-ups held (``funnel``, of the ``followups`` log)."""
     ms = meetings(state, feedback, counters)
     rated = _ratings(ms)
     rounds = by_round(state, ms)
@@ -333,6 +335,7 @@ def report(state: EventState, feedback: Iterable[Entry], counters: Counters) -> 
             ],
         },
         "follow_ups": follow_ups(ms),
+        "funnel": funnel.funnel(state, ms, followups),
         "by_round": rounds,
         "by_side": sides["groups"],
         "sides_met": sides["between"],

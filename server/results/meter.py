@@ -76,3 +76,8 @@ def pair_ms(counters: Mapping[Key, int], room: str, a: str, b: str, cap_ms: int 
 
     ms = max(seen(a, b), seen(b, a))
     return ms if cap_ms is None else min(ms, max(cap_ms, 0))
+
+
+def minutes(ms: int) -> float:
+    """Connected time as the report gives it: minutes with one decimal."""
+    return round(ms / 60_000, 1)

@@ -71,3 +71,42 @@ def test_groups_too_small_to_hide_their_people_are_not_kept() -> None:
     assert [g["group"] for g in kept["by_tag"]] == ["eau"]  # four people carry it
     assert {(b["a"], b["b"]) for b in kept["tags_met"]} == {("eau", "eau")}
     assert "claire" not in msgspec.json.encode(kept).decode().lower()
+
+
+def test_the_funnel_is_kept_but_for_groups_too_small() -> None:
+    from tests.core.test_funnel import followups_log
+
+    state, entries, counters = scripted()
+    tags = {"c1": ("eau",), "s1": ("eau", "Projet de Claire"), "s2": ("eau",), "c2": ("eau",)}
+    people = {
+        pid: msgspec.structs.replace(p, tags=tags.get(pid, ()))
+        for pid, p in state.participants.items()
+    }
+    state = msgspec.structs.replace(state, participants=people)
+    report = figures.report(state, entries, counters, followups_log())
+    kept = retention.anonymised(report, state, T0)["funnel"]
+    f = report["funnel"]
+    assert {k: v for k, v in kept.items() if k != "by_tag"} == {
+        k: v for k, v in f.items() if k != "by_tag"
+    }  # the totals, rounds and sides (three people or more each)
+    assert (kept["booked"], kept["held"], len(kept["by_side"])) == (1, 1, 2)
+    assert [g["group"] for g in f["by_tag"]] == ["Projet de Claire", "eau"]
+    assert [g["group"] for g in kept["by_tag"]] == ["eau"]
+    # a report kept by an earlier version has no funnel, and gains none
+    old = {k: v for k, v in report.items() if k != "funnel"}
+    assert "funnel" not in retention.anonymised(old, state, T0)
+
+
+def test_a_follow_up_may_be_booked_until_its_room_closes_before_the_event_is_forgotten() -> None:
+    state, _, _ = scripted()  # ended at T0 + 660 s
+    end = T0 + 660_000
+    room_after_start = 60 * 60_000  # 30 minutes of follow-up, then 30 of grace
+    assert retention.followups_until(state, 30, T0) == end + 30 * DAY - room_after_start
+    assert retention.followups_until(state, 0, T0) is None  # kept until deleted: no limit
+    # not ended: from its announced start, else from now (it ends now at the earliest)
+    prepared = event(["c1", "s1"])
+    assert retention.followups_until(prepared, 30, T0) == T0 + 30 * DAY - room_after_start
+    announced = msgspec.structs.replace(
+        prepared, settings=msgspec.structs.replace(prepared.settings, starts_at=T0 - DAY)
+    )
+    assert retention.followups_until(announced, 30, T0) == T0 + 29 * DAY - room_after_start

@@ -255,6 +255,11 @@ async def test_the_organisers_page_after_a_french_event(
         ("rencontre", "oui", "oui")
     }
     assert rows[0]["Début"].startswith("05/12/2026 ")
+    # the contacts for a CRM: one row per person (all four want to follow up), in French
+    saved, text = await _saved(page, "download-contacts")
+    assert saved == f"{name}-contacts.csv"
+    assert text.splitlines()[0].startswith("Prénom;Nom;Adresse e-mail;Organisation;Côté;")
+    assert len(list(csv.DictReader(io.StringIO(text), delimiter=";"))) == 4
 
     # the report, by a link that replaces no link
     report = page.locator('[data-testid="report-link"]')
@@ -300,6 +305,8 @@ async def test_the_organisers_page_after_a_french_event(
     saved, text = await _saved(host, "results-csv")
     assert saved == f"{name}-rencontres.csv"
     assert text.splitlines()[0].startswith("Type;Tour;Salle;")
+    saved, text = await _saved(host, "results-contacts-csv")
+    assert saved == f"{name}-contacts.csv" and text.startswith("Prénom;Nom;")
     assert failures == []
 
     # lighter, in English: an English event's links file, and the page's words

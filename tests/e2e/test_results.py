@@ -4,6 +4,7 @@ summary prints with every meeting on it, and both pass axe-core in English and F
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,9 @@ from typing import Any
 import pypdf
 
 from server.app import CONDUCTOR
+from server.core import followups as fu
+from server.core.model import Entry, FollowUpCall
+from server.http.keys import OWNER
 from tests.conftest import PEOPLE, Running
 from tests.e2e.axe import violations
 from tests.procs import eventually
@@ -127,6 +131,18 @@ async def test_the_report_draws_its_charts_with_their_tables(
 ) -> None:
     DOCS.mkdir(parents=True, exist_ok=True)
     server, g = await played(start)
+    # two mutual pairs booked a follow-up (as the booking commands log it), one of them held it
+    status, body = await server.api("GET", f"/api/events/{g.ev.id}/meetings.csv?lang=en")
+    assert status == 200, body
+    rows = csv.DictReader(io.StringIO(body.lstrip("\ufeff")))
+    pairs = [fu.pair_key(r["a_id"], r["b_id"]) for r in rows if r["mutual_follow_up"] == "yes"]
+    log: list[Entry] = []
+    begins = MORNING + 2 * 86_400_000
+    for pair in pairs[:2]:
+        log.append(fu.propose(pair, fu.members(pair)[0], [begins], MORNING))
+        log.append(fu.pick(fu.fold(log)[pair], fu.members(pair)[1], begins, MORNING))
+    log.append(FollowUpCall(pair=pairs[0], start=begins, connected_ms=1_500_000, at=begins))
+    await server.server.app[OWNER].append(g.ev.id, log)
     for lang, shot in (("en", "report.png"), ("fr", "report-fr.png")):
         context = await browser.new_context(viewport={"width": 1280, "height": 900})
         page = await context.new_page()
@@ -139,12 +155,14 @@ async def test_the_report_draws_its_charts_with_their_tables(
         await page.wait_for_selector('figure.chart[data-drawn="true"]', timeout=10_000)
         drawn = await _charts_drawn(page)
         assert sorted(drawn) == sorted(
-            f"chart-{x}" for x in ("rounds", "minutes", "ratings", "reasons", "sides")
+            f"chart-{x}" for x in ("funnel", "rounds", "minutes", "ratings", "reasons", "sides")
         ), drawn
-        for table in ("rounds", "minutes", "ratings", "reasons", "sides", "people"):
+        for table in ("funnel", "rounds", "minutes", "ratings", "reasons", "sides", "people"):
             assert await page.locator(f'[data-testid="table-{table}"] tbody tr').count() > 0, table
         rows = await page.locator('[data-testid="table-rounds"] tbody tr').count()
         assert rows == 3
+        total = await page.locator('[data-testid="funnel-total"] td').all_inner_texts()
+        assert total[1:] == [str(len(pairs)), "2", "2", "1", "25.0" if lang == "en" else "25,0"]
         people = await page.locator('[data-testid="table-people"]').inner_text()
         assert "Åsa Öberg" in people and "Zoë Dupré" in people
         assert errors == [], errors  # nothing refused by the page's Content-Security-Policy

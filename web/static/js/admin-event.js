@@ -85,6 +85,13 @@ function headCard(ctx) {
       download(file.blob, file.name);
     } catch (err) { ctx.say(err.message, 'error'); }
   });
+  const contacts = el('button', { type: 'button', class: 'secondary', text: t('admin_contacts'), 'data-testid': 'download-contacts' });
+  contacts.addEventListener('click', async () => {
+    try {
+      const file = await api('GET', `/api/events/${ctx.id}/contacts.csv`, { as: 'file' });
+      download(file.blob, file.name);
+    } catch (err) { ctx.say(err.message, 'error'); }
+  });
   // on this server, as this page is (the address the server knows itself by may be a proxy's)
   const report = ctx.report ? el('a', { class: 'button primary', href: new URL(ctx.report.url).pathname, target: '_blank',
     rel: 'noopener noreferrer', text: t('admin_report'), 'data-testid': 'report-link' }) : null;
@@ -117,7 +124,7 @@ function headCard(ctx) {
       tn('admin_people_count', e.participants, { online: number(e.online) })),
     el('p', { class: 'muted small', text: t('admin_links_hint') }),
     report ? el('p', { class: 'muted small', 'data-testid': 'report-hint' }, t('admin_report_hint', { date: dayOf(ctx.report.expires_at) })) : null,
-    el('div', { class: 'inline' }, report, host, reissueButton(ctx, 'moderator', t('admin_new_moderator'), box), results, forget, remove),
+    el('div', { class: 'inline' }, report, host, reissueButton(ctx, 'moderator', t('admin_new_moderator'), box), results, contacts, forget, remove),
     kept,
     box);
 }

@@ -19,6 +19,18 @@ function bars(label, values, color, extra = {}) {
 }
 
 const CHARTS = {
+  funnel: () => {
+    const f = report.funnel || {};
+    const stages = [['report_met', 'meetings', COLORS.met], ['report_funnel_mutual', 'mutual', COLORS.mutual],
+      ['report_funnel_proposed', 'proposed', COLORS.planned], ['report_funnel_booked', 'booked', COLORS.ratings],
+      ['report_funnel_held', 'held', COLORS.held]];
+    return {
+      labels: stages.map(([key]) => t(key)),
+      datasets: [bars(t('report_count'), stages.map(([, field]) => f[field] || 0), stages.map(([, , color]) => color))],
+      horizontal: true,
+      legend: false,
+    };
+  },
   rounds: () => ({
     labels: roundLabels,
     datasets: [
