@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import PEOPLE, Running
+from tests.conftest import ADMIN, PEOPLE, Running
 from tests.e2e.axe import violations
 
 OPEN = {"mode": "open"}
@@ -189,4 +189,119 @@ async def test_the_rating_is_a_named_required_group_and_a_draft_is_kept(
             wrong.append(f"drafts left after saving: {left}")
     except Exception as exc:  # reported with the rest
         wrong.append(f"the next break: {str(exc).splitlines()[0]}")
+    assert wrong == [], "\n".join(wrong)
+
+
+async def _beside(page: Any, field: str, message: str) -> list[str]:
+    """What is wrong with ``field``'s error (a selector): shown, in these words, just below or
+    beside the field, tied to it by aria-describedby, the field marked invalid, styled as an
+    error, in view."""
+    found = await page.evaluate(
+        """([selector, message]) => {
+          const field = document.querySelector(selector);
+          const ids = (field.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean);
+          const error = ids.map((id) => document.getElementById(id))
+            .find((n) => n && n.textContent.includes(message));
+          if (!error) return { tied: false, invalid: field.getAttribute('aria-invalid') };
+          const a = field.getBoundingClientRect();
+          const b = error.getBoundingClientRect();
+          return {
+            tied: true,
+            invalid: field.getAttribute('aria-invalid'),
+            gap: Math.round(Math.max(b.top - a.bottom, a.top - b.bottom)),
+            inView: b.top >= 0 && b.bottom <= innerHeight,
+            colour: getComputedStyle(error).color,
+            danger: getComputedStyle(document.documentElement).getPropertyValue('--danger').trim(),
+          };
+        }""",
+        [field, message],
+    )
+    wrong = []
+    if not found["tied"]:
+        wrong.append(f"{field}: no error {message!r} tied by aria-describedby")
+        return wrong
+    if found["invalid"] != "true":
+        wrong.append(f"{field}: aria-invalid {found['invalid']!r}")
+    if found["gap"] > 40:
+        wrong.append(f"{field}: the error is {found['gap']} px away")
+    if not found["inView"]:
+        wrong.append(f"{field}: the error is out of view")
+    if found["colour"] != "rgb(179, 38, 30)":  # --danger, #b3261e
+        wrong.append(f"{field}: the error's colour {found['colour']}")
+    return wrong
+
+
+async def test_field_errors_are_beside_their_fields(server: Running, browser: Any) -> None:
+    ev = await server.event(PEOPLE, rounds=2)
+    wrong: list[str] = []
+
+    # the profile, in French: a website that is not one
+    context = await browser.new_context(viewport={"width": 1000, "height": 800})
+    page = await context.new_page()
+    page.on("pageerror", lambda exc: print(f"page error: {exc}"))
+    await page.goto(f"{server.url}/e/{ev.id}/p/{ev.person(0)[1]}?lang=fr")
+    await _screen(page, "lobby")
+    await page.click('[data-testid="edit-profile"]')
+    await page.fill('[data-testid="profile-website-input"]', "lyon dot example")
+    await page.click('[data-testid="profile-save"]')
+    message = "«\u202flyon dot example\u202f» n’est pas une adresse web (elle devrait commencer par https://)."
+    try:
+        await page.wait_for_function(
+            "(text) => document.body.textContent.includes(text)", arg=message, timeout=10_000
+        )
+    except Exception:
+        wrong.append(f"profile: {message!r} never shown")
+        shown = await page.inner_text('[data-testid="profile-dialog"]')
+        wrong.append(f"profile dialog says: {shown[-200:]!r}")
+    wrong += await _beside(page, '[data-testid="profile-website-input"]', message)
+    wrong += [f"profile axe: {v}" for v in await violations(page)]
+    # mended: the error goes
+    await page.fill('[data-testid="profile-website-input"]', "https://lyon.example")
+    await page.click('[data-testid="profile-save"]')
+    await page.wait_for_selector(
+        '[data-testid="profile-status"]:has-text("Votre profil est enregistré")'
+    )
+    if await page.get_attribute('[data-testid="profile-website-input"]', "aria-invalid") == "true":
+        wrong.append("profile: still invalid once mended")
+    await context.close()
+
+    # /admin, in French: a person's website that is not one, beside the field, in view
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    page.on("pageerror", lambda exc: print(f"page error: {exc}"))
+    await page.goto(f"{server.url}/admin?lang=fr")
+    await page.fill('[data-testid="admin-token"]', ADMIN)
+    await page.press('[data-testid="admin-token"]', "Enter")
+    await page.wait_for_selector('[data-testid="new-event"]')
+    await page.goto(f"{server.url}/admin?lang=fr#/e/{ev.id}")
+    await page.wait_for_selector('[data-testid="people"] tbody tr >> nth=3')
+    await page.locator('[data-testid="edit-person"]').nth(3).click()
+    form = page.locator('[data-testid="edit-form"]')
+    await form.wait_for()
+    # required fields: marked for the eye and for a screen reader, with the marker explained
+    name = form.locator('input[name="name"]')
+    label = await page.evaluate("(n) => n.labels[0].textContent", await name.element_handle())
+    if "*" not in label:
+        wrong.append(f"admin: the name's label has no required marker: {label!r}")
+    if "* obligatoire" not in await form.inner_text():
+        wrong.append("admin: no legend '* obligatoire' for the marker")
+    tree = await ax_tree(page)
+    required = [n["name"] for n in tree if n["role"] == "textbox" and n.get("required")]
+    if not any(n.startswith("Nom") for n in required):
+        wrong.append(f"admin: required text boxes {required}")
+    await form.locator('input[name="website"]').fill("pas une adresse")
+    await page.evaluate("window.scrollTo(0, 0)")
+    await form.locator('input[name="website"]').focus()
+    await form.locator('[data-testid="save-person"]').click()
+    message = "«\u202fpas une adresse\u202f» n’est pas une adresse web"
+    try:
+        await page.wait_for_function(
+            "(text) => document.body.textContent.includes(text)", arg=message, timeout=10_000
+        )
+    except Exception:
+        wrong.append(f"admin: {message!r} never shown")
+        alerts = await page.locator(".alert:visible").all_inner_texts()
+        wrong.append(f"admin: the page says {alerts}")
+    wrong += [f"admin: {w}" for w in await _beside(page, 'input[name="website"]', message)]
+    wrong += [f"admin axe: {v}" for v in await violations(page)]
     assert wrong == [], "\n".join(wrong)
