@@ -49,6 +49,7 @@ def _form(
     values: dict[str, str],
     error: str = "",
     status: int = 200,
+    error_field: str = "",
 ) -> web.Response:
     t = assets.strings(lang)
     closed = signup.closed(state, request.app[OWNER].now(), request.app[SETTINGS].max_participants)
@@ -62,6 +63,8 @@ def _form(
         event=event.event_payload(state),
         values=values,
         error=error,
+        # a field's error is said beside it (the template knows which fields it shows)
+        error_field=error_field,
         closed=closed,
         closed_text=t.get(f"join_closed_{closed}", t["join_closed"]) if closed else "",
         policy=policy(request, state, lang),
@@ -96,7 +99,9 @@ async def join(request: web.Request) -> web.Response:
         message = t.get(f"join_error_rate_limited{scope}", exc.message)
         return _form(request, state, lang, values, error=message, status=429)
     if not values["consent"]:
-        return _form(request, state, lang, values, error=t["join_error_consent"], status=400)
+        return _form(
+            request, state, lang, values, t["join_error_consent"], 400, error_field="consent"
+        )
     given = register.Given(
         row=1,
         values={
@@ -138,5 +143,5 @@ async def join(request: web.Request) -> web.Response:
             key, status = f"join_error_{field or code}", exc.status
         said = first.get("message", exc.message)
         message = words.fill(t[key], lang, **(first.get("params") or {})) if key in t else said
-        return _form(request, state, lang, values, error=message, status=status)
+        return _form(request, state, lang, values, message, status, error_field=field or "")
     raise web.HTTPSeeOther(f"/e/{state.id}/p/{token}?lang={lang}")

@@ -85,7 +85,8 @@ async def test_a_participant_fills_her_profile_and_marks_someone_in_the_director
     await page.fill('[data-testid="profile-website-input"]', "https://lyon.example/\u202egpj.exe")
     await page.click('[data-testid="profile-save"]')
     await page.wait_for_selector(
-        '[data-testid="profile-status"]:has-text("invisible direction marks (U+202E)")'
+        '[data-testid="profile-form"] [data-testid="field-error"]'
+        ':has-text("invisible direction marks (U+202E)")'
     )
     await page.fill('[data-testid="profile-website-input"]', "www.lyon.example")
     files = [{"name": "me.jpg", "mimeType": "image/jpeg", "buffer": portrait((60, 90, 170))}]
@@ -178,11 +179,11 @@ async def test_a_participant_fills_her_profile_and_marks_someone_in_the_director
     await fr.click('[data-testid="edit-profile"]')
     await fr.fill('[data-testid="profile-website-input"]', "\u2067www.lyon.example\u2069")
     await fr.click('[data-testid="profile-save"]')
+    error = '[data-testid="profile-form"] [data-testid="field-error"]'
     await fr.wait_for_selector(
-        '[data-testid="profile-status"]:has-text("marques de sens d’écriture invisibles '
-        '(U+2067, U+2069)")'
+        f'{error}:has-text("marques de sens d’écriture invisibles (U+2067, U+2069)")'
     )
-    said = await fr.inner_text('[data-testid="profile-status"]')
+    said = await fr.inner_text(error)
     assert "destination\u202f: tapez l’adresse" in said, said
     assert await violations(fr) == []
     await fr.keyboard.press("Escape")

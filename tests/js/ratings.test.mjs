@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { olderToRate, savedLine, scaleLine, unrated } from '../../web/static/js/ratings.js';
+import {
+  DRAFT_MAX_AGE_MS, draftKey, dropDraft, keepDraft, markName, olderToRate, pruneDrafts, readDraft, savedLine, scaleLine, unrated,
+} from '../../web/static/js/ratings.js';
 import { wordsFor } from '../../web/static/js/locale.js';
 
 function words(lang) {
@@ -49,6 +51,8 @@ for (const [lang, line, marks] of [
     const t = (key, vars) => w.t(key, vars);
     assert.equal(scaleLine(t), line);
     assert.deepEqual([1, 2, 3, 4, 5].map((n) => t(`rating_${n}`)), marks);
+    // each radio is named by its number and the same words
+    assert.deepEqual([1, 2, 3, 4, 5].map((n) => markName(t, n)), marks.map((m, i) => `${i + 1} – ${m}`));
   });
 }
 
@@ -58,4 +62,52 @@ test('a saved rating says until when it can be changed, without promising "the e
   assert.equal(savedLine(t, 90), 'Enregistré. Vous pourrez encore le modifier sur votre récapitulatif jusqu’à 90 jours après l’événement.');
   assert.equal(savedLine(t, 0), 'Enregistré. Vous pourrez encore le modifier sur votre récapitulatif.');
   for (const days of [0, 90]) assert.ok(!/fin de l’événement/.test(savedLine(t, days)));
+});
+
+/** localStorage's few methods over a Map (and one that refuses every write). */
+function memoryStorage() {
+  const map = new Map();
+  return {
+    get length() { return map.size; },
+    key: (i) => [...map.keys()][i] ?? null,
+    getItem: (k) => (map.has(k) ? map.get(k) : null),
+    setItem: (k, v) => { map.set(k, String(v)); },
+    removeItem: (k) => { map.delete(k); },
+    map,
+  };
+}
+
+test('a draft is kept per event, person, meeting and partner, until saved', () => {
+  const store = memoryStorage();
+  const key = draftKey('ev1', 'p1', 'r1-1', 'p2');
+  assert.equal(key, 'speedmeet:draft:ev1:p1:r1-1:p2');
+  assert.notEqual(key, draftKey('ev1', 'p1', 'r1-1', 'p3'));  // a room of three: one draft each
+  assert.notEqual(key, draftKey('ev2', 'p1', 'r1-1', 'p2'));
+  assert.equal(draftKey('ev1', 'p1', 'r:1'), 'speedmeet:draft:ev1:p1:r%3A1:');
+  assert.equal(readDraft(store, key, 1000), null);
+  keepDraft(store, key, { rating: 4, follow_up: true, reasons: ['purchase'], note: 'Rappeler en mars' }, 1000);
+  assert.deepEqual(readDraft(store, key, 2000), { rating: 4, follow_up: true, reasons: ['purchase'], note: 'Rappeler en mars' });
+  // a note without a rating yet is a draft too
+  keepDraft(store, key, { rating: null, follow_up: false, reasons: [], note: 'À' }, 3000);
+  assert.deepEqual(readDraft(store, key, 3000), { rating: null, follow_up: false, reasons: [], note: 'À' });
+  dropDraft(store, key);
+  assert.equal(readDraft(store, key, 3000), null);
+});
+
+test('an old, broken or foreign draft is not offered, and old ones are pruned', () => {
+  const store = memoryStorage();
+  const old = draftKey('ev1', 'p1', 'r1-1', 'p2');
+  const fresh = draftKey('ev1', 'p1', 'r2-1', 'p3');
+  keepDraft(store, old, { rating: 3, note: 'x' }, 0);
+  keepDraft(store, fresh, { rating: 9, note: 42, reasons: 'no' }, DRAFT_MAX_AGE_MS);
+  store.setItem('speedmeet:draft:broken', '{');
+  store.setItem('speedmeet:ev1:p1', '{"kept": true}');  // the page's other memory: not a draft
+  assert.equal(readDraft(store, old, DRAFT_MAX_AGE_MS), null);
+  assert.deepEqual(readDraft(store, fresh, DRAFT_MAX_AGE_MS), { rating: null, follow_up: false, reasons: [], note: '' });
+  pruneDrafts(store, DRAFT_MAX_AGE_MS);
+  assert.deepEqual([...store.map.keys()].sort(), [fresh, 'speedmeet:ev1:p1'].sort());
+  // a browser that refuses storage: nothing kept, nothing thrown
+  const refusing = { ...memoryStorage(), setItem: () => { throw new Error('QuotaExceededError'); } };
+  keepDraft(refusing, old, { rating: 1 }, 0);
+  assert.equal(readDraft(refusing, old, 0), null);
 });

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -48,6 +49,18 @@ async def test_a_bad_sign_up_says_what_to_fix_and_stores_nothing(server: Running
     status, _, page = await _join(server, url, {"name": "Ana", "side": "mayor"})
     assert status == 400
     assert 'data-testid="join-error"' in page and "Ana" in page  # the form keeps what was typed
+    # said beside the side's list, which it describes, marked invalid and focused (issue 20.8)
+    assert re.search(
+        r'<select id="join-side" name="side" required aria-invalid="true" autofocus '
+        r'aria-describedby="join-side-error">',
+        page,
+    ), page
+    assert 'class="field-error" id="join-side-error"' in page
+    assert 'role="alert"' not in page  # not above the form as well
+    assert (
+        '<label for="join-name">Your name<span class="required-mark" aria-hidden="true"> *</span>'
+        in page
+    )
     status, _, page = await _join(server, url, {"name": "", "side": "commune"})
     assert status == 400
     _, people = await server.api("GET", f"/api/events/{ev.id}/participants")

@@ -3,7 +3,7 @@
 import { dayOf, number, t, tn } from './i18n.js';
 import { el, say } from './ui.js';
 import { api, download, justMade } from './admin-api.js';
-import { card, check, field, fromLocalInput, languageOptions, linkBox, toLocalInput, when } from './admin-ui.js';
+import { card, check, field, fromLocalInput, languageOptions, linkBox, requiredLegend, toLocalInput, when } from './admin-ui.js';
 import { peopleCard } from './admin-people.js';
 import { mailCard } from './admin-mail.js';
 import { summariesCard } from './admin-summaries.js';
@@ -154,6 +154,7 @@ function settingsCard(ctx) {
   synonyms.value = (e.synonyms || []).join('\n');
   const form = el('form', { 'data-testid': 'settings' },
     late ? el('p', { class: 'alert alert-warn', text: t('admin_settings_started') }) : null,
+    requiredLegend(),
     field(t('admin_field_title'), title),
     field(t('admin_field_starts'), starts, t('admin_field_starts_hint')),
     el('div', { class: 'inline' }, field(t('admin_field_rounds'), rounds), field(t('admin_field_minutes'), minutes),

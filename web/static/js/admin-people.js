@@ -2,9 +2,9 @@
  * remove, a new link. The server keeps only hashes of links: "copy link" makes a new one. */
 
 import { t } from './i18n.js';
-import { el } from './ui.js';
+import { el, fieldError } from './ui.js';
 import { api } from './admin-api.js';
-import { card, dayAndTime, field, languageOptions, linkBox, sideOptions, whenShort } from './admin-ui.js';
+import { card, dayAndTime, field, languageOptions, linkBox, requiredLegend, showProblems, sideOptions, whenShort } from './admin-ui.js';
 import { importArea } from './admin-import.js';
 
 /** Fields of a person's form, in order (a new profile field is one more entry). */
@@ -87,7 +87,7 @@ function addForm(ctx, box) {
     const input = control(spec, ctx.event);
     return input ? field(t(spec.label), input) : null;
   });
-  form.append(el('div', { class: 'inline fields' }, ...fields),
+  form.append(requiredLegend(), el('div', { class: 'inline fields' }, ...fields),
     el('button', { type: 'submit', class: 'secondary', text: t('admin_add_person'), 'data-testid': 'add-person-submit' }));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -99,11 +99,20 @@ function addForm(ctx, box) {
       if (made.join_url) shown.replaceChildren(linkBox(t('admin_person_link', { name: made.name }), made.join_url, 'person-url'));
       ctx.say(made.status === 'added' ? t('admin_person_added', { name: made.name }) : t('admin_person_known', { name: made.name }));
     } catch (err) {
-      const first = err.error.problems && err.error.problems[0];
-      ctx.say(first ? problemText(first) : err.message, 'error');
+      sayProblems(ctx, form, err);
     }
   });
   return el('details', { class: 'add-person' }, el('summary', { text: t('admin_add_person') }), form);
+}
+
+/** A refused add or edit: each problem beside its field, what has no field in the page's message. */
+function sayProblems(ctx, form, err) {
+  // a list of problems (bad_row), or one error that may name its field (email_taken: email)
+  const listed = Array.isArray(err.error.problems);
+  const problems = listed ? err.error.problems : [{ field: err.error.field, message: err.message }];
+  const said = (p) => (listed ? problemText(p) : p.message);
+  const [first] = showProblems(form, problems, said);
+  if (first) ctx.say(said(first), 'error');
 }
 
 /** A problem of an import or an edit, in the page's language (the server's text otherwise). */
@@ -172,7 +181,7 @@ function editRow(ctx, p, row) {
     return input ? field(t(spec.label), input, spec.hint ? t(spec.hint) : '') : null;
   });
   const cancel = el('button', { type: 'button', class: 'secondary', text: t('admin_cancel') });
-  form.append(el('div', { class: 'inline fields' }, ...fields.filter((f, i) => f && !PERSON_FIELDS[i].profile)),
+  form.append(requiredLegend(), el('div', { class: 'inline fields' }, ...fields.filter((f, i) => f && !PERSON_FIELDS[i].profile)),
     el('div', { class: 'profile-fields' }, ...fields.filter((f, i) => f && PERSON_FIELDS[i].profile), photoControl(ctx, p)),
     el('div', { class: 'inline' }, el('button', { type: 'submit', class: 'primary', text: t('admin_save'), 'data-testid': 'save-person' }), cancel));
   const editing = el('tr', { 'data-participant': p.id }, el('td', { colspan: 9 }, form));
@@ -185,8 +194,7 @@ function editRow(ctx, p, row) {
       ctx.render();
       ctx.say(t('admin_person_saved', { name: p.name }));
     } catch (err) {
-      const first = err.error.problems && err.error.problems[0];
-      ctx.say(first ? problemText(first) : err.message, 'error');
+      sayProblems(ctx, form, err);
     }
   });
   setTimeout(() => form.querySelector('input')?.focus(), 0);
@@ -210,13 +218,14 @@ function photoControl(ctx, p) {
   input.addEventListener('change', async () => {
     const file = input.files && input.files[0];
     if (!file) return;
+    fieldError(input, '');
     try {
       const made = await api('PUT', path, { body: file, type: file.type || 'application/octet-stream' });
       p.photo = made.photo;
       remove.hidden = false;
       await show(made.photo);
       ctx.say(t('admin_photo_saved', { name: p.name }));
-    } catch (err) { ctx.say(err.message, 'error'); } finally { input.value = ''; }
+    } catch (err) { fieldError(input, err.message); } finally { input.value = ''; }
   });
   remove.addEventListener('click', async () => {
     try {

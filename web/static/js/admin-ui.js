@@ -1,16 +1,46 @@
 /** Small pieces of the organiser's page: labelled fields, dates, cards, a link to copy once. */
 
 import { lang, t } from './i18n.js';
-import { el } from './ui.js';
+import { clearFieldErrors, el, fieldError, requiredMark } from './ui.js';
 
 let counter = 0;
 
-/** A label and its control (and a hint under it). */
+/** A label and its control (and a hint under it); a required control's label is marked "*". */
 export function field(label, control, hint = '') {
   if (!control.id) control.id = `f${++counter}`;
   const hintNode = hint ? el('span', { class: 'muted small', id: `${control.id}-hint`, text: hint }) : null;
   if (hintNode) control.setAttribute('aria-describedby', hintNode.id);
-  return el('div', { class: 'field' }, el('label', { for: control.id, text: label }), control, hintNode);
+  return el('div', { class: 'field' }, el('label', { for: control.id }, label, control.required ? requiredMark() : null),
+    control, hintNode);
+}
+
+/** What the "*" of required fields means, for a form that has some. */
+export function requiredLegend() {
+  return el('p', { class: 'muted small required-legend', text: t('form_required_legend') });
+}
+
+/**
+ * The server's `problems` ({field, ...}) of `form` said beside their fields (`text(problem)`
+ * their words; the first per field), the first such field focused and in view. Returns the
+ * problems of no field of the form, to say elsewhere.
+ */
+export function showProblems(form, problems, text) {
+  clearFieldErrors(form);
+  const rest = [];
+  let first = null;
+  for (const problem of problems) {
+    const control = problem.field ? form.elements.namedItem(problem.field) : null;
+    if (!(control instanceof HTMLElement)) rest.push(problem);
+    else if (control.getAttribute('aria-invalid') !== 'true') {
+      fieldError(control, text(problem));
+      first = first || control;
+    }
+  }
+  if (first) {
+    first.scrollIntoView({ block: 'center' });
+    first.focus({ preventScroll: true });
+  }
+  return rest;
 }
 
 /** A checkbox with its label. */

@@ -3,7 +3,7 @@
 import { lang, t } from './i18n.js';
 import { $, el, say } from './ui.js';
 import { api, download, forget, justMade, remember, token, whenSignedOut } from './admin-api.js';
-import { card, field, fromLocalInput, languageOptions, when } from './admin-ui.js';
+import { card, field, fromLocalInput, languageOptions, requiredLegend, when } from './admin-ui.js';
 import { showEvent } from './admin-event.js';
 
 const view = $('#view');
@@ -132,6 +132,7 @@ function newEventForm() {
   // the event speaks the page's language unless the organiser says otherwise
   const language = el('select', { name: 'language', 'data-testid': 'new-language' }, ...languageOptions(lang, false));
   const form = el('form', { class: 'form-grid', 'data-testid': 'new-event' },
+    requiredLegend(),
     field(t('admin_field_title'), title),
     field(t('admin_field_starts'), starts, t('admin_field_starts_hint')),
     el('div', { class: 'inline' }, field(t('admin_field_rounds'), rounds), field(t('admin_field_minutes'), minutes),

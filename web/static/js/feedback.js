@@ -2,8 +2,8 @@
 
 import { boot } from './boot.js';
 import { t } from './i18n.js';
-import { savedLine, scaleLine } from './ratings.js';
-import { el } from './ui.js';
+import { draftKey, draftStorage, dropDraft, keepDraft, markName, readDraft, savedLine, scaleLine } from './ratings.js';
+import { clearFieldErrors, el, fieldError, requiredMark } from './ui.js';
 
 /** Why someone wants to follow up (the server's `reasons`), in the order the form shows them. */
 export const REASONS = ['conversation', 'documentation', 'demonstration', 'experiment', 'purchase'];
@@ -24,14 +24,22 @@ export function peerLine(peer) {
  * A form to rate `meeting` ({room, peer?, peers, rating?, follow_up?}): with `peer`, the one
  * person of `peers` it is about (in a room of three each is rated on their own).
  * `submit({room, peer?, rating, follow_up, note})` sends it and rejects with {message} when
- * refused; `saved(values)` after.
+ * refused; `saved(values)` after. What is typed and not saved yet is kept as a draft in this
+ * browser (ratings.js) and offered again by the next form about the same person.
  */
 export function feedbackForm(meeting, submit, saved = () => {}) {
   const group = meeting.peer ? `rating-${meeting.room}-${meeting.peer}` : `rating-${meeting.room}`;
-  const stars = [1, 2, 3, 4, 5].map((n) => el('label', { class: 'rating-option', title: t(`rating_${n}`) },
-    el('input', { type: 'radio', name: group, value: String(n), required: true,
+  const key = draftKey(boot.event && boot.event.id, boot.me && boot.me.id, meeting.room, meeting.peer);
+  const draft = readDraft(draftStorage(), key, Date.now());
+  if (draft) meeting = { ...meeting, ...draft, rating: draft.rating || meeting.rating };
+  // each mark named by its number and its words; required and checked by the page itself
+  // (`novalidate`), so that no radio reads as invalid before anyone chose, and the message
+  // is the page's, in its language
+  const stars = [1, 2, 3, 4, 5].map((n) => el('label', { class: 'rating-option' },
+    el('input', { type: 'radio', name: group, value: String(n),
       checked: meeting.rating === n, 'data-testid': `rating-${n}` }),
-    el('span', { text: String(n) })));
+    el('span', { text: String(n), 'aria-hidden': 'true' }),
+    el('span', { class: 'visually-hidden', text: markName(t, n) })));
   const followUp = el('input', { type: 'checkbox', name: 'follow_up', checked: Boolean(meeting.follow_up),
     'data-testid': 'follow-up' });
   const given = new Set(Array.isArray(meeting.reasons) ? meeting.reasons : []);
@@ -54,29 +62,50 @@ export function feedbackForm(meeting, submit, saved = () => {}) {
   const button = el('button', { type: 'submit', class: 'primary', text: t('feedback_send'),
     'data-testid': 'feedback-send' });
   const status = el('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
-  const form = el('form', { class: 'feedback', 'data-testid': 'feedback-form',
+  const legendId = `${group}-legend`;
+  const rating = el('fieldset', { class: 'rating', role: 'radiogroup', 'aria-labelledby': legendId, 'aria-required': 'true',
+    'aria-describedby': `${group}-scale` },
+    el('legend', { id: legendId }, t('feedback_rating'), requiredMark()),
+    el('div', { class: 'rating-options' }, stars),
+    el('p', { class: 'muted small', id: `${group}-scale`, text: scaleLine(t) }));
+  const form = el('form', { class: 'feedback', 'data-testid': 'feedback-form', novalidate: true,
     dataset: { room: meeting.room, peer: meeting.peer || '' } },
     el('h3', { text: t('feedback_title', { names: names(meeting.peers) }) }),
-    el('fieldset', { class: 'rating' },
-      el('legend', { text: t('feedback_rating') }),
-      el('div', { class: 'rating-options' }, stars),
-      el('p', { class: 'muted small', text: scaleLine(t) })),
+    el('p', { class: 'muted small', text: t('form_required_legend') }),
+    rating,
     el('label', { class: 'check' }, followUp, ' ', t('feedback_follow_up', { names: names(meeting.peers) })),
     reasons,
     el('label', { class: 'field' }, el('span', { text: t('feedback_note') }), note),
     el('div', { class: 'inline' }, button, status));
-  // a form being filled in is not drawn again under the person's fingers (see `summaryList`)
-  form.addEventListener('input', () => { form.dataset.dirty = 'true'; });
+  if (draft) {
+    form.dataset.draft = 'true';  // rate-later.js unfolds it
+    status.textContent = t('feedback_draft_back');
+  }
+  const chosen = () => form.querySelector(`input[name="${group}"]:checked`);
+  // a form being filled in is not drawn again under the person's fingers (see `summaryList`);
+  // what is typed is kept as it is typed, until it is saved
+  form.addEventListener('input', () => {
+    form.dataset.dirty = 'true';
+    if (chosen()) fieldError(rating, '');
+    keepDraft(draftStorage(), key, {
+      rating: chosen() ? Number(chosen().value) : null,
+      follow_up: followUp.checked,
+      reasons: reasonBoxes.filter((box) => box.checked).map((box) => box.value),
+      note: note.value,
+    }, Date.now());
+  });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const chosen = form.querySelector(`input[name="${group}"]:checked`);
-    if (!chosen) {
-      status.textContent = t('feedback_need_rating');
+    clearFieldErrors(form);
+    if (!chosen()) {
+      status.textContent = '';
+      fieldError(rating, t('feedback_need_rating'));
+      form.querySelector(`input[name="${group}"]`).focus();
       return;
     }
     const values = {
       room: meeting.room,
-      rating: Number(chosen.value),
+      rating: Number(chosen().value),
       follow_up: followUp.checked,
       reasons: followUp.checked ? reasonBoxes.filter((box) => box.checked).map((box) => box.value) : [],
       note: note.value.trim(),
@@ -87,6 +116,8 @@ export function feedbackForm(meeting, submit, saved = () => {}) {
     try {
       await submit(values);
       delete form.dataset.dirty;
+      delete form.dataset.draft;
+      dropDraft(draftStorage(), key);
       status.textContent = savedLine(t, boot.ratings_days);
       saved(values);
     } catch (err) {
@@ -146,7 +177,7 @@ function peerSummary(meeting, peer, submit) {
   });
   // one not rated yet: its form; one rated: its form folded, to change it
   item.append(rated.rating
-    ? el('details', { class: 'edit-rating' }, el('summary', { text: t('summary_edit') }), form)
+    ? el('details', { class: 'edit-rating', open: form.dataset.draft === 'true' }, el('summary', { text: t('summary_edit') }), form)
     : form);
   return item;
 }

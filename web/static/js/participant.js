@@ -21,7 +21,7 @@ import { watchTime } from './cues.js';
 import { soundToggle } from './sound.js';
 import { askLeave } from './leave.js';
 import { startLine } from './lobby.js';
-import { olderToRate, unrated } from './ratings.js';
+import { draftStorage, olderToRate, pruneDrafts, unrated } from './ratings.js';
 import { olderCard, stepForms } from './rate-later.js';
 import { takeTabId } from './tab.js';
 
@@ -471,12 +471,16 @@ function update() {
   const a = state.assignment;
   const screen = screenFor(c, a);
   const previous = state.screen;
+  let kept = false;
   if (screen !== state.screen) {
+    const typing = typingRating();
     // "+1 min to this round", "Karim left" say nothing of the next screen
     if (['extended', 'peer_left', 'peer_back'].includes($('#notice').dataset.kind)) hideNotice();
     state.screen = screen;
     screenNode.dataset.screen = screen;
     for (const view of $$('[data-view]', screenNode)) view.hidden = view.dataset.view !== screen;
+    for (const node of $$('.rating-carry', screenNode)) node.remove();
+    kept = carryRating(typing, screen);
   }
   if (c) renderClockTexts(c);
   if (screen === 'room') renderRoom(a);
@@ -489,7 +493,7 @@ function update() {
     renderEnded();
     if (helpStatus()) setHelpStatus(null);  // open requests close with the event
   }
-  if (screen !== previous) screenChanged(previous, screen, c, a);
+  if (screen !== previous) screenChanged(previous, screen, c, a, kept);
   syncCall(c, a);
   syncWarm(c, a);
   // what was said in the last meeting, until the next one: saved by the person, or gone
@@ -540,16 +544,41 @@ function screenText(screen, c, a, heading) {
 
 /**
  * The screen changed (not the page's first one): said politely, and the focus goes to the new
- * heading, so that a keyboard or a screen reader starts from there (unless a dialog is open).
+ * heading, so that a keyboard or a screen reader starts from there (unless a dialog is open, or
+ * `kept`: the focus stayed in a rating being typed).
  */
-function screenChanged(previous, screen, c, a) {
+function screenChanged(previous, screen, c, a, kept = false) {
   if (previous === 'loading' || screen === 'loading') return;
   const heading = $(`[data-view="${screen}"] h2`);
   const node = $('#screen-status');
   const text = screenText(screen, c, a, heading);
   node.textContent = '';
   setTimeout(() => { node.textContent = text; }, 50);
-  if (!document.querySelector('dialog[open]')) heading.focus();
+  if (!kept && !document.querySelector('dialog[open]')) heading.focus();
+}
+
+/** The break's rating form someone is typing in, with the field and caret: {form, field, from, to}. */
+function typingRating() {
+  const field = document.activeElement;
+  const form = field && field.closest ? field.closest('[data-view="break"] form.feedback') : null;
+  if (!form || form.dataset.dirty !== 'true') return null;  // typed in, not saved yet
+  const text = typeof field.selectionStart === 'number';
+  return { form, field, from: text ? field.selectionStart : null, to: text ? field.selectionEnd : null };
+}
+
+/**
+ * The round starts while someone types their rating (a slower person, a long note): the form
+ * goes with them to the room (or the waiting screen), the focus and the caret where they were,
+ * until the next screen. Whether it went (else the new screen's heading takes the focus).
+ */
+function carryRating(typing, screen) {
+  const view = typing && ['room', 'waiting'].includes(screen) ? $(`[data-view="${screen}"]`) : null;
+  const column = view && view.querySelector('.side, .stack');
+  if (!column) return false;
+  column.append(el('div', { class: 'card rating-carry', 'data-testid': 'rating-carry' }, typing.form));
+  typing.field.focus();
+  if (typing.from !== null) typing.field.setSelectionRange(typing.from, typing.to);
+  return true;
 }
 
 /** Whether I asked not to be paired: the server says so in every assignment. */
@@ -953,6 +982,7 @@ socket.on('summary', (s) => {
   state.summary = s;
   update();
 });
+pruneDrafts(draftStorage(), Date.now());  // ratings typed and never saved, long ago
 watchConnection(socket, (message) => say(alertArea, message || t('error_bad_link'), 'error'));
 clock.keepInSync(socket);
 clock.startRenderer();

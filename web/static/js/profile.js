@@ -6,7 +6,7 @@
 
 import { boot } from './boot.js';
 import { t } from './i18n.js';
-import { el } from './ui.js';
+import { clearFieldErrors, el, fieldError } from './ui.js';
 
 const PHOTO_TYPES = 'image/jpeg,image/png,image/webp';
 let counter = 0;
@@ -146,11 +146,14 @@ export function profileEditor(me, ask, saved, suggested = []) {
     photoField(me, (profile) => { Object.assign(me, profile); saved(profile); status.textContent = t('profile_photo_saved'); }, status),
     el('div', { class: 'dialog-actions' }, save),
     status);
+  // a refusal names its field (`field`): said beside it
+  const controls = { pitch, tags: newTag, website };
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (newTag.value.trim()) takeTyped();
     save.disabled = true;
     status.textContent = '';
+    clearFieldErrors(form);
     try {
       const ack = await ask('profile', { pitch: pitch.value, tags, website: website.value });
       Object.assign(me, ack.profile);
@@ -160,7 +163,9 @@ export function profileEditor(me, ask, saved, suggested = []) {
       saved(ack.profile);
       status.textContent = t('profile_saved');
     } catch (err) {
-      status.textContent = profileError(err);
+      const control = controls[err.detail && err.detail.field];
+      if (control) fieldError(control, profileError(err)).focus();
+      else status.textContent = profileError(err);
     } finally {
       save.disabled = form.dataset.closed === 'true';
     }
@@ -194,6 +199,7 @@ function photoField(me, saved, status) {
   input.addEventListener('change', async () => {
     const file = input.files && input.files[0];
     if (!file) return;
+    fieldError(input, '');
     status.textContent = t('profile_photo_sending');
     try {
       const res = await fetch(url, { method: 'PUT', body: file, headers: { 'Content-Type': file.type || 'application/octet-stream' },
@@ -204,7 +210,8 @@ function photoField(me, saved, status) {
       saved(answer.profile);
       draw();
     } catch (err) {
-      status.textContent = profileError(err);
+      status.textContent = '';
+      fieldError(input, profileError(err));
     } finally {
       input.value = '';
     }

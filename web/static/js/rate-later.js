@@ -21,9 +21,14 @@ export function olderCard(meetings, submit, saved) {
   return el('section', { class: 'card rate-older', 'data-testid': 'rate-older', 'aria-labelledby': 'rate-older-title' },
     el('h3', { id: 'rate-older-title', text: t('rate_older_title') }),
     el('p', { class: 'muted small', text: t('rate_older_text') }),
-    meetings.map((m) => el('details', { class: 'rate-later', 'data-testid': 'rate-later', dataset: { room: m.room } },
+    meetings.map((m) => {
+      const made = forms(m, submit, saved);
+      // a meeting with a draft typed earlier is shown open, its draft in it
+      return el('details', { class: 'rate-later', 'data-testid': 'rate-later', dataset: { room: m.room },
+        open: made.some((form) => form.dataset.draft === 'true') },
       el('summary', { text: t('rate_older_item', { round: m.round, names: names(m.peers) }) }),
-      forms(m, submit, saved))));
+      made);
+    }));
 }
 
 /** The rating step's forms: each meeting with someone not rated yet, most recent first. */

@@ -35,3 +35,77 @@ export function scaleLine(t) {
 export function savedLine(t, days) {
   return Number(days) > 0 ? t('feedback_saved', { days: Number(days) }) : t('feedback_saved_kept');
 }
+
+/** A mark's name, its number and its words ("4 – Utile"): what a screen reader says of each. */
+export function markName(t, n) {
+  return `${n} – ${t(`rating_${n}`)}`;
+}
+
+// --- drafts: a rating typed and not saved, kept in this browser until it is saved -----------
+
+const DRAFT_PREFIX = 'speedmeet:draft:';
+/** A draft older than this is dropped: the summary, where ratings change, is kept 90 days. */
+export const DRAFT_MAX_AGE_MS = 90 * 24 * 3600 * 1000;
+
+/** Where the draft of my rating of `peer` in `room` lives (event and person: one browser may hold several). */
+export function draftKey(event, me, room, peer = '') {
+  return `${DRAFT_PREFIX}${[event, me, room, peer || ''].map(encodeURIComponent).join(':')}`;
+}
+
+/** This browser's storage for drafts: localStorage (it outlives the tab), or null where refused. */
+export function draftStorage() {
+  try {
+    return globalThis.localStorage || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Keep `values` ({rating, follow_up, reasons, note}) under `key`, with the time it was typed. */
+export function keepDraft(storage, key, values, now) {
+  try {
+    storage.setItem(key, JSON.stringify({ ...values, at: now }));
+  } catch {
+    // storage full or refused (private mode): the form still works, the draft is not kept
+  }
+}
+
+/** The draft under `key` ({rating, follow_up, reasons, note}), or null (none, unreadable, too old). */
+export function readDraft(storage, key, now) {
+  let draft;
+  try {
+    draft = JSON.parse(storage.getItem(key));
+  } catch {
+    return null;
+  }
+  if (!draft || typeof draft !== 'object' || !(now - Number(draft.at) < DRAFT_MAX_AGE_MS)) return null;
+  const rating = Number.isInteger(draft.rating) && draft.rating >= 1 && draft.rating <= 5 ? draft.rating : null;
+  return {
+    rating,
+    follow_up: Boolean(draft.follow_up),
+    reasons: Array.isArray(draft.reasons) ? draft.reasons.filter((r) => typeof r === 'string') : [],
+    note: typeof draft.note === 'string' ? draft.note : '',
+  };
+}
+
+/** Forget the draft under `key` (its rating was saved). */
+export function dropDraft(storage, key) {
+  try {
+    storage.removeItem(key);
+  } catch {
+    // nothing kept, nothing to forget
+  }
+}
+
+/** Forget every draft of this browser older than the limit (the page calls it once). */
+export function pruneDrafts(storage, now) {
+  try {
+    const keys = [];
+    for (let i = 0; i < storage.length; i += 1) keys.push(storage.key(i));
+    for (const key of keys) {
+      if (key && key.startsWith(DRAFT_PREFIX) && !readDraft(storage, key, now)) storage.removeItem(key);
+    }
+  } catch {
+    // storage refused: nothing was kept either
+  }
+}

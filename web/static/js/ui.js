@@ -52,6 +52,55 @@ export function say(area, text, kind = 'info') {
   }
 }
 
+const fieldErrors = new WeakMap();  // a control → the node that says its error
+let fieldCount = 0;
+
+function describedBy(control, id, on) {
+  const ids = (control.getAttribute('aria-describedby') || '').split(/\s+/).filter((x) => x && x !== id);
+  if (on) ids.unshift(id);  // the error first: it is what matters now
+  if (ids.length) control.setAttribute('aria-describedby', ids.join(' '));
+  else control.removeAttribute('aria-describedby');
+}
+
+/**
+ * Show `message` as the error of `control` (a field, or a group: fieldset, radio group), beside
+ * it: after a field, at the end of a group; the control is marked invalid and described by it.
+ * An empty `message` clears it. Returns the control, to focus it.
+ */
+export function fieldError(control, message) {
+  let node = fieldErrors.get(control);
+  if (!message) {
+    if (node) {
+      describedBy(control, node.id, false);
+      node.remove();
+      fieldErrors.delete(control);
+    }
+    control.removeAttribute('aria-invalid');
+    return control;
+  }
+  if (!node) {
+    if (!control.id) control.id = `field-${++fieldCount}`;
+    node = el('p', { class: 'field-error', id: `${control.id}-error`, 'data-testid': 'field-error' });
+    fieldErrors.set(control, node);
+    if (control.matches('fieldset, [role="radiogroup"], [role="group"]')) control.append(node);
+    else control.after(node);
+  }
+  node.textContent = message;
+  control.setAttribute('aria-invalid', 'true');
+  describedBy(control, node.id, true);
+  return control;
+}
+
+/** The visible mark of a required field ("*"; its control says "required" to a screen reader). */
+export function requiredMark() {
+  return el('span', { class: 'required-mark', 'aria-hidden': 'true', text: ' *' });
+}
+
+/** Clear every field error shown inside `root` (a form about to be sent again). */
+export function clearFieldErrors(root) {
+  for (const control of root.querySelectorAll('[aria-invalid="true"]')) fieldError(control, '');
+}
+
 /** Keep the header's connection indicator in step with `socket`. `onRefused(message)`: bad link. */
 export function watchConnection(socket, onRefused) {
   const node = document.getElementById('conn');
