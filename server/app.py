@@ -174,7 +174,8 @@ def create_app(
     )
     owner.on_end.append(summaries.ended)
     app[FOLLOWUPS] = FollowUps(owner, outbox, settings.base_url())
-    sio.register_namespace(FollowUpNamespace(owner, app[FOLLOWUPS], ice, settings))
+    namespaces.followup = FollowUpNamespace(owner, app[FOLLOWUPS], ice, settings)
+    sio.register_namespace(namespaces.followup)
     listener = manager.name(settings, proc)
     feed = Feed(
         [signaling, delivery, conductor, board, namespaces, reminders],

@@ -22,6 +22,7 @@ from ..core.followups import FollowUp, Refused
 from ..core.model import Entry, EventState, FollowUpCall, FollowUpReminded
 from ..core.outcome import Outcome, bump
 from ..errors import SpeedmeetError, UserError
+from ..limits import Rate
 from ..live.owner import CALLS, Context, Owner, guarded
 from ..live.timers import Timers
 from ..people import links
@@ -34,6 +35,9 @@ from .outbox import Job, Outbox
 log = logging.getLogger(__name__)
 
 EVERY_S = 3600.0
+# Proposals one person may make (each e-mails the other): a burst, then a few an hour.
+PROPOSALS_BURST = 10
+PROPOSALS_PER_HOUR = 10
 HORIZON_MS = followups.MAX_AHEAD_MS + 7 * followups.DAY_MS  # events whose follow-ups may be due
 Act = Callable[[FollowUp | None, str, int], Entry]  # (current, pair, now) -> the entry
 
@@ -96,12 +100,15 @@ class FollowUps:
         self._base_url = base_url
         self._every_s = every_s
         self._timers: Timers[str] = Timers(owner.now)
+        self._proposals = Rate(PROPOSALS_PER_HOUR / 3600, PROPOSALS_BURST)
 
     async def propose(
         self, event_id: str, pid: str, peer: str, times: Sequence[int], tz: str
     ) -> FollowUp:
         """``pid`` proposes ``times`` to ``peer``: the other hears of it by e-mail (and, if the
-        proposal replaces a booking, both get its cancellation)."""
+        proposal replaces a booking, both get its cancellation); ``rate_limited`` past a few
+        an hour (each one e-mails the other)."""
+        self._proposals.check((event_id, pid), "proposals")
 
         def act(_current: FollowUp | None, pair: str, now: int) -> Entry:
             return followups.propose(pair, pid, times, now, known_zone(tz))

@@ -24,6 +24,7 @@ from ..limits import Rate
 from ..live.owner import Owner
 from ..live.turn import IceServers, ice_policy
 from ..mail.followups import FollowUps
+from ..people import links
 from ..settings import Settings
 from ..signaling import MAX_SIGNAL_BYTES, roles
 from .inputs import Empty, Id, parse
@@ -56,6 +57,7 @@ class Seat:
     peer: str
     start: int
     relay_only: bool
+    key: str  # the hash of the link it came with (a replaced link closes it)
 
 
 def pair_room(event_id: str, pid: str, peer: str) -> str:
@@ -82,8 +84,9 @@ class FollowUpNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         """Accept a page of one of the pair while their booked room is open."""
         given = auth if isinstance(auth, dict) else {}
         token, peer = given.get("token"), given.get("peer")
+        token = token if isinstance(token, str) else ""
         store = self.owner.store
-        ref = await store.resolve(token) if isinstance(token, str) and token else None
+        ref = await store.resolve(token) if token else None
         if ref is None or ref.role not in ("participant", "summary") or not isinstance(peer, str):
             raise refused("bad_token", "This link is not valid. Ask the organiser for yours.")
         assert ref.participant_id is not None
@@ -101,7 +104,8 @@ class FollowUpNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 closes_at=followups.closes_at(fu.start),
             )
         relay = ice_policy(self.policy, state.settings.ice_transport_policy) == "relay"
-        self.seats[sid] = Seat(state.id, ref.participant_id, peer, fu.start, relay)
+        key = links.token_hash(token)
+        self.seats[sid] = Seat(state.id, ref.participant_id, peer, fu.start, relay, key)
         await self.enter_room(sid, pair_room(state.id, ref.participant_id, peer))
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
@@ -168,6 +172,13 @@ class FollowUpNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return {"counted": counted}
 
         return await self._acked(sid, call)
+
+    async def revoke(self, token_hash: str) -> None:
+        """Close this process's sockets that came with a link just replaced."""
+        told = {"code": "link_revoked", "message": "This link was replaced by a new one."}
+        for sid in [sid for sid, seat in self.seats.items() if seat.key == token_hash]:
+            await self.emit("revoked", told, to=sid, ignore_queue=True)
+            await self.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
 
     async def _tell(self, seat: Seat, event: str, body: dict[str, Any]) -> None:
         """Send to the other person's sockets of this pair's call, on whichever process."""

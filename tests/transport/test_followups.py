@@ -285,12 +285,27 @@ async def test_the_rooms_hours_and_who_it_relays_to(
         assert ack == {"ok": True, "counted": True}
     fu = await server.server.app[FOLLOWUPS].current(g.ev.id, c, d)
     assert fu is not None and fu.connected_ms == 60_000 and fu.held
+    # a link replaced closes its follow-up call's page too
+    assert (await server.api("POST", f"/api/events/{g.ev.id}/links", json={"who": d}))[0] == 201
+
+    async def closed() -> bool:
+        return not theirs.connected
+
+    await eventually(closed)
+    assert any(name == "revoked" for name, _ in heard) and mine.connected
     clock.ms = begins + HOUR + 60_001  # closed for over a minute: counts no more
     ack = await mine.call("call", {"connected_ms": 5_000}, namespace="/followup", timeout=10)
     assert ack == {"ok": True, "counted": False}
     ack = await mine.call("signal", {"to": d, "data": sent}, namespace="/followup", timeout=10)
     assert ack["error"]["code"] == "closed"
     assert (await refused_room(server, g, c, d))["code"] == "closed"
+    # each proposal e-mails the other: a burst of them, then refused for a while
+    made = 1
+    while (answer := await post(server, g, c, d, "propose", times=[clock.ms + DAY]))[0] == 200:
+        made += 1
+        assert made <= 10, "never refused"
+    assert refused(answer) == "rate_limited" and answer[0] == 429 and made == 10
+    assert answer[1]["error"]["retry_after_ms"] > 0
 
 
 async def refused_room(server: Running, g: Gathering, pid: str, peer: str) -> dict[str, Any]:

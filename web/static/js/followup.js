@@ -115,6 +115,7 @@ async function enter() {
   socket = connect('/followup', boot.token, () => null, { peer: peer.id });
   socket.on('signal', (m) => mesh.onSignal(m));
   socket.on('peer', (m) => mesh.onPeer(m));
+  socket.on('revoked', () => leave(t('link_revoked')));
   socket.on('connect', async () => {
     try {
       const ack = await call(socket, 'join', {});
