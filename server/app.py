@@ -15,11 +15,24 @@ from aiohttp import web
 
 from . import store as stores
 from .assets import WEB
-from .http import api, guard, join, mailing, pages, people, photos, results, selftest, status
+from .http import (
+    api,
+    followups,
+    guard,
+    join,
+    mailing,
+    pages,
+    people,
+    photos,
+    results,
+    selftest,
+    status,
+)
 from .http.connections import CONNECTIONS, Connections, by_forwarded, close_unread, handler_args
 from .http.keys import (
     ADMIN_TOKEN,
     FEED,
+    FOLLOWUPS,
     ICE,
     LEASES,
     METRICS,
@@ -43,6 +56,7 @@ from .live.owner import Owner
 from .live.presence import Presence
 from .live.purge import Purge
 from .live.turn import SELFTEST, IceServers
+from .mail.followups import FollowUps
 from .mail.outbox import Outbox
 from .mail.reminders import Reminders
 from .mail.summaries import Summaries
@@ -50,6 +64,7 @@ from .metrics import Metrics
 from .settings import Settings
 from .signaling import Signaling
 from .sockets import codec, manager
+from .sockets.followup import FollowUpNamespace
 from .sockets.host import HostNamespace
 from .sockets.moderator import ModeratorNamespace
 from .sockets.namespaces import Namespaces
@@ -158,6 +173,9 @@ def create_app(
         settings.summary_mail,
     )
     owner.on_end.append(summaries.ended)
+    app[FOLLOWUPS] = FollowUps(owner, outbox, settings.base_url())
+    namespaces.followup = FollowUpNamespace(owner, app[FOLLOWUPS], ice, settings)
+    sio.register_namespace(namespaces.followup)
     listener = manager.name(settings, proc)
     feed = Feed(
         [signaling, delivery, conductor, board, namespaces, reminders],
@@ -201,6 +219,7 @@ def create_app(
     app.router.add_routes(pages.routes)
     app.router.add_routes(join.routes)
     app.router.add_routes(results.routes)
+    app.router.add_routes(followups.routes)
     app.router.add_routes(photos.routes)
     app[photos.UPLOADS] = Rate(10 / 60, photos.BURST)
     app[photos.DECODES] = Gate(photos.AT_ONCE, photos.WAITING)
@@ -250,6 +269,7 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
         tasks.start(app[OUTBOX].run(), name="mail")
         tasks.start(app[REMINDERS].run(), name="reminders")
         tasks.start(app[SUMMARIES].run(), name="summaries")
+        tasks.start(app[FOLLOWUPS].run(), name="follow-up reminders")
         tasks.start(app[PURGE].run(), name="retention")
         yield
     finally:

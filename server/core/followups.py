@@ -53,6 +53,7 @@ class FollowUp(msgspec.Struct, frozen=True, kw_only=True):
     tz: dict[str, str] = msgspec.field(default_factory=dict)  # each person's last known zone
     connected_ms: int = 0
     reminded: bool = False
+    calls: dict[str, int] = msgspec.field(default_factory=dict)  # connected ms each page reported
 
     @property
     def held(self) -> bool:
@@ -114,15 +115,18 @@ def fold(entries: Iterable[Entry]) -> dict[str, FollowUp]:
                 continue
             start = current.start if current.status == "booked" else None
             out[e.pair] = msgspec.structs.replace(
-                current, status="cancelled", by=e.by, start=start, at=e.at, connected_ms=0
+                current, status="cancelled", by=e.by, start=start, at=e.at, connected_ms=0, calls={}
             )
         elif isinstance(e, FollowUpCall | FollowUpReminded):
             current = out.get(e.pair)
             if current is None or current.status != "booked" or current.start != e.start:
                 continue  # of a booking since replaced
             if isinstance(e, FollowUpCall):
-                total = current.connected_ms + max(0, e.connected_ms)
-                out[e.pair] = msgspec.structs.replace(current, connected_ms=total)
+                # both pages report the one call: the side that saw it longer counts
+                calls = dict(current.calls)
+                calls[e.by] = calls.get(e.by, 0) + max(0, e.connected_ms)
+                total = max(calls.values())
+                out[e.pair] = msgspec.structs.replace(current, connected_ms=total, calls=calls)
             else:
                 out[e.pair] = msgspec.structs.replace(current, reminded=True)
     return out
@@ -210,3 +214,59 @@ def reminders_due(followups: Iterable[FollowUp], now: int) -> list[FollowUp]:
         and f.start - REMIND_BEFORE_MS <= now < f.start
         and f.at < f.start - REMIND_BEFORE_MS
     ]
+
+
+def zone_of(current: FollowUp, who: str) -> str:
+    """The time zone to write ``who``'s times in: the one they last gave, else the proposer's
+    (the other's, while a proposal waits), else ``""`` (UTC, and say so)."""
+    proposer = current.proposer or current.by
+    return current.tz.get(who) or current.tz.get(proposer, "")
+
+
+def closes_at(start: int) -> int:
+    """When the room of a follow-up starting at ``start`` closes."""
+    return start + LENGTH_MS + CLOSES_AFTER_MS
+
+
+def reported(current: FollowUp | None, now: int) -> bool:
+    """Whether a call report may be counted now: the booking's room is open, or closed within
+    the last minute (the page's last report, as it leaves when the room closes)."""
+    return room_open(current, now) or room_open(current, now - REPORT_GRACE_MS)
+
+
+REPORT_GRACE_MS = 60_000
+MAX_REPORT_MS = LENGTH_MS + OPENS_BEFORE_MS + CLOSES_AFTER_MS  # a report cannot hold more
+
+
+def next_reminder(followups: Iterable[FollowUp], now: int) -> int | None:
+    """When the next reminder of these follow-ups falls due (``None``: none to send)."""
+    due = [
+        max(f.start - REMIND_BEFORE_MS, now)
+        for f in followups
+        if f.status == "booked"
+        and f.start is not None
+        and not f.reminded
+        and now < f.start
+        and f.at < f.start - REMIND_BEFORE_MS
+    ]
+    return min(due, default=None)
+
+
+def view(current: FollowUp | None, who: str, peer: str) -> dict[str, object]:
+    """Where ``who``'s follow-up with ``peer`` stands, as their summary page shows it: the
+    status (``none`` before anything was proposed), whether ``who`` made the last move
+    (``mine``), the times offered, the booked start and the room's hours."""
+    if current is None:
+        return {"peer": peer, "status": "none", "mine": False, "times": [], "start": None}
+    out: dict[str, object] = {
+        "peer": peer,
+        "status": current.status,
+        "mine": current.by == who,
+        "times": list(current.times) if current.status == "proposed" else [],
+        "start": current.start,
+    }
+    if current.status == "booked" and current.start is not None:
+        out["opens_at"] = current.start - OPENS_BEFORE_MS
+        out["ends_at"] = current.start + LENGTH_MS
+        out["closes_at"] = closes_at(current.start)
+    return out

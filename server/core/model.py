@@ -248,7 +248,7 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True, tag="audit"):
     detail: str = ""
 
 
-MailKind = Literal["invitation", "reminder", "summary"]
+MailKind = Literal["invitation", "reminder", "summary", "followup"]
 LinkKind = MailKind | Literal["links"]  # "links": a link handed out in a file (links.csv)
 
 
@@ -310,12 +310,14 @@ class FollowUpCancelled(msgspec.Struct, frozen=True, kw_only=True, tag="followup
 
 class FollowUpCall(msgspec.Struct, frozen=True, kw_only=True, tag="followup_call"):
     """Connected time of the pair's follow-up call for the booking of ``start``, as reported
-    (several entries add up)."""
+    (several entries add up). ``by``: whose page reported it (both pages report the same call:
+    the longer of the two sides counts; ``""``: a report that did not say)."""
 
     pair: str
     start: int
     connected_ms: int
     at: int
+    by: str = ""
 
 
 class FollowUpReminded(msgspec.Struct, frozen=True, kw_only=True, tag="followup_reminded"):

@@ -13,6 +13,7 @@ from ..live.leases import Leases
 from ..live.owner import Owner
 from ..live.purge import Purge
 from ..live.turn import IceServers
+from ..mail.followups import FollowUps
 from ..mail.outbox import Outbox
 from ..mail.summaries import Summaries
 from ..metrics import Metrics
@@ -29,6 +30,7 @@ ICE = web.AppKey("ice", IceServers)
 PURGE = web.AppKey("purge", Purge)
 SUMMARIES = web.AppKey("summaries", Summaries)
 FEED = web.AppKey("feed", Feed)
+FOLLOWUPS = web.AppKey("followups", FollowUps)
 
 
 class Signups:

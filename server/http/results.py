@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from .. import assets
-from ..core import event, logs, payloads
+from ..core import event, followups, logs, payloads
 from ..core.model import Entry, EventState, Phase
 from ..errors import NotFound
 from ..mail import compose
@@ -23,10 +23,11 @@ from ..people import links
 from ..results import contacts, dialects, exports, figures, formats
 from ..results.summary import summary_payload
 from .api import json_response, require_admin
-from .keys import ADMIN_TOKEN, OWNER, SETTINGS
+from .keys import ADMIN_TOKEN, FOLLOWUPS, OWNER, SETTINGS
 from .pages import bad_link, host_event, language, render
 
 routes = web.RouteTableDef()
+FOLLOWUP_WORDS = ("followup_", "error_unknown", "error_timeout")  # what summary.js says
 T = TypeVar("T")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -301,7 +302,7 @@ async def host_report(request: web.Request) -> web.Response:
 # --- the participant's own link --------------------------------------------------------------
 
 
-async def _own(request: web.Request) -> tuple[EventState, str, bool] | None:
+async def own_link(request: web.Request) -> tuple[EventState, str, bool] | None:
     """The event and the participant whose link the path carries, and whether it is their own
     link (else the link to their summary alone, sent by e-mail)."""
     owner = request.app[OWNER]
@@ -324,7 +325,7 @@ async def _summary(request: web.Request, state: EventState, pid: str) -> dict[st
 async def participant_summary(request: web.Request) -> web.Response:
     """A participant's summary to read, print or keep: everyone met, their own ratings and
     notes, the contacts of mutual follow-ups."""
-    found = await _own(request)
+    found = await own_link(request)
     if found is None:
         return bad_link(request, language(request))
     state, pid, own_page = found
@@ -333,12 +334,30 @@ async def participant_summary(request: web.Request) -> web.Response:
     summary = await _summary(request, state, pid)
     me = state.participants[pid]
     contacts = sum(p["mutual_follow_up"] for m in summary["meetings"] for p in m["peers"])
+    mutual = [p["id"] for m in summary["meetings"] for p in m["peers"] if p["mutual_follow_up"]]
+    mine = await request.app[FOLLOWUPS].all_of(state.id, pid)
+    booked = [
+        {**followups.view(mine.get(peer), pid, peer), "name": state.participants[peer].name}
+        for peer in dict.fromkeys(mutual)
+    ]
+    base = f"/e/{state.id}/p/{request.match_info['token']}"
+    boot = {
+        "role": "summary",
+        "token": "",
+        "lang": lang,
+        # the follow-ups' words only: the page's own text is rendered here, and a catalogue
+        # of every reason would be text a person reads nowhere else on it
+        "strings": {k: v for k, v in t.items() if k.startswith(FOLLOWUP_WORDS)},
+        "followups": booked,
+        "base": base,
+        "now": request.app[OWNER].now(),
+    }
     return render(
         request,
         "summary.html",
         t=t,
         lang=lang,
-        boot={"role": "summary", "token": "", "lang": lang, "strings": {}},
+        boot=boot,
         title=state.settings.title,
         me=payloads.person_payload(me),
         meetings=summary["meetings"],
@@ -346,14 +365,14 @@ async def participant_summary(request: web.Request) -> web.Response:
         ended=state.clock.phase is Phase.ENDED,
         own_page=own_page,
         count=formats.counted(t, "summary_meetings_count", len(summary["meetings"]), lang),
-        base=f"/e/{state.id}/p/{request.match_info['token']}",
+        base=base,
     )
 
 
 @routes.get("/e/{event}/p/{token}/contacts.vcf")
 async def participant_contacts(request: web.Request) -> web.Response:
     """The contacts of a participant's mutual follow-ups, as vCards for an address book."""
-    found = await _own(request)
+    found = await own_link(request)
     if found is None:
         return bad_link(request, language(request))
     state, pid, _ = found

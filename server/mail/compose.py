@@ -6,7 +6,7 @@ from, ``results.summary``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
@@ -68,24 +68,68 @@ def ics(state: EventState, description: str, now: int) -> str:
     s = state.settings
     assert s.starts_at is not None
     length = s.rounds * s.round_seconds + max(s.rounds - 1, 0) * s.break_seconds
+    return calendar(
+        uid=f"{state.id}@speedmeet",
+        start=s.starts_at,
+        end=s.starts_at + length * 1000,
+        title=s.title,
+        description=description,
+        now=now,
+    )
+
+
+def calendar(
+    *,
+    uid: str,
+    start: int,
+    end: int,
+    title: str,
+    description: str,
+    now: int,
+    method: str = "PUBLISH",
+    url: str = "",
+    organizer: str = "",
+    attendees: Sequence[tuple[str, str]] = (),
+    sequence: int = 0,
+) -> str:
+    """An iCalendar file of one meeting (RFC 5545; times in UTC). ``method``: ``PUBLISH`` (the
+    event's start), ``REQUEST`` (a booking, with its ``organizer`` and ``attendees`` as
+    ``(name, address)``) or ``CANCEL`` (the same ``uid``, a higher ``sequence``). ``url``: where
+    the meeting takes place, as its location, link and description."""
     stamp = "%Y%m%dT%H%M%SZ"
 
     def utc(ms: int) -> str:
         return datetime.fromtimestamp(ms / 1000, UTC).strftime(stamp)
 
+    event = [
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        f"DTSTAMP:{utc(now)}",
+        f"DTSTART:{utc(start)}",
+        f"DTEND:{utc(end)}",
+        f"SUMMARY:{_ics_text(texts.line(title))}",
+        f"DESCRIPTION:{_ics_text(texts.lines(description))}",
+    ]
+    if url:
+        event += [f"LOCATION:{_ics_text(url)}", f"URL:{url}"]
+    if method != "PUBLISH":
+        event += [
+            f"SEQUENCE:{sequence}",
+            "STATUS:" + ("CANCELLED" if method == "CANCEL" else "CONFIRMED"),
+        ]
+        if organizer:
+            event.append(f"ORGANIZER:mailto:{organizer}")
+        for name, address in attendees:
+            event.append(
+                f'ATTENDEE;CN="{texts.line(name).replace(chr(34), "")}";RSVP=FALSE:mailto:{address}'
+            )
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Speedmeet//Speedmeet//EN",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:{state.id}@speedmeet",
-        f"DTSTAMP:{utc(now)}",
-        f"DTSTART:{utc(s.starts_at)}",
-        f"DTEND:{utc(s.starts_at + length * 1000)}",
-        f"SUMMARY:{_ics_text(texts.line(s.title))}",
-        f"DESCRIPTION:{_ics_text(texts.lines(description))}",
+        f"METHOD:{method}",
+        *event,
         "END:VEVENT",
         "END:VCALENDAR",
     ]
@@ -116,6 +160,11 @@ _JINJA = jinja2.Environment(
     keep_trailing_newline=True,
 )
 _JINJA.globals["fill"] = words.fill  # a catalogue string filled, elided in French
+
+
+def render(template: str, context: Mapping[str, Any]) -> str:
+    """A mail template (``web/templates/mail``) filled with ``context``."""
+    return _JINJA.get_template(template).render(**context)
 
 
 def compose(

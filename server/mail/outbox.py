@@ -19,7 +19,7 @@ from ..errors import SpeedmeetError
 from ..live.owner import Owner
 from ..settings import Settings
 from ..tasks import together
-from . import compose, invites
+from . import bookings, compose, invites
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ class Job:
     batch: str
     url: str
     summary: Mapping[str, Any] | None = None  # a summary's content (``results.summary``)
+    followup: bookings.Booking | None = None  # a follow-up e-mail's (``mail.bookings``)
 
 
 # an address as a mail server quotes it in its answer ("550 5.1.1 <a@b.example>: ...")
@@ -137,6 +138,8 @@ class Outbox:
             log.warning("mail status of event %s not kept: %s", job.event_id, exc.message)
 
     def _compose(self, state: EventState, person: Participant, job: Job) -> EmailMessage:
+        if job.followup is not None:
+            return bookings.message(self._settings, state, person, job.followup, self._now())
         if job.summary is None:
             return compose.compose(self._settings, state, person, job.url, job.kind, self._now())
         recap = compose.content(state, person, job.url, job.summary)

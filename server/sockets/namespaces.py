@@ -10,6 +10,7 @@ import socketio
 from ..core import outcome
 from ..live.pages import MOVED
 from ..store import Note
+from .followup import FollowUpNamespace
 from .host import HostNamespace
 from .moderator import ModeratorNamespace
 from .participant import ParticipantNamespace
@@ -31,6 +32,7 @@ class Namespaces:
         self.participants = participants
         self.all: tuple[Role, ...] = (participants, host, moderators)
         self._sio = sio
+        self.followup: FollowUpNamespace | None = None  # the follow-up calls' (not a role's)
 
     async def on_note(self, note: Note) -> None:
         """Close this process's sockets of a link that was just re-issued, move a person's
@@ -49,6 +51,8 @@ class Namespaces:
             for sid in [sid for sid, key in ns.keys.items() if key == token_hash]:
                 await ns.tell(sid, "revoked", told)
                 await self._sio.disconnect(sid, namespace=ns.namespace, ignore_queue=True)
+        if self.followup is not None:
+            await self.followup.revoke(token_hash)
 
     async def on_link(self, up: bool) -> None:
         """The feed is back: send every client its state again (notes may have been lost)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from server.core import followups as fu
-from server.core.model import FollowUpCall, FollowUpReminded
+from server.core.model import FollowUpCall, FollowUpPicked, FollowUpReminded
 
 HOUR = 3_600_000
 NOW = 1_800_000_000_000
@@ -129,3 +129,65 @@ def test_a_reminder_the_day_before_once_and_not_for_a_late_booking() -> None:
     late: list = [fu.propose(PAIR, "p1", [start], start - 5 * HOUR)]
     late.append(fu.pick(fu.fold(late)[PAIR], "p2", start, start - 4 * HOUR))
     assert fu.reminders_due([fu.fold(late)[PAIR]], start - 3 * HOUR) == []
+
+
+def test_both_pages_report_the_one_call_the_longer_side_counts() -> None:
+    start = NOW + 30 * HOUR
+    log: list = [fu.propose(PAIR, "p1", [start], NOW)]
+    log.append(fu.pick(fu.fold(log)[PAIR], "p2", start, NOW))
+    for by, ms in [("p1", 60_000), ("p2", 50_000), ("p1", 60_000), ("p2", 80_000)]:
+        log.append(FollowUpCall(pair=PAIR, start=start, connected_ms=ms, at=start, by=by))
+    done = fu.fold(log)[PAIR]
+    assert done.connected_ms == 130_000 and done.held  # p2's 130 s, not 250 s
+    assert done.calls == {"p1": 120_000, "p2": 130_000}
+
+
+def test_times_are_written_in_the_readers_zone_else_the_proposers_else_utc() -> None:
+    proposal = fu.fold([fu.propose(PAIR, "p1", [NOW + 30 * HOUR], NOW, tz="Europe/Paris")])[PAIR]
+    assert fu.zone_of(proposal, "p1") == "Europe/Paris"
+    assert fu.zone_of(proposal, "p2") == "Europe/Paris"  # theirs is not known yet
+    booked = fu.fold(
+        [
+            fu.propose(PAIR, "p1", [NOW + 30 * HOUR], NOW, tz="Europe/Paris"),
+            FollowUpPicked(pair=PAIR, by="p2", start=NOW + 30 * HOUR, at=NOW, tz="Asia/Tokyo"),
+        ]
+    )[PAIR]
+    assert fu.zone_of(booked, "p2") == "Asia/Tokyo" and fu.zone_of(booked, "p1") == "Europe/Paris"
+    silent = fu.fold([fu.propose(PAIR, "p1", [NOW + 30 * HOUR], NOW)])[PAIR]
+    assert fu.zone_of(silent, "p2") == ""  # UTC, said so
+
+
+def test_when_the_next_reminder_falls_due() -> None:
+    start = NOW + 72 * HOUR
+    log: list = [fu.propose(PAIR, "p1", [start], NOW)]
+    assert fu.next_reminder(fu.fold(log).values(), NOW) is None  # not booked
+    log.append(fu.pick(fu.fold(log)[PAIR], "p2", start, NOW))
+    booked = fu.fold(log).values()
+    assert fu.next_reminder(booked, NOW) == start - 24 * HOUR
+    assert fu.next_reminder(booked, start - 2 * HOUR) == start - 2 * HOUR  # overdue: now
+    assert fu.next_reminder(booked, start) is None
+    log.append(FollowUpReminded(pair=PAIR, start=start, at=start - 24 * HOUR))
+    assert fu.next_reminder(fu.fold(log).values(), NOW) is None
+
+
+def test_a_late_call_report_counts_for_a_minute_after_the_room_closed() -> None:
+    start = NOW + 30 * HOUR
+    log: list = [fu.propose(PAIR, "p1", [start], NOW)]
+    log.append(fu.pick(fu.fold(log)[PAIR], "p2", start, NOW))
+    booked = fu.fold(log)[PAIR]
+    closes = fu.closes_at(start)
+    assert closes == start + 60 * 60_000
+    assert fu.reported(booked, closes + 60_000) and not fu.reported(booked, closes + 60_001)
+    assert not fu.reported(booked, start - 11 * 60_000)
+
+
+def test_what_each_page_shows() -> None:
+    start = NOW + 30 * HOUR
+    assert fu.view(None, "p1", "p2")["status"] == "none"
+    log: list = [fu.propose(PAIR, "p1", [start, start + HOUR], NOW)]
+    mine, theirs = fu.view(fu.fold(log)[PAIR], "p1", "p2"), fu.view(fu.fold(log)[PAIR], "p2", "p1")
+    assert (mine["mine"], theirs["mine"], theirs["times"]) == (True, False, [start, start + HOUR])
+    log.append(fu.pick(fu.fold(log)[PAIR], "p2", start, NOW))
+    booked = fu.view(fu.fold(log)[PAIR], "p1", "p2")
+    assert booked["times"] == [] and booked["start"] == start
+    assert (booked["opens_at"], booked["closes_at"]) == (start - 10 * 60_000, start + HOUR)

@@ -73,7 +73,7 @@ def test_every_refusal_of_the_server_has_words_in_both_languages() -> None:
     raised = _raised()
     assert {"bad_phase", "not_due", "busy", "room_full"} <= set(raised), "the pattern finds them"
     assert "paused" in raised["bad_phase"]
-    pages = ("error", "admin_error", "chat_error", "profile_error", "join_error")
+    pages = ("error", "admin_error", "chat_error", "profile_error", "join_error", "followup_error")
     own = {"signup_closed", "bad_command"}  # the sign-up form says why; a client's bug
     for lang in ("en", "fr"):
         words = strings(lang)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 
+from server.assets import strings
 from tests.conftest import PEOPLE, Running, stop
 from tests.mailbox import Inbox, inbox
 from tests.procs import eventually
@@ -97,6 +98,8 @@ async def test_each_person_gets_their_summary_once_after_the_end(
                 assert address not in everything(message), f"{address} in {pid}'s summary"
         cards = vcards(message)
         if pid in mutual:
+            # follow-ups can be arranged from the summary link
+            assert strings("fr" if french else "en")["mail_summary_followups"] in text
             (card,) = cards
             assert card.count("BEGIN:VCARD") == 1
             assert f"EMAIL;TYPE=INTERNET:{email[mutual[pid]]}" in card
