@@ -173,7 +173,9 @@ def create_app(
         settings.summary_mail,
     )
     owner.on_end.append(summaries.ended)
-    app[FOLLOWUPS] = FollowUps(owner, outbox, settings.base_url())
+    app[FOLLOWUPS] = FollowUps(
+        owner, outbox, settings.base_url(), retention_days=settings.retention_days
+    )
     namespaces.followup = FollowUpNamespace(owner, app[FOLLOWUPS], ice, settings)
     sio.register_namespace(namespaces.followup)
     listener = manager.name(settings, proc)

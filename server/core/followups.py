@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Literal
 
 import msgspec
@@ -135,14 +136,17 @@ def fold(entries: Iterable[Entry]) -> dict[str, FollowUp]:
 class Refused(Exception):
     """A follow-up command that the rules refuse: ``code`` for programs, ``message`` for people."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, **detail: int) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.detail = detail
 
 
-def check_times(times: Sequence[int], now: int) -> tuple[int, ...]:
-    """The proposed times, sorted and without repeats, or ``Refused`` saying what is wrong."""
+def check_times(times: Sequence[int], now: int, latest: int | None = None) -> tuple[int, ...]:
+    """The proposed times, sorted and without repeats, or ``Refused`` saying what is wrong.
+    ``latest``: the last start allowed (the event's data is forgotten after its room closes;
+    ``retention.followups_until``), ``None`` for no such limit."""
     chosen = tuple(sorted(set(times)))
     if not 1 <= len(chosen) <= MAX_TIMES:
         raise Refused("times", f"Propose between 1 and {MAX_TIMES} different times.")
@@ -152,17 +156,27 @@ def check_times(times: Sequence[int], now: int) -> tuple[int, ...]:
         )
     if chosen[-1] > now + MAX_AHEAD_MS:
         raise Refused("too_far", "Each time must be within the next 180 days.")
+    if latest is not None and chosen[-1] > latest:
+        when = datetime.fromtimestamp(latest / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        raise Refused(
+            "after_retention",
+            f"Each time must start by {when}: this event's data is forgotten after that.",
+            latest=latest,
+        )
     for earlier, later in itertools.pairwise(chosen):
         if later - earlier < LENGTH_MS:
             raise Refused("overlap", "Two of the times overlap: leave 30 minutes between them.")
     return chosen
 
 
-def propose(pair: str, by: str, times: Sequence[int], now: int, tz: str = "") -> FollowUpProposed:
-    """The entry of ``by`` proposing ``times`` (replacing any proposal or booking)."""
+def propose(
+    pair: str, by: str, times: Sequence[int], now: int, tz: str = "", latest: int | None = None
+) -> FollowUpProposed:
+    """The entry of ``by`` proposing ``times`` (replacing any proposal or booking); ``latest``:
+    as ``check_times``."""
     if by not in members(pair):
         raise Refused("not_yours", "Only the two people who met can arrange their follow-up.")
-    return FollowUpProposed(pair=pair, by=by, times=check_times(times, now), at=now, tz=tz)
+    return FollowUpProposed(pair=pair, by=by, times=check_times(times, now, latest), at=now, tz=tz)
 
 
 def pick(current: FollowUp | None, by: str, start: int, now: int, tz: str = "") -> FollowUpPicked:

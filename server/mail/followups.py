@@ -26,7 +26,7 @@ from ..limits import Rate
 from ..live.owner import CALLS, Context, Owner, guarded
 from ..live.timers import Timers
 from ..people import links
-from ..results import summary
+from ..results import retention, summary
 from ..settings import zone
 from ..tasks import together
 from .bookings import Booking, What
@@ -39,7 +39,8 @@ EVERY_S = 3600.0
 PROPOSALS_BURST = 10
 PROPOSALS_PER_HOUR = 10
 HORIZON_MS = followups.MAX_AHEAD_MS + 7 * followups.DAY_MS  # events whose follow-ups may be due
-Act = Callable[[FollowUp | None, str, int], Entry]  # (current, pair, now) -> the entry
+# (the event, the pair's follow-up as it stands, the pair, now) -> the entry
+Act = Callable[[EventState, FollowUp | None, str, int], Entry]
 
 
 def mutual_peers(state: EventState, feedback: Sequence[Entry], calls: Any, pid: str) -> set[str]:
@@ -60,9 +61,9 @@ def decide(state: EventState, ctx: Context, pid: str, peer: str, act: Act) -> Ou
     entries = list(ctx.logs["followups"])
     before = followups.fold(entries).get(pair)
     try:
-        entry = act(before, pair, ctx.now)
+        entry = act(state, before, pair, ctx.now)
     except Refused as exc:
-        raise UserError(exc.code, exc.message) from exc
+        raise UserError(exc.code, exc.message, **exc.detail) from exc
     after = followups.fold([*entries, entry])[pair]
     return Outcome(bump(state), [], {"before": before, "after": after}, [entry])
 
@@ -93,9 +94,15 @@ class FollowUps:
     """Runs the follow-up commands of every event, sends their e-mails and the reminders."""
 
     def __init__(
-        self, owner: Owner, outbox: Outbox, base_url: str, every_s: float = EVERY_S
+        self,
+        owner: Owner,
+        outbox: Outbox,
+        base_url: str,
+        every_s: float = EVERY_S,
+        retention_days: int = 0,
     ) -> None:
         self._owner = owner
+        self._retention_days = retention_days  # times after the event is forgotten: refused
         self._outbox = outbox
         self._base_url = base_url
         self._every_s = every_s
@@ -110,8 +117,9 @@ class FollowUps:
         an hour (each one e-mails the other)."""
         self._proposals.check((event_id, pid), "proposals")
 
-        def act(_current: FollowUp | None, pair: str, now: int) -> Entry:
-            return followups.propose(pair, pid, times, now, known_zone(tz))
+        def act(state: EventState, _current: FollowUp | None, pair: str, now: int) -> Entry:
+            latest = retention.followups_until(state, self._retention_days, now)
+            return followups.propose(pair, pid, times, now, known_zone(tz), latest)
 
         before, after, state = await self._apply(event_id, pid, peer, act)
         if before is not None and before.status == "booked":
@@ -122,7 +130,7 @@ class FollowUps:
     async def pick(self, event_id: str, pid: str, peer: str, start: int, tz: str) -> FollowUp:
         """``pid`` picks ``start`` of ``peer``'s proposal: booked, both get the ``.ics``."""
 
-        def act(current: FollowUp | None, _pair: str, now: int) -> Entry:
+        def act(_state: EventState, current: FollowUp | None, _pair: str, now: int) -> Entry:
             return followups.pick(current, pid, start, now, known_zone(tz))
 
         _, after, state = await self._apply(event_id, pid, peer, act)
@@ -133,7 +141,7 @@ class FollowUps:
     async def cancel(self, event_id: str, pid: str, peer: str) -> FollowUp:
         """``pid`` cancels: a booking's cancellation goes to both (a proposal just ends)."""
 
-        def act(current: FollowUp | None, _pair: str, now: int) -> Entry:
+        def act(_state: EventState, current: FollowUp | None, _pair: str, now: int) -> Entry:
             return followups.cancel(current, pid, now)
 
         before, after, state = await self._apply(event_id, pid, peer, act)

@@ -191,3 +191,12 @@ def test_what_each_page_shows() -> None:
     booked = fu.view(fu.fold(log)[PAIR], "p1", "p2")
     assert booked["times"] == [] and booked["start"] == start
     assert (booked["opens_at"], booked["closes_at"]) == (start - 10 * 60_000, start + HOUR)
+
+
+def test_no_time_after_the_event_is_forgotten() -> None:
+    latest = NOW + 40 * HOUR
+    assert fu.check_times([NOW + 40 * HOUR], NOW, latest) == (NOW + 40 * HOUR,)
+    with pytest.raises(fu.Refused) as refused:
+        fu.propose(PAIR, "p1", [NOW + 20 * HOUR, NOW + 41 * HOUR], NOW, latest=latest)
+    assert refused.value.code == "after_retention" and refused.value.detail == {"latest": latest}
+    assert "forgotten" in refused.value.message

@@ -100,6 +100,10 @@ async def test_propose_pick_cancel_with_their_emails_and_refusals(
     assert refused(await post(server, g, c, c, "propose", times=[t1])) == "not_mutual"
     assert refused(await post(server, g, c, d, "propose", times=[now + 60_000])) == "too_soon"
     assert refused(await post(server, g, c, d, "propose", times=[])) == "times"
+    # the data of the event is forgotten 90 days after its end (the default): no later time
+    late = await post(server, g, c, d, "propose", times=[t1, now + 100 * DAY])
+    assert refused(late) == "after_retention"
+    assert late[1]["error"]["latest"] == now + 90 * DAY - HOUR, late
     assert refused(await post(server, g, d, c, "pick", start=t1)) == "no_proposal"
     assert refused(await post(server, g, d, c, "cancel")) == "nothing"
     assert refused(await post(server, g, c, d, "propose", times="soon")) == "bad_request"

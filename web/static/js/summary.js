@@ -37,7 +37,9 @@ async function post(peer, act, body) {
   });
   const answer = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const err = new Error(errorText(answer.error, 'followup_error'));
+    const error = { ...(answer.error || {}) };
+    if (typeof error.latest === 'number') error.latest_text = when(error.latest);  // in this browser's zone
+    const err = new Error(errorText(error, 'followup_error'));
     err.code = answer.error && answer.error.code;
     throw err;
   }
