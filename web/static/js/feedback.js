@@ -4,6 +4,7 @@ import { boot } from './boot.js';
 import { t } from './i18n.js';
 import { savedLine, scaleLine } from './ratings.js';
 import { el } from './ui.js';
+import { busy } from './focus.js';
 
 /** Why someone wants to follow up (the server's `reasons`), in the order the form shows them. */
 export const REASONS = ['conversation', 'documentation', 'demonstration', 'experiment', 'purchase'];
@@ -82,7 +83,7 @@ export function feedbackForm(meeting, submit, saved = () => {}) {
       note: note.value.trim(),
     };
     if (meeting.peer) values.peer = meeting.peer;
-    button.disabled = true;
+    busy(button, true);  // keeps the focus while it sends
     status.textContent = t('sending');
     try {
       await submit(values);
@@ -92,7 +93,7 @@ export function feedbackForm(meeting, submit, saved = () => {}) {
     } catch (err) {
       status.textContent = err.message || String(err);
     } finally {
-      button.disabled = false;
+      busy(button, false);
     }
   });
   return form;

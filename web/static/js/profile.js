@@ -7,6 +7,7 @@
 import { boot } from './boot.js';
 import { t } from './i18n.js';
 import { el } from './ui.js';
+import { busy } from './focus.js';
 
 const PHOTO_TYPES = 'image/jpeg,image/png,image/webp';
 let counter = 0;
@@ -149,7 +150,7 @@ export function profileEditor(me, ask, saved, suggested = []) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (newTag.value.trim()) takeTyped();
-    save.disabled = true;
+    busy(save, true);
     status.textContent = '';
     try {
       const ack = await ask('profile', { pitch: pitch.value, tags, website: website.value });
@@ -162,6 +163,7 @@ export function profileEditor(me, ask, saved, suggested = []) {
     } catch (err) {
       status.textContent = profileError(err);
     } finally {
+      busy(save, false);
       save.disabled = form.dataset.closed === 'true';
     }
   });
