@@ -166,6 +166,17 @@ async def test_a_saved_rating_and_a_sign_in_keep_the_focus(server: Running, brow
     await page.keyboard.press("Enter")
     await form.locator(".form-status", has_text="Saved").wait_for()
     assert await focused(page) == ("button", "Save")
+    # after the end, a rating changed on the summary: drawn again, it gives the focus its heading
+    assert (await host.call("end"))["ok"]
+    edit = page.locator('[data-testid="summary"] details.edit-rating').first
+    await edit.wait_for(timeout=20_000)
+    await edit.locator("summary").click()
+    await edit.locator('[data-testid="rating-5"]').check(force=True)
+    await edit.locator('[data-testid="feedback-send"]').focus()
+    await page.evaluate("() => { window.drawn = document.querySelector('.summary-list'); }")
+    await page.keyboard.press("Enter")
+    await page.wait_for_function("() => !window.drawn.isConnected")  # the server's new summary
+    assert await focused(page) == ("heading", "Your meetings")
 
     # /admin, in both languages: after signing in, the page's heading
     for lang, title in (("fr", "Organisation"), ("en", "Organiser")):
