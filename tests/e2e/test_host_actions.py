@@ -74,7 +74,8 @@ async def test_a_refused_move_and_an_empty_repair_are_answered_beside_their_cont
         assert await page.locator('[data-testid="start-countdown"]').is_hidden()
 
     await host.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"cmd-start\"]').disabled"
+        "() => document.querySelector('[data-testid=\"cmd-start\"]')"
+        ".getAttribute('aria-disabled') !== 'true'"
     )
     await host.click('[data-testid="cmd-start"]')
     # a round runs: nothing more of the start
@@ -131,7 +132,8 @@ async def test_a_refused_move_and_an_empty_repair_are_answered_beside_their_cont
 
     # English, lighter: the second console asks again; one person is alone now
     await english.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"cmd-repair\"]').disabled"
+        "() => document.querySelector('[data-testid=\"cmd-repair\"]')"
+        ".getAttribute('aria-disabled') !== 'true'"
     )
     await english.click('[data-testid="cmd-repair"]')
     told = english.locator('[data-testid="repair-feedback"]')

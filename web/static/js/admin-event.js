@@ -2,6 +2,7 @@
 
 import { dayOf, number, t, tn } from './i18n.js';
 import { el, say } from './ui.js';
+import { busy } from './focus.js';
 import { api, download, justMade } from './admin-api.js';
 import { card, check, field, fromLocalInput, languageOptions, linkBox, requiredLegend, toLocalInput, when } from './admin-ui.js';
 import { peopleCard } from './admin-people.js';
@@ -49,7 +50,7 @@ function reissueButton(ctx, who, label, box, then) {
   const button = el('button', { type: 'button', class: 'secondary', text: label, 'data-testid': `reissue-${who}` });
   button.addEventListener('click', async () => {
     if (!window.confirm(t(`admin_confirm_reissue_${who}`))) return;
-    button.disabled = true;
+    busy(button, true);
     try {
       const made = await api('POST', `/api/events/${ctx.id}/links`, { json: { who } });
       if (then) then(made.url);
@@ -57,7 +58,7 @@ function reissueButton(ctx, who, label, box, then) {
     } catch (err) {
       ctx.say(err.message, 'error');
     } finally {
-      button.disabled = false;
+      busy(button, false);
     }
   });
   return button;

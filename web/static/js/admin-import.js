@@ -3,6 +3,7 @@
 
 import { t, tn } from './i18n.js';
 import { el } from './ui.js';
+import { busy } from './focus.js';
 import { api } from './admin-api.js';
 import { problemText } from './admin-people.js';
 
@@ -86,7 +87,7 @@ function renderPreview(ctx, p, name, apply) {
   }
   const button = el('button', { type: 'button', class: 'primary', 'data-testid': 'import-apply',
     text: tn('admin_import_apply', c.added + c.updated), disabled: !(c.added + c.updated) });
-  button.addEventListener('click', () => { button.disabled = true; apply(); });
+  button.addEventListener('click', () => { busy(button, true); apply(); });
   out.push(el('p', {}, button, c.added + c.updated ? null : el('span', { class: 'muted', text: ` ${t('admin_import_nothing')}` })));
   return out;
 }

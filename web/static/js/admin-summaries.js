@@ -3,6 +3,7 @@
 
 import { t, tn } from './i18n.js';
 import { el } from './ui.js';
+import { busy } from './focus.js';
 import { api } from './admin-api.js';
 import { card } from './admin-ui.js';
 
@@ -21,7 +22,7 @@ export function summariesCard(ctx) {
   const send = el('button', { type: 'button', class: 'secondary', text: t('admin_summaries_send'), 'data-testid': 'send-summaries' });
   send.addEventListener('click', async () => {
     if (!window.confirm(t('admin_summaries_confirm'))) return;
-    send.disabled = true;
+    busy(send, true);
     try {
       const answer = await api('POST', `/api/events/${ctx.id}/summaries`, { json: {} });
       ctx.say(tn('admin_summaries_queued', answer.queued.length, { skipped: answer.skipped.length }));
@@ -30,7 +31,7 @@ export function summariesCard(ctx) {
     } catch (err) {
       ctx.say(err.message, 'error');
     } finally {
-      send.disabled = false;
+      busy(send, false);
     }
   });
   if (s.counts.queued) polling = setTimeout(() => refresh(ctx), 1000);

@@ -2,6 +2,7 @@
 
 import { lang, t } from './i18n.js';
 import { $, el, say } from './ui.js';
+import { moveFocus } from './focus.js';
 import { api, download, forget, justMade, remember, token, whenSignedOut } from './admin-api.js';
 import { card, field, fromLocalInput, languageOptions, requiredLegend, when } from './admin-ui.js';
 import { showEvent } from './admin-event.js';
@@ -38,6 +39,7 @@ $('#signin-form').addEventListener('submit', async (event) => {
   input.value = '';
   error.hidden = true;
   signedIn(true);
+  moveFocus($('h1'));  // the form that held the focus is gone: the page's heading
   route();
 });
 

@@ -2,6 +2,8 @@
 
 import { listOf, percent, staffName, t, timeOfDay } from './i18n.js';
 import { el, num, presenceDot } from './ui.js';
+import { keepFocus } from './focus.js';
+import { patch, place, update } from './keyed.js';
 import { linkQuality } from './link-quality.js';
 
 // The board's changes are applied without the page (deltas.js, tested under node).
@@ -129,31 +131,28 @@ export function roomCard(room, onJoin = null) {
 }
 
 /**
- * Show `rooms` in `container`, rebuilding only the cards that changed (so a button is not
- * swapped under the pointer every second). `filter(room)` hides cards.
+ * Show `rooms` in `container`: a card that changed is updated in place (its button keeps the
+ * focus through every link report), a new one added, a gone one removed (the focus then goes to
+ * the next card). `filter(room)` hides cards.
  */
 export function renderRooms(container, rooms, { onJoin = null, filter = () => true } = {}) {
   const list = Array.isArray(rooms) ? rooms : [];
   const old = new Map([...container.querySelectorAll('.room-card')].map((n) => [n.dataset.room, n]));
-  const cards = list.map((room) => {
-    const signature = JSON.stringify(room);
-    let card = old.get(room.id);
-    if (!card || card.dataset.signature !== signature) {
-      card = roomCard(room, onJoin);
+  keepFocus(() => {
+    if (list.length === 0) {
+      if (!container.querySelector('.empty')) place(container, [el('p', { class: 'muted empty', text: t('board_no_rooms') })]);
+      return;
+    }
+    place(container, list.map((room) => {
+      const signature = JSON.stringify(room);
+      let card = old.get(room.id);
+      if (!card) card = roomCard(room, onJoin);
+      else if (card.dataset.signature !== signature) patch(card, roomCard(room, onJoin));
       card.dataset.signature = signature;
-    }
-    card.hidden = !filter(room);
-    return card;
+      card.hidden = !filter(room);
+      return card;
+    }));
   });
-  if (list.length === 0) {
-    if (!container.querySelector('.empty')) {
-      container.replaceChildren(el('p', { class: 'muted empty', text: t('board_no_rooms') }));
-    }
-    return;
-  }
-  const same = cards.length === container.children.length
-    && cards.every((c, i) => container.children[i] === c);
-  if (!same) container.replaceChildren(...cards);
 }
 
 /**
@@ -164,21 +163,14 @@ export function renderRooms(container, rooms, { onJoin = null, filter = () => tr
 export function renderHelp(container, help, onResolve, more = {}) {
   const { me = null, onClaim = null, onJoin = null, onWrite = null } = more;
   const list = Array.isArray(help) ? help : [];
-  if (!list.length) {
-    container.replaceChildren(el('li', { class: 'muted', text: t('help_none') }));
-    return;
-  }
-  // Keep the list as it is while someone uses one of its buttons (a board update every second
-  // would take the focus away).
+  // drawn again only when it changed (a board update comes every second); in place, so that a
+  // button keeps the focus, or it goes to the request's next button, the next request, the heading
   const signature = JSON.stringify([list, me && me.id]);
   if (container.dataset.signature === signature) return;
-  const focused = container.contains(document.activeElement) ? document.activeElement.dataset.key : null;
   container.dataset.signature = signature;
-  container.replaceChildren(...list.map((h) => helpItem(h, onResolve, { me, onClaim, onJoin, onWrite })));
-  if (focused) {
-    const again = container.querySelector(`[data-key="${CSS.escape(focused)}"]`);
-    if (again) again.focus();
-  }
+  keepFocus(() => update(container, list.length
+    ? list.map((h) => helpItem(h, onResolve, { me, onClaim, onJoin, onWrite }))
+    : [el('li', { class: 'muted', text: t('help_none') })]));
 }
 
 function helpItem(h, onResolve, { me, onClaim, onJoin, onWrite }) {
@@ -213,7 +205,7 @@ function helpItem(h, onResolve, { me, onClaim, onJoin, onWrite }) {
 /** Who sits out this round. */
 export function renderWaiting(container, waiting) {
   const list = Array.isArray(waiting) ? waiting : [];
-  container.replaceChildren(...(list.length
+  update(container, (list.length
     ? list.map((w) => el('li', { class: 'member', dataset: { online: String(Boolean(w.online)) } },
       presenceDot(w.online),
       el('span', { text: w.name }),

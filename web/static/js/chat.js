@@ -14,6 +14,7 @@
 
 import { dayOf, t, timeOfDay } from './i18n.js';
 import { el } from './ui.js';
+import { busy } from './focus.js';
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"]+/gi;
 // Punctuation that ends a sentence, not a link ("see https://example.org.").
@@ -204,7 +205,7 @@ export class ChatPanel {
     const text = this.input.value.trim();
     if (!text || this.closed) return;
     const room = this.room;
-    this.sendButton.disabled = true;
+    busy(this.sendButton, true);
     try {
       const ack = await this.send(room, text);
       this.error.hidden = true;
@@ -215,7 +216,7 @@ export class ChatPanel {
       this.error.textContent = refusal(err);
       this.error.hidden = false;
     } finally {
-      this.sendButton.disabled = false;
+      busy(this.sendButton, false);
       this.input.focus();
     }
   }

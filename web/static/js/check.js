@@ -13,6 +13,7 @@
 import { boot } from './boot.js';
 import { errorText, t } from './i18n.js';
 import { $, say } from './ui.js';
+import { busy } from './focus.js';
 import * as media from './media.js';
 import { progress } from './measure.js';
 import { probeRelay, relayServers, relayVerdict } from './relay-probe.js';
@@ -236,7 +237,7 @@ class Test {
     show('#check-step', t('check_step_failed'));
     say(message, err.message || String(err), 'error');
     renderVerdict(verdict);
-    again.disabled = false;
+    busy(again, false);
   }
 
   finish() {
@@ -244,7 +245,7 @@ class Test {
     this.stop();
     this.done = true;
     this.render();
-    again.disabled = false;
+    busy(again, false);
   }
 
   stop() {
@@ -263,7 +264,7 @@ class Test {
 
 function start() {
   if (current) current.stop();
-  again.disabled = true;
+  busy(again, true);  // still focusable: the check runs under it
   say(message, '');
   renderVerdict('pending');
   for (const id of ['#check-resolution', '#check-rtt', '#check-ping']) show(id, '–');

@@ -9,6 +9,7 @@
 import { boot } from './boot.js';
 import { t } from './i18n.js';
 import { el } from './ui.js';
+import { busy } from './focus.js';
 import { profileCard } from './profile.js';
 import { whyLine } from './why.js';
 
@@ -75,7 +76,7 @@ export function directory(ask) {
   }
 
   async function mark(person, level, group) {
-    for (const b of group.querySelectorAll('button')) b.disabled = true;
+    for (const b of group.querySelectorAll('button')) busy(b, true);
     try {
       const ack = await ask('wish', { to: person.id, level });
       state.wishes = new Map((ack.wishes || []).map((w) => [w.to, w.level]));
@@ -86,7 +87,7 @@ export function directory(ask) {
     } catch (err) {
       saved.textContent = err.message || String(err);
     } finally {
-      for (const b of group.querySelectorAll('button')) b.disabled = false;
+      for (const b of group.querySelectorAll('button')) busy(b, false);
     }
   }
 

@@ -4,6 +4,7 @@ import { boot } from './boot.js';
 import { t } from './i18n.js';
 import { draftKey, draftStorage, dropDraft, keepDraft, markName, readDraft, savedLine, scaleLine } from './ratings.js';
 import { clearFieldErrors, el, fieldError, requiredMark } from './ui.js';
+import { busy } from './focus.js';
 
 /** Why someone wants to follow up (the server's `reasons`), in the order the form shows them. */
 export const REASONS = ['conversation', 'documentation', 'demonstration', 'experiment', 'purchase'];
@@ -111,7 +112,7 @@ export function feedbackForm(meeting, submit, saved = () => {}) {
       note: note.value.trim(),
     };
     if (meeting.peer) values.peer = meeting.peer;
-    button.disabled = true;
+    busy(button, true);  // keeps the focus while it sends
     status.textContent = t('sending');
     try {
       await submit(values);
@@ -123,7 +124,7 @@ export function feedbackForm(meeting, submit, saved = () => {}) {
     } catch (err) {
       status.textContent = err.message || String(err);
     } finally {
-      button.disabled = false;
+      busy(button, false);
     }
   });
   return form;

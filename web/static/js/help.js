@@ -7,6 +7,7 @@
 
 import { staffName, t } from './i18n.js';
 import { $, $$ } from './ui.js';
+import { busy } from './focus.js';
 
 const dialog = $('#help-dialog');
 const form = $('#help-form');
@@ -27,7 +28,7 @@ export function openHelp(send) {
     const button = form.querySelector('[type="submit"]');
     const reason = (form.querySelector('input[name="reason"]:checked') || {}).value || 'other';
     const text = form.elements.text.value.trim().slice(0, 500);
-    button.disabled = true;
+    busy(button, true);
     try {
       await send({ reason, text });
       setHelpStatus({ by: null });
@@ -38,7 +39,7 @@ export function openHelp(send) {
       errorBox.textContent = err.message;
       errorBox.hidden = false;
     } finally {
-      button.disabled = false;
+      busy(button, false);
     }
   };
   dialog.showModal();

@@ -3,6 +3,8 @@
 import { boot } from './boot.js';
 import { dayOf, errorText, listOf, t, timeOfDay, tn } from './i18n.js';
 import { $, $$, el, presenceDot, say, showStart } from './ui.js';
+import { busy, isOff, keepFocus, moveFocus, setOff } from './focus.js';
+import { patch, place } from './keyed.js';
 import * as clock from './clock.js';
 import { problemRooms, renderHelp, renderRooms, renderWaiting } from './board.js';
 import { startStaff } from './staff.js';
@@ -23,13 +25,15 @@ const ALLOWED = {
   end: (c) => c.phase !== 'ended',
   notice: (c) => c.phase !== 'ended',
 };
-const busy = new Set();
+const sending = new Set();  // command buttons whose command is on its way
 // Commands that cannot be taken back ask first (`c`: the clock as the host sees it).
 const CONFIRM = {
   end_round: (c) => t(c.round >= c.rounds ? 'confirm_end_round_last' : 'confirm_end_round', { round: c.round }),
   next: (c) => t('confirm_next', { round: c.round + 1 }),
   end: () => t('confirm_end'),
 };
+// After a command its button may no longer apply: the focus goes on to what usually comes next.
+const THEN = { open: 'start', start: 'pause', pause: 'resume', resume: 'pause', end_round: 'next', next: 'pause' };
 
 const staff = startStaff('/host', {
   render,
@@ -66,8 +70,20 @@ function renderCommands() {
   const c = clock.currentClock();
   for (const button of $$('[data-command]')) {
     const allowed = ALLOWED[button.dataset.command];
-    button.disabled = busy.has(button) || !c || !allowed || !allowed(c);
+    // off the focusable way: the button just used keeps the focus while the clock moves on
+    setOff(button, sending.has(button) || !c || !allowed || !allowed(c));
   }
+}
+
+/**
+ * Where the focus goes once `button`'s command is answered (if it is still there or fell):
+ * the button if it still applies, else the next command, else the phase heading.
+ */
+function afterCommand(button) {
+  const at = document.activeElement;
+  if (at !== button && at !== document.body) return;  // the host has moved on
+  const then = $$('[data-command]').find((b) => b.dataset.command === THEN[button.dataset.command]);
+  moveFocus([button, then].find((b) => b && b.isConnected && !isOff(b)) || $('[data-testid="phase"]'));
 }
 
 function renderCounts() {
@@ -95,13 +111,14 @@ const DONE = {
 const ANSWER = { notice: () => message };
 
 async function run(button, payload = {}) {
+  if (isOff(button)) return null;  // the notice form's Enter, while it cannot be sent
   const command = button.dataset.command;
   const question = CONFIRM[command];
   const c = clock.currentClock();
   if (question && c && !window.confirm(question(c))) return null;
   const area = (ANSWER[command] || (() => $('#command-feedback')))();
   $('#repair-feedback').hidden = true;
-  busy.add(button);
+  sending.add(button);
   renderCommands();
   try {
     const ack = await ask(command, payload);
@@ -113,10 +130,10 @@ async function run(button, payload = {}) {
     say(area, t('cmd_failed', { command: button.textContent.trim(), message: err.message }), 'error');
     return null;
   } finally {
-    busy.delete(button);
+    sending.delete(button);
     staff.renderPhase();
     renderCommands();
-    if (button.isConnected && !button.disabled) button.focus();
+    afterCommand(button);
   }
 }
 
@@ -124,7 +141,7 @@ async function run(button, payload = {}) {
 
 async function repair(button) {
   const box = $('#repair-feedback');
-  busy.add(button);
+  sending.add(button);
   renderCommands();
   try {
     const ack = await ask('repair', {});
@@ -137,9 +154,9 @@ async function repair(button) {
     box.replaceChildren(answerBox({}, 'error', [t('cmd_failed', { command: button.textContent.trim(), message: err.message })]));
   } finally {
     box.hidden = false;
-    busy.delete(button);
+    sending.delete(button);
     renderCommands();
-    if (!button.disabled) button.focus();
+    afterCommand(button);
   }
 }
 
@@ -196,7 +213,7 @@ function answer(pid, kind, lines, person = null) {
 }
 
 async function moveTo(pid, name, payload, button) {
-  button.disabled = true;
+  busy(button, true);
   try {
     await ask('move', payload);
     const room = (board.rooms || []).find((r) => r.id === payload.room);
@@ -209,9 +226,10 @@ async function moveTo(pid, name, payload, button) {
     answer(pid, 'error', lines, { id: pid, name, alternatives });
     return false;
   } finally {
-    button.disabled = false;
+    busy(button, false);
+    // an alternative used goes with its answer: the focus goes back to the person's row
     const again = document.querySelector(`tr[data-participant="${CSS.escape(pid)}"] [data-testid="move-button"]`);
-    if (document.activeElement === document.body && again) again.focus();
+    if ((document.activeElement === document.body || !button.isConnected) && again) again.focus();
   }
 }
 
@@ -246,7 +264,7 @@ function answerRow(p) {
  */
 async function reissue(who, name, button) {
   if (!window.confirm(t('reissue_confirm', { name }))) return;
-  button.disabled = true;
+  busy(button, true);
   try {
     const ack = await ask('reissue', { who });
     if (who === 'host') {
@@ -264,7 +282,7 @@ async function reissue(who, name, button) {
   } catch (err) {
     say(message, t('reissue_failed', { name, message: err.message }), 'error');
   } finally {
-    button.disabled = false;
+    busy(button, false);
   }
 }
 
@@ -287,13 +305,14 @@ $('#new-link-copy').addEventListener('click', async (event) => {
 
 /** Undo someone's "I have to leave": paired again (at once, in a round, if someone is free). */
 async function rejoin(p, button) {
-  button.disabled = true;
+  busy(button, true);
   try {
     await ask('rejoin', { participant: p.id });
     say(message, t('rejoin_host_done', { name: p.name }), 'success');
   } catch (err) {
     say(message, t('rejoin_host_failed', { name: p.name, message: err.message }), 'error');
-    button.disabled = false;
+  } finally {
+    busy(button, false);
   }
 }
 
@@ -301,18 +320,17 @@ function participantRow(p, rooms, canMove) {
   const c = clock.currentClock();
   let moveCell = el('td', { class: 'muted', text: '–' });
   if (p.stopped && c && c.phase !== 'ended') {
-    const button = el('button', { type: 'button', class: 'secondary small-button', text: t('rejoin_host_button'),
-      'aria-label': t('rejoin_host_label', { name: p.name }), 'data-testid': 'rejoin-button' });
-    button.addEventListener('click', () => rejoin(p, button));
-    moveCell = el('td', {}, button);
+    moveCell = el('td', {}, el('button', { type: 'button', class: 'secondary small-button', text: t('rejoin_host_button'),
+      'aria-label': t('rejoin_host_label', { name: p.name }), 'data-testid': 'rejoin-button',
+      onclick: (e) => rejoin(p, e.currentTarget) }));
   } else if (canMove && !p.stopped) {
     const select = el('select', { 'aria-label': t('move_label', { name: p.name }), 'data-testid': 'move-select' },
       el('option', { value: '', text: t('move_to_waiting') }),
       rooms.map((r) => el('option', { value: r.id, text: roomOption(r) })));
     select.value = p.room || '';
+    // found from the button clicked: a row updated in place keeps its own menu
     const button = el('button', { type: 'button', class: 'secondary small-button', text: t('move_button'),
-      'data-testid': 'move-button' });
-    button.addEventListener('click', () => move(p, select, button));
+      'data-testid': 'move-button', onclick: (e) => move(p, $('select', e.currentTarget.closest('td')), e.currentTarget) });
     moveCell = el('td', {}, el('div', { class: 'inline' }, select, button));
   }
   return el('tr', { dataset: { participant: p.id, online: String(Boolean(p.online)), room: (c && c.phase === 'round' && p.room) || '' } },
@@ -327,10 +345,9 @@ function participantRow(p, rooms, canMove) {
 }
 
 function linkButton(p) {
-  const button = el('button', { type: 'button', class: 'secondary small-button', text: t('reissue_button'),
-    'aria-label': t('reissue_label', { name: p.name }), 'data-testid': 'reissue-button' });
-  button.addEventListener('click', () => reissue(p.id, p.name, button));
-  return button;
+  return el('button', { type: 'button', class: 'secondary small-button', text: t('reissue_button'),
+    'aria-label': t('reissue_label', { name: p.name }), 'data-testid': 'reissue-button',
+    onclick: (e) => reissue(p.id, p.name, e.currentTarget) });
 }
 
 function renderParticipants() {
@@ -341,40 +358,21 @@ function renderParticipants() {
   const rooms = (board.rooms || []).map((r) => ({ id: r.id, members: (r.members || []).map((m) => ({ id: m.id, name: m.name })) }));
   const old = new Map([...body.rows].map((row) => [row.dataset.participant || `answer:${row.dataset.answerFor}`, row]));
   const people = board.participants || [];
-  const refocus = [];
-  const rows = people.flatMap((p) => {
-    const signature = JSON.stringify([p, rooms, canMove, c && c.phase, roomText(p, c)]);
-    let row = old.get(p.id);
-    // Keep rows that did not change, and a row whose menu the host is choosing in; a row
-    // rebuilt under the focus gives it to the same control in the new row.
-    const choosing = row && row.contains(document.activeElement) && document.activeElement.tagName === 'SELECT';
-    if (!row || (row.dataset.signature !== signature && !choosing)) {
-      const focused = row && row.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
-      row = participantRow(p, rooms, canMove);
-      row.dataset.signature = signature;
-      if (focused) refocus.push(() => row.querySelector(`[data-testid="${focused}"]`));
-    }
+  /** The row `key` held, brought up to date in place when its `signature` changed (or a new one). */
+  const kept = (key, signature, make) => {
+    const row = old.get(key);
+    if (row && row.dataset.signature === signature) return row;
+    const fresh = make();
+    fresh.dataset.signature = signature;
+    return row ? patch(row, fresh) : fresh;
+  };
+  // rows updated in place: a button keeps the focus; a control gone gives it to the row's next one
+  keepFocus(() => place(body, people.length ? people.flatMap((p) => {
+    const row = kept(p.id, JSON.stringify([p, rooms, canMove, c && c.phase, roomText(p, c)]),
+      () => participantRow(p, rooms, canMove));
     const a = answers.get(p.id);
-    if (!a) return [row];
-    const key = JSON.stringify(a);
-    let extra = old.get(`answer:${p.id}`);
-    if (!extra || extra.dataset.signature !== key) {
-      extra = answerRow(p);
-      extra.dataset.signature = key;
-    }
-    return [row, extra];
-  });
-  const same = rows.length === body.rows.length && rows.every((r, i) => body.rows[i] === r);
-  if (!same) {
-    const focused = body.contains(document.activeElement) ? document.activeElement : null;
-    body.replaceChildren(...rows);
-    if (focused && focused.isConnected) focused.focus();  // moving rows must not lose the focus
-  }
-  for (const find of refocus) {
-    const node = find();
-    if (node) node.focus();
-  }
-  if (!people.length) body.replaceChildren(el('tr', {}, el('td', { colspan: 7, class: 'muted', text: t('participants_none') })));
+    return a ? [row, kept(`answer:${p.id}`, JSON.stringify(a), () => answerRow(p))] : [row];
+  }) : [el('tr', {}, el('td', { colspan: 7, class: 'muted', text: t('participants_none') }))]));
 }
 
 // --- schedule ----------------------------------------------------------------------------------
@@ -409,7 +407,7 @@ $('#schedule-load').addEventListener('click', async (event) => {
   const button = event.currentTarget;
   const box = $('#schedule');
   const url = `/e/${encodeURIComponent(boot.event.id)}/host/${encodeURIComponent(boot.token)}/schedule`;
-  button.disabled = true;
+  busy(button, true);
   box.replaceChildren(el('p', { class: 'muted', text: t('loading') }));
   try {
     const res = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' });
@@ -419,7 +417,7 @@ $('#schedule-load').addEventListener('click', async (event) => {
   } catch (err) {
     box.replaceChildren(el('p', { class: 'alert alert-error', text: err.message }));
   } finally {
-    button.disabled = false;
+    busy(button, false);
   }
 });
 

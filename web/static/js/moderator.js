@@ -4,6 +4,7 @@
 import { boot } from './boot.js';
 import { staffName, t } from './i18n.js';
 import { $, $$, say } from './ui.js';
+import { busy, moveFocus } from './focus.js';
 import * as clock from './clock.js';
 import * as media from './media.js';
 import { followMedia } from './media-buttons.js';
@@ -40,20 +41,30 @@ function render() {
   renderWaiting($('#waiting'), board.waiting);
   write.render();
   renderLabel();
+  // the round is over: the call closes by itself, and the focus that was in it goes to the phase
+  const inCall = $('#call').contains(document.activeElement);
   const left = call.follow(board, clock.currentClock());
   if (left) say(message, t('call_left_round', { room: left }), 'info');
+  if (left && (inCall || document.activeElement === document.body)) moveFocus($('[data-testid="phase"]'));
+}
+
+/** The room's "join" button on its card (shown again once its call is left), else the rooms' heading. */
+function roomPlace(roomId) {
+  const button = $$('#rooms [data-testid="join-room"]')
+    .find((b) => b.closest('.room-card').dataset.room === roomId && !b.hidden && !b.closest('[hidden]'));
+  return button || $('#rooms-title');
 }
 
 async function join(roomId, button) {
   const c = clock.currentClock();
-  button.disabled = true;
+  busy(button, true);
   try {
     await call.join(roomId, c ? c.round : 0);
     say(message, t('call_joined', { room: roomId }), 'success');
   } catch (err) {
     say(message, err.message, 'error');
   } finally {
-    button.disabled = false;
+    busy(button, false);
   }
 }
 
@@ -123,6 +134,7 @@ $('[data-action="camera"]').addEventListener('click', () => media.toggleCamera()
 $('#call-leave').addEventListener('click', async () => {
   const left = await call.leave(true);
   if (left) say(message, t('call_left', { room: left }), 'info');
+  if (left) moveFocus(roomPlace(left));
 });
 $('#call-write').addEventListener('click', () => {
   const room = call.room();

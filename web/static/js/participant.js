@@ -3,6 +3,7 @@
 import { boot } from './boot.js';
 import { dayOf, staffName, t, timeOfDay } from './i18n.js';
 import { $, $$, el, say, showStart, watchConnection } from './ui.js';
+import { moveFocus } from './focus.js';
 import { call, connect } from './socket.js';
 import * as clock from './clock.js';
 import * as media from './media.js';
@@ -746,10 +747,13 @@ function renderSummary() {
   // a form being filled in stays as it is: the summary is drawn again once it is sent
   if (box.querySelector('form[data-dirty="true"]')) return;
   state.summaryShown = state.summary;
+  // drawn anew: a focus that was in it (a rating just saved) goes to its heading, not <body>
+  const inside = box.contains(document.activeElement);
   box.replaceChildren(summaryList(state.summary, async (values) => {
     await sendFeedback(values);
     markRated(values);
   }));
+  if (inside) moveFocus($('#summary-title'));
 }
 
 let noticeTimer = null;

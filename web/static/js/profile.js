@@ -7,6 +7,7 @@
 import { boot } from './boot.js';
 import { t } from './i18n.js';
 import { clearFieldErrors, el, fieldError } from './ui.js';
+import { busy } from './focus.js';
 
 const PHOTO_TYPES = 'image/jpeg,image/png,image/webp';
 let counter = 0;
@@ -151,7 +152,7 @@ export function profileEditor(me, ask, saved, suggested = []) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (newTag.value.trim()) takeTyped();
-    save.disabled = true;
+    busy(save, true);
     status.textContent = '';
     clearFieldErrors(form);
     try {
@@ -167,6 +168,7 @@ export function profileEditor(me, ask, saved, suggested = []) {
       if (control) fieldError(control, profileError(err)).focus();
       else status.textContent = profileError(err);
     } finally {
+      busy(save, false);
       save.disabled = form.dataset.closed === 'true';
     }
   });

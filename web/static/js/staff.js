@@ -3,6 +3,7 @@
 import { boot } from './boot.js';
 import { t, timeOfDay } from './i18n.js';
 import { $, $$, say, watchConnection } from './ui.js';
+import { busy } from './focus.js';
 import { call, connect } from './socket.js';
 import * as clock from './clock.js';
 import { applyDelta, phaseLabel } from './board.js';
@@ -140,19 +141,20 @@ export function startStaff(namespace, { render, onHelp = () => {}, onNotice = ()
   setInterval(() => renderExpectedEnd(board.event || boot.event), END_EVERY_MS);
   /** Mark a help request as dealt with (the button stays usable if the server says no). */
   const resolve = async (participant, button) => {
-    button.disabled = true;
+    busy(button, true);
     try {
       await ask('resolve_help', { participant });
       board.help = board.help.filter((h) => h.participant !== participant);
       render();
     } catch (err) {
       say(message, err.message, 'error');
-      button.disabled = false;
+    } finally {
+      busy(button, false);
     }
   };
   /** Take a help request (`takeOver`: one someone else took); the participant is told. */
   const claim = async (participant, button, takeOver = false) => {
-    button.disabled = true;
+    busy(button, true);
     try {
       const ack = await ask('claim_help', { participant, take_over: takeOver });
       board.help = board.help.map((h) => (h.participant === participant ? { ...h, claimed_by: ack.by } : h));
@@ -161,7 +163,8 @@ export function startStaff(namespace, { render, onHelp = () => {}, onNotice = ()
       render();
     } catch (err) {
       say(message, err.message, 'error');
-      button.disabled = false;
+    } finally {
+      busy(button, false);
     }
   };
   return { socket, ask, board, message, renderPhase, resolve, claim };

@@ -1,6 +1,8 @@
 /** Small DOM helpers: build elements without innerHTML, show messages, the connection dot. */
 
 import { errorText, number, t } from './i18n.js';
+import { listen } from './keyed.js';
+import './focus.js';  // the focus rule on every page (a control that is off ignores clicks)
 
 /**
  * A new element. `props`: class, text, dataset, on<event> handlers, other attributes
@@ -14,7 +16,7 @@ export function el(tag, props = {}, ...children) {
     else if (key === 'text') node.textContent = value;
     else if (key === 'dataset') Object.assign(node.dataset, value);
     else if (key.startsWith('on') && typeof value === 'function') {
-      node.addEventListener(key.slice(2), value);
+      listen(node, key.slice(2), value);  // kept, so that a live update can swap it
     } else node.setAttribute(key, value === true ? '' : String(value));
   }
   for (const child of children.flat()) {

@@ -6,6 +6,7 @@
 
 import { t } from './i18n.js';
 import { el, say } from './ui.js';
+import { busy } from './focus.js';
 
 /**
  * A form in `container` whose list of rooms and people follows `board` (call `render()` after
@@ -60,7 +61,7 @@ export function writePanel(container, { ask, board }) {
       text.focus();
       return;
     }
-    button.disabled = true;
+    busy(button, true);
     try {
       await ask('message', kind === 'room' ? { room: id, text: body } : { participant: id, text: body });
       const person = (board.participants || []).find((p) => p.id === id);
@@ -70,7 +71,7 @@ export function writePanel(container, { ask, board }) {
     } catch (err) {
       say(status, err.message, 'error');
     } finally {
-      button.disabled = false;
+      busy(button, false);
     }
   });
   render();
