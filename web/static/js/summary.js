@@ -9,6 +9,7 @@
 import { boot } from './boot.js';
 import { errorText, lang, t } from './i18n.js';
 import { $, $$, el, say } from './ui.js';
+import { busy, keepFocus } from './focus.js';
 
 const MAX_TIMES = 3;
 const MIN_LEAD_MS = 15 * 60_000;
@@ -57,16 +58,21 @@ class Booking {
   }
 
   async act(act, body, done, button) {
-    if (button) button.disabled = true;
+    if (button) busy(button, true);  // keeps the focus while it runs
     try {
       this.fu = { ...(await post(this.fu.peer, act, body)), name: this.fu.name };
       this.form = false;
-      this.draw();
+      this.redraw();
       say(this.status, t(done, { name: this.fu.name }), 'success');
     } catch (err) {
       say(this.status, err.message, 'error');
-      if (button) button.disabled = false;
+      if (button) busy(button, false);
     }
+  }
+
+  /** Draw again; the focus stays where it was, or goes to the box's first field or heading. */
+  redraw() {
+    keepFocus(() => this.draw(), () => this.root.querySelector('input, h4'));
   }
 
   draw() {
@@ -76,7 +82,7 @@ class Booking {
     const buttons = [];
     const propose = (label) => el('button', {
       type: 'button', class: 'secondary', 'data-testid': 'followup-propose', text: t(label),
-      onclick: () => { this.form = true; this.draw(); },
+      onclick: () => { this.form = true; this.redraw(); },
     });
     if (fu.status === 'booked') {
       parts.push(el('p', { class: 'followup-booked', 'data-testid': 'followup-booked',
@@ -132,7 +138,7 @@ class Booking {
       el('p', { class: 'inline' },
         el('button', { type: 'submit', class: 'primary', 'data-testid': 'followup-send', text: t('followup_send') }),
         el('button', { type: 'button', class: 'secondary', text: t('followup_close_form'),
-          onclick: () => { this.form = false; this.draw(); } })));
+          onclick: () => { this.form = false; this.redraw(); } })));
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const times = $$('input', form).map((input) => input.value).filter(Boolean)
