@@ -24,6 +24,7 @@ import { startLine } from './lobby.js';
 import { olderToRate, unrated } from './ratings.js';
 import { olderCard, stepForms } from './rate-later.js';
 import { takeTabId } from './tab.js';
+import { videoName } from './video-names.js';
 
 // A new round's clock comes a moment before our assignment; do not flash "you sit out".
 const PAIRING_GRACE_MS = 2000;
@@ -331,7 +332,8 @@ function partnerBack(id) {
 
 function remoteTile(peer) {
   return el('figure', { class: 'tile remote', dataset: { peer: peer.id } },
-    el('video', { 'data-testid': 'remote-video', 'data-peer': peer.id, autoplay: true, playsinline: true }),
+    el('video', { 'data-testid': 'remote-video', 'data-peer': peer.id, autoplay: true, playsinline: true,
+      'aria-label': videoName(peer.name, peer.organization) }),
     el('p', { class: 'video-overlay tile-status', text: t('link_connecting', { name: peer.name }) }),
     el('figcaption', {},
       el('strong', { class: 'tile-name', 'data-testid': 'partner-name', text: peer.name }),
@@ -345,7 +347,7 @@ function moderatorTile(staff) {
   return el('figure', { class: 'tile remote moderator', dataset: { peer: staff.id, role: 'moderator' },
     'data-testid': 'moderator-tile' },
   el('video', { 'data-testid': 'remote-video', 'data-peer': staff.id, 'data-role': 'moderator',
-    autoplay: true, playsinline: true }),
+    autoplay: true, playsinline: true, 'aria-label': videoName(name) }),
   el('p', { class: 'video-overlay tile-status', text: t('link_connecting', { name }) }),
   el('figcaption', {},
     el('strong', { class: 'tile-name', text: name }),
@@ -371,7 +373,10 @@ function renderRoom(a) {
     if (!present.has(staff.id)) remotes.append(moderatorTile(staff));
     else {
       const label = $$('.tile.moderator', remotes).find((n) => n.dataset.peer === staff.id);
-      if (label) label.querySelector('.tile-name').textContent = staffName(staff);
+      if (label) {
+        label.querySelector('.tile-name').textContent = staffName(staff);
+        label.querySelector('video').setAttribute('aria-label', videoName(staffName(staff)));
+      }
     }
   }
   remotes.dataset.count = String(a.peers.length + state.moderators.length);
