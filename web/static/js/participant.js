@@ -544,17 +544,32 @@ function screenText(screen, c, a, heading) {
 }
 
 /**
- * The screen changed (not the page's first one): said politely, and the focus goes to the new
- * heading, so that a keyboard or a screen reader starts from there (unless a dialog is open).
+ * The screen changed: said politely, and the focus goes to the new heading, so that a keyboard
+ * or a screen reader starts from there (unless a dialog is open). A page's first screen is said
+ * only when it lands in a round (a late arrival, a reload): the lobby or a break reads as a page.
+ * A round's end is said once, by the clock's cue (cues.js): not here too, and the focus moves
+ * then only if it went with the room.
  */
 function screenChanged(previous, screen, c, a) {
-  if (previous === 'loading' || screen === 'loading') return;
+  if (screen === 'loading') return;
+  if (previous === 'loading' && screen !== 'room' && screen !== 'waiting') return;
   const heading = $(`[data-view="${screen}"] h2`);
-  const node = $('#screen-status');
-  const text = screenText(screen, c, a, heading);
-  node.textContent = '';
-  setTimeout(() => { node.textContent = text; }, 50);
-  if (!document.querySelector('dialog[open]')) heading.focus();
+  const roundOver = (previous === 'room' || previous === 'waiting') && (screen === 'break' || screen === 'ended');
+  if (!roundOver) {
+    const node = $('#screen-status');
+    const text = screenText(screen, c, a, heading);
+    node.textContent = '';
+    setTimeout(() => { node.textContent = text; }, 50);
+  }
+  if (document.querySelector('dialog[open]')) return;
+  if (roundOver && !focusLost()) return;
+  heading.focus();
+}
+
+/** Whether the focus is nowhere (on the body) or on something no longer shown. */
+function focusLost() {
+  const active = document.activeElement;
+  return !active || active === document.body || !active.isConnected || active.closest('[hidden]') !== null;
 }
 
 /** Whether I asked not to be paired: the server says so in every assignment. */
