@@ -25,6 +25,7 @@ import { olderToRate, unrated } from './ratings.js';
 import { olderCard, stepForms } from './rate-later.js';
 import { takeTabId } from './tab.js';
 import { videoName } from './video-names.js';
+import { logMessage } from './messages.js';
 
 // A new round's clock comes a moment before our assignment; do not flash "you sit out".
 const PAIRING_GRACE_MS = 2000;
@@ -34,10 +35,11 @@ const NOTICE_KINDS = new Set([
 ]);
 // What someone of the staff wrote: to the room, or to this person alone.
 const WRITTEN = new Set(['room_message', 'personal_message']);
+// Notices about the screen they came on: they go with it.
+const SCREEN_NOTICES = new Set(['extended', 'peer_left', 'peer_back', 'moderator_joining', 'no_partner']);
 const WISHED = new Set(['mutual_wish', 'wish']);
 const WAIT_CODES = new Set(['late', 'sit_out', 'stopped']);
 const BREAK_MS = (Number(boot.event.break_seconds) || 0) * 1000;
-const NOTE_MS = 20_000;
 const STORE_KEY = `speedmeet:${boot.event.id}:${boot.me.id}`;
 // How long media may not arrive before a partner's tile says so (the server's thresholds).
 const MEDIA_LIMITS = boot.media || { no_video_ms: 10_000, no_audio_ms: 20_000 };
@@ -318,8 +320,7 @@ function peerNotice(kind, name) {
   box.querySelector('.notice-text').textContent = text;
   box.dataset.kind = kind;
   box.hidden = false;
-  clearTimeout(noticeTimer);
-  if (kind === 'peer_back') noticeTimer = setTimeout(() => { box.hidden = true; }, NOTE_MS / 2);
+  logMessage(text, 'notice');
 }
 
 /** A partner's signaling came back: if we said they left, say they are back. */
@@ -477,8 +478,8 @@ function update() {
   const screen = screenFor(c, a);
   const previous = state.screen;
   if (screen !== state.screen) {
-    // "+1 min to this round", "Karim left" say nothing of the next screen
-    if (['extended', 'peer_left', 'peer_back'].includes($('#notice').dataset.kind)) hideNotice();
+    // "+1 min to this round", "Karim left", "a moderator is joining" say nothing of the next screen
+    if (SCREEN_NOTICES.has($('#notice').dataset.kind)) hideNotice();
     state.screen = screen;
     screenNode.dataset.screen = screen;
     for (const view of $$('[data-view]', screenNode)) view.hidden = view.dataset.view !== screen;
@@ -743,10 +744,7 @@ function renderSummary() {
   }));
 }
 
-let noticeTimer = null;
-
 function hideNotice() {
-  clearTimeout(noticeTimer);
   $('#notice').hidden = true;
 }
 
@@ -763,12 +761,15 @@ function noticeText(n, name) {
   return NOTICE_KINDS.has(n.kind) ? t(`notice_${n.kind}`, { name }) : String(n.text || '');
 }
 
+/**
+ * A notice stays until it is closed, replaced, or its screen goes (nothing read fades under a
+ * slow reader), and the page's messages keep it; one already past its `expires_at` (server
+ * time) when it comes (a page opened later) is old news, not shown.
+ */
 function showNotice(n) {
   if (!n || typeof n !== 'object') return;
-  // until `expires_at` (server time); status notes without one fade after a while
   const known = NOTICE_KINDS.has(n.kind);
-  const lasts = typeof n.expires_at === 'number' ? n.expires_at - clock.serverNow() : (known ? NOTE_MS : null);
-  if (lasts !== null && lasts <= 0) return;
+  if (typeof n.expires_at === 'number' && n.expires_at <= clock.serverNow()) return;
   const box = $('#notice');
   const name = staffName(n.by);
   let from = known ? '' : t(n.from === 'moderator' ? 'notice_from_moderator' : 'notice_from_host');
@@ -779,8 +780,7 @@ function showNotice(n) {
   if (n.kind === 'help_resolved') setHelpStatus(null);
   box.dataset.kind = n.kind || n.from || '';
   box.hidden = false;
-  clearTimeout(noticeTimer);
-  if (lasts !== null) noticeTimer = setTimeout(() => { box.hidden = true; }, lasts);
+  logMessage([from, noticeText(n, name)].filter(Boolean).join(' '), 'notice');
 }
 
 // --- buttons -----------------------------------------------------------------------------------
