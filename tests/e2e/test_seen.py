@@ -2,16 +2,16 @@
 
 Every video has a name in the accessibility tree (the partner's, a moderator's, one's own, the
 lobby's preview); the doors' opening, a pause, a resume and a round's end are each heard once
-(every live region of the page recorded by a MutationObserver from the first script on); a late
-arrival is told where she landed, with the focus on its heading; the round's heading is read as
-words. No page scrolls sideways and the event's title is shown whole; the directory's marks fit
-their buttons with WCAG's text spacing; the chat's close button stays on screen; the organiser's
-edit form is not cut. The host's notice never covers the control that has the focus. Focus
-rings, field and rating borders reach 3:1 (names over video 4.5:1), computed from the page's
-own colours with WCAG's relative luminance.
+(every live region of the page recorded by a MutationObserver from the first script on); late
+arrivals are told where they land (waiting, or in a room), the focus on its heading; the round's
+heading is read as words. No page scrolls sideways and the event's title is shown whole; the
+directory's marks fit their buttons with WCAG's text spacing; the chat's close button stays on
+screen; the organiser's edit form is not cut. The host's notice never covers the control that
+has the focus. Focus rings, field and rating borders reach 3:1 (names over video 4.5:1),
+computed from the page's own colours with WCAG's relative luminance.
 
 Before: the videos were nameless (`Video ""`), a pause, a resume and the doors were silent, the
-round's end was said twice, the late arrival heard nothing with the focus on the body, the
+round's end was said twice, late arrivals heard nothing with the focus on the body, the
 heading read "TOUR 1 SUR 4", the title was cut to two lines, "À rencontrer" spilled out of its
 button, the chat's close button was above the screen, the organiser's language list was cut, the
 notice covered the focused round heading, and the contrasts measured 2.35:1, 3.35:1 and 1.65:1.
@@ -59,10 +59,16 @@ window.__contrast = (() => {
   const over = (top, under) => ({ r: top.r * top.a + under.r * (1 - top.a),
     g: top.g * top.a + under.g * (1 - top.a), b: top.b * top.a + under.b * (1 - top.a), a: 1 });
   const lum = ({ r, g, b }) => {
-    const f = (v) => { const s = v / 255; return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; };
+    const f = (v) => {
+      const s = v / 255;
+      return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    };
     return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
   };
-  const ratio = (x, y) => { const [hi, lo] = [lum(x), lum(y)].sort((p, q) => q - p); return (hi + 0.05) / (lo + 0.05); };
+  const ratio = (x, y) => {
+    const [hi, lo] = [lum(x), lum(y)].sort((p, q) => q - p);
+    return (hi + 0.05) / (lo + 0.05);
+  };
   // the colour behind `node`: its and its ancestors' backgrounds, laid over white
   const behind = (node) => {
     const layers = [];
@@ -183,7 +189,7 @@ async def _screen(page: Any, name: str) -> None:
 
 
 async def test_seen_and_heard_at_320_px(server: Running, browser: Any) -> None:
-    ev = await server.event([PEOPLE[0], PEOPLE[2], PEOPLE[1]], rounds=4, title=TITLE)
+    ev = await server.event([PEOPLE[0], PEOPLE[2], PEOPLE[1], PEOPLE[3]], rounds=4, title=TITLE)
     base = f"{server.url}/e/{ev.id}"
     failures: list[str] = []
     contexts, pages = [], {}
@@ -307,24 +313,31 @@ async def test_seen_and_heard_at_320_px(server: Running, browser: Any) -> None:
     await en.click('[data-testid="chat-button"]')
     await en.wait_for_selector('[data-testid="chat-input"]:focus')
     close = await en.evaluate(
-        """() => { const b = document.querySelector('#chat .chat-head .icon-button').getBoundingClientRect();
+        """() => { const close = document.querySelector('#chat .chat-head .icon-button');
+                   const b = close.getBoundingClientRect();
                    return b.top >= 0 && b.bottom <= innerHeight && b.right <= innerWidth; }"""
     )
     assert close, "the chat's close button is off screen"
     await en.set_viewport_size(PHONE)
 
-    # a late arrival lands waiting: told so, with the focus on the heading
-    context = await browser.new_context(viewport=PHONE)
-    await context.add_init_script(HEARD)
-    contexts.append(context)
-    late = await context.new_page()
-    await late.goto(f"{base}/p/{ev.person(2)[1]}?lang=fr")
-    await _screen(late, "waiting")
-    await _heard(late, "Ce tour a déjà commencé")
-    await late.wait_for_function(
-        "() => document.activeElement.matches('[data-testid=\"waiting-title\"]')"
-    )
-    assert await late.evaluate(FITS) == FIT
+    # late arrivals: the first lands waiting, the second in a room with him; each is told
+    # where, with the focus on the screen's heading
+    for index, lang, screen, heard in (
+        (2, "fr", "waiting", "Ce tour a déjà commencé"),
+        (3, "en", "room", "Round 1 of 4 has begun: you are meeting Hugo Bernard."),
+    ):
+        context = await browser.new_context(viewport=PHONE)
+        await context.add_init_script(HEARD)
+        contexts.append(context)
+        late = await context.new_page()
+        await late.goto(f"{base}/p/{ev.person(index)[1]}?lang={lang}")
+        await _screen(late, screen)
+        await _heard(late, heard)
+        heading = "waiting-title" if screen == "waiting" else "room-heading"
+        await late.wait_for_function(
+            "(id) => document.activeElement.matches(`[data-testid=${id}]`)", arg=heading
+        )
+        assert await late.evaluate(FITS) == FIT
 
     # the round's end, heard once; then a pause and a resume of the break, once each
     assert (await host.call("end_round"))["ok"]

@@ -10,7 +10,8 @@
  */
 export function newsBetween(before, after) {
   if (!before || !after) return null;
-  if (before.phase === 'lobby' && after.phase === 'lobby' && !before.opened && after.opened) return 'doors_open';
+  const opened = before.phase === 'lobby' && after.phase === 'lobby' && !before.opened && after.opened;
+  if (opened) return 'doors_open';
   const same = before.phase === after.phase && before.round === after.round
     && (after.phase === 'round' || after.phase === 'break');
   if (!same || before.paused === after.paused) return null;
