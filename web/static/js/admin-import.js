@@ -18,7 +18,8 @@ function shown(v) { return (Array.isArray(v) ? v.join(', ') : v) || '∅'; }
 
 export function importArea(ctx) {
   const input = el('input', { type: 'file', accept: '.csv,text/csv,text/plain', id: 'import-file', 'data-testid': 'import-file' });
-  const report = el('div', { class: 'import-report', 'data-testid': 'import-report', 'aria-live': 'polite' });
+  // not a live region: the report's heading takes the focus, and is read once from there
+  const report = el('div', { class: 'import-report', 'data-testid': 'import-report' });
   let raw = null;
   input.addEventListener('change', async () => {
     const file = input.files && input.files[0];
@@ -30,7 +31,7 @@ export function importArea(ctx) {
       report.replaceChildren(...renderPreview(ctx, preview, file.name, () => apply()));
       report.querySelector('h4')?.focus();
     } catch (err) {
-      report.replaceChildren(el('p', { class: 'alert alert-error', text: err.message }));
+      report.replaceChildren(el('p', { class: 'alert alert-error', role: 'alert', text: err.message }));
     }
   });
   async function apply() {
@@ -42,7 +43,7 @@ export function importArea(ctx) {
       const part = (s) => tn(`admin_import_done_${s}`, count(s));
       ctx.say(t('admin_import_done', { added: part('added'), updated: part('updated'), unchanged: part('unchanged') }));
     } catch (err) {
-      report.append(el('p', { class: 'alert alert-error', text: err.message }));
+      report.append(el('p', { class: 'alert alert-error', role: 'alert', text: err.message }));
     }
   }
   return el('div', { class: 'import' },

@@ -1,18 +1,20 @@
 /**
- * Time everybody hears: one minute left in a round, the round is over. Pure functions decide,
- * from two sights of the clock (time passed in); `watchTime` renders what they decide on a page:
- * the notice of a round's last minute, a chime, one polite announcement, and the tab's title.
+ * Time everybody hears: one minute left in a round, the round is over, the clock paused or
+ * running again, the doors open. Pure functions decide, from two sights of the clock (time
+ * passed in); `watchTime` renders what they decide on a page: the notice of a round's last
+ * minute, a chime, one polite announcement each, and the tab's title.
  */
 
 import { boot } from './boot.js';
 import { t } from './i18n.js';
 import * as clock from './clock.js';
 import { chime } from './sound.js';
+import { newsBetween } from './clock-news.js';
 
 export const ONE_MINUTE_MS = 60_000;
 const TICK_MS = 250;
 
-/** What a page sees of clock `c` at server time `now`: {phase, round, rounds, paused, ms, endsAt}. */
+/** What a page sees of clock `c` at server time `now`: {phase, round, rounds, paused, opened, ms, endsAt}. */
 export function sight(c, now) {
   if (!c || typeof c !== 'object') return null;
   return {
@@ -20,6 +22,7 @@ export function sight(c, now) {
     round: Number(c.round) || 0,
     rounds: Number(c.rounds) || 0,
     paused: Boolean(c.paused),
+    opened: Boolean(c.opened),
     ms: clock.remainingAt(c, now),
     endsAt: typeof c.ends_at === 'number' ? c.ends_at : null,
   };
@@ -102,23 +105,28 @@ function announce(text) {
 
 /**
  * Follow the clock on this page: show every [data-testid="time-notice"] during a round's last
- * minute, chime and announce each cue once, and keep the tab's title counting down.
- * `prefix()`: what goes before the title (the staff's open help requests).
+ * minute, chime and announce each cue once (and, with `news`, a pause, a resume and the doors'
+ * opening), and keep the tab's title counting down. `prefix()`: what goes before the title (the
+ * staff's open help requests). `news` is off where the page's own command answer says it.
  */
-export function watchTime({ prefix = () => '' } = {}) {
+export function watchTime({ prefix = () => '', news = true } = {}) {
   const base = document.title;
   let last = null;
   let lastKey = recall();
   const check = () => {
     const s = sight(clock.currentClock(), clock.serverNow());
     const cue = cueBetween(last, s, lastKey);
+    const change = news ? newsBetween(last, s) : null;
     last = s;
+    const said = [];
     if (cue) {
       lastKey = cue.key;
       remember(cue.key);
-      announce(cueText(cue));
+      said.push(cueText(cue));
       chime(cue.kind === 'one_minute' ? 'one_minute' : 'round_end');
     }
+    if (change) said.push(t(`cue_${change}`));
+    if (said.length) announce(said.join(' '));
     const show = lastMinute(s);
     for (const node of document.querySelectorAll('[data-testid="time-notice"]')) {
       if (node.hidden === show) node.hidden = !show;

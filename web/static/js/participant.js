@@ -25,6 +25,8 @@ import { startLine } from './lobby.js';
 import { draftStorage, olderToRate, pruneDrafts, unrated } from './ratings.js';
 import { olderCard, stepForms } from './rate-later.js';
 import { takeTabId } from './tab.js';
+import { videoName } from './video-names.js';
+import { logMessage } from './messages.js';
 
 // A new round's clock comes a moment before our assignment; do not flash "you sit out".
 const PAIRING_GRACE_MS = 2000;
@@ -34,10 +36,11 @@ const NOTICE_KINDS = new Set([
 ]);
 // What someone of the staff wrote: to the room, or to this person alone.
 const WRITTEN = new Set(['room_message', 'personal_message']);
+// Notices about the screen they came on: they go with it.
+const SCREEN_NOTICES = new Set(['extended', 'peer_left', 'peer_back', 'moderator_joining', 'no_partner']);
 const WISHED = new Set(['mutual_wish', 'wish']);
 const WAIT_CODES = new Set(['late', 'sit_out', 'stopped']);
 const BREAK_MS = (Number(boot.event.break_seconds) || 0) * 1000;
-const NOTE_MS = 20_000;
 const STORE_KEY = `speedmeet:${boot.event.id}:${boot.me.id}`;
 // How long media may not arrive before a partner's tile says so (the server's thresholds).
 const MEDIA_LIMITS = boot.media || { no_video_ms: 10_000, no_audio_ms: 20_000 };
@@ -318,8 +321,7 @@ function peerNotice(kind, name) {
   box.querySelector('.notice-text').textContent = text;
   box.dataset.kind = kind;
   box.hidden = false;
-  clearTimeout(noticeTimer);
-  if (kind === 'peer_back') noticeTimer = setTimeout(() => { box.hidden = true; }, NOTE_MS / 2);
+  logMessage(text, 'notice');
 }
 
 /** A partner's signaling came back: if we said they left, say they are back. */
@@ -332,7 +334,8 @@ function partnerBack(id) {
 
 function remoteTile(peer) {
   return el('figure', { class: 'tile remote', dataset: { peer: peer.id } },
-    el('video', { 'data-testid': 'remote-video', 'data-peer': peer.id, autoplay: true, playsinline: true }),
+    el('video', { 'data-testid': 'remote-video', 'data-peer': peer.id, autoplay: true, playsinline: true,
+      'aria-label': videoName(peer.name, peer.organization) }),
     el('p', { class: 'video-overlay tile-status', text: t('link_connecting', { name: peer.name }) }),
     el('figcaption', {},
       el('strong', { class: 'tile-name', 'data-testid': 'partner-name', text: peer.name }),
@@ -346,7 +349,7 @@ function moderatorTile(staff) {
   return el('figure', { class: 'tile remote moderator', dataset: { peer: staff.id, role: 'moderator' },
     'data-testid': 'moderator-tile' },
   el('video', { 'data-testid': 'remote-video', 'data-peer': staff.id, 'data-role': 'moderator',
-    autoplay: true, playsinline: true }),
+    autoplay: true, playsinline: true, 'aria-label': videoName(name) }),
   el('p', { class: 'video-overlay tile-status', text: t('link_connecting', { name }) }),
   el('figcaption', {},
     el('strong', { class: 'tile-name', text: name }),
@@ -372,7 +375,10 @@ function renderRoom(a) {
     if (!present.has(staff.id)) remotes.append(moderatorTile(staff));
     else {
       const label = $$('.tile.moderator', remotes).find((n) => n.dataset.peer === staff.id);
-      if (label) label.querySelector('.tile-name').textContent = staffName(staff);
+      if (label) {
+        label.querySelector('.tile-name').textContent = staffName(staff);
+        label.querySelector('video').setAttribute('aria-label', videoName(staffName(staff)));
+      }
     }
   }
   remotes.dataset.count = String(a.peers.length + state.moderators.length);
@@ -475,8 +481,8 @@ function update() {
   let kept = false;
   if (screen !== state.screen) {
     const typing = typingRating();
-    // "+1 min to this round", "Karim left" say nothing of the next screen
-    if (['extended', 'peer_left', 'peer_back'].includes($('#notice').dataset.kind)) hideNotice();
+    // "+1 min to this round", "Karim left", "a moderator is joining" say nothing of the next screen
+    if (SCREEN_NOTICES.has($('#notice').dataset.kind)) hideNotice();
     state.screen = screen;
     screenNode.dataset.screen = screen;
     for (const view of $$('[data-view]', screenNode)) view.hidden = view.dataset.view !== screen;
@@ -544,18 +550,32 @@ function screenText(screen, c, a, heading) {
 }
 
 /**
- * The screen changed (not the page's first one): said politely, and the focus goes to the new
- * heading, so that a keyboard or a screen reader starts from there (unless a dialog is open, or
- * `kept`: the focus stayed in a rating being typed).
+ * The screen changed: said politely, and the focus goes to the new heading, so that a keyboard
+ * or a screen reader starts from there (unless a dialog is open). A page's first screen is said
+ * only when it lands in a round (a late arrival, a reload): the lobby or a break reads as a page.
+ * A round's end is said once, by the clock's cue (cues.js): not here too, and the focus moves
+ * then only if it went with the room. `kept`: the focus stayed in a rating being typed.
  */
 function screenChanged(previous, screen, c, a, kept = false) {
-  if (previous === 'loading' || screen === 'loading') return;
+  if (screen === 'loading') return;
+  if (previous === 'loading' && screen !== 'room' && screen !== 'waiting') return;
   const heading = $(`[data-view="${screen}"] h2`);
-  const node = $('#screen-status');
-  const text = screenText(screen, c, a, heading);
-  node.textContent = '';
-  setTimeout(() => { node.textContent = text; }, 50);
-  if (!kept && !document.querySelector('dialog[open]')) heading.focus();
+  const roundOver = (previous === 'room' || previous === 'waiting') && (screen === 'break' || screen === 'ended');
+  if (!roundOver) {
+    const node = $('#screen-status');
+    const text = screenText(screen, c, a, heading);
+    node.textContent = '';
+    setTimeout(() => { node.textContent = text; }, 50);
+  }
+  if (kept || document.querySelector('dialog[open]')) return;
+  if (roundOver && !focusLost()) return;
+  heading.focus();
+}
+
+/** Whether the focus is nowhere (on the body) or on something no longer shown. */
+function focusLost() {
+  const active = document.activeElement;
+  return !active || active === document.body || !active.isConnected || active.closest('[hidden]') !== null;
 }
 
 /** The break's rating form someone is typing in, with the field and caret: {form, field, from, to}. */
@@ -756,10 +776,7 @@ function renderSummary() {
   if (inside) moveFocus($('#summary-title'));
 }
 
-let noticeTimer = null;
-
 function hideNotice() {
-  clearTimeout(noticeTimer);
   $('#notice').hidden = true;
 }
 
@@ -776,12 +793,15 @@ function noticeText(n, name) {
   return NOTICE_KINDS.has(n.kind) ? t(`notice_${n.kind}`, { name }) : String(n.text || '');
 }
 
+/**
+ * A notice stays until it is closed, replaced, or its screen goes (nothing read fades under a
+ * slow reader), and the page's messages keep it; one already past its `expires_at` (server
+ * time) when it comes (a page opened later) is old news, not shown.
+ */
 function showNotice(n) {
   if (!n || typeof n !== 'object') return;
-  // until `expires_at` (server time); status notes without one fade after a while
   const known = NOTICE_KINDS.has(n.kind);
-  const lasts = typeof n.expires_at === 'number' ? n.expires_at - clock.serverNow() : (known ? NOTE_MS : null);
-  if (lasts !== null && lasts <= 0) return;
+  if (typeof n.expires_at === 'number' && n.expires_at <= clock.serverNow()) return;
   const box = $('#notice');
   const name = staffName(n.by);
   let from = known ? '' : t(n.from === 'moderator' ? 'notice_from_moderator' : 'notice_from_host');
@@ -792,8 +812,7 @@ function showNotice(n) {
   if (n.kind === 'help_resolved') setHelpStatus(null);
   box.dataset.kind = n.kind || n.from || '';
   box.hidden = false;
-  clearTimeout(noticeTimer);
-  if (lasts !== null) noticeTimer = setTimeout(() => { box.hidden = true; }, lasts);
+  logMessage([from, noticeText(n, name)].filter(Boolean).join(' '), 'notice');
 }
 
 // --- buttons -----------------------------------------------------------------------------------

@@ -137,7 +137,9 @@ export function startStaff(namespace, { render, onHelp = () => {}, onNotice = ()
   clock.startRenderer();
   soundToggle($('#sound-toggle'));
   // the tab says how many wait for help, then the countdown: "(1) Help · 4:32 · Round 2 · …"
-  watchTime({ prefix: () => (board.help.length ? `${t('title_help', { count: board.help.length })} · ` : '') });
+  // the host's own command answers say a pause, a resume and the doors' opening
+  watchTime({ prefix: () => (board.help.length ? `${t('title_help', { count: board.help.length })} · ` : ''),
+    news: boot.role !== 'host' });
   setInterval(() => renderExpectedEnd(board.event || boot.event), END_EVERY_MS);
   /** Mark a help request as dealt with (the button stays usable if the server says no). */
   const resolve = async (participant, button) => {

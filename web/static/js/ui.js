@@ -3,6 +3,7 @@
 import { errorText, number, t } from './i18n.js';
 import { listen } from './keyed.js';
 import './focus.js';  // the focus rule on every page (a control that is off ignores clicks)
+import { logMessage } from './messages.js';
 
 /**
  * A new element. `props`: class, text, dataset, on<event> handlers, other attributes
@@ -38,20 +39,15 @@ export function $$(selector, root = document) {
   return [...root.querySelectorAll(selector)];
 }
 
-const timers = new WeakMap();
-
 /**
- * Show `text` in a message area (`kind`: info, success, warn, error). Info and success fade
- * after a while; errors stay until replaced.
+ * Show `text` in a message area (`kind`: info, success, warn, error). It stays until replaced
+ * (nothing fades before a slow reader is done), and the page's messages list keeps it.
  */
 export function say(area, text, kind = 'info') {
-  clearTimeout(timers.get(area));
   area.textContent = text;
   area.className = `alert alert-${kind}`;
   area.hidden = !text;
-  if (text && (kind === 'info' || kind === 'success')) {
-    timers.set(area, setTimeout(() => { area.hidden = true; }, 8000));
-  }
+  logMessage(text, kind);
 }
 
 const fieldErrors = new WeakMap();  // a control → the node that says its error

@@ -11,6 +11,7 @@ import { $, $$, el } from './ui.js';
 import * as media from './media.js';
 import { Mesh } from './rtc.js';
 import { ChatPanel } from './chat.js';
+import { videoName } from './video-names.js';
 import { boot } from './boot.js';
 
 const UP = new Set(['connected', 'completed']);
@@ -85,7 +86,8 @@ export function visitor({ ask, socket, onChange = () => {} }) {
     for (const p of call.peers) {
       if (present.has(p.id)) continue;
       remotes.append(el('figure', { class: 'tile remote', dataset: { peer: p.id } },
-        el('video', { 'data-testid': 'call-video', 'data-peer': p.id, autoplay: true, playsinline: true }),
+        el('video', { 'data-testid': 'call-video', 'data-peer': p.id, autoplay: true, playsinline: true,
+          'aria-label': videoName(p.name, p.organization) }),
         el('p', { class: 'video-overlay tile-status', text: t('link_connecting', { name: p.name }) }),
         el('figcaption', {},
           el('strong', { class: 'tile-name', text: p.name }),
