@@ -2,10 +2,11 @@
 
 A page connects with ``auth {token, peer}``: the token of the person's own link (or of the link
 to their summary), and the other person of the pair. The connection is refused unless the pair's
-follow-up is booked and its room open (``not_booked``, ``closed``). The server relays
-``signal {to, data}`` to the other's sockets only (through python-socketio's manager: any
-process), with the event's relay-only rule, and counts ``call {connected_ms}``, what each page
-saw of the call, for the report. Media flows peer to peer, as in the rounds.
+follow-up is booked and its room open (``not_booked``, ``closed``). One page of each person is in
+the call: a page that connects takes over, the person's earlier pages get ``elsewhere``. The
+server relays ``signal {to, data}`` to the other's sockets only (through python-socketio's
+manager: any process), with the event's relay-only rule, and counts ``call {connected_ms}``,
+what each page saw of the call, for the report. Media flows peer to peer, as in the rounds.
 """
 
 from __future__ import annotations
@@ -105,15 +106,28 @@ class FollowUpNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             )
         relay = ice_policy(self.policy, state.settings.ice_transport_policy) == "relay"
         key = links.token_hash(token)
-        self.seats[sid] = Seat(state.id, ref.participant_id, peer, fu.start, relay, key)
-        await self.enter_room(sid, pair_room(state.id, ref.participant_id, peer))
+        seat = Seat(state.id, ref.participant_id, peer, fu.start, relay, key)
+        room = pair_room(state.id, ref.participant_id, peer)
+        # One page of each person in the call: the newest takes over. Their earlier pages (on
+        # any process) are told and leave; this process closes its own at once, so that the
+        # other's signals reach one page only.
+        told = {"code": "elsewhere", "message": "This call is now open in another tab or device."}
+        await self.emit("elsewhere", told, room=room, skip_sid=sid, namespace=NAMESPACE)
+        for older in [o for o, s in self.seats.items() if s == seat]:
+            self.seats.pop(older, None)
+            await self.leave_room(older, room)
+            await self.server.disconnect(older, namespace=NAMESPACE, ignore_queue=True)
+        self.seats[sid] = seat
+        await self.enter_room(sid, room)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        """The other page hears this one went (the call itself may go on: media is direct)."""
+        """The other page hears this one went (the call itself may go on: media is direct);
+        ``page`` says which: a page taken over on another process goes after its successor
+        came, and the other's page ignores it."""
         seat = self.seats.pop(sid, None)
         self.events.forget(sid)
         if seat is not None:
-            await self._tell(seat, "peer", {"id": seat.pid, "online": False})
+            await self._tell(seat, "peer", {"id": seat.pid, "online": False, "page": sid})
 
     async def on_time(self, sid: str, data: Any = None) -> dict[str, Any]:
         """The server's clock, for the page's countdown."""
@@ -126,7 +140,7 @@ class FollowUpNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         async def join(seat: Seat) -> dict[str, Any]:
             parse(data, Empty)
             closes = followups.closes_at(seat.start)
-            await self._tell(seat, "peer", {"id": seat.pid, "online": True})
+            await self._tell(seat, "peer", {"id": seat.pid, "online": True, "page": sid})
             return {
                 "peer": {"id": seat.peer, "polite": roles(seat.pid, [seat.peer])[seat.peer]},
                 "ice_servers": self.ice.wire(seat.pid, max(0, closes - self.owner.now())),

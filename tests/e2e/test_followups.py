@@ -140,8 +140,21 @@ async def test_propose_pick_call_and_cancel(
     for who, p in ((lea, page), (claire, theirs)):
         await p.wait_for_selector('[data-testid="followup-call"]:not([hidden])', timeout=10_000)
         await _flowing(p, who, frames=10, timeout=30_000)
+    named = await theirs.get_attribute('[data-testid="remote-video"]', "aria-label")
+    assert named == "Vidéo de Claire Martin, Mairie de Lyon"
+    assert await page.get_attribute('[data-testid="local-video"]', "aria-label") == "Your camera"
+    # Claire opens the room again in a second tab: the call moves there, the first tab says so
+    second = await page.context.new_page()
+    await second.goto(page.url)
+    await second.wait_for_selector('[data-testid="followup-call"]:not([hidden])', timeout=10_000)
+    await page.wait_for_selector(
+        '[data-testid="followup-state"]:has-text("another tab")', timeout=10_000
+    )
+    assert await page.locator('[data-testid="followup-call"]').is_hidden()
+    await _flowing(second, lea, frames=10, timeout=30_000)
+    await _flowing(theirs, claire, frames=10, timeout=30_000)
     # leaving reports the connected time: the follow-up was held
-    await page.click('[data-testid="followup-leave"]')
+    await second.click('[data-testid="followup-leave"]')
     service = server.server.app[FOLLOWUPS]
 
     async def held() -> bool:

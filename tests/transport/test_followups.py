@@ -232,10 +232,18 @@ async def test_two_processes_send_one_reminder(
     assert sum(isinstance(e, FollowUpReminded) for e in entries) == 1
 
 
+HEARD: dict[int, list[Any]] = {}
+
+
+def _heard_of(client: socketio.AsyncClient) -> list[Any]:
+    return HEARD[id(client)]
+
+
 async def _room(server: Running, token: str, peer: str) -> tuple[socketio.AsyncClient, list[Any]]:
     """A ``/followup`` client of ``token``'s call with ``peer``, and what it hears."""
     heard: list[Any] = []
     client = socketio.AsyncClient(reconnection=False)
+    HEARD[id(client)] = heard
     client.on("*", lambda event, data: heard.append((event, data)), namespace="/followup")
     server.clients.append(client)
     await client.connect(
@@ -279,16 +287,33 @@ async def test_the_rooms_hours_and_who_it_relays_to(
     ack = await mine.call("signal", {"to": a, "data": sent}, namespace="/followup", timeout=10)
     assert ack["error"]["code"] == "not_your_peer"
     await eventually(lambda: _said(heard, "signal"))
-    assert ("signal", {"from": c, "data": sent}) in heard and (
-        "peer",
-        {"id": c, "online": True},
-    ) in heard
+    assert ("signal", {"from": c, "data": sent}) in heard
+    assert ("peer", {"id": c, "online": True, "page": mine.get_sid("/followup")}) in heard
     # both pages report the call: the longer side counts, while the room is open
     for client, ms in ((mine, 60_000), (theirs, 45_000)):
         ack = await client.call("call", {"connected_ms": ms}, namespace="/followup", timeout=10)
         assert ack == {"ok": True, "counted": True}
     fu = await server.server.app[FOLLOWUPS].current(g.ev.id, c, d)
     assert fu is not None and fu.connected_ms == 60_000 and fu.held
+    # the same link in a second tab takes the call over: the first page is told and closed, and
+    # the other's signals reach the new page only (before: both pages got them and both called)
+    first = mine
+    mine, second_heard = await _room(server, g.tokens[c], d)
+    assert (await mine.call("join", {}, namespace="/followup", timeout=10))["ok"]
+
+    async def taken_over() -> bool:
+        return not first.connected
+
+    await eventually(taken_over)
+    assert any(name == "elsewhere" for name, _ in _heard_of(first)), _heard_of(first)
+    page = mine.get_sid("/followup")
+    assert ("peer", {"id": c, "online": True, "page": page}) in heard
+    answer = {"description": {"type": "answer", "sdp": "v=0"}}
+    ack = await theirs.call("signal", {"to": c, "data": answer}, namespace="/followup", timeout=10)
+    assert ack == {"ok": True}
+    await eventually(lambda: _said(second_heard, "signal"))
+    assert not any(name == "signal" for name, _ in _heard_of(first))
+    assert not any(name == "peer" and not x["online"] for name, x in heard)  # c never left
     # a link replaced closes its follow-up call's page too
     assert (await server.api("POST", f"/api/events/{g.ev.id}/links", json={"who": d}))[0] == 201
 

@@ -33,6 +33,7 @@ let upSince = 0;    // when the call last came up (0: it is not up)
 let unreported = 0; // connected ms not reported yet
 let reporter = null;
 let left = false;
+let peerPage = null; // the other's page in the call (their pages say which they are)
 
 function serverNow() {
   return Date.now() + offset;
@@ -114,8 +115,14 @@ async function enter() {
   mesh.setStream(media.getStream());
   socket = connect('/followup', boot.token, () => null, { peer: peer.id });
   socket.on('signal', (m) => mesh.onSignal(m));
-  socket.on('peer', (m) => mesh.onPeer(m));
+  socket.on('peer', (m) => {
+    // the other's page that left is not the one in the call (it opened it again elsewhere)
+    if (m && m.online) peerPage = m.page;
+    else if (m && m.page && peerPage && m.page !== peerPage) return;
+    mesh.onPeer(m);
+  });
   socket.on('revoked', () => leave(t('link_revoked')));
+  socket.on('elsewhere', () => leave(t('followup_room_elsewhere'), true));
   socket.on('connect', async () => {
     try {
       const ack = await call(socket, 'join', {});
@@ -136,12 +143,15 @@ async function enter() {
   at(fu.closes_at, () => leave(t('followup_room_closed')));
 }
 
-function leave(said) {
+/** Leave the call (`said` why); `quiet`: the call goes on in this person's other page, which
+ * the other person talks to now: no goodbye to them. */
+function leave(said, quiet = false) {
   if (left) return;
   left = true;
   clearInterval(reporter);
   report();
-  if (mesh) mesh.goodbye();
+  if (mesh && !quiet) mesh.goodbye();
+  else if (mesh) mesh.leave();
   if (socket) setTimeout(() => socket.disconnect(), 500);  // the last report and bye go first
   media.stop();
   $('#followup-call').hidden = true;
