@@ -56,8 +56,7 @@ function controlOf(form, problem, controls) {
  * the page).
  */
 export function showRefusal(form, err, controls, sayElsewhere) {
-  const error = { ...err.error, message: err.error.message || err.message };
-  const rest = showProblems(form, [error], (e) => fieldErrorText(e, 'admin_error', err.message), controls);
+  const rest = showProblems(form, [err.error], (e) => fieldErrorText(e, 'admin_error', err.message), controls);
   if (rest.length) sayElsewhere(err.message);
 }
 
