@@ -4,7 +4,7 @@ end), and the settings as the pages and API show them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -69,15 +69,21 @@ def edit(state: EventState, changes: Mapping[str, Any], now: int) -> Outcome:
     return Outcome(new, [], {}, [entry])
 
 
-def _check_sides(state: EventState, m: Matching) -> None:
-    if m.mode != "bipartite":
-        return
-    if len(m.sides) != 2 or m.sides[0] == m.sides[1]:
+def check_two_sides(mode: str, sides: Sequence[str]) -> None:
+    """Refuse a two-sided event without exactly two different sides."""
+    if mode == "bipartite" and (len(sides) != 2 or sides[0] == sides[1]):
         raise ProtocolError(
             "bad_request",
             'Bipartite matching needs exactly two different sides, e.g. ["commune", "solution"].',
-            field="sides",
+            field="matching.sides",
+            why="two_sides",
         )
+
+
+def _check_sides(state: EventState, m: Matching) -> None:
+    check_two_sides(m.mode, m.sides)
+    if m.mode != "bipartite":
+        return
     misfits = [p.name for p in state.participants.values() if p.side not in m.sides]
     if misfits:
         shown = ", ".join(misfits[:5]) + (

@@ -8,7 +8,7 @@ import msgspec
 from aiohttp import web
 
 from ..core import payloads, schedule
-from ..core.event import edit, event_payload, new_event
+from ..core.event import check_two_sides, edit, event_payload, new_event
 from ..core.model import EventState, Matching, OddPolicy, Settings, Signup
 from ..errors import ProtocolError, SpeedmeetError, Unauthorized, UserError
 from ..limits import MAX_DEPTH, too_deep
@@ -102,12 +102,7 @@ async def create_event(request: web.Request) -> web.Response:
     require_admin(request)
     body = convert_one(await body_json(request), EventIn, "event")
     m = body.matching
-    if m.mode == "bipartite" and (len(m.sides) != 2 or m.sides[0] == m.sides[1]):
-        raise ProtocolError(
-            "bad_request",
-            'Bipartite matching needs exactly two different sides, e.g. ["commune", "solution"].',
-            field="sides",
-        )
+    check_two_sides(m.mode, m.sides)
     settings = request.app[SETTINGS]
     policy = body.ice_transport_policy or settings.ice_transport_policy
     relay_possible(settings, policy)
@@ -157,6 +152,7 @@ def relay_possible(settings: ServerSettings, policy: str | None) -> None:
             "Relay-only calls need a TURN relay, and this server has none: set turn_urls and "
             "turn_secret in its configuration (see docs/deploy.md), restart it, then choose "
             "relay-only again.",
+            field="ice_transport_policy",
         )
 
 

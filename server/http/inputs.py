@@ -105,12 +105,18 @@ def synonym_lines(lines: list[str]) -> tuple[str, ...]:
     not name two different tags."""
     kept = tuple(" ".join(line.split()) for line in lines if line.strip())
     for n, line in enumerate(kept, 1):
-        if folding.line_problem(line):
+        why = folding.line_problem(line)
+        if why:
             raise ProtocolError(
                 "bad_request",
                 f'Line {n} of the tags that mean the same ("{line}"): write two different '
                 'tags or more separated by ~, e.g. "mobilité ~ transports".',
                 field="synonyms",
+                index=n - 1,
+                why=why,
+                line=n,
+                value=line,
+                **({"limit": folding.SYNONYM_LINE_MAX} if why == "too_long" else {}),
             )
     return kept
 
@@ -153,23 +159,62 @@ class WishIn(
     level: WishLevel = "like"
 
 
-_FIELD = re.compile(r"at `\$\.(\w+)")
-_NAMED = re.compile(r"field `(\w+)`")  # "missing required field `name`", "unknown field `x`"
+_AT = re.compile(r" - at `\$([^`]*)`$")  # where: "$.matching.sides[0]"
+_NAMED = re.compile(r"field `(\w+)`|^`(\w+)` holds")  # "missing required field `name`"...
+_LENGTH = re.compile(r"Expected `(\w+)` of length (<=|>=) (\d+)$")
+_BOUND = re.compile(r"Expected `\w+` (<=|>=) (-?\d+(?:\.\d+)?)$")
+# what a message says (its start) → why
+_SAID = (
+    ("Expected `", "bad_type"),  # "Expected `int`, got `str`"
+    ("Invalid enum value", "bad_value"),
+    ("Object missing required field", "missing"),
+    ("Object contains unknown field", "unknown_field"),
+)
 
 
-def _field(exc: msgspec.ValidationError) -> str | None:
-    match = _FIELD.search(str(exc)) or _NAMED.search(str(exc))
-    return match.group(1) if match else None
+def problem_of(exc: msgspec.ValidationError) -> dict[str, Any]:
+    """What a validation error says, for a page to word it beside its field: the ``field`` (a
+    path, nested ones dotted: ``signup.cap``), ``index`` (of a list's item), ``why`` (``too_high``,
+    ``too_low``, ``too_long``, ``too_short``, ``empty``, ``too_many``, ``too_few``, ``bad_type``,
+    ``bad_value``, ``missing``, ``unknown_field``, ``control_only``) and its ``limit``."""
+    text = str(exc)
+    at = _AT.search(text)
+    said = text[: at.start()] if at else text
+    path = at.group(1) if at else ""
+    keys = re.findall(r"\.(\w+)", path)
+    named = _NAMED.search(said)
+    if named:
+        keys.append(named.group(1) or named.group(2))
+    out: dict[str, Any] = {"field": ".".join(keys)} if keys else {}
+    indices = re.findall(r"\[(\d+)\]", path)
+    if indices:
+        out["index"] = int(indices[-1])
+    if length := _LENGTH.match(said):
+        kind, op, limit = length.group(1), length.group(2), int(length.group(3))
+        if kind == "str":
+            why = "too_long" if op == "<=" else "empty" if limit == 1 else "too_short"
+        else:
+            why = "too_many" if op == "<=" else "too_few"
+        return {**out, "why": why, "limit": limit}
+    if bound := _BOUND.match(said):
+        number = float(bound.group(2))
+        bounded = int(number) if number.is_integer() else number
+        why = "too_high" if bound.group(1) == "<=" else "too_low"
+        return {**out, "why": why, "limit": bounded}
+    if "holds only control characters" in said:
+        return {**out, "why": "control_only"}
+    for start, why in _SAID:
+        if said.startswith(start) and (why != "bad_type" or ", got `" in said):
+            return {**out, "why": why}
+    return out
 
 
 def convert_one(data: Any, kind: type[T], what: str) -> T:
-    """Validate one object; the error names the field."""
+    """Validate one object; the error names the field (``problem_of``)."""
     try:
         return msgspec.convert(data, kind)
     except msgspec.ValidationError as exc:
-        field = _field(exc)
-        detail = {"field": field} if field else {}
-        raise ProtocolError("bad_request", f"{what}: {exc}.", **detail) from exc
+        raise ProtocolError("bad_request", f"{what}: {exc}.", **problem_of(exc)) from exc
 
 
 def convert_rows(rows: Any, kind: type[T]) -> list[T]:
@@ -181,9 +226,10 @@ def convert_rows(rows: Any, kind: type[T]) -> list[T]:
         try:
             out.append(msgspec.convert(row, kind))
         except msgspec.ValidationError as exc:
-            field = _field(exc)
+            found = problem_of(exc)
+            field = found.pop("field", None)
             where = f"row {i}, field {field!r}" if field else f"row {i}"
             raise ProtocolError(
-                "bad_row", f"{where}: {exc}. Nothing was stored.", row=i, field=field
+                "bad_row", f"{where}: {exc}. Nothing was stored.", row=i, field=field, **found
             ) from exc
     return out

@@ -2,8 +2,9 @@
 accessibility tree: the rating is a named, required radio group whose error is the page's own,
 tied to the group; a rating typed and not saved is kept as a draft and offered again (after a
 reload, at the next break), and the round's start leaves the focus in the note being typed; a
-field's error is beside its field, in the page's language, tied to it (the profile's website,
-/admin's person edit), and required fields are marked.
+field's error is beside its field, in the page's language, tied to it and focused (the
+profile's website, /admin's person edit, its event settings and new event), and required fields
+are marked.
 
 Two tests, each with one page setup: the rating in French (and its words in English on a
 second page of the same event), the field errors in English (profile) and French (/admin)."""
@@ -304,4 +305,59 @@ async def test_field_errors_are_beside_their_fields(server: Running, browser: An
         wrong.append(f"admin: the page says {alerts}")
     wrong += [f"admin: {w}" for w in await _beside(page, 'input[name="website"]', message)]
     wrong += [f"admin axe: {v}" for v in await violations(page)]
+
+    # the event's settings: refusals the browser lets through, beside their field, in French
+    settings = page.locator('[data-testid="settings"]')
+    await settings.locator('[data-testid="edit-synonyms"]').fill("mobilité transports")
+    await settings.locator('[data-testid="save-settings"]').click()
+    message = (
+        "Ligne 1 («\u202fmobilité transports\u202f»)\u202f: écrivez au moins deux mots-clés "
+        "différents séparés par ~, par exemple mobilité ~ transports."
+    )
+    wrong += await _refused(page, '[data-testid="edit-synonyms"]', message, "settings")
+    # relay-only calls on a server without a relay: the box is told; the line above is mended
+    await settings.locator('[data-testid="edit-synonyms"]').fill("")
+    await settings.locator('[data-testid="edit-relay"]').check()
+    await settings.locator('[data-testid="save-settings"]').click()
+    message = "Les appels par le relais seul demandent un serveur relais (TURN)"
+    wrong += await _refused(page, '[data-testid="edit-relay"]', message, "relay")
+    if await page.get_attribute('[data-testid="edit-synonyms"]', "aria-invalid") == "true":
+        wrong.append("settings: the synonyms still invalid on the next submit")
+
+    # a new event whose two sides have one name
+    await page.goto(f"{server.url}/admin?lang=fr#/")
+    form = page.locator('[data-testid="new-event"]')
+    await form.wait_for()
+    await form.locator('[data-testid="new-title"]').fill("Élus et innovateurs")
+    await form.locator('input[name="side_b"]').fill("commune")
+    await form.locator('[data-testid="create-event"]').click()
+    message = "Donnez deux noms de collèges différents, par exemple commune et solution."
+    wrong += await _refused(page, 'input[name="side_b"]', message, "new event")
+    top = await page.locator('[data-testid="message"]:visible').all_inner_texts()
+    if top:
+        wrong.append(f"new event: the top of the page says {top}")
+    wrong += [f"new event axe: {v}" for v in await violations(page)]
     assert wrong == [], "\n".join(wrong)
+
+
+async def _refused(page: Any, field: str, message: str, what: str) -> list[str]:
+    """What is wrong with a refusal of /admin's ``field`` (a selector): ``message`` shown beside
+    it (``_beside``), and the accessibility tree's focused node is that field, invalid and
+    described by the message."""
+    try:  # (the page's strings are all in its boot data: wait for the field, not the words)
+        await page.wait_for_function(
+            "(s) => document.querySelector(s).getAttribute('aria-invalid') === 'true'",
+            arg=field,
+            timeout=10_000,
+        )
+    except Exception:
+        said = await page.locator(".alert:visible").all_inner_texts()
+        return [f"{what}: {field} never marked invalid; the page says {said}"]
+    wrong = [f"{what}: {w}" for w in await _beside(page, field, message)]
+    focused = [n for n in await ax_tree(page) if n.get("focused") and n["role"] != "RootWebArea"]
+    here = await page.evaluate("(s) => document.activeElement === document.querySelector(s)", field)
+    if not here or len(focused) != 1:
+        wrong.append(f"{what}: the focus is not on {field}: {focused}")
+    elif focused[0].get("invalid") != "true" or message not in focused[0]["description"]:
+        wrong.append(f"{what}: the focused field reads {focused[0]}")
+    return wrong

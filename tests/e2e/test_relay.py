@@ -259,7 +259,10 @@ async def test_the_organiser_makes_an_event_relay_only(
         await page.press('[data-testid="admin-token"]', "Enter")  # then the event's page
         await page.check('[data-testid="edit-relay"]')
         await page.click('[data-testid="save-settings"]')
-        message = page.locator('[data-testid="message"]')
+        # refused: beside the box (field-error); saved: at the top
+        message = page.locator(
+            '[data-testid="message"]' if settings else '[data-testid="field-error"]'
+        )
         await message.filter(has_text=said).wait_for(timeout=10_000)
         assert "turn_urls" not in await message.inner_text()
         _, body = await server.api("GET", f"/api/events/{ev.id}")

@@ -110,7 +110,9 @@ async def test_suggestions_and_the_reason_of_a_meeting(
     synonyms = admin.locator('[data-testid="edit-synonyms"]')
     await synonyms.fill("tiers-lieux ~ coworking\nvélo")
     await admin.click('[data-testid="save-settings"]')
-    await admin.wait_for_selector("text=line 2")  # the API's words name the line
+    # the page's words name the line, beside the field
+    await admin.wait_for_selector('[data-testid="edit-synonyms"][aria-invalid="true"]')
+    await admin.wait_for_selector('[data-testid="field-error"]:has-text("Ligne 2")')
     await synonyms.fill("tiers-lieux ~ coworking")
     await admin.uncheck('[data-testid="edit-relevance"]')
     # the page's own check box is unchecked at once: wait for the save itself to be answered

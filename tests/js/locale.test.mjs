@@ -153,3 +153,48 @@ test('has() knows strings only', () => {
   const words = wordsFor('en', { a: 'A', b: 3 });
   assert.deepEqual(['a', 'b', 'c'].map(words.has), [true, false, false]);
 });
+
+// A refusal of one field (docs/protocol.md: `field`, `why`, `limit`) said beside it: the field's
+// own words, else the code's, else any field's words for why; the server's English last.
+const WHYS = ['too_high', 'too_low', 'too_long', 'too_short', 'empty', 'too_many', 'too_few', 'bad_type',
+  'bad_value', 'missing', 'unknown_field', 'control_only'];
+
+test('every why a refusal of a field can give has words beside it, in both languages', () => {
+  for (const lang of ['en', 'fr']) {
+    const words = wordsFor(lang, catalogue(lang));
+    for (const why of WHYS) {
+      const said = words.fieldErrorText({ code: 'bad_request', message: 'English', field: 'x', why, limit: 3 }, 'admin_error');
+      assert.ok(said !== 'English' && !said.includes('{'), `${lang} ${why}: ${said}`);
+    }
+  }
+});
+
+// [lang, error, words]
+const REFUSED = [
+  ['fr', { code: 'bad_request', field: 'matching.sides', why: 'two_sides' },
+    'Donnez deux noms de collèges différents, par exemple commune et solution.'],
+  ['fr', { code: 'bad_request', field: 'synonyms', why: 'one_term', line: 2, value: 'énergie solaire' },
+    `Ligne 2 («${NNBSP}énergie solaire${NNBSP}»)${NNBSP}: écrivez au moins deux mots-clés différents séparés par ~, par exemple mobilité ~ transports.`],
+  ['en', { code: 'bad_request', field: 'rounds', why: 'too_high', limit: 200 }, 'An event has 200 rounds at most.'],
+  // any field's words, the limit written as French writes numbers
+  ['fr', { code: 'bad_request', field: 'reminder_minutes', why: 'too_high', limit: 20160 }, `20${NNBSP}160 au plus.`],
+  ['en', { code: 'bad_request', field: 'signup.policy', why: 'too_long', limit: 20000 }, 'Too long: 20,000 characters at most.'],
+  // a code the page knows, of a field
+  ['fr', { code: 'needs_turn', field: 'ice_transport_policy' }, catalogue('fr').admin_error_needs_turn],
+  // a why the page does not know: the server's own words
+  ['fr', { code: 'bad_request', field: 'title', why: 'new_rule', message: 'Server words.' }, 'Server words.'],
+  ['fr', {}, 'fallback'],
+];
+
+for (const [lang, error, want] of REFUSED) {
+  test(`fieldErrorText(${lang}, ${error.field} ${error.why || error.code})`, () => {
+    assert.equal(wordsFor(lang, catalogue(lang)).fieldErrorText(error, 'admin_error', 'fallback'), want);
+  });
+}
+
+test('errorText does not take the words of a field for a refusal said elsewhere', () => {
+  const words = wordsFor('fr', catalogue('fr'));
+  const error = { code: 'bad_request', field: 'rounds', why: 'too_high', limit: 200, message: 'English.' };
+  assert.equal(words.errorText(error, 'admin_error', 'fallback'), 'English.');
+  assert.equal(words.errorText({ code: 'needs_turn' }, 'admin_error'), catalogue('fr').admin_error_needs_turn);
+});

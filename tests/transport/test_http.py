@@ -108,11 +108,11 @@ async def test_admin_calls_need_the_bearer_token(
         ({"break_seconds": -1}, "break_seconds"),
         ({"title": ""}, "title"),
         ({"title": None}, "title"),
-        ({"matching": {"mode": "random"}}, "matching"),
+        ({"matching": {"mode": "random"}}, "matching.mode"),
         ({"language": "de"}, "language"),
         ({"colour": "blue"}, "colour"),
-        ({"matching": {"mode": "bipartite", "sides": ["commune"]}}, "sides"),
-        ({"matching": {"mode": "bipartite", "sides": ["a", "a"]}}, "sides"),
+        ({"matching": {"mode": "bipartite", "sides": ["commune"]}}, "matching.sides"),
+        ({"matching": {"mode": "bipartite", "sides": ["a", "a"]}}, "matching.sides"),
     ],
 )
 async def test_create_event_names_the_bad_field(

@@ -1,10 +1,10 @@
 /** One event on the organiser's page: its links, settings, people, sign-up and invitations. */
 
 import { dayOf, number, t, tn } from './i18n.js';
-import { el, say } from './ui.js';
+import { clearFieldErrors, el, say } from './ui.js';
 import { busy } from './focus.js';
 import { api, download, justMade } from './admin-api.js';
-import { card, check, field, fromLocalInput, languageOptions, linkBox, requiredLegend, toLocalInput, when } from './admin-ui.js';
+import { card, check, field, fromLocalInput, languageOptions, linkBox, requiredLegend, showRefusal, toLocalInput, when } from './admin-ui.js';
 import { peopleCard } from './admin-people.js';
 import { mailCard } from './admin-mail.js';
 import { summariesCard } from './admin-summaries.js';
@@ -172,8 +172,13 @@ function settingsCard(ctx) {
     el('p', { class: 'muted small', text: e.mode === 'bipartite'
       ? t('admin_sides_are', { a: e.sides[0], b: e.sides[1] }) : t('admin_mode_open') }),
     el('p', {}, el('button', { type: 'submit', class: 'primary', text: t('admin_save'), 'data-testid': 'save-settings' })));
+  // a refusal's field (the server's name) → its control
+  const controls = { title, starts_at: starts, rounds, round_seconds: minutes, break_seconds: pause,
+    reminder_minutes: reminder, language, directory: access, tags: known, ice_transport_policy: relay.box,
+    relevance: relevant.box, synonyms };
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    clearFieldErrors(form);
     const tags = known.value.split(/[,;\n]/).map((x) => x.trim()).filter(Boolean);
     const change = {
       title: title.value.trim(), directory: access.value, tags, relevance: relevant.box.checked,
@@ -191,7 +196,7 @@ function settingsCard(ctx) {
       ctx.event = await api('PATCH', `/api/events/${ctx.id}`, { json: change });
       ctx.say(t('admin_saved'));
       ctx.render();
-    } catch (err) { ctx.say(err.message, 'error'); }
+    } catch (err) { showRefusal(form, err, controls, (text) => ctx.say(text, 'error')); }
   });
   return card(t('admin_settings_title'), 'settings-card', form);
 }
@@ -214,8 +219,10 @@ function signupCard(ctx) {
       el('button', { type: 'submit', class: 'primary', text: t('admin_save'), 'data-testid': 'save-signup' }),
       reissueButton(ctx, 'registration', t('admin_new_registration'), box)),
     box);
+  const controls = { 'signup.open': open.box, 'signup.cap': cap, 'signup.closes_at': closes, 'signup.policy': policy };
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    clearFieldErrors(form);
     const signup = {
       open: open.box.checked, cap: cap.value ? Number(cap.value) : null,
       closes_at: fromLocalInput(closes.value), policy: policy.value.trim(),
@@ -223,7 +230,7 @@ function signupCard(ctx) {
     try {
       ctx.event = await api('PATCH', `/api/events/${ctx.id}`, { json: { signup } });
       ctx.say(t('admin_saved'));
-    } catch (err) { ctx.say(err.message, 'error'); }
+    } catch (err) { showRefusal(form, err, controls, (text) => ctx.say(text, 'error')); }
   });
   return card(t('admin_signup_title'), 'signup-card', form);
 }

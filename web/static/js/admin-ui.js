@@ -1,6 +1,6 @@
 /** Small pieces of the organiser's page: labelled fields, dates, cards, a link to copy once. */
 
-import { lang, t } from './i18n.js';
+import { fieldErrorText, lang, t } from './i18n.js';
 import { clearFieldErrors, el, fieldError, requiredMark } from './ui.js';
 
 let counter = 0;
@@ -20,16 +20,17 @@ export function requiredLegend() {
 }
 
 /**
- * The server's `problems` ({field, ...}) of `form` said beside their fields (`text(problem)`
- * their words; the first per field), the first such field focused and in view. Returns the
- * problems of no field of the form, to say elsewhere.
+ * The server's `problems` ({field, index?, ...}) of `form` said beside their fields (`text(problem)`
+ * their words; the first per field), the first such field focused and in view. A problem's field
+ * is `controls[field]` (a control, or a list of controls picked by `index`, else the last), else
+ * the form's control of that name. Returns the problems of no field of the form, to say elsewhere.
  */
-export function showProblems(form, problems, text) {
+export function showProblems(form, problems, text, controls = {}) {
   clearFieldErrors(form);
   const rest = [];
   let first = null;
   for (const problem of problems) {
-    const control = problem.field ? form.elements.namedItem(problem.field) : null;
+    const control = problem.field ? controlOf(form, problem, controls) : null;
     if (!(control instanceof HTMLElement)) rest.push(problem);
     else if (control.getAttribute('aria-invalid') !== 'true') {
       fieldError(control, text(problem));
@@ -41,6 +42,22 @@ export function showProblems(form, problems, text) {
     first.focus({ preventScroll: true });
   }
   return rest;
+}
+
+function controlOf(form, problem, controls) {
+  const named = Object.hasOwn(controls, problem.field) ? controls[problem.field] : form.elements.namedItem(problem.field);
+  if (!Array.isArray(named)) return named;
+  return named[Number.isInteger(problem.index) && problem.index < named.length ? problem.index : named.length - 1];
+}
+
+/**
+ * A refused send of `form` (an ApiError): beside the field it names (`controls` as for
+ * showProblems), in the page's words, that field focused; else `sayElsewhere(words)` (the top of
+ * the page).
+ */
+export function showRefusal(form, err, controls, sayElsewhere) {
+  const rest = showProblems(form, [err.error], (e) => fieldErrorText(e, 'admin_error', err.message), controls);
+  if (rest.length) sayElsewhere(err.message);
 }
 
 /** A checkbox with its label. */

@@ -1,10 +1,10 @@
 /** The organiser's page: sign in with the admin token, then events, people, invitations. */
 
 import { lang, t } from './i18n.js';
-import { $, el, say } from './ui.js';
+import { $, clearFieldErrors, el, say } from './ui.js';
 import { moveFocus } from './focus.js';
 import { api, download, forget, justMade, remember, token, whenSignedOut } from './admin-api.js';
-import { card, field, fromLocalInput, languageOptions, requiredLegend, when } from './admin-ui.js';
+import { card, field, fromLocalInput, languageOptions, requiredLegend, showRefusal, when } from './admin-ui.js';
 import { showEvent } from './admin-event.js';
 
 const view = $('#view');
@@ -142,8 +142,11 @@ function newEventForm() {
     field(t('admin_field_mode'), mode), sides,
     field(t('admin_field_language'), language),
     el('p', {}, el('button', { type: 'submit', class: 'primary', text: t('admin_create'), 'data-testid': 'create-event' })));
+  // a refusal's field (the server's name) → its control, where the names differ
+  const controls = { round_seconds: minutes, 'matching.mode': mode, 'matching.sides': [sideA, sideB] };
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    clearFieldErrors(form);
     const spec = {
       title: title.value.trim(),
       rounds: Number(rounds.value),
@@ -161,7 +164,7 @@ function newEventForm() {
       justMade.set(made.id, { host: made.host_url, moderator: made.moderator_url, registration: made.registration_url });
       window.location.hash = `#/e/${made.id}`;
     } catch (err) {
-      say(message, err.message, 'error');
+      showRefusal(form, err, controls, (text) => say(message, text, 'error'));
     }
   });
   return card(t('admin_new_event'), 'new-event-card', form);

@@ -70,11 +70,15 @@ export function has(key) {
  * know, and `fallback` when there is not even that.
  */
 export function errorText(error, prefix = '', fallback = t('error_unknown')) {
-  const e = error && typeof error === 'object' ? error : {};
-  const code = typeof e.code === 'string' ? e.code : '';
-  const why = typeof e.why === 'string' ? e.why : '';
-  const keys = code ? [prefix && `${prefix}_${code}`, why && `error_${code}_${why}`, `error_${code}`] : [];
-  const key = keys.find((k) => k && has(k));
-  if (key) return t(key, e);
-  return typeof e.message === 'string' && e.message ? e.message : fallback;
+  return words.errorText(error, prefix, fallback);
+}
+
+/**
+ * A refusal of one field (`{code, message, field, why?, limit?...}`), said beside that field:
+ * the page's own `{prefix}_{field}_{why}` (the field's dots as `_`: `admin_error_matching_sides_two_sides`),
+ * else the words errorText finds for its code, else `field_error_{why}` (any field's: "At most
+ * 200."), else the server's English `message`.
+ */
+export function fieldErrorText(error, prefix = '', fallback = t('error_unknown')) {
+  return words.fieldErrorText(error, prefix, fallback);
 }

@@ -30,7 +30,7 @@ export function formatPercent(lang, fraction, digits = 1) {
 
 /**
  * The string functions of one language over its `strings` ({key: text}): `t`, `tn`, `has`,
- * `number` and `percent`, as i18n.js exports them for the page.
+ * `number`, `percent`, `errorText` and `fieldErrorText`, as i18n.js exports them for the page.
  */
 export function wordsFor(lang, strings) {
   const has = (key) => typeof strings[key] === 'string';
@@ -49,5 +49,31 @@ export function wordsFor(lang, strings) {
     return t(one ? `${key}_one` : key, { ...vars, count: number(count) });
   };
   const percent = (fraction, digits = 1) => formatPercent(lang, fraction, digits);
-  return { t, tn, has, number, percent };
+  // the first of `keys` the strings have ('' when none)
+  const first = (keys) => keys.find((k) => k && has(k)) || '';
+  const refusal = (error) => (error && typeof error === 'object' ? error : {});
+  const ownKey = (e, prefix) => {
+    const code = typeof e.code === 'string' ? e.code : '';
+    const why = typeof e.why === 'string' ? e.why : '';
+    return code ? first([prefix && `${prefix}_${code}`, why && `error_${code}_${why}`, `error_${code}`]) : '';
+  };
+  const serverText = (e, fallback) => (typeof e.message === 'string' && e.message ? e.message : fallback);
+  // a refusal in these words (see i18n.js's errorText)
+  const errorText = (error, prefix = '', fallback = '') => {
+    const e = refusal(error);
+    const key = ownKey(e, prefix);
+    return key ? t(key, e) : serverText(e, fallback);
+  };
+  // a refusal of one field, said beside it: the field's own words for why, else the code's,
+  // else the words for why of any field (its `limit` written as this language writes numbers)
+  const fieldErrorText = (error, prefix = '', fallback = '') => {
+    const e = refusal(error);
+    const field = typeof e.field === 'string' ? e.field.replaceAll('.', '_') : '';
+    const why = typeof e.why === 'string' ? e.why : '';
+    const key = first([field && prefix && `${prefix}_${field}_${why || e.code}`]) || ownKey(e, prefix)
+      || first([why && `field_error_${why}`]);
+    const vars = typeof e.limit === 'number' ? { ...e, limit: number(e.limit) } : e;
+    return key ? t(key, vars) : serverText(e, fallback);
+  };
+  return { t, tn, has, number, percent, errorText, fieldErrorText };
 }

@@ -62,7 +62,8 @@ function describedBy(control, id, on) {
 
 /**
  * Show `message` as the error of `control` (a field, or a group: fieldset, radio group), beside
- * it: after a field, at the end of a group; the control is marked invalid and described by it.
+ * it: after a field (a check box: after its label), at the end of a group; the control is marked
+ * invalid and described by it.
  * An empty `message` clears it. Returns the control, to focus it.
  */
 export function fieldError(control, message) {
@@ -81,6 +82,8 @@ export function fieldError(control, message) {
     node = el('p', { class: 'field-error', id: `${control.id}-error`, 'data-testid': 'field-error' });
     fieldErrors.set(control, node);
     if (control.matches('fieldset, [role="radiogroup"], [role="group"]')) control.append(node);
+    // a check box's label holds the box and its words: the error comes after them, not between
+    else if (control.matches('[type="checkbox"], [type="radio"]') && control.closest('label')) control.closest('label').after(node);
     else control.after(node);
   }
   node.textContent = message;
