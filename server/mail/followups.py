@@ -5,8 +5,8 @@ A command is a change to the event (a new version) committed with its log entry,
 version it read: two pages of a pair acting at once on two processes are serialised, the later
 one reloads and is judged on what the first did. The reminders go the same way, so a reminder
 is sent once whatever the number of processes: the process that books arms its timer; every
-process, at start and then hourly, arms those of the events that ended within the booking
-horizon, and the first to commit the ``FollowUpReminded`` sends it.
+process, at start and then hourly, arms those of the events still on or that ended within the
+booking horizon, and the first to commit the ``FollowUpReminded`` sends it.
 """
 
 from __future__ import annotations
@@ -225,7 +225,10 @@ class FollowUps:
         if not self._outbox.enabled:
             return
         store, now = self._owner.store, self._owner.now()
-        for event_id in await store.ended_between(now - HORIZON_MS, now):
+        recent = await store.ended_between(now - HORIZON_MS, now)
+        # and those still on: a follow-up may be booked during the event (one with no announced
+        # start is in no window of ``ended_between``)
+        for event_id in dict.fromkeys([*recent, *await store.live_ids()]):
             entries = await store.entries(event_id, "followups")
             if entries:
                 self._arm(event_id, followups.next_reminder(followups.fold(entries).values(), now))

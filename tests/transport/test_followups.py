@@ -17,7 +17,8 @@ import pytest
 import socketio
 
 from server.core.model import FollowUpReminded
-from server.http.keys import FOLLOWUPS, OWNER
+from server.http.keys import FOLLOWUPS, OUTBOX, OWNER
+from server.mail.followups import FollowUps
 from tests.conftest import Running
 from tests.mailbox import Inbox, inbox
 from tests.procs import eventually
@@ -191,6 +192,26 @@ async def test_the_reminder_goes_once_the_day_before(
     ]
     assert len(reminded) == 1 and reminded[0].start == begins
     assert len(box.messages) == 5
+
+
+async def test_a_process_that_starts_during_the_event_finds_its_reminders(
+    start: Callable[..., Any], inbox: tuple[Inbox, int]
+) -> None:
+    """A follow-up booked while the event still runs (no announced start) and a process that
+    starts then (a restart): its hourly look arms the reminder too (it read ended events only)."""
+    _, port = inbox
+    clock = Clock()
+    server = await start(now=clock, summary_mail=False, **smtp(port))
+    g = await gather(server, FOLKS, language="en")
+    _, _, c, d = await rate(g)  # in the break after round 1: not ended
+    begins = clock.ms + 3 * DAY
+    assert (await post(server, g, c, d, "propose", times=[begins]))[0] == 200
+    assert (await post(server, g, d, c, "pick", start=begins))[0] == 200
+    app = server.server.app
+    restarted = FollowUps(app[OWNER], app[OUTBOX], "http://127.0.0.1")
+    assert restarted.due_at(g.ev.id) is None
+    await restarted.catch_up()
+    assert restarted.due_at(g.ev.id) == begins - DAY
 
 
 async def test_two_processes_send_one_reminder(
