@@ -174,7 +174,11 @@ def create_app(
     )
     owner.on_end.append(summaries.ended)
     app[FOLLOWUPS] = FollowUps(
-        owner, outbox, settings.base_url(), retention_days=settings.retention_days
+        owner,
+        outbox,
+        settings.base_url(),
+        retention_days=settings.retention_days,
+        new_token=new_token,
     )
     namespaces.followup = FollowUpNamespace(owner, app[FOLLOWUPS], ice, settings)
     sio.register_namespace(namespaces.followup)

@@ -98,6 +98,10 @@ class Participant(msgspec.Struct, frozen=True, kw_only=True):
     # of the link to their summary alone (sent by e-mail after the event): it opens the summary
     # and the contacts, not the event's page, so sending it leaves their own link working
     summary_token_hash: str = ""
+    # the link to their follow-up rooms alone (made at their first booking; sealed at rest like
+    # ``token``): what a calendar invitation carries, so that forwarding it opens nothing else
+    room_token: str = ""
+    room_token_hash: str = ""
     organization: str = ""
     side: str = ""
     email: str = ""
@@ -426,7 +430,7 @@ class TokenRef(msgspec.Struct, frozen=True, kw_only=True):
     """What a secret link's token opens."""
 
     event_id: str
-    role: Literal["participant", "host", "moderator", "summary"]
+    role: Literal["participant", "host", "moderator", "summary", "room"]
     participant_id: str | None = None
 
 

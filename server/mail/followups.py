@@ -14,8 +14,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Sequence
+import secrets
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+import msgspec
 
 from ..core import followups, logs
 from ..core.followups import FollowUp, Refused
@@ -49,9 +52,18 @@ def mutual_peers(state: EventState, feedback: Sequence[Entry], calls: Any, pid: 
     return {p["id"] for m in mine["meetings"] for p in m["peers"] if p["mutual_follow_up"]}
 
 
-def decide(state: EventState, ctx: Context, pid: str, peer: str, act: Act) -> Outcome:
+def decide(
+    state: EventState,
+    ctx: Context,
+    pid: str,
+    peer: str,
+    act: Act,
+    rooms: Mapping[str, str] | None = None,
+) -> Outcome:
     """Judge ``act`` of ``pid`` on their follow-up with ``peer``: refused unless the two met
-    and both want to follow up, or when the rules refuse it (``Refused``, as a ``UserError``)."""
+    and both want to follow up, or when the rules refuse it (``Refused``, as a ``UserError``).
+    ``rooms``: new tokens for the link to the follow-up rooms of each of the two who has none
+    yet (a booking: its invitation carries that link, not their own)."""
     if peer == pid or peer not in mutual_peers(state, ctx.logs["feedback"], ctx.calls, pid):
         raise UserError(
             "not_mutual",
@@ -65,7 +77,16 @@ def decide(state: EventState, ctx: Context, pid: str, peer: str, act: Act) -> Ou
     except Refused as exc:
         raise UserError(exc.code, exc.message, **exc.detail) from exc
     after = followups.fold([*entries, entry])[pair]
-    return Outcome(bump(state), [], {"before": before, "after": after}, [entry])
+    people = dict(state.participants)
+    for who, token in (rooms or {}).items():
+        person = people.get(who)
+        if person is not None and not person.room_token:
+            people[who] = msgspec.structs.replace(
+                person, room_token=token, room_token_hash=links.token_hash(token)
+            )
+    return Outcome(
+        bump(state, participants=people), [], {"before": before, "after": after}, [entry]
+    )
 
 
 def remind(state: EventState, ctx: Context) -> Outcome:
@@ -77,6 +98,11 @@ def remind(state: EventState, ctx: Context) -> Outcome:
         FollowUpReminded(pair=f.pair, start=f.start, at=ctx.now) for f in due if f.start
     ]
     return Outcome(bump(state), [], {"due": due}, entries)
+
+
+def room_path(event_id: str, token: str, peer: str) -> str:
+    """The path of a follow-up room under the link to a person's follow-up rooms alone."""
+    return f"/e/{event_id}/room/{token}/{peer}"
 
 
 def known_zone(tz: str) -> str:
@@ -100,8 +126,10 @@ class FollowUps:
         base_url: str,
         every_s: float = EVERY_S,
         retention_days: int = 0,
+        new_token: Callable[[], str] | None = None,
     ) -> None:
         self._owner = owner
+        self._new_token = new_token or (lambda: secrets.token_urlsafe(16))
         self._retention_days = retention_days  # times after the event is forgotten: refused
         self._outbox = outbox
         self._base_url = base_url
@@ -133,7 +161,8 @@ class FollowUps:
         def act(_state: EventState, current: FollowUp | None, _pair: str, now: int) -> Entry:
             return followups.pick(current, pid, start, now, known_zone(tz))
 
-        _, after, state = await self._apply(event_id, pid, peer, act)
+        rooms = {who: self._new_token() for who in (pid, peer)}  # kept for who has none yet
+        _, after, state = await self._apply(event_id, pid, peer, act, rooms)
         self._send(state, "booked", after, (pid, peer))
         self._arm(event_id, followups.next_reminder([after], self._owner.now()))
         return after
@@ -150,9 +179,9 @@ class FollowUps:
         return after
 
     async def _apply(
-        self, event_id: str, pid: str, peer: str, act: Act
+        self, event_id: str, pid: str, peer: str, act: Act, rooms: Mapping[str, str] | None = None
     ) -> tuple[FollowUp | None, FollowUp, EventState]:
-        command = functools.partial(decide, pid=pid, peer=peer, act=act)
+        command = functools.partial(decide, pid=pid, peer=peer, act=act, rooms=rooms)
         outcome = await self._owner.apply(event_id, command, ("feedback", "followups", CALLS))
         return outcome.result["before"], outcome.result["after"], outcome.state
 
@@ -201,7 +230,13 @@ class FollowUps:
             # replaces a link)
             own = f"{self._base_url}{links.path(state.id, pid, person.token)}"
             summary_url = f"{own}/summary?lang={lang}" if person.token else self._base_url
-            room_url = f"{own}/followup/{peer}?lang={lang}" if person.token else self._base_url
+            room_url = (
+                f"{self._base_url}{room_path(state.id, person.room_token, peer)}?lang={lang}"
+                if person.room_token  # the link to the rooms alone (an invitation is forwarded)
+                else f"{own}/followup/{peer}?lang={lang}"
+                if person.token
+                else self._base_url
+            )
             booking = Booking(what, fu, peer, summary_url, room_url)
             jobs.append(Job(state.id, pid, "followup", fu.pair, booking.summary_url, None, booking))
         self._outbox.submit(jobs)

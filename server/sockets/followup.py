@@ -1,12 +1,13 @@
 """``/followup``: the signaling of a booked follow-up's call, between its two people only.
 
 A page connects with ``auth {token, peer}``: the token of the person's own link (or of the link
-to their summary), and the other person of the pair. The connection is refused unless the pair's
-follow-up is booked and its room open (``not_booked``, ``closed``). One page of each person is in
-the call: a page that connects takes over, the person's earlier pages get ``elsewhere``. The
-server relays ``signal {to, data}`` to the other's sockets only (through python-socketio's
-manager: any process), with the event's relay-only rule, and counts ``call {connected_ms}``,
-what each page saw of the call, for the report. Media flows peer to peer, as in the rounds.
+to their summary, or to their follow-up rooms alone), and the other person of the pair. The
+connection is refused unless the pair's follow-up is booked and its room open (``not_booked``,
+``closed``). One page of each person is in the call: a page that connects takes over, the
+person's earlier pages get ``elsewhere``. The server relays ``signal {to, data}`` to the other's
+sockets only (through python-socketio's manager: any process), with the event's relay-only
+rule, and counts ``call {connected_ms}``, what each page saw of the call, for the report. Media
+flows peer to peer, as in the rounds.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from .role import INTERNAL, refused
 log = logging.getLogger(__name__)
 
 NAMESPACE = "/followup"
+# the links that open a follow-up call: the person's own, their summary's, their rooms' alone
+ROLES = ("participant", "summary", "room")
 
 
 class SignalIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -88,7 +91,7 @@ class FollowUpNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         token = token if isinstance(token, str) else ""
         store = self.owner.store
         ref = await store.resolve(token) if token else None
-        if ref is None or ref.role not in ("participant", "summary") or not isinstance(peer, str):
+        if ref is None or ref.role not in ROLES or not isinstance(peer, str):
             raise refused("bad_token", "This link is not valid. Ask the organiser for yours.")
         assert ref.participant_id is not None
         state = await store.load(ref.event_id)

@@ -78,11 +78,14 @@ def _staff_tokens(state: EventState) -> dict[str, TokenRef]:
 
 
 def _person_tokens(state: EventState, p: Participant) -> dict[str, TokenRef]:
-    """A person's links: their own, and the one of their summary alone if one was sent."""
+    """A person's links: their own, and the one of their summary alone if one was sent, and the
+    one of their follow-up rooms alone if they booked one."""
     tokens = {p.token_hash: TokenRef(event_id=state.id, role="participant", participant_id=p.id)}
     if p.summary_token_hash:
         ref = TokenRef(event_id=state.id, role="summary", participant_id=p.id)
         tokens[p.summary_token_hash] = ref
+    if p.room_token_hash:
+        tokens[p.room_token_hash] = TokenRef(event_id=state.id, role="room", participant_id=p.id)
     return tokens
 
 
@@ -189,7 +192,8 @@ STATS = msgspec.json.Decoder(LinkStats)
 TOKEN = msgspec.json.Decoder(TokenRef)
 
 
-SEALED = ("email", "token")  # a participant's fields kept only sealed: their address, their link
+# a participant's fields kept only sealed: their address, their link, their follow-up rooms' link
+SEALED = ("email", "token", "room_token")
 
 
 def person_bytes(p: Participant, sealer: Sealer) -> bytes:

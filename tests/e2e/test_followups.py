@@ -117,7 +117,7 @@ async def test_propose_pick_call_and_cancel(
     assert "America/Toronto" in await booked.inner_text()
     # both get the booking's .ics request, the time written in their own zone
     await box.wait(3)
-    uids = set()
+    uids, invited = set(), {}
     for address, zone in (
         ("claire@lyon.example", "Europe/Paris"),
         ("lea@mobilis.example", "America/Toronto"),
@@ -125,7 +125,8 @@ async def test_propose_pick_call_and_cancel(
         message = box.to(address)[-1]
         method, ics = calendar(message)
         assert method == "REQUEST" and field(ics, "DTSTART") == utc(first)
-        assert "/followup/" in field(ics, "URL")
+        assert f"/e/{g.ev.id}/room/" in field(ics, "URL")  # the link to the rooms alone
+        invited[address] = field(ics, "URL").split(f"/e/{g.ev.id}/", 1)[1]
         assert f"({zone})" in text_of(message)[0]
         uids.add(field(ics, "UID"))
     assert len(uids) == 1
@@ -136,7 +137,9 @@ async def test_propose_pick_call_and_cancel(
     room = page.locator('[data-testid="followup-room"]')
     await room.wait_for(timeout=10_000)
     await room.click()
-    await theirs.goto(f"{base[lea]}/followup/{claire}?lang=fr")
+    # Léa comes from her calendar: the invitation's link opens the room, and no summary
+    await theirs.goto(f"{server.url}/e/{g.ev.id}/{invited['lea@mobilis.example']}")
+    assert await theirs.locator("#followup-back").is_hidden()
     for who, p in ((lea, page), (claire, theirs)):
         await p.wait_for_selector('[data-testid="followup-call"]:not([hidden])', timeout=10_000)
         await _flowing(p, who, frames=10, timeout=30_000)

@@ -198,17 +198,26 @@ async def test_a_persons_link_is_kept_sealed(
     state = new_event(people=2)
     people = dict(state.participants)
     people["p1"] = msgspec.structs.replace(
-        people["p1"], token="tok-ev1-1", email="kept.sealed@example.org"
+        people["p1"],
+        token="tok-ev1-1",
+        email="kept.sealed@example.org",
+        room_token="room-ev1-1",  # the link to their follow-up rooms alone, sealed as well
+        room_token_hash=token_hash("room-ev1-1"),
     )
     state = msgspec.structs.replace(state, participants=people)
     await store.create(state)
     await store.close()
-    loaded = await (await reopen()).load("ev1")
+    reopened = await reopen()
+    loaded = await reopened.load("ev1")
     assert loaded is not None
     assert loaded.participants["p1"].token == "tok-ev1-1"
+    assert loaded.participants["p1"].room_token == "room-ev1-1"
     assert loaded.participants["p2"].token == ""  # made before tokens were kept
+    ref = await reopened.resolve("room-ev1-1")
+    assert ref is not None and (ref.role, ref.participant_id) == ("room", "p1")
     raw = await _raw(reopen, request, tmp_path)
     assert b"kept.sealed@example.org" not in raw and b"tok-ev1-1" not in raw
+    assert b"room-ev1-1" not in raw
     assert token_hash("tok-ev1-1").encode() in raw  # what opens the page is there, hashed
 
 

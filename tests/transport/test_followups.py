@@ -130,17 +130,33 @@ async def test_propose_pick_cancel_with_their_emails_and_refusals(
     await box.wait(3)
     booked = {pid: box.to(email[pid])[-1] for pid in (c, d)}
     uids = set()
+    rooms: dict[str, str] = {}
     for pid, zone in ((c, "Europe/Paris"), (d, "America/Montreal")):
         method, ics = calendar(booked[pid])
         assert method == "REQUEST" and field(ics, "METHOD") == "REQUEST"
         assert field(ics, "DTSTART") == utc(t1) and field(ics, "DTEND") == utc(t1 + HOUR // 2)
-        room = f"/e/{g.ev.id}/p/{g.tokens[pid]}/followup/"
-        assert room in field(ics, "LOCATION") and room in field(ics, "URL")
-        assert room in ics.split("DESCRIPTION:", 1)[1]
+        # the invitation carries the link to the person's follow-up rooms alone, not their own
+        # (a calendar invitation is forwarded: it opened their whole page, contacts included)
+        found = re.search(rf"/e/{g.ev.id}/room/([\w-]+)/(p\d+)", field(ics, "URL"))
+        assert found, field(ics, "URL")
+        rooms[pid] = found[1]
+        assert found[1] != g.tokens[pid] and found[2] == (d if pid == c else c)
+        room = found[0]
+        assert room in field(ics, "LOCATION") and room in ics.split("DESCRIPTION:", 1)[1]
+        assert g.tokens[pid] not in ics
         uids.add(field(ics, "UID"))
         text, _ = text_of(booked[pid])
         assert f"({zone})" in text and room in text
     assert len(uids) == 1
+    # that link opens the room and nothing else: no summary, no move on the follow-up
+    async with server.http.get(f"{server.url}/e/{g.ev.id}/room/{rooms[c]}/{d}") as r:
+        assert r.status == 200
+    for path in (f"/p/{rooms[c]}/summary", f"/p/{rooms[c]}", f"/room/{rooms[c]}/{a}"):
+        async with server.http.get(f"{server.url}/e/{g.ev.id}{path}") as r:
+            assert r.status in (401, 404), path
+    url = f"{server.url}/e/{g.ev.id}/p/{rooms[c]}/followups/{d}/cancel"
+    async with server.http.post(url, json={}) as r:
+        assert r.status == 404
     assert "Confirmé" in booked[d]["Subject"] or "booked" in booked[d]["Subject"]
     # the room's page for the two of them only
     for pid, peer, want in ((c, d, 200), (d, c, 200), (a, b, 404), (c, a, 404)):
@@ -181,7 +197,7 @@ async def test_the_reminder_goes_once_the_day_before(
     await box.wait(5)
     reminders = box.messages[3:]
     assert all("Rappel" in m["Subject"] or "Reminder" in m["Subject"] for m in reminders)
-    assert all("/followup/" in text_of(m)[0] for m in reminders)
+    assert all(f"/e/{g.ev.id}/room/" in text_of(m)[0] for m in reminders)
     # once: an hourly catch-up later arms nothing more, and the log holds one reminder
     clock.ms += HOUR
     await service.catch_up()

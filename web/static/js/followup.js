@@ -56,7 +56,8 @@ function show(text, kind = 'info') {
   stateLine.hidden = !text;
 }
 
-$('#followup-back').href = boot.summary;
+if (boot.summary) $('#followup-back').href = boot.summary;
+else $('#followup-back').closest('p').hidden = true;  // the link to the rooms alone opens no summary
 $('#followup-when').textContent = t('followup_room_when', {
   when: when(fu.start, { dateStyle: 'full', timeStyle: 'short' }), zone,
 });
