@@ -62,6 +62,15 @@ class FollowUp(msgspec.Struct, frozen=True, kw_only=True):
         return self.status == "booked" and self.connected_ms > 0
 
 
+def cancelled(current: FollowUp, by: str, at: int) -> FollowUp:
+    """``current`` cancelled by ``by`` at ``at`` (a booking keeps its ``start``: what was
+    cancelled); nothing of its call counts any more."""
+    start = current.start if current.status == "booked" else None
+    return msgspec.structs.replace(
+        current, status="cancelled", by=by, start=start, at=at, connected_ms=0, calls={}
+    )
+
+
 def pair_key(a: str, b: str) -> str:
     """The key of the pair of ``a`` and ``b`` (the same either way round)."""
     if a == b:
@@ -114,10 +123,7 @@ def fold(entries: Iterable[Entry]) -> dict[str, FollowUp]:
             current = out.get(e.pair)
             if current is None or current.status == "cancelled":
                 continue
-            start = current.start if current.status == "booked" else None
-            out[e.pair] = msgspec.structs.replace(
-                current, status="cancelled", by=e.by, start=start, at=e.at, connected_ms=0, calls={}
-            )
+            out[e.pair] = cancelled(current, e.by, e.at)
         elif isinstance(e, FollowUpCall | FollowUpReminded):
             current = out.get(e.pair)
             if current is None or current.status != "booked" or current.start != e.start:
@@ -125,7 +131,8 @@ def fold(entries: Iterable[Entry]) -> dict[str, FollowUp]:
             if isinstance(e, FollowUpCall):
                 # both pages report the one call: the side that saw it longer counts
                 calls = dict(current.calls)
-                calls[e.by] = calls.get(e.by, 0) + max(0, e.connected_ms)
+                # a page's reports never add up to more than the room was open
+                calls[e.by] = min(calls.get(e.by, 0) + max(0, e.connected_ms), MAX_REPORT_MS)
                 total = max(calls.values())
                 out[e.pair] = msgspec.structs.replace(current, connected_ms=total, calls=calls)
             else:

@@ -151,7 +151,7 @@ class FollowUps:
 
         before, after, state = await self._apply(event_id, pid, peer, act)
         if before is not None and before.status == "booked":
-            self._send(state, "cancelled", _cancelled(before, pid, after.at), (pid, peer))
+            self._send(state, "cancelled", followups.cancelled(before, pid, after.at), (pid, peer))
         self._send(state, "proposed", after, (peer,))
         return after
 
@@ -295,16 +295,3 @@ class FollowUps:
         entries = await self._owner.store.entries(event_id, "followups")
         now = self._owner.now()
         self._arm(event_id, followups.next_reminder(followups.fold(entries).values(), now))
-
-
-def _cancelled(booked: FollowUp, by: str, at: int) -> FollowUp:
-    """``booked`` as cancelled by ``by`` (new times replaced it)."""
-    return FollowUp(
-        pair=booked.pair,
-        status="cancelled",
-        by=by,
-        start=booked.start,
-        proposer=booked.proposer,
-        at=at,
-        tz=booked.tz,
-    )

@@ -35,6 +35,8 @@ from .role import INTERNAL, refused
 log = logging.getLogger(__name__)
 
 NAMESPACE = "/followup"
+REPORTS_PER_SECOND = 0.1
+REPORTS_BURST = 5
 # the links that open a follow-up call: the person's own, their summary's, their rooms' alone
 ROLES = ("participant", "summary", "room")
 
@@ -83,6 +85,9 @@ class FollowUpNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.seats: dict[str, Seat] = {}
         self.events = Rate(settings.rate_signals_per_second, settings.rate_signals_burst)
         self.bytes = Rate(settings.rate_signal_bytes_per_second, settings.rate_signal_bytes_burst)
+        # a page reports its call each minute and on leaving: a few, then one every 10 s, per
+        # person (each report is a log entry: a link cannot write thousands of them)
+        self.reports = Rate(REPORTS_PER_SECOND, REPORTS_BURST)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         """Accept a page of one of the pair while their booked room is open."""
@@ -183,6 +188,7 @@ class FollowUpNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
         async def call(seat: Seat) -> dict[str, Any]:
             report = parse(data, CallIn)
+            self.reports.check((seat.event_id, seat.pid, seat.peer), "call reports")
             counted = await self.service.call(
                 seat.event_id, seat.pid, seat.peer, report.connected_ms
             )

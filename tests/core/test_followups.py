@@ -200,3 +200,15 @@ def test_no_time_after_the_event_is_forgotten() -> None:
         fu.propose(PAIR, "p1", [NOW + 20 * HOUR, NOW + 41 * HOUR], NOW, latest=latest)
     assert refused.value.code == "after_retention" and refused.value.detail == {"latest": latest}
     assert "forgotten" in refused.value.message
+
+
+def test_a_pages_reports_add_up_to_the_rooms_hours_at_most() -> None:
+    """Reports of one page never count more than the room was open (70 minutes), however many."""
+    start = NOW + 30 * HOUR
+    log: list = [fu.propose(PAIR, "p1", [start], NOW)]
+    log.append(fu.pick(fu.fold(log)[PAIR], "p2", start, NOW))
+    log += [
+        FollowUpCall(pair=PAIR, start=start, connected_ms=fu.MAX_REPORT_MS, at=start, by="p1")
+        for _ in range(100)
+    ]
+    assert fu.fold(log)[PAIR].connected_ms == fu.MAX_REPORT_MS == 70 * 60_000

@@ -372,6 +372,16 @@ async def test_the_rooms_hours_and_who_it_relays_to(
         assert made <= 10, "never refused"
     assert refused(answer) == "rate_limited" and answer[0] == 429 and made == 10
     assert answer[1]["error"]["retry_after_ms"] > 0
+    # a page reports its call each minute: a hundred reports at once write a few entries only
+    store = server.server.app[OWNER].store
+    logged = len(await store.entries(g.ev.id, "followups"))
+    acks = [
+        await mine.call("call", {"connected_ms": 1}, namespace="/followup", timeout=10)
+        for _ in range(100)
+    ]
+    limited = [a for a in acks if not a["ok"] and a["error"]["code"] == "rate_limited"]
+    assert len(limited) >= 95, acks[:8]
+    assert len(await store.entries(g.ev.id, "followups")) == logged  # (the room is closed)
 
 
 async def refused_room(server: Running, g: Gathering, pid: str, peer: str) -> dict[str, Any]:
