@@ -210,6 +210,17 @@ def cancel(current: FollowUp | None, by: str, now: int) -> FollowUpCancelled:
     return FollowUpCancelled(pair=current.pair, by=by, at=now)
 
 
+def done_already(current: FollowUp | None, by: str, start: int | None = None) -> bool:
+    """Whether ``by``'s pick of ``start`` (or, with no ``start``, their cancel) is what the
+    pair's follow-up already says: the same move sent again, e.g. after its answer was lost
+    (a store that timed out after writing). It changes nothing and is answered as the first."""
+    if current is None or current.by != by:
+        return False
+    if start is None:
+        return current.status == "cancelled"
+    return current.status == "booked" and current.start == start
+
+
 def room_open(current: FollowUp | None, now: int) -> bool:
     """Whether the follow-up room of the pair is open at ``now``."""
     if current is None or current.status != "booked" or current.start is None:

@@ -43,7 +43,8 @@ PROPOSALS_BURST = 10
 PROPOSALS_PER_HOUR = 10
 HORIZON_MS = followups.MAX_AHEAD_MS + 7 * followups.DAY_MS  # events whose follow-ups may be due
 # (the event, the pair's follow-up as it stands, the pair, now) -> the entry
-Act = Callable[[EventState, FollowUp | None, str, int], Entry]
+# (``None``: the same move again, nothing to write: ``followups.done_already``)
+Act = Callable[[EventState, FollowUp | None, str, int], Entry | None]
 
 
 def mutual_peers(state: EventState, feedback: Sequence[Entry], calls: Any, pid: str) -> set[str]:
@@ -76,6 +77,9 @@ def decide(
         entry = act(state, before, pair, ctx.now)
     except Refused as exc:
         raise UserError(exc.code, exc.message, **exc.detail) from exc
+    if entry is None:
+        assert before is not None
+        return Outcome(state, [], {"before": before, "after": before})
     after = followups.fold([*entries, entry])[pair]
     people = dict(state.participants)
     for who, token in (rooms or {}).items():
@@ -85,7 +89,10 @@ def decide(
                 person, room_token=token, room_token_hash=links.token_hash(token)
             )
     return Outcome(
-        bump(state, participants=people), [], {"before": before, "after": after}, [entry]
+        bump(state, participants=people),
+        [],
+        {"before": before, "after": after},
+        [entry],
     )
 
 
@@ -158,11 +165,14 @@ class FollowUps:
     async def pick(self, event_id: str, pid: str, peer: str, start: int, tz: str) -> FollowUp:
         """``pid`` picks ``start`` of ``peer``'s proposal: booked, both get the ``.ics``."""
 
-        def act(_state: EventState, current: FollowUp | None, _pair: str, now: int) -> Entry:
+        def act(_state: EventState, current: FollowUp | None, _pair: str, now: int) -> Entry | None:
+            if followups.done_already(current, pid, start):
+                return None
             return followups.pick(current, pid, start, now, known_zone(tz))
 
         rooms = {who: self._new_token() for who in (pid, peer)}  # kept for who has none yet
         _, after, state = await self._apply(event_id, pid, peer, act, rooms)
+        # sent again with a pick sent again: the first one's may not have gone (its answer lost)
         self._send(state, "booked", after, (pid, peer))
         self._arm(event_id, followups.next_reminder([after], self._owner.now()))
         return after
@@ -170,11 +180,14 @@ class FollowUps:
     async def cancel(self, event_id: str, pid: str, peer: str) -> FollowUp:
         """``pid`` cancels: a booking's cancellation goes to both (a proposal just ends)."""
 
-        def act(_state: EventState, current: FollowUp | None, _pair: str, now: int) -> Entry:
+        def act(_state: EventState, current: FollowUp | None, _pair: str, now: int) -> Entry | None:
+            if followups.done_already(current, pid):
+                return None
             return followups.cancel(current, pid, now)
 
         before, after, state = await self._apply(event_id, pid, peer, act)
-        if before is not None and before.status == "booked":
+        # a booking cancelled, or cancelled again (the first one's e-mails may not have gone)
+        if after.start is not None and before is not None and before.status != "proposed":
             self._send(state, "cancelled", after, (pid, peer))
         return after
 

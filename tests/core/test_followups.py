@@ -212,3 +212,21 @@ def test_a_pages_reports_add_up_to_the_rooms_hours_at_most() -> None:
         for _ in range(100)
     ]
     assert fu.fold(log)[PAIR].connected_ms == fu.MAX_REPORT_MS == 70 * 60_000
+
+
+def test_the_same_move_again_is_known() -> None:
+    start = NOW + 30 * HOUR
+    log: list = [fu.propose(PAIR, "p1", [start], NOW)]
+    assert not fu.done_already(fu.fold(log)[PAIR], "p2", start)  # proposed, not picked
+    log.append(fu.pick(fu.fold(log)[PAIR], "p2", start, NOW))
+    booked = fu.fold(log)[PAIR]
+    assert fu.done_already(booked, "p2", start)
+    assert not fu.done_already(booked, "p2", start + HOUR) and not fu.done_already(
+        booked, "p1", start
+    )
+    assert not fu.done_already(booked, "p2")  # not cancelled
+    log.append(fu.cancel(booked, "p1", NOW))
+    assert fu.done_already(fu.fold(log)[PAIR], "p1") and not fu.done_already(
+        fu.fold(log)[PAIR], "p2"
+    )
+    assert not fu.done_already(None, "p1")
