@@ -27,7 +27,12 @@ from .keys import ADMIN_TOKEN, FOLLOWUPS, OWNER, SETTINGS
 from .pages import bad_link, host_event, language, render
 
 routes = web.RouteTableDef()
-FOLLOWUP_WORDS = ("followup_", "error_unknown", "error_timeout")  # what summary.js says
+FOLLOWUP_WORDS = (
+    "followup_",
+    "messages_",
+    "error_unknown",
+    "error_timeout",
+)  # what summary.js says
 T = TypeVar("T")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -93,6 +93,8 @@ async def test_propose_pick_call_and_cancel(
     await page.wait_for_selector('[data-testid="followup-time"] >> nth=1', timeout=10_000)
     shown = await page.inner_text('[data-testid="followup"]')
     assert "(Europe/Paris)" in shown and "Léa Garnier" in shown
+    # its messages kept, under their own words (the list's title showed "messages_title")
+    assert "Messages (1)" in await page.inner_text("body")
     (proposal,) = await box.wait(1)
     assert "lea@mobilis.example" in str(proposal["To"]) and "Claire Martin" in proposal["Subject"]
     assert "vous propose" in proposal["Subject"]  # in Léa's language
@@ -165,6 +167,10 @@ async def test_propose_pick_call_and_cancel(
         return fu is not None and fu.held
 
     await eventually(held, timeout=15)
+    # Léa's page says Claire left (it said "in the call" still when her page closed)
+    await theirs.wait_for_selector(
+        '[data-testid="followup-state"]:has-text("Claire Martin a quitté")', timeout=10_000
+    )
 
     # Léa cancels from her summary: both get the calendar's cancellation of the same booking
     await theirs.goto(base[lea] + "/summary?lang=fr")

@@ -121,6 +121,12 @@ async function enter() {
     if (m && m.online) peerPage = m.page;
     else if (m && m.page && peerPage && m.page !== peerPage) return;
     mesh.onPeer(m);
+    if (m && m.online === false && m.id === peer.id) {
+      // their page went (a laptop closed): said as in the rounds, not "in the call" any more
+      linkChanged('closed');
+      video.srcObject = null;  // not their last picture, frozen
+      show(`${t('peer_left', { name: peer.name })} ${t('peer_left_hint')}`, 'warn');
+    }
   });
   socket.on('revoked', () => leave(t('link_revoked')));
   socket.on('elsewhere', () => leave(t('followup_room_elsewhere'), true));
