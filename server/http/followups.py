@@ -79,18 +79,6 @@ async def cancel(request: web.Request) -> web.Response:
     return _answer(fu, pid, peer)
 
 
-async def _room_link(request: web.Request) -> tuple[EventState, str, bool] | None:
-    """The event and the person whose link to their follow-up rooms alone the path carries,
-    and ``False`` (it opens no summary)."""
-    owner = request.app[OWNER]
-    state = await owner.store.load(request.match_info["event"])
-    ref = await owner.store.resolve(request.match_info["token"]) if state else None
-    if state is None or ref is None or ref.event_id != state.id or ref.role != "room":
-        return None
-    assert ref.participant_id is not None
-    return state, ref.participant_id, False
-
-
 @routes.get("/e/{event}/p/{token}/followup/{peer}")
 @routes.get("/e/{event}/room/{token}/{peer}")
 async def room_page(request: web.Request) -> web.Response:
@@ -99,7 +87,7 @@ async def room_page(request: web.Request) -> web.Response:
     link or their summary's, or the link to their follow-up rooms alone (what calendar
     invitations carry: it opens these rooms and nothing else)."""
     rooms_only = "/room/" in request.path
-    found = await (_room_link(request) if rooms_only else own_link(request))
+    found = await (own_link(request, ("room",)) if rooms_only else own_link(request))
     peer = request.match_info["peer"]
     if found is None:
         return bad_link(request, language(request))

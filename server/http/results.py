@@ -307,15 +307,18 @@ async def host_report(request: web.Request) -> web.Response:
 # --- the participant's own link --------------------------------------------------------------
 
 
-async def own_link(request: web.Request) -> tuple[EventState, str, bool] | None:
+async def own_link(
+    request: web.Request, roles: tuple[str, ...] = ("participant", "summary")
+) -> tuple[EventState, str, bool] | None:
     """The event and the participant whose link the path carries, and whether it is their own
-    link (else the link to their summary alone, sent by e-mail)."""
+    link (else the link to their summary alone, sent by e-mail); ``roles``: the kinds of a
+    person's link the route takes."""
     owner = request.app[OWNER]
     state = await owner.store.load(request.match_info["event"])
     ref = await owner.store.resolve(request.match_info["token"]) if state else None
     if state is None or ref is None or ref.event_id != state.id:
         return None
-    if ref.role not in ("participant", "summary"):
+    if ref.role not in roles:
         return None
     assert ref.participant_id is not None
     return state, ref.participant_id, ref.role == "participant"
