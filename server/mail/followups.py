@@ -41,6 +41,10 @@ EVERY_S = 3600.0
 # Proposals one person may make (each e-mails the other): a burst, then a few an hour.
 PROPOSALS_BURST = 10
 PROPOSALS_PER_HOUR = 10
+# Picks and cancels of one person: each takes the event's lock and reads its logs (a live
+# event's clock waits behind them), so a link cannot send a hundred at once.
+MOVES_BURST = 10
+MOVES_PER_MINUTE = 6
 HORIZON_MS = followups.MAX_AHEAD_MS + 7 * followups.DAY_MS  # events whose follow-ups may be due
 # (the event, the pair's follow-up as it stands, the pair, now) -> the entry
 # (``None``: the same move again, nothing to write: ``followups.done_already``)
@@ -143,6 +147,7 @@ class FollowUps:
         self._every_s = every_s
         self._timers: Timers[str] = Timers(owner.now)
         self._proposals = Rate(PROPOSALS_PER_HOUR / 3600, PROPOSALS_BURST)
+        self._moves = Rate(MOVES_PER_MINUTE / 60, MOVES_BURST)
 
     async def propose(
         self, event_id: str, pid: str, peer: str, times: Sequence[int], tz: str
@@ -164,6 +169,7 @@ class FollowUps:
 
     async def pick(self, event_id: str, pid: str, peer: str, start: int, tz: str) -> FollowUp:
         """``pid`` picks ``start`` of ``peer``'s proposal: booked, both get the ``.ics``."""
+        self._moves.check((event_id, pid), "follow-up changes")
 
         def act(_state: EventState, current: FollowUp | None, _pair: str, now: int) -> Entry | None:
             if followups.done_already(current, pid, start):
@@ -179,6 +185,7 @@ class FollowUps:
 
     async def cancel(self, event_id: str, pid: str, peer: str) -> FollowUp:
         """``pid`` cancels: a booking's cancellation goes to both (a proposal just ends)."""
+        self._moves.check((event_id, pid), "follow-up changes")
 
         def act(_state: EventState, current: FollowUp | None, _pair: str, now: int) -> Entry | None:
             if followups.done_already(current, pid):

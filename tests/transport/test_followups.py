@@ -5,6 +5,7 @@ reminder the day before sent once on the server's clock; the refusals; the room'
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -175,6 +176,11 @@ async def test_propose_pick_cancel_with_their_emails_and_refusals(
         assert method == "CANCEL" and field(ics, "STATUS") == "CANCELLED"
         assert {field(ics, "UID")} == uids and field(ics, "DTSTART") == utc(t1)
     assert refused(await post(server, g, d, c, "cancel")) == "nothing"
+    assert len(box.messages) == 5
+    # a hundred changes from one link at once: a few are judged, the others wait their turn
+    answers = await asyncio.gather(*(post(server, g, d, c, "cancel") for _ in range(100)))
+    codes = [refused(a) for a in answers]
+    assert codes.count("rate_limited") >= 85 and set(codes) == {"nothing", "rate_limited"}
     assert len(box.messages) == 5
 
 
